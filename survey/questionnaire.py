@@ -1,0 +1,382 @@
+"""Questionnaire definitions: scales, screening, respondent profile and constructs with items.
+
+The YAML format is the contract in DESIGN.md. :func:`load_questionnaire` validates the whole file
+at once and raises one :class:`QuestionnaireError` listing every problem with its file, line and
+key path (``constructs.crew.items.crew_friendly.en``); inside the package a
+:class:`Questionnaire` is trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from survey.errors import Problem, QuestionnaireError
+from survey.yamlsource import YamlDocument, load_yaml
+
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+QUESTION_TYPES = ("single", "multiple", "integer", "number", "text", "date")
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text in every language of the questionnaire."""
+
+    texts: tuple[tuple[str, str], ...]
+
+    def get(self, lang: str) -> str:
+        table = dict(self.texts)
+        return table.get(lang) or next(iter(table.values()), "")
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.texts)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A rating scale: valid scores ``min..max`` and the codes meaning "can't answer"."""
+
+    id: str
+    min: float
+    max: float
+    dont_know: tuple[float, ...] = ()
+    labels: tuple[tuple[int, Label], ...] = ()
+
+    @property
+    def integer(self) -> bool:
+        return float(self.min).is_integer() and float(self.max).is_integer()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One rated indicator: its column name, construct, scale id, question text and short name."""
+
+    id: str
+    construct: str
+    scale: str
+    text: Label
+    short: Label
+
+
+@dataclass(frozen=True)
+class Construct:
+    """A construct measured by ``items`` or built from other constructs (``dimensions``)."""
+
+    id: str
+    label: Label
+    scale: str | None
+    items: tuple[Item, ...] = ()
+    dimensions: tuple[str, ...] = ()
+
+    @property
+    def higher_order(self) -> bool:
+        return bool(self.dimensions)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A screening or profile question (not part of any construct)."""
+
+    id: str
+    type: str
+    label: Label
+    options: tuple[tuple[Any, Label], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    qualify: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A validated questionnaire. Item ids are the column names of the response data."""
+
+    id: str
+    title: Label
+    languages: tuple[str, ...]
+    scales: Mapping[str, Scale]
+    constructs: Mapping[str, Construct]
+    screening: tuple[Question, ...] = ()
+    demographics: tuple[Question, ...] = ()
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def language(self) -> str:
+        """The questionnaire's main language (the first listed)."""
+        return self.languages[0]
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for c in self.constructs.values() for i in c.items)
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def scale_of(self, item_id: str) -> Scale:
+        return self.scales[self.item(item_id).scale]
+
+    def indicators(self, construct: str) -> tuple[Item, ...]:
+        """Items that measure ``construct``: its own, or for a higher-order construct those of
+        its dimensions (recursively), in questionnaire order."""
+        c = self.constructs[construct]
+        if not c.higher_order:
+            return c.items
+        return tuple(i for d in c.dimensions for i in self.indicators(d))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Load and validate a questionnaire YAML file.
+
+    Raises :class:`QuestionnaireError` listing every problem (file, line, key path, expected,
+    found): unknown scale, duplicate item id, a construct with neither items nor dimensions,
+    a dimension naming an unknown construct, a label missing a language, YAML syntax errors.
+    """
+    doc = load_yaml(path, QuestionnaireError)
+    return _Builder(doc).build()
+
+
+class _Builder:
+    def __init__(self, doc: YamlDocument) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.languages: tuple[str, ...] = ("zh", "en")
+
+    def fail(self, keys: Iterable[Any], message: str) -> None:
+        self.problems.append(Problem(self.doc.where(list(keys)), message))
+
+    # -- pieces
+    def label(self, value: Any, keys: list[Any]) -> Label:
+        if isinstance(value, str):
+            self.fail(keys, f"Expected a text in each language {list(self.languages)}. "
+                            f"Got the plain text {value!r} instead.")
+            return Label(((self.languages[0], value),))
+        if not isinstance(value, dict):
+            self.fail(keys, f"Expected a mapping of language to text. Got {_kind(value)} instead.")
+            return Label(())
+        texts = []
+        for lang in self.languages:
+            text = value.get(lang)
+            if text is None or (isinstance(text, str) and not text.strip()):
+                self.fail([*keys, lang], f"Text in language '{lang}' is missing.")
+            else:
+                texts.append((lang, str(text)))
+        return Label(tuple(texts))
+
+    def ident(self, value: Any, keys: list[Any], what: str) -> bool:
+        if not isinstance(value, str) or not _ID.match(value):
+            self.fail(keys, f"The {what} id {value!r} is not a valid name (letters, digits and "
+                            "underscores, not starting with a digit).")
+            return False
+        return True
+
+    def build(self) -> Questionnaire:
+        data = self.doc.data
+        known = {"id", "title", "languages", "scales", "screening", "demographics",
+                 "constructs"}
+        for key in data:
+            if key not in known:
+                self.fail([key], f"Unknown top-level key '{key}'. Expected one of {sorted(known)}.")
+        langs = data.get("languages", ["zh", "en"])
+        if (not isinstance(langs, list) or not langs
+                or not all(isinstance(x, str) for x in langs)):
+            self.fail(["languages"], f"Expected a list of language codes. Got {langs!r} instead.")
+        else:
+            self.languages = tuple(langs)
+        qid = data.get("id")
+        if qid is None:
+            self.fail([], "The key 'id' is missing.")
+        else:
+            self.ident(qid, ["id"], "questionnaire")
+        title = self.label(data.get("title"), ["title"]) if "title" in data else Label(())
+        if "title" not in data:
+            self.fail([], "The key 'title' is missing.")
+        scales = self.scales(data.get("scales"))
+        screening = self.questions(data.get("screening", []), "screening")
+        demographics = self.questions(data.get("demographics", []), "demographics")
+        constructs = self.constructs(data.get("constructs"), scales)
+        seen: dict[str, str] = {}
+        for section, qs in (("screening", screening), ("demographics", demographics)):
+            for q in qs:
+                if q.id in seen:
+                    self.fail([section], f"Question id '{q.id}' is used twice "
+                                         f"(also in {seen[q.id]}).")
+                seen[q.id] = section
+        for c in constructs.values():
+            for item in c.items:
+                if item.id in seen:
+                    self.fail(["constructs", c.id, "items", item.id],
+                              f"Item id '{item.id}' is also used in {seen[item.id]}.")
+                seen[item.id] = f"constructs.{c.id}"
+        if self.problems:
+            raise QuestionnaireError(self.problems)
+        return Questionnaire(
+            id=str(qid), title=title, languages=self.languages, scales=scales,
+            constructs=constructs, screening=screening, demographics=demographics,
+            source=self.doc.path,
+        )
+
+    def scales(self, raw: Any) -> dict[str, Scale]:
+        if not isinstance(raw, dict) or not raw:
+            self.fail(["scales"], "Expected a mapping of scale ids to scales "
+                                  f"(e.g. 'ten: {{min: 1, max: 10}}'). Got {_kind(raw)} instead.")
+            return {}
+        out = {}
+        for sid, spec in raw.items():
+            keys = ["scales", sid]
+            if not self.ident(sid, keys, "scale"):
+                continue
+            if not isinstance(spec, dict):
+                self.fail(keys, f"Expected a mapping with min and max. Got {_kind(spec)} instead.")
+                continue
+            lo, hi = spec.get("min"), spec.get("max")
+            if not _is_number(lo) or not _is_number(hi):
+                self.fail(keys, f"Expected numeric 'min' and 'max'. Got min={lo!r}, max={hi!r} instead.")
+                continue
+            if lo >= hi:
+                self.fail(keys, f"Expected min < max. Got min={lo}, max={hi} instead.")
+                continue
+            dk = spec.get("dont_know", [])
+            dk = dk if isinstance(dk, list) else [dk]
+            for code in dk:
+                if not _is_number(code):
+                    self.fail([*keys, "dont_know"], f"Expected numeric codes. Got {code!r} instead.")
+                elif lo <= code <= hi:
+                    self.fail([*keys, "dont_know"], f"The don't-know code {code} lies inside the "
+                                                    f"{lo}-{hi} scale; it must lie outside.")
+            labels = []
+            for point, text in (spec.get("labels") or {}).items():
+                if not _is_number(point) or not lo <= point <= hi:
+                    self.fail([*keys, "labels", point],
+                              f"Expected a scale point between {lo} and {hi}. Got {point!r} instead.")
+                    continue
+                labels.append((point, self.label(text, [*keys, "labels", point])))
+            for key in spec:
+                if key not in {"min", "max", "dont_know", "labels"}:
+                    self.fail([*keys, key], f"Unknown scale key '{key}'. "
+                                            "Expected min, max, dont_know, labels.")
+            out[sid] = Scale(sid, lo, hi, tuple(c for c in dk if _is_number(c)), tuple(labels))
+        return out
+
+    def questions(self, raw: Any, section: str) -> tuple[Question, ...]:
+        if not isinstance(raw, list):
+            self.fail([section], f"Expected a list of questions. Got {_kind(raw)} instead.")
+            return ()
+        out = []
+        for n, spec in enumerate(raw):
+            keys = [section, n]
+            if not isinstance(spec, dict):
+                self.fail(keys, f"Expected a mapping with id, type, label. Got {_kind(spec)} instead.")
+                continue
+            qid = spec.get("id")
+            if not self.ident(qid, [*keys, "id"], "question"):
+                continue
+            qtype = spec.get("type", "single")
+            if qtype not in QUESTION_TYPES:
+                self.fail([*keys, "type"], f"Unknown question type {qtype!r}. "
+                                           f"Expected one of {list(QUESTION_TYPES)}.")
+            label = self.label(spec.get("label"), [*keys, "label"])
+            options = tuple((code, self.label(text, [*keys, "options", code]))
+                            for code, text in (spec.get("options") or {}).items())
+            if qtype in ("single", "multiple") and not options:
+                self.fail(keys, f"Question '{qid}' of type {qtype} needs 'options'.")
+            qualify = spec.get("qualify", [])
+            qualify = qualify if isinstance(qualify, list) else [qualify]
+            codes = {c for c, _ in options}
+            for code in qualify:
+                if code not in codes:
+                    self.fail([*keys, "qualify"], f"Qualifying answer {code!r} is not one of the "
+                                                  f"options {sorted(codes, key=str)}.")
+            lo, hi = spec.get("min"), spec.get("max")
+            out.append(Question(qid, qtype, label, options,
+                                lo if _is_number(lo) else None, hi if _is_number(hi) else None,
+                                tuple(qualify)))
+        return tuple(out)
+
+    def constructs(self, raw: Any, scales: Mapping[str, Scale]) -> dict[str, Construct]:
+        if not isinstance(raw, dict) or not raw:
+            self.fail(["constructs"], "Expected a mapping of construct ids to constructs. "
+                                      f"Got {_kind(raw)} instead.")
+            return {}
+        out: dict[str, Construct] = {}
+        item_owner: dict[str, str] = {}
+        for cid, spec in raw.items():
+            keys = ["constructs", cid]
+            if not self.ident(cid, keys, "construct"):
+                continue
+            if not isinstance(spec, dict):
+                self.fail(keys, f"Expected a mapping with label and items. Got {_kind(spec)} instead.")
+                continue
+            for key in spec:
+                if key not in {"label", "scale", "items", "dimensions"}:
+                    self.fail([*keys, key], f"Unknown construct key '{key}'. "
+                                            "Expected label, scale, items or dimensions.")
+            label = self.label(spec.get("label"), [*keys, "label"])
+            items_raw, dims = spec.get("items"), spec.get("dimensions")
+            if not items_raw and not dims:
+                self.fail(keys, f"Construct '{cid}' has neither items nor dimensions.")
+                continue
+            if items_raw and dims:
+                self.fail(keys, f"Construct '{cid}' has both items and dimensions; give one.")
+                continue
+            scale = spec.get("scale")
+            items: list[Item] = []
+            if items_raw:
+                if scale not in scales:
+                    self.fail([*keys, "scale"], f"Unknown scale {scale!r}. "
+                                                f"Expected one of {sorted(scales)}.")
+                if not isinstance(items_raw, dict):
+                    self.fail([*keys, "items"], "Expected a mapping of item ids to question texts. "
+                                                f"Got {_kind(items_raw)} instead.")
+                    continue
+                for iid, text in items_raw.items():
+                    ikeys = [*keys, "items", iid]
+                    if not self.ident(iid, ikeys, "item"):
+                        continue
+                    if iid in item_owner:
+                        self.fail(ikeys, f"Duplicate item id '{iid}' (also in construct "
+                                         f"'{item_owner[iid]}').")
+                        continue
+                    item_owner[iid] = cid
+                    if isinstance(text, dict) and "text" in text:
+                        qtext = self.label(text["text"], [*ikeys, "text"])
+                        short = (self.label(text["short"], [*ikeys, "short"])
+                                 if "short" in text else qtext)
+                    else:
+                        qtext = self.label(text, ikeys)
+                        short = qtext
+                    items.append(Item(iid, cid, str(scale), qtext, short))
+            else:
+                if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
+                    self.fail([*keys, "dimensions"], f"Expected a list of construct ids. "
+                                                     f"Got {dims!r} instead.")
+                    continue
+            out[cid] = Construct(cid, label, scale if items_raw else None, tuple(items),
+                                 tuple(dims or ()))
+        for c in out.values():
+            for d in c.dimensions:
+                if d not in raw:
+                    self.fail(["constructs", c.id, "dimensions"],
+                              f"Dimension '{d}' of construct '{c.id}' is not a construct of this "
+                              f"questionnaire. Expected one of {sorted(raw)}.")
+                elif d == c.id:
+                    self.fail(["constructs", c.id, "dimensions"],
+                              f"Construct '{c.id}' lists itself as a dimension.")
+        return out
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _kind(x: Any) -> str:
+    if x is None:
+        return "nothing"
+    return f"{type(x).__name__} {x!r}" if not isinstance(x, dict | list) else type(x).__name__

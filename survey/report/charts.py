@@ -1,0 +1,173 @@
+"""Report charts as inline SVG strings, drawn on ``matplotlib.figure.Figure`` (no pyplot
+global state). Text is converted to paths (``svg.fonttype = 'path'``) so Chinese renders on any
+viewer without fonts; the SVG is byte-stable (fixed hash salt, no date) for golden tests.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; charts are files, never windows
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC"]
+_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+INK, MUTED, ACCENT, GOOD, BAD = "#1f2933", "#7b8794", "#1f6feb", "#2f855a", "#c53030"
+
+
+class MissingCJKFontWarning(UserWarning):
+    """No CJK font is installed: Chinese labels in charts would render as empty boxes."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The first installed CJK font family, or None."""
+    for family in CJK_FAMILIES:
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family),
+                                  fallback_to_default=False)
+            return family
+        except ValueError:
+            continue
+    return None
+
+
+def _rc(texts: Sequence[str]) -> dict:
+    family = ["DejaVu Sans"]
+    if any(_CJK.search(t) for t in texts):
+        cjk = cjk_font()
+        if cjk is None:
+            warnings.warn("No CJK font (e.g. Debian's fonts-noto-cjk) is installed: Chinese "
+                          "labels in the charts cannot be drawn.", MissingCJKFontWarning,
+                          stacklevel=3)
+        else:
+            family = [cjk, "DejaVu Sans"]
+    return {"font.family": family, "svg.fonttype": "path", "svg.hashsalt": "csi-survey",
+            "font.size": 10, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
+            "xtick.color": MUTED, "ytick.color": INK}
+
+
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE for inline use
+
+
+def scorecard_svg(rows: Sequence[dict], axis_label: str) -> str:
+    """Horizontal bars of 0-100 indices. ``rows``: {'label', 'value' (or None), 'valid'}."""
+    labels = [r["label"] for r in rows]
+    with matplotlib.rc_context(_rc([*labels, axis_label])):
+        fig = Figure(figsize=(7.5, 0.42 * len(rows) + 0.9))
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        for y, r in zip(ys, rows, strict=True):
+            v = r["value"]
+            if v is None:
+                ax.text(1, y, "n/a", va="center", color=MUTED)
+                continue
+            ax.barh(y, v, height=0.62, color=ACCENT if r["valid"] else BAD,
+                    alpha=1.0 if r.get("level", 1) == 1 else 0.55)
+            ax.text(v + 1, y, f"{v:.1f}", va="center", color=INK)
+        ax.set_yticks(ys, labels)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(axis_label)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="x", color="#e4e7eb", linewidth=0.8)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
+def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
+                     dimensions: Sequence[dict] = ()) -> str:
+    """The structural model: latents as boxes by causal layer, arrows with standardized paths.
+
+    ``nodes``: {'id', 'label', 'layer', 'index', 'r2'}; ``edges``: {'from', 'to', 'std',
+    'significant'}; ``dimensions``: {'id', 'label', 'parent', 'loading'} (second-order).
+    """
+    texts = [n["label"] for n in nodes] + [d["label"] for d in dimensions]
+    layers: dict[int, list[dict]] = {}
+    for n in nodes:
+        layers.setdefault(n["layer"], []).append(n)
+    pos: dict[str, tuple[float, float]] = {}
+    for layer, members in layers.items():
+        k = len(members)
+        for j, n in enumerate(members):
+            # A lone latent zig-zags by layer so arrows that skip a layer pass beside boxes.
+            y = (0.9 if layer % 2 else -0.9) if k == 1 else (k - 1) / 2 * 1.8 - j * 1.8
+            pos[n["id"]] = (layer * 2.3, y)
+    width = max(x for x, _ in pos.values()) + 2.3
+    with matplotlib.rc_context(_rc(texts)):
+        fig = Figure(figsize=(max(7.5, width * 0.8), 5.2 if dimensions else 3.6))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(-1.1, width - 1.2)
+        ax.set_ylim(-3.9 if dimensions else -2.2, 2.2)
+        ax.axis("off")
+        bw, bh = 1.8, 0.95
+        boxes = {}
+        for n in nodes:
+            x, y = pos[n["id"]]
+            boxes[n["id"]] = ax.add_patch(FancyBboxPatch(
+                (x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0.02,rounding_size=0.12",
+                fc="#eef4ff", ec=ACCENT, lw=1.4, zorder=2))
+            ax.text(x, y + 0.17, n["label"], ha="center", va="center", fontsize=11,
+                    weight="bold", color=INK, zorder=3)
+            sub = [] if n["index"] is None else [f"{n['index']:.1f}"]
+            if n["r2"] is not None:
+                sub.append(f"R² {n['r2']:.2f}")
+            ax.text(x, y - 0.2, "  ".join(sub), ha="center", va="center", fontsize=9.5,
+                    color="#52606d", zorder=3)
+        for e in edges:
+            (x0, y0), (x1, y1) = pos[e["from"]], pos[e["to"]]
+            span = abs(x1 - x0) / 2.3
+            rad = 0.0 if span <= 1 else (0.22 if y0 >= 0 else -0.22)
+            # patchA/patchB clip the arrow at the box outlines, so every head is visible.
+            ax.add_patch(FancyArrowPatch(
+                (x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                mutation_scale=14, color=INK if e["significant"] else MUTED,
+                linewidth=1.5 if e["significant"] else 0.9,
+                linestyle="-" if e["significant"] else "--",
+                patchA=boxes[e["from"]], patchB=boxes[e["to"]], shrinkA=2, shrinkB=2,
+                zorder=1))
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            dx, dy = x1 - x0, y1 - y0
+            # Midpoint of the arc3 quadratic Bezier: half-way to its control point.
+            mx, my = mx + 0.5 * rad * dy, my - 0.5 * rad * dx
+            star = "*" if e["significant"] else ""
+            ax.text(mx, my, f"{e['std']:.2f}{star}", ha="center", va="center", fontsize=10,
+                    color=INK, zorder=3,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+        for parent in {d["parent"] for d in dimensions}:
+            dims = [d for d in dimensions if d["parent"] == parent]
+            px, py = pos[parent]
+            k = len(dims)
+            for j, d in enumerate(dims):
+                x = px + (j - (k - 1) / 2) * 1.3
+                y = -3.2
+                ax.add_patch(FancyBboxPatch((x - 0.55, y - 0.32), 1.1, 0.64,
+                                            boxstyle="round,pad=0.02,rounding_size=0.1",
+                                            fc="#f5f7fa", ec=MUTED, lw=1.0, zorder=2))
+                ax.text(x, y + 0.08, d["label"], ha="center", va="center", fontsize=9,
+                        color=INK, zorder=3)
+                if d["index"] is not None:
+                    ax.text(x, y - 0.17, f"{d['index']:.1f}", ha="center", va="center",
+                            fontsize=8.5, color="#52606d", zorder=3)
+                ax.add_patch(FancyArrowPatch((px, py - bh / 2), (x, y + 0.32), arrowstyle="-|>",
+                                             mutation_scale=9, color=MUTED, lw=0.8, zorder=1))
+                t = 0.55
+                ax.text(px + (x - px) * t, (py - bh / 2) + (y + 0.32 - py + bh / 2) * t,
+                        "n/a" if d["loading"] is None or math.isnan(d["loading"])
+                        else f"{d['loading']:.2f}",
+                        fontsize=8.5, ha="center", va="center", color=INK, zorder=3,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+        return _svg(fig)

@@ -1,0 +1,94 @@
+"""The ``survey`` command end to end, through the installed console script's entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from survey.cli import cli
+from survey.cli.simulate import airline_ccsi
+from survey.simulate import AIRLINE_CCSI, simulate_responses
+
+CONTRACT_KEYS = {"method", "n", "n_dropped", "missing", "converged", "admissible", "warnings",
+                 "paths", "loadings", "weights", "r2", "effects", "indices", "reliability",
+                 "htmt", "fit"}
+
+
+@pytest.fixture(scope="module")
+def wave(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "wave.csv"
+    simulate_responses(airline_ccsi(), AIRLINE_CCSI, n=400, seed=5, data_entry_errors=2).to_csv(
+        path, index=False)
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_questionnaire_and_model(root):
+    r = run("validate", str(root / "questionnaires/airline.yaml"), str(root / "models/ccsi.yaml"))
+    assert r.exit_code == 0, r.output
+    assert "model 'ccsi' is valid for this questionnaire: 6 latents, 11 paths" in r.output
+
+
+def test_model_needing_a_missing_construct_fails_cleanly(root):
+    r = run("validate", str(root / "questionnaires/airline.yaml"), str(root / "models/acsi.yaml"))
+    assert r.exit_code == 2
+    assert "Latent 'complaints' is not a construct of questionnaire 'airline'" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_estimate_writes_json_contract_and_report(root, wave, tmp_path):
+    out_json, out_html = tmp_path / "est.json", tmp_path / "rep.html"
+    r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(wave), "--method", "cbsem",
+            "--json", str(out_json), "--report", str(out_html), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    assert CONTRACT_KEYS <= set(doc)
+    assert doc["method"] == "cbsem" and doc["missing"] == "fiml" and doc["n_dropped"] == 0
+    assert len(doc["paths"]) == 11
+    assert {"from", "to", "estimate", "std_estimate", "se", "ci_low", "ci_high", "p_value"} <= set(doc["paths"][0])
+    assert set(doc["indices"]) >= {"image", "expectation", "quality", "value", "satisfaction", "loyalty"}
+    assert all(0 <= v <= 100 for v in doc["indices"].values())
+    assert {"chi2", "df", "cfi", "tli", "rmsea", "srmr"} <= set(doc["fit"])
+    assert "rejected" in r.output and "2 rejected" in r.output
+    assert out_html.stat().st_size > 10_000
+
+
+def test_missing_item_column_names_it(root, wave, tmp_path):
+    frame = pd.read_csv(wave, dtype=str, keep_default_na=False).drop(columns=["sat_overall"])
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(bad))
+    assert r.exit_code == 2
+    assert "sat_overall" in r.output and str(bad) in r.output
+    assert "Traceback" not in r.output
+
+
+def test_demo_writes_report_and_json(tmp_path):
+    r = run("demo", "--out", str(tmp_path / "demo"), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "demo" / "airline_ccsi.json").read_text(encoding="utf-8"))
+    assert doc["n"] > 500 and doc["admissible"]
+    assert (tmp_path / "demo" / "airline_ccsi_report_en.html").exists()
+
+
+def test_console_script_exit_code_and_debug(root, tmp_path):
+    """Through a real process: one error line and exit 2; --debug shows the traceback."""
+    bad = tmp_path / "q.yaml"
+    bad.write_text("id: x\ntitle: {zh: a, en: b}\nscales: {ten: {min: 1, max: 10}\n", encoding="utf-8")
+    cmd = [sys.executable, "-c", "from survey.cli import main; main()"]
+    p = subprocess.run([*cmd, "validate", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.startswith(f"error: {bad}:") and "YAML syntax error" in p.stderr
+    assert "Traceback" not in p.stderr
+    p = subprocess.run([*cmd, "--debug", "validate", str(bad)], capture_output=True, text=True)
+    assert "Traceback" in p.stderr

