@@ -10,6 +10,7 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 
 import matplotlib
@@ -41,19 +42,28 @@ def cjk_font() -> str | None:
     return None
 
 
-def _rc(texts: Sequence[str]) -> dict:
+@contextmanager
+def _style(texts: Sequence[str]):
+    """rc settings for a chart whose labels are ``texts``: a CJK font first when they need one.
+    Without a CJK font, one MissingCJKFontWarning replaces matplotlib's warning per glyph."""
     family = ["DejaVu Sans"]
+    missing = False
     if any(_CJK.search(t) for t in texts):
         cjk = cjk_font()
         if cjk is None:
+            missing = True
             warnings.warn("No CJK font (e.g. Debian's fonts-noto-cjk) is installed: Chinese "
                           "labels in the charts cannot be drawn.", MissingCJKFontWarning,
                           stacklevel=3)
         else:
             family = [cjk, "DejaVu Sans"]
-    return {"font.family": family, "svg.fonttype": "path", "svg.hashsalt": "csi-survey",
-            "font.size": 10, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
-            "xtick.color": MUTED, "ytick.color": INK}
+    rc = {"font.family": family, "svg.fonttype": "path", "svg.hashsalt": "csi-survey",
+          "font.size": 10, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
+          "xtick.color": MUTED, "ytick.color": INK}
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        if missing:
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield
 
 
 def _svg(fig: Figure) -> str:
@@ -66,7 +76,7 @@ def _svg(fig: Figure) -> str:
 def scorecard_svg(rows: Sequence[dict], axis_label: str) -> str:
     """Horizontal bars of 0-100 indices. ``rows``: {'label', 'value' (or None), 'valid'}."""
     labels = [r["label"] for r in rows]
-    with matplotlib.rc_context(_rc([*labels, axis_label])):
+    with _style([*labels, axis_label]):
         fig = Figure(figsize=(7.5, 0.42 * len(rows) + 0.9))
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
@@ -107,7 +117,7 @@ def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
             y = (0.9 if layer % 2 else -0.9) if k == 1 else (k - 1) / 2 * 1.8 - j * 1.8
             pos[n["id"]] = (layer * 2.3, y)
     width = max(x for x, _ in pos.values()) + 2.3
-    with matplotlib.rc_context(_rc(texts)):
+    with _style(texts):
         fig = Figure(figsize=(max(7.5, width * 0.8), 5.2 if dimensions else 3.6))
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(-1.1, width - 1.2)

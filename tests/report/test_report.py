@@ -1,0 +1,134 @@
+"""The rendered HTML report: content in both languages, escaping, self-containment, charts,
+and a real render in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from survey.cli.simulate import airline_ccsi
+from survey.report import build_context, charts, render_report, write_report
+from survey.simulate import AIRLINE_CCSI, simulate_responses
+from survey.study import estimate_study
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def study(root, tmp_path_factory):
+    frame = simulate_responses(airline_ccsi(), AIRLINE_CCSI, n=400, seed=1, data_entry_errors=3)
+    frame.loc[5, "sat_overall"] = SCRIPT  # respondent text in a rejected answer
+    frame.loc[6, "img_logo"] = IMG
+    path = tmp_path_factory.mktemp("report") / "wave.csv"
+    frame.to_csv(path, index=False)
+    return estimate_study(root / "questionnaires/airline.yaml", root / "models/ccsi.yaml", path)
+
+
+@pytest.fixture(scope="module")
+def html(study):
+    return {lang: render_report(build_context(study, lang)) for lang in ("zh", "en")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_latent_label_and_index_is_shown(study, html, lang):
+    soup = BeautifulSoup(html[lang], "html.parser")
+    text = soup.get_text()
+    assert soup.html["lang"].startswith(lang)
+    for idx in study.estimate.indices:
+        assert study.questionnaire.constructs[idx.latent].label.get(lang) in text
+        assert f"{idx.value:.1f}" in text
+    for section in ("summary", "scorecard", "diagram", "paths", "fit", "measurement",
+                    "data-quality", "notes", "manifest"):
+        assert soup.find(id=section) is not None, section
+
+
+def test_language_of_fixed_text(html):
+    assert "满意度指数（0-100）" in html["zh"] and "Index scorecard (0-100)" in html["en"]
+    assert "因子得分回归权重" in html["zh"] and "factor-score regression weights" in html["en"]
+
+
+def test_summary_counts(study, html):
+    soup = BeautifulSoup(html["en"], "html.parser")
+    rows = {tr.th.get_text(): tr.td.get_text() for tr in soup.find(id="summary").find_all("tr")}
+    assert rows["Rejected rows (invalid answers)"] == str(study.responses.report.n_rejected)
+    assert study.responses.report.n_rejected == 5
+
+
+def test_respondent_text_is_escaped(html):
+    for page in html.values():
+        assert SCRIPT not in page and IMG not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        soup = BeautifulSoup(page, "html.parser")
+        assert soup.find("script") is None
+        assert soup.find("img") is None
+
+
+def test_self_contained(html):
+    for page in html.values():
+        soup = BeautifulSoup(page, "html.parser")
+        for tag in soup.find_all(True):
+            for attr in ("src", "href"):
+                value = tag.get(attr)
+                assert value is None or not re.match(r"(https?:)?//", value), (tag.name, value)
+        assert soup.find("link") is None
+        assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
+        assert len(soup.find_all("svg")) >= 2
+
+
+def test_inadmissible_solution_is_prominent(root, mobi_csv, tmp_path):
+    result = estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml", mobi_csv)
+    assert not result.estimate.admissible
+    page = render_report(build_context(result, "en"))
+    alert = BeautifulSoup(page, "html.parser").find(id="admissibility-alert")
+    assert alert is not None and "inadmissible" in alert.get_text()
+    for w in result.estimate.warnings:
+        assert w in alert.get_text()
+
+
+def test_svg_is_byte_stable():
+    rows = [{"label": "满意度", "value": 70.0, "valid": True}, {"label": "Loyalty", "value": 61.5, "valid": False}]
+    assert charts.scorecard_svg(rows, "指数") == charts.scorecard_svg(rows, "指数")
+
+
+def test_missing_cjk_font_warns(monkeypatch):
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    with pytest.warns(charts.MissingCJKFontWarning):
+        charts.scorecard_svg([{"label": "满意度", "value": 70.0, "valid": True}], "index")
+
+
+def test_write_report_defaults_to_questionnaire_language(study, tmp_path):
+    path = write_report(study, tmp_path / "r.html")
+    assert BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").html["lang"] == "zh-CN"
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed")
+def test_renders_in_chromium_without_errors(study, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = write_report(study, tmp_path / "report.html", lang="zh")
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto(Path(path).as_uri())
+        sizes = page.eval_on_selector_all(
+            "svg", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == [] and failed == []
+    assert len(sizes) >= 2 and all(w > 100 and h > 100 for w, h in sizes)
