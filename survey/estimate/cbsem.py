@@ -376,13 +376,13 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     lookup = {(r.lhs, r.op, r.rhs): r for r in table.itertuples(index=False)}
 
     paths = []
+    z = stats.norm.ppf(0.975)  # Wald 95 % interval from the ML standard error
     for a, b in bound.model.paths:
         r = lookup[(name(b), "~", name(a))]
-        paths.append(PathEstimate(a, b, r.est, r.std, _num(r.se), None, None, _num(r.p_value)))
-        if math.isfinite(r.se):
-            z = stats.norm.ppf(0.975)
-            paths[-1] = PathEstimate(a, b, r.est, r.std, r.se, r.est - z * r.se, r.est + z * r.se,
-                                     r.p_value)
+        se = _num(r.se)
+        paths.append(PathEstimate(a, b, r.est, r.std, se,
+                                  None if se is None else r.est - z * se,
+                                  None if se is None else r.est + z * se, _num(r.p_value)))
     loadings = []
     for construct, items in bound.measurement:
         for item in items:

@@ -51,3 +51,11 @@ if (length(args) >= 1) {
   '
   save_fit(sem(ecsi, data = mobi), "mobi_ecsi")
 }
+
+# 3. The bundled airline wave (examples/airline_wave1.csv after ingestion: don't-know -> NA,
+#    rejected and screened-out rows removed) with the CCSI model and perceived quality as a
+#    second-order construct, FIML. The syntax file is what survey.estimate.cbsem.model_syntax
+#    writes for questionnaires/airline.yaml + models/ccsi.yaml.
+air <- read.csv(file.path(here, "airline_wave1_items.csv"))
+air_model <- paste(readLines(file.path(here, "airline_ccsi.lav")), collapse = "\n")
+save_fit(sem(air_model, data = air, missing = "ml"), "airline_ccsi_fiml")

@@ -148,3 +148,40 @@ class TestMobiECSI:
         assert not estimate.admissible
         assert any("beyond +-1" in w for w in estimate.warnings)
         assert max(abs(p.std_estimate) for p in estimate.paths) > 2
+
+
+class TestAirlineCCSIFIML:
+    """The bundled airline wave: CCSI with perceived quality as a second-order construct over six
+    dimensions, don't-know answers as missing, FIML; lavaan ``sem(..., missing = "ml")``."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def estimate(cls, root):
+        q = load_questionnaire(root / "questionnaires" / "airline.yaml")
+        bound = bind(load_model(root / "models" / "ccsi.yaml"), q)
+        return bound, estimate_cbsem(bound, pd.read_csv(DATA / "airline_wave1_items.csv"))
+
+    @pytest.mark.parametrize("lavaan_name,ours", sorted(FIT_KEYS.items()))
+    def test_fit_measures(self, estimate, lavaan_name, ours):
+        ref = _fit_table("airline_ccsi_fiml_lavaan_fit.csv")[lavaan_name]
+        tol = 1e-3 * max(1.0, abs(ref)) if lavaan_name in ("logl", "aic", "bic") else 1e-3
+        assert estimate[1].fit[ours] == pytest.approx(ref, abs=tol)
+
+    def test_paths_and_loadings(self, estimate):
+        bound, est = estimate
+        ref = pd.read_csv(DATA / "airline_ccsi_fiml_lavaan_params.csv")
+        ref = ref.rename(columns={"std.all": "std_all"})
+        checked = 0
+        for r in ref[ref.op == "~"].itertuples(index=False):
+            p = est.path(r.rhs, r.lhs)
+            assert p.estimate == pytest.approx(r.est, abs=1e-3)
+            assert p.se == pytest.approx(r.se, abs=1e-3)
+            assert p.std_estimate == pytest.approx(r.std_all, abs=1e-3)
+            checked += 1
+        loadings = {(x.latent, x.item): x for x in est.loadings}
+        for r in ref[ref.op == "=~"].itertuples(index=False):
+            x = loadings[(r.lhs, r.rhs)]  # includes quality =~ crew, cabin, ... (second order)
+            assert x.estimate == pytest.approx(r.est, abs=1e-3)
+            assert x.std_estimate == pytest.approx(r.std_all, abs=1e-3)
+            checked += 1
+        assert checked == 11 + 40 + 6
