@@ -25,6 +25,9 @@ class IndexResult:
     weights: tuple[tuple[str, float], ...]
     valid: bool
     weights_kind: str
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 def index_from_weights(latent: str, std_weights: Mapping[str, float], item_sd: Mapping[str, float],

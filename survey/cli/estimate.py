@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from survey.cli import cli
 from survey.study import METHODS, StudyResult, estimate_study
@@ -18,24 +22,61 @@ from survey.study import METHODS, StudyResult, estimate_study
               help="Path-model definition (YAML).")
 @click.option("--data", "-d", required=True, type=click.Path(dir_okay=False),
               help="Responses: .csv (UTF-8 or GB18030), .xlsx, .xls, .sav or .parquet.")
-@click.option("--method", type=click.Choice(METHODS), default="cbsem", show_default=True,
-              help="Estimator.")
-@click.option("--missing", type=click.Choice(["fiml", "listwise"]), default="fiml",
-              show_default=True, help="Treatment of missing and don't-know answers.")
+@click.option("--method", type=click.Choice(METHODS), default="pls", show_default=True,
+              help="Estimator: PLS path modelling (the national indices' method), CB-SEM, or "
+                   "both side by side.")
+@click.option("--missing", type=click.Choice(["mean", "fiml", "listwise"]), default=None,
+              help="Missing and don't-know answers [default: mean replacement for PLS, FIML "
+                   "for CB-SEM].")
+@click.option("--scheme", type=click.Choice(["path", "centroid", "factorial"]), default="path",
+              show_default=True, help="PLS inner weighting scheme.")
+@click.option("--hoc", type=click.Choice(["repeated", "two_stage", "disjoint"]),
+              default="repeated", show_default=True,
+              help="PLS higher-order constructs: repeated indicators, embedded or disjoint "
+                   "two-stage.")
+@click.option("--weights", "weights", default=None, metavar="COLUMN",
+              help="Case-weight column of the data (weighted PLS).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Bootstrap resamples for SEs, p-values and intervals (0: none).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Bootstrap seed.")
+@click.option("--interval", type=click.Choice(["percentile", "bca"]), default="percentile",
+              show_default=True, help="Bootstrap confidence interval.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes for the bootstrap (results are identical for any number).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
               help="Write the HTML report here.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
-def estimate(questionnaire: str, model: str, data: str, method: str, missing: str,
-             json_out: str | None, report_out: str | None, lang: str | None) -> None:
+def estimate(questionnaire: str, model: str, data: str, method: str, missing: str | None,
+             scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
+             interval: str, workers: int, json_out: str | None, report_out: str | None,
+             lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
     console = Console(stderr=True)
-    with console.status(f"Estimating {Path(model).name} on {Path(data).name} ({method})..."):
-        result = estimate_study(questionnaire, model, data, method=method, missing=missing)
+    with progress_bars(console) as progress:
+        result = estimate_study(questionnaire, model, data, method=method, missing=missing,
+                                scheme=scheme, hoc=hoc, weights=weights,
+                                bootstrap=bootstrap or None, seed=seed, interval=interval,
+                                workers=workers, progress=progress)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
+
+
+@contextmanager
+def progress_bars(console: Console) -> Iterator[Callable[[str], Callable[[int, int], None]]]:
+    """A factory of progress bars: ``factory(label)`` returns ``advance(done, total)``."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bars:
+        def factory(label: str) -> Callable[[int, int], None]:
+            task = bars.add_task(label, total=None)
+
+            def advance(done: int, total: int) -> None:
+                bars.update(task, advance=done, total=total)
+            return advance
+
+        yield factory
 
 
 def write_outputs(result: StudyResult, json_out: str | None, report_out: str | None,
@@ -43,7 +84,8 @@ def write_outputs(result: StudyResult, json_out: str | None, report_out: str | N
     """Write the JSON contract and the HTML report where asked."""
     if json_out:
         Path(json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_out).write_text(result.estimate.dumps() + "\n", encoding="utf-8")
+        Path(json_out).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+                                  + "\n", encoding="utf-8")
     if report_out:
         from survey.report import write_report
 
@@ -51,19 +93,34 @@ def write_outputs(result: StudyResult, json_out: str | None, report_out: str | N
 
 
 def summarise(result: StudyResult, console: Console) -> None:
-    """A short human summary on stderr: counts, indices, admissibility."""
-    r, e = result.responses.report, result.estimate
+    """A short human summary on stderr: counts, indices, fit, admissibility."""
+    r = result.responses.report
     console.print(f"{r.n_rows} rows read: {r.n_accepted} accepted, {r.n_rejected} rejected, "
-                  f"{r.n_screened_out} screened out; estimated on n = {e.n} ({e.missing}).")
+                  f"{r.n_screened_out} screened out.")
     lang = result.questionnaire.language
-    for idx in e.indices:
-        label = result.questionnaire.constructs[idx.latent].label.get(lang)
-        value = "n/a" if idx.value is None else f"{idx.value:5.1f}"
-        console.print(f"  {label} ({idx.latent}): {value}{'' if idx.valid else '  (invalid)'}")
-    fit = e.fit
-    console.print(f"Fit: chi2 = {fit['chi2']:.2f}, df = {fit['df']}, CFI = {fit['cfi']:.3f}, "
-                  f"TLI = {fit['tli']:.3f}, RMSEA = {fit['rmsea']:.3f}, SRMR = {fit['srmr']:.3f}")
-    if not e.admissible:
-        console.print("[bold red]The solution is inadmissible:[/]")
-    for w in e.warnings:
-        console.print(f"  - {w}")
+    for method, e in result.estimates.items():
+        console.print(f"[bold]{method.upper()}[/] on n = {e.n} ({e.missing}):")
+        for idx in e.indices:
+            label = result.questionnaire.constructs[idx.latent].label.get(lang)
+            value = "n/a" if idx.value is None else f"{idx.value:5.1f}"
+            ci = (f"  [{idx.ci_low:.1f}, {idx.ci_high:.1f}]"
+                  if idx.ci_low is not None and idx.ci_high is not None else "")
+            console.print(f"  {label} ({idx.latent}): {value}{ci}"
+                          f"{'' if idx.valid else '  (invalid)'}")
+        fit = e.fit
+        if fit:
+            console.print(f"  Fit: chi2 = {fit['chi2']:.2f}, df = {fit['df']}, CFI = "
+                          f"{fit['cfi']:.3f}, TLI = {fit['tli']:.3f}, RMSEA = {fit['rmsea']:.3f}, "
+                          f"SRMR = {fit['srmr']:.3f}")
+        if e.bootstrap is not None:
+            s = e.bootstrap.summary()
+            console.print(f"  Bootstrap: {s['ok']} of {s['resamples']} resamples used, "
+                          f"{s['failed']} failed {s['failures'] or ''} (seed {s['seed']}).")
+        if not e.admissible:
+            console.print("  [bold red]The solution is inadmissible:[/]")
+        for w in e.warnings:
+            console.print(f"  - {w}")
+    flagged = [c for c in result.comparison if c["reasons"]]
+    if flagged:
+        console.print(f"PLS and CB-SEM disagree on {len(flagged)} of {len(result.comparison)} "
+                      "compared numbers (see the report).")

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: A standardized coefficient's standard error above this means the data barely inform it.
 HUGE_STD_SE = 1.0
+#: A free variance below this sits on semopy's zero bound: a Heywood case.
+HEYWOOD_FLOOR = 1e-6
 
 
 def check_admissibility(fit: SemFit, bound: BoundModel, name: Callable[[str], str],
@@ -33,9 +35,12 @@ def check_admissibility(fit: SemFit, bound: BoundModel, name: Callable[[str], st
         yield ("Inadmissible solution: the optimiser did not converge "
                f"({fit.message}); the estimates are not a maximum of the likelihood.")
     for r in fit.params.itertuples(index=False):
-        if r.op == "~~" and r.lhs == r.rhs and r.est < 0:
-            yield (f"Inadmissible solution: the variance of '{r.lhs}' is negative ({r.est:.3g}), "
-                   "a Heywood case; the model is misspecified or the sample too small.")
+        if r.op == "~~" and r.lhs == r.rhs and r.free and r.est < HEYWOOD_FLOOR:
+            # semopy bounds variances at 0 where lavaan lets them go negative: a variance
+            # at (or below) zero is the same Heywood case.
+            yield (f"Inadmissible solution: the variance of '{r.lhs}' is {r.est:.3g}, zero or "
+                   "negative (a Heywood case); the model is misspecified or the sample too "
+                   "small.")
     for p in paths:
         if p.std_estimate is not None and abs(p.std_estimate) > 1:
             yield (f"Inadmissible solution: the standardized path {p.source} -> {p.target} is "

@@ -111,7 +111,9 @@ def normal_loglik(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
 def em_moments(x: np.ndarray, *, tol: float = 1e-10, max_iter: int = 2000
                ) -> tuple[np.ndarray, np.ndarray, int]:
     """ML mean and covariance (N denominator) of multivariate-normal data with NaN values,
-    by EM. Returns (mean, cov, iterations)."""
+    by EM. Rows with no observed value carry no information and are ignored. Returns
+    (mean, cov, iterations)."""
+    x = x[~np.isnan(x).all(axis=1)]
     n, p = x.shape
     mean = np.nanmean(x, axis=0)
     cov = np.diag(np.nanvar(x, axis=0))

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from survey.estimate.bootstrap import BootstrapResult
 from survey.indices import IndexResult
 
 
@@ -27,6 +28,7 @@ class PathEstimate:
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: float | None = None
+    t_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class LoadingEstimate:
     std_estimate: float | None = None
     se: float | None = None
     p_value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,26 @@ class Estimate:
     missing_detail: Mapping[str, Any] = field(default_factory=dict)
     variances: tuple[tuple[str, float, float | None], ...] = ()
     index_weights: str = ""
+    #: Adjusted R² per endogenous construct.
+    adj_r2: Mapping[str, float] = field(default_factory=dict)
+    #: Cohen's f² of each structural path: (from, to, value).
+    f2: tuple[tuple[str, str, float], ...] = ()
+    #: Inner (antecedent) VIF of each structural path: (from, to, value).
+    inner_vif: tuple[tuple[str, str, float], ...] = ()
+    #: HTMT2 (geometric-mean HTMT, Roemer et al. 2021): (a, b, value).
+    htmt2: tuple[tuple[str, str, float], ...] = ()
+    #: Correlations between construct scores: (a, b, value), a before b.
+    latent_correlations: tuple[tuple[str, str, float], ...] = ()
+    #: Item-construct correlations: (item, construct, value).
+    cross_loadings: tuple[tuple[str, str, float], ...] = ()
+    #: Estimator settings as used (scheme, tolerance, iterations, ...).
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    #: "wald" (ML standard errors), "bootstrap" or "none".
+    inference: str = "none"
+    bootstrap: BootstrapResult | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("r2", "fit", "reliability", "missing_detail"):
+        for name in ("r2", "fit", "reliability", "missing_detail", "adj_r2", "settings"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def index(self, latent: str) -> float | None:
@@ -111,32 +132,84 @@ class Estimate:
             "paths": [
                 {"from": p.source, "to": p.target, "estimate": p.estimate,
                  "std_estimate": p.std_estimate, "se": p.se, "ci_low": p.ci_low,
-                 "ci_high": p.ci_high, "p_value": p.p_value}
+                 "ci_high": p.ci_high, "p_value": p.p_value, "t_value": p.t_value}
                 for p in self.paths
             ],
             "loadings": [
                 {"latent": x.latent, "item": x.item, "estimate": x.estimate,
-                 "std_estimate": x.std_estimate, "se": x.se, "p_value": x.p_value}
+                 "std_estimate": x.std_estimate, "se": x.se, "p_value": x.p_value,
+                 "ci_low": x.ci_low, "ci_high": x.ci_high}
                 for x in self.loadings
             ],
             "weights": [{"latent": w.latent, "item": w.item, "estimate": w.estimate}
                         for w in self.weights],
             "r2": dict(self.r2),
+            "adj_r2": dict(self.adj_r2),
+            "f2": [{"from": a, "to": b, "value": v} for a, b, v in self.f2],
+            "inner_vif": [{"from": a, "to": b, "value": v} for a, b, v in self.inner_vif],
             "effects": [{"from": e.source, "to": e.target, "direct": e.direct,
                          "indirect": e.indirect, "total": e.total} for e in self.effects],
             "indices": {i.latent: i.value for i in self.indices},
             "index_weights": self.index_weights,
             "index_detail": [
-                {"latent": i.latent, "index": i.value, "valid": i.valid,
+                {"latent": i.latent, "index": i.value, "valid": i.valid, "se": i.se,
+                 "ci_low": i.ci_low, "ci_high": i.ci_high,
                  "weights": [{"item": item, "weight": w} for item, w in i.weights]}
                 for i in self.indices
             ],
             "reliability": {k: dict(v) for k, v in self.reliability.items()},
             "htmt": [{"a": a, "b": b, "value": v} for a, b, v in self.htmt],
+            "htmt2": [{"a": a, "b": b, "value": v} for a, b, v in self.htmt2],
+            "latent_correlations": [{"a": a, "b": b, "value": v}
+                                    for a, b, v in self.latent_correlations],
+            "cross_loadings": [{"item": i, "latent": c, "value": v}
+                               for i, c, v in self.cross_loadings],
             "fit": dict(self.fit),
             "variances": [{"name": n, "estimate": e, "se": s} for n, e, s in self.variances],
+            "settings": dict(self.settings),
+            "inference": self.inference,
+            "bootstrap": None,
         }
+        if self.bootstrap is not None:
+            table = self.bootstrap.table()
+            out["bootstrap"] = {**self.bootstrap.summary(),
+                                "parameters": table.to_dict(orient="records")}
         return _clean(out)
+
+    def with_bootstrap(self, result: BootstrapResult, interval: str = "percentile") -> Estimate:
+        """A new estimate whose SEs, t, p and intervals come from ``result`` (``interval``
+        'percentile' or 'bca'). Parameters are matched by label: ("path", from, to) for a
+        path's ``estimate``, ("loading", latent, item), ("index", latent, "")."""
+        if interval not in ("percentile", "bca"):
+            raise ValueError(f"Unknown interval {interval!r}.")
+        table = result.table()
+        lo, hi = ("pct_low", "pct_high") if interval == "percentile" else ("bca_low", "bca_high")
+        rows = {(r.kind, r.a, r.b): r for r in table.itertuples(index=False)}
+
+        def num(x) -> float | None:
+            return float(x) if x is not None and math.isfinite(x) else None
+
+        paths = []
+        for p in self.paths:
+            r = rows.get(("path", p.source, p.target))
+            paths.append(p if r is None else replace(
+                p, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi)),
+                p_value=num(r.p_value), t_value=num(r.t)))
+        loadings = []
+        for x in self.loadings:
+            r = rows.get(("loading", x.latent, x.item))
+            loadings.append(x if r is None else replace(
+                x, se=num(r.se), p_value=num(r.p_value), ci_low=num(getattr(r, lo)),
+                ci_high=num(getattr(r, hi))))
+        indices = []
+        for i in self.indices:
+            r = rows.get(("index", i.latent, ""))
+            indices.append(i if r is None else replace(
+                i, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi))))
+        settings = {**self.settings, "interval": interval}
+        return replace(self, paths=tuple(paths), loadings=tuple(loadings),
+                       indices=tuple(indices), bootstrap=result, inference="bootstrap",
+                       settings=settings)
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)

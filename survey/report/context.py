@@ -1,119 +1,56 @@
 """Compute the report's context: plain data (strings, numbers, lists, dicts), nothing to draw
-or render. Testable on its own; the templates only lay it out."""
+or render. Testable on its own; the templates only lay it out.
+
+Every quality judgement of the report (a loading below 0.708, an AVE below 0.50, an HTMT above
+0.85 ...) is decided here, from the numbers of the estimate, and travels to the template as a
+*cell*: ``{"v": value, "flag": code or None, "level": "bad" | "warn" | "", "note": the flag's
+text, "na": footnote mark of a "–" or None, "own": bold (an item's own construct), "sub": a
+second cell under the value or None}``. The template only paints what it is given.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from survey.report.charts import path_diagram_svg, scorecard_svg
+from survey.estimate.result import Estimate
+from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
+from survey.report.texts import (
+    FLAGS,
+    INTERVALS,
+    MISSING,
+    MODES,
+    NA_REASONS,
+    NOTES,
+    REASON_TEXT,
+    REASONS,
+    SCHEMES,
+    UI,
+)
 from survey.study import StudyResult
 
-#: Every fixed text of the report, in each language.
-UI: dict[str, dict[str, str]] = {
-    "report": {"zh": "满意度测评报告", "en": "Satisfaction report"},
-    "summary": {"zh": "研究概况", "en": "Study summary"},
-    "model": {"zh": "模型", "en": "Model"},
-    "method": {"zh": "估计方法", "en": "Estimator"},
-    "rows": {"zh": "文件中的记录", "en": "Rows in the file"},
-    "accepted": {"zh": "有效样本", "en": "Accepted respondents"},
-    "rejected": {"zh": "被拒记录（数据错误）", "en": "Rejected rows (invalid answers)"},
-    "screened": {"zh": "甄别淘汰", "en": "Screened out"},
-    "used": {"zh": "参与估计", "en": "Used in estimation"},
-    "missing_how": {"zh": "缺失值处理", "en": "Missing answers"},
-    "scorecard": {"zh": "满意度指数（0-100）", "en": "Index scorecard (0-100)"},
-    "latent": {"zh": "潜变量", "en": "Latent"},
-    "index": {"zh": "指数", "en": "Index"},
-    "valid": {"zh": "有效", "en": "Valid"},
-    "invalid": {"zh": "无效（权重为负）", "en": "Invalid (negative weight)"},
-    "weights": {"zh": "指标权重", "en": "Item weights"},
-    "diagram": {"zh": "路径图", "en": "Path diagram"},
-    "diagram_note": {"zh": "箭头上为标准化路径系数（* p < 0.05；虚线：不显著）；方框内为指数和 R²。",
-                     "en": "Arrows show standardized path coefficients (* p < 0.05; dashed: not "
-                           "significant); boxes show the index and R²."},
-    "paths": {"zh": "结构路径", "en": "Structural paths"},
-    "from": {"zh": "原因", "en": "From"},
-    "to": {"zh": "结果", "en": "To"},
-    "estimate": {"zh": "估计值", "en": "Estimate"},
-    "std": {"zh": "标准化", "en": "Standardized"},
-    "se": {"zh": "标准误", "en": "SE"},
-    "ci": {"zh": "95% 置信区间", "en": "95% CI"},
-    "p": {"zh": "p 值", "en": "p"},
-    "r2": {"zh": "解释方差 R²", "en": "Explained variance R²"},
-    "effects": {"zh": "总效应（标准化）", "en": "Total effects (standardized)"},
-    "direct": {"zh": "直接", "en": "Direct"},
-    "indirect": {"zh": "间接", "en": "Indirect"},
-    "total": {"zh": "总计", "en": "Total"},
-    "fit": {"zh": "模型拟合与可接受性", "en": "Model fit and admissibility"},
-    "measure": {"zh": "指标", "en": "Measure"},
-    "value": {"zh": "数值", "en": "Value"},
-    "cutoff": {"zh": "参考标准", "en": "Cut-off"},
-    "verdict": {"zh": "判断", "en": "Verdict"},
-    "good": {"zh": "良好", "en": "good"},
-    "acceptable": {"zh": "可接受", "en": "acceptable"},
-    "poor": {"zh": "较差", "en": "poor"},
-    "admissible": {"zh": "解可接受", "en": "The solution is admissible"},
-    "inadmissible": {"zh": "解不可接受：以下结果不可用于决策", "en": "The solution is inadmissible: do not base decisions on it"},
-    "warnings": {"zh": "提示", "en": "Warnings"},
-    "measurement": {"zh": "测量模型", "en": "Measurement model"},
-    "item": {"zh": "指标", "en": "Item"},
-    "loading": {"zh": "载荷", "en": "Loading"},
-    "low_loading": {"zh": "标准化载荷 < 0.708", "en": "standardized loading < 0.708"},
-    "reliability": {"zh": "信度与效度", "en": "Reliability and validity"},
-    "alpha": {"zh": "Cronbach α", "en": "Cronbach's α"},
-    "rho_c": {"zh": "组合信度 ρC", "en": "Composite reliability ρC"},
-    "ave": {"zh": "平均提取方差 AVE", "en": "AVE"},
-    "htmt": {"zh": "HTMT 区分效度", "en": "HTMT discriminant validity"},
-    "quality": {"zh": "数据质量", "en": "Data quality"},
-    "dont_know": {"zh": "“无法回答”比例", "en": "Don't-know rate"},
-    "blank": {"zh": "空白比例", "en": "Blank rate"},
-    "rejects": {"zh": "被拒记录明细", "en": "Rejected answers"},
-    "row": {"zh": "行", "en": "Row"},
-    "column": {"zh": "列", "en": "Column"},
-    "reason": {"zh": "原因", "en": "Reason"},
-    "more_rejects": {"zh": "另有 {n} 条未列出（见 JSON / 拒绝记录文件）。",
-                     "en": "{n} more not shown (see the ingest report)."},
-    "notes": {"zh": "方法说明", "en": "Method notes"},
-    "manifest": {"zh": "运行记录", "en": "Run manifest"},
-    "none": {"zh": "无", "en": "none"},
-    "dimension": {"zh": "（维度）", "en": " (dimension)"},
-}
+# Thresholds of the measurement assessment (Hair, Risher, Sarstedt & Ringle 2019, "When to use
+# and how to report the results of PLS-SEM", European Business Review 31(1), table 1).
+#: An item's standardized loading: the construct explains at least half its variance (√0.5).
+LOADING_MIN = 0.708
+#: Cronbach's α, ρ_A and ρ_C (internal-consistency reliability).
+RELIABILITY_MIN = 0.70
+#: Average variance extracted (convergent validity; Fornell & Larcker 1981).
+AVE_MIN = 0.50
+#: HTMT: conceptually distinct constructs, and similar ones (Henseler, Ringle & Sarstedt 2015).
+HTMT_STRICT, HTMT_LIBERAL = 0.85, 0.90
+#: VIF: "below 3" is the rule; 5 the hard limit (Hair et al. 2019).
+VIF_WARN, VIF_MAX = 3.0, 5.0
+#: Cohen's (1988) f² effect sizes.
+F2_SIZES = ((0.35, "large"), (0.15, "medium"), (0.02, "small"))
+#: A formative item whose weight is not significant is kept while its loading is at least 0.50
+#: (Hair, Hult, Ringle & Sarstedt 2017, A Primer on PLS-SEM, 2nd ed., ch. 5).
+FORMATIVE_LOADING_MIN = 0.50
+SIGNIFICANCE = 0.05
 
-NOTES = {
-    "estimator": {
-        "zh": "协方差结构方程模型（CB-SEM），最大似然估计（semopy；收敛容差 1e-12），标记指标载荷固定为 1。",
-        "en": "Covariance-based SEM (CB-SEM), maximum likelihood (semopy; tolerance 1e-12), "
-              "marker-indicator loadings fixed to 1.",
-    },
-    "fiml": {
-        "zh": "缺失与“无法回答”按完全信息最大似然（FIML）处理：保留所有受访者，均值与模型参数联合估计，标准误来自观测信息矩阵（与 lavaan missing = \"ml\" 一致）。",
-        "en": "Missing and don't-know answers are handled by full-information ML (FIML): every "
-              "respondent is kept, means are estimated jointly, standard errors come from the "
-              "observed information (as lavaan's missing = \"ml\").",
-    },
-    "listwise": {
-        "zh": "缺失与“无法回答”按列表删除处理：有任一缺失的受访者不参与估计。",
-        "en": "Missing and don't-know answers are handled by listwise deletion: respondents "
-              "with any missing answer are left out.",
-    },
-    "fit": {
-        "zh": "拟合指标按 lavaan 的定义自行计算（基准模型为独立模型；RMSEA 用 N；SRMR 为 Bentler 定义），并已与 lavaan 结果核对。",
-        "en": "Fit measures are computed with lavaan's definitions (independence baseline, "
-              "RMSEA with N, Bentler's SRMR) and tested against lavaan.",
-    },
-    "index": {
-        "zh": "0-100 指数：指标权重换算到原始量纲并归一化，指数 = 100 × Σ wᵢ (均值ᵢ − 最小值) / (最大值 − 最小值)。全部取最低分为 0，全部取最高分为 100。",
-        "en": "0-100 index: item weights rescaled to the raw metric and normalised to sum to 1; "
-              "index = 100 × Σ wᵢ (meanᵢ − min) / (max − min). All items at the minimum give "
-              "0, at the maximum 100.",
-    },
-    "factor_score_regression": {
-        "zh": "本报告指数使用的权重：因子得分回归权重（Thurstone），由各潜变量自身指标的模型隐含协方差求得；高阶构念使用其全部维度指标。",
-        "en": "Weights used for the indices: factor-score regression weights (Thurstone) from "
-              "the model-implied covariances of each latent's own items; a higher-order "
-              "construct uses all items of its dimensions.",
-    },
-}
+NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)"}
 
 #: Conventional cut-offs (Hu & Bentler 1999): (good, acceptable, higher is better).
 CUTOFFS = {"cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
@@ -127,27 +64,155 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
+    entry = table[key]
+    return entry.get(lang, entry["en"])
+
+
+class _Cells:
+    """Makes the flagged cells of one report language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, value: Any, flag: str | None = None, level: str = "bad",
+                 na: str | None = None) -> dict[str, Any]:
+        v = _num(value)
+        if v is None or flag is None:
+            return {"v": v, "flag": None, "level": "", "note": "", "na": na if v is None else None,
+                    "own": False, "sub": None}
+        return {"v": v, "flag": flag, "level": level, "note": _tr(FLAGS, flag, self.lang),
+                "na": None, "own": False, "sub": None}
+
+    def below(self, value: Any, threshold: float, flag: str, na: str | None = None):
+        v = _num(value)
+        return self(v, flag if v is not None and v < threshold else None, na=na)
+
+    def vif(self, value: Any):
+        v = _num(value)
+        if v is not None and v >= VIF_MAX:
+            return self(v, "vif_5", "bad")
+        if v is not None and v >= VIF_WARN:
+            return self(v, "vif_3", "warn")
+        return self(v)
+
+    def htmt(self, value: Any, name: str):
+        v = _num(value)
+        if v is not None and v >= HTMT_LIBERAL:
+            return self(v, f"{name}_90", "bad")
+        if v is not None and v >= HTMT_STRICT:
+            return self(v, f"{name}_85", "warn")
+        return self(v)
+
+
+class _Footnotes:
+    """Footnote marks for "–" cells: one mark per reason, each reason explained once."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.marks: dict[str, str] = {}
+
+    def __call__(self, reason: str | None) -> str | None:
+        if reason is None:
+            return None
+        if reason not in self.marks:
+            self.marks[reason] = "abcdefghijklmnop"[len(self.marks)]
+        return self.marks[reason]
+
+    def items(self) -> list[dict[str, str]]:
+        return [{"mark": m, "text": _tr(NA_REASONS, r, self.lang)} for r, m in self.marks.items()]
+
+
+def _paren(text: str, aside: str, lang: str) -> str:
+    """``text (aside)``, with full-width parentheses in Chinese."""
+    return f"{text}（{aside}）" if lang == "zh" else f"{text} ({aside})"
+
+
+def _interval(est: Estimate) -> str:
+    """The kind of the estimate's intervals: 'percentile', 'bca', 'wald' or '' (none)."""
+    if est.bootstrap is not None:
+        return str(est.settings.get("interval", "percentile"))
+    if est.inference == "wald" or est.method == "cbsem":
+        return "wald"
+    return ""
+
+
+def _level(est: Estimate) -> float:
+    return est.bootstrap.settings.level if est.bootstrap is not None else 0.95
+
+
+def _boot_rows(est: Estimate, kind: str) -> dict[tuple[str, str], dict[str, float | None]]:
+    """Bootstrap summaries of one kind of parameter, keyed by (a, b), with the interval of the
+    estimate's own interval type as 'low'/'high'."""
+    if est.bootstrap is None:
+        return {}
+    table = est.bootstrap.table()
+    lo, hi = ("bca_low", "bca_high") if _interval(est) == "bca" else ("pct_low", "pct_high")
+    out = {}
+    for r in table[table["kind"] == kind].itertuples(index=False):
+        out[(r.a, r.b)] = {"se": _num(r.se), "t": _num(r.t), "p": _num(r.p_value),
+                           "low": _num(getattr(r, lo)), "high": _num(getattr(r, hi))}
+    return out
+
+
+def _ci_label(est: Estimate, lang: str) -> str:
+    kind = _interval(est)
+    if not kind:
+        return ""
+    level = f"{_level(est):.0%}"
+    name = _tr(INTERVALS, kind, lang)
+    return f"{level} 置信区间（{name}）" if lang == "zh" else f"{level} CI ({name})"
+
+
 def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
-    """Everything the report shows, as plain data, in ``lang`` ('zh' or 'en')."""
+    """Everything the report shows, as plain data, in ``lang`` ('zh' or 'en').
+
+    The headline estimate (PLS when it was run) fills the scorecard, the structural model and
+    the measurement-quality section; every estimate has its admissibility, warnings and method
+    notes; with two estimates a side-by-side comparison is added.
+    """
     q, bound, est, ing = result.questionnaire, result.bound, result.estimate, result.responses.report
-    t = {k: v.get(lang, v["en"]) for k, v in UI.items()}
+    t = {k: _tr(UI, k, lang) for k in UI}
     model = bound.model
     dims = {d for _, ds in bound.second_order for d in ds}
+    parent_of = {d: h for h, ds in bound.second_order for d in ds}
+    cell = _Cells(lang)
+    methods = list(result.estimates)
+    headline = next(m for m, e in result.estimates.items() if e is est)
 
     def label(construct: str) -> str:
         return q.constructs[construct].label.get(lang)
 
+    def dim_label(construct: str) -> str:
+        return label(construct) + (t["dimension"] if construct in dims else "")
+
     def item_label(item_id: str) -> str:
         return q.item(item_id).short.get(lang)
 
-    index_rows = []
+    ci_label = _ci_label(est, lang)
+
+    # Scorecard: each higher-order latent followed by its dimensions.
+    by_latent = {idx.latent: idx for idx in est.indices}
+    ordered = []
     for idx in est.indices:
+        if idx.latent in dims:
+            continue
+        ordered.append(idx)
+        ordered += [by_latent[d] for h, ds in bound.second_order if h == idx.latent
+                    for d in ds if d in by_latent]
+    ordered += [i for i in est.indices if i not in ordered]
+    index_rows = []
+    for idx in ordered:
         index_rows.append({
-            "id": idx.latent, "label": label(idx.latent) + (t["dimension"] if idx.latent in dims else ""),
+            "id": idx.latent, "label": dim_label(idx.latent),
             "value": _num(idx.value), "valid": idx.valid, "level": 2 if idx.latent in dims else 1,
+            "se": _num(idx.se), "ci_low": _num(idx.ci_low), "ci_high": _num(idx.ci_high),
             "weights": [{"item": i, "label": item_label(i), "weight": _num(w)} for i, w in idx.weights],
         })
     index_of = {r["id"]: r["value"] for r in index_rows}
+    has_index_ci = any(r["ci_low"] is not None for r in index_rows)
+
+    # Path diagram of the headline estimate.
     order = model.causal_order()
     depth: dict[str, int] = {}
     for x in order:
@@ -156,78 +221,585 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
     nodes = [{"id": x, "label": label(x), "layer": depth[x], "index": index_of.get(x),
               "r2": _num(est.r2.get(x)) if x in est.r2 else None} for x in order]
     edges = [{"from": p.source, "to": p.target, "std": _num(p.std_estimate) or 0.0,
-              "significant": p.p_value is not None and p.p_value < 0.05} for p in est.paths]
+              "significant": p.p_value is not None and p.p_value < SIGNIFICANCE,
+              "tested": p.p_value is not None} for p in est.paths]
     second = [{"id": x.item, "label": label(x.item), "parent": x.latent,
                "loading": _num(x.std_estimate), "index": index_of.get(x.item)}
               for x in est.loadings if x.item in dims]
-    fit_rows = []
-    f = est.fit
-    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"), ("cfi", "CFI"),
-                      ("tli", "TLI"), ("rmsea", "RMSEA"), ("srmr", "SRMR"), ("logl", "logL"),
-                      ("aic", "AIC"), ("bic", "BIC")):
-        value = _num(f.get(key))
-        row = {"name": name, "value": value, "cutoff": "", "verdict": ""}
-        if key in CUTOFFS and value is not None:
-            good, ok, higher = CUTOFFS[key]
-            sign = "≥" if higher else "≤"
-            row["cutoff"] = f"{sign} {good} ({t['good']}), {sign} {ok} ({t['acceptable']})"
-            better = (lambda a, b: a >= b) if higher else (lambda a, b: a <= b)
-            row["verdict"] = "good" if better(value, good) else "acceptable" if better(value, ok) else "poor"
-        fit_rows.append(row)
-    loadings = []
-    for x in est.loadings:
-        is_dim = x.item in dims
-        loadings.append({
-            "latent": label(x.latent), "item": x.item,
-            "label": label(x.item) if is_dim else item_label(x.item),
-            "estimate": _num(x.estimate), "std": _num(x.std_estimate), "se": _num(x.se),
-            "low": x.std_estimate is not None and x.std_estimate < 0.708,
-        })
-    rel = [{"latent": label(c), "alpha": _num(v.get("alpha")), "rho_c": _num(v.get("rho_c")),
-            "ave": _num(v.get("ave"))} for c, v in est.reliability.items()]
-    htmt = [{"a": label(a), "b": label(b), "value": _num(v), "high": v is not None and v >= 0.85}
-            for a, b, v in est.htmt]
+
+    structural = _structural(est, result, lang, t, cell, label)
+    target_r2 = _num(est.r2.get(model.target))
+    target_idx = by_latent.get(model.target)
+    alerts = []
+    for m, e in result.estimates.items():
+        if not e.admissible:
+            text = t["inadmissible_of"].format(name=NAMES.get(m, m))
+            if e is not est and est.admissible:
+                text += "。" if lang == "zh" else ". "
+                text += t["headline_unaffected"].format(name=NAMES.get(headline, headline))
+            alerts.append({"method": m, "name": NAMES.get(m, m), "text": text,
+                           "warnings": list(e.warnings)})
+
     rejects = result.responses.rejects
     shown = rejects.head(50)
     quality = [{"item": i, "label": item_label(i), "construct": label(q.item(i).construct),
                 "dont_know": ing.dont_know.get(i, 0.0), "blank": ing.blank.get(i, 0.0)}
                for i in bound.items]
-    notes = [NOTES["estimator"][lang], NOTES[est.missing][lang], NOTES["fit"][lang],
-             NOTES["index"][lang], NOTES.get(est.index_weights, {}).get(lang, est.index_weights)]
+    if len(methods) == 1:
+        method_label = NAMES.get(headline, headline)
+    else:
+        method_label = " + ".join(
+            _paren(NAMES.get(m, m), t["headline_of"] if m == headline else t["comparison_of"],
+                   lang)
+            for m in [headline, *[m for m in methods if m != headline]])
+    missing_text = "; ".join(
+        _paren(f"{NAMES.get(m, m)}: "
+               f"{_tr(MISSING, e.missing, lang) if e.missing in MISSING else e.missing}",
+               t["incomplete"].format(n=f"{e.missing_detail.get('n_incomplete', 0):,}"), lang)
+        for m, e in result.estimates.items())
+    inference = "; ".join(
+        f"{NAMES.get(m, m)}: " + (
+            f"{e.bootstrap.settings.resamples:,} {t['resamples']}, {_ci_label(e, lang)}"
+            if e.bootstrap is not None else
+            ("Wald" if _interval(e) == "wald" else t["no_bootstrap"]))
+        for m, e in result.estimates.items())
     return {
         "lang": lang,
         "t": t,
         "title": q.title.get(lang),
         "model_name": model.name.get(lang) or model.id,
-        "method": "CB-SEM (ML)" if est.method == "cbsem" else est.method,
+        "method": method_label,
+        "headline": {"key": headline, "name": NAMES.get(headline, headline)},
         "summary": {
             "rows": ing.n_rows, "accepted": ing.n_accepted, "rejected": ing.n_rejected,
-            "screened": ing.n_screened_out, "used": est.n, "missing": est.missing,
+            "screened": ing.n_screened_out, "used": est.n, "missing": missing_text,
             "incomplete": est.missing_detail.get("n_incomplete", 0), "source": ing.source,
-            "encoding": ing.encoding or ing.format,
+            "encoding": ing.encoding or ing.format, "inference": inference,
         },
         "target": {"id": model.target, "label": label(model.target),
-                   "value": index_of.get(model.target)},
+                   "value": index_of.get(model.target), "r2": target_r2,
+                   "ci_low": _num(target_idx.ci_low) if target_idx else None,
+                   "ci_high": _num(target_idx.ci_high) if target_idx else None},
+        "resamples": est.bootstrap.settings.resamples if est.bootstrap is not None else None,
         "indices": index_rows,
-        "scorecard_svg": scorecard_svg(index_rows, t["index"]),
+        "index_ci": has_index_ci,
+        "ci_label": ci_label,
+        "index_weights_note": (_tr(NOTES, est.index_weights, lang)
+                               if est.index_weights in NOTES else est.index_weights),
+        "scorecard_svg": scorecard_svg(
+            index_rows, t["index"],
+            (("误差线：" if lang == "zh" else "error bars: ") + ci_label) if has_index_ci else None),
         "diagram_svg": path_diagram_svg(nodes, edges, second),
-        "paths": [{"from": label(p.source), "to": label(p.target), "estimate": _num(p.estimate),
-                   "std": _num(p.std_estimate), "se": _num(p.se), "ci_low": _num(p.ci_low),
-                   "ci_high": _num(p.ci_high), "p": _num(p.p_value)} for p in est.paths],
-        "r2": [{"latent": label(k), "value": _num(v)} for k, v in est.r2.items()],
-        "effects": [{"from": label(e.source), "to": label(e.target), "direct": e.direct,
-                     "indirect": e.indirect, "total": e.total}
-                    for e in est.effects if e.target == model.target],
-        "fit": fit_rows,
-        "admissible": est.admissible,
-        "warnings": list(est.warnings),
-        "loadings": loadings,
-        "reliability": rel,
-        "htmt": htmt,
+        "diagram_note": _paren(t["diagram_note"] if any(e["tested"] for e in edges)
+                               else t["diagram_note_untested"], NAMES.get(headline, headline),
+                               lang),
+        **structural,
+        "admissible": all(e.admissible for e in result.estimates.values()),
+        "alerts": alerts,
+        "fit": [_fit_block(m, e, lang, t) for m, e in result.estimates.items()],
+        "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
+                                    parent_of),
+        "comparison": _comparison(result, lang, t, dim_label) if len(methods) == 2 else None,
         "data_quality": quality,
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value, "reason": r.reason}
                     for r in shown.itertuples(index=False)],
         "more_rejects": max(0, len(rejects) - len(shown)),
-        "notes": notes,
+        "notes": _notes(result, lang, label),
         "manifest": result.manifest,
     }
+
+
+def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _Cells,
+                label) -> dict[str, Any]:
+    """Path coefficients (with SE, t, p, CI, f², inner VIF), R² and the total effects on the
+    target."""
+    model = result.bound.model
+    f2 = {(a, b): v for a, b, v in est.f2}
+    vif = {(a, b): v for a, b, v in est.inner_vif}
+    is_pls = est.method == "pls"
+    paths = []
+    for p in est.paths:
+        pv = _num(p.p_value)
+        stat = _num(p.t_value)
+        if stat is None and p.se:
+            stat = _num(p.estimate / p.se) if _num(p.se) else None
+        size = _num(f2.get((p.source, p.target)))
+        size_label = ""
+        if size is not None:
+            size_label = next((t[name] for cut, name in F2_SIZES if size >= cut), t["negligible"])
+        paths.append({
+            "from": label(p.source), "to": label(p.target),
+            "std": cell(p.std_estimate), "estimate": _num(p.estimate), "se": _num(p.se),
+            "stat": stat, "p": pv, "ci_low": _num(p.ci_low), "ci_high": _num(p.ci_high),
+            "significant": pv is not None and pv < SIGNIFICANCE,
+            "ns": pv is not None and pv >= SIGNIFICANCE,
+            "f2": size, "f2_size": size_label,
+            "vif": cell.vif(vif.get((p.source, p.target))),
+        })
+    r2_boot = _boot_rows(est, "r2")
+    r2 = []
+    for x in model.latents:
+        if x not in est.r2:
+            continue
+        b = r2_boot.get((x, ""), {})
+        r2.append({"id": x, "latent": label(x), "value": _num(est.r2[x]),
+                   "adj": _num(est.adj_r2.get(x)), "ci_low": b.get("low"),
+                   "ci_high": b.get("high")})
+    total_boot = _boot_rows(est, "total")
+    effects = []
+    for e in est.effects:
+        if e.target != model.target:
+            continue
+        b = total_boot.get((e.source, e.target), {})
+        effects.append({"from": label(e.source), "direct": _num(e.direct),
+                        "indirect": _num(e.indirect), "total": _num(e.total),
+                        "p": b.get("p"), "ci_low": b.get("low"), "ci_high": b.get("high")})
+    has_ci = any(p["ci_low"] is not None for p in paths)
+    return {
+        "paths": paths,
+        "path_columns": {
+            "unstd": not is_pls, "se": any(p["se"] is not None for p in paths),
+            "stat": any(p["stat"] is not None for p in paths),
+            "stat_name": "t" if is_pls or est.bootstrap is not None else "z",
+            "p": any(p["p"] is not None for p in paths), "ci": has_ci,
+            "f2": any(p["f2"] is not None for p in paths),
+            "vif": any(p["vif"]["v"] is not None for p in paths),
+        },
+        "path_ci_label": _ci_label(est, lang),
+        "path_note": _tr(NOTES, "pls_std" if is_pls else "cbsem_std", lang),
+        "r2": r2,
+        "r2_columns": {"adj": any(r["adj"] is not None for r in r2),
+                       "ci": any(r["ci_low"] is not None for r in r2)},
+        "effects": effects,
+        "effects_ci": any(e["ci_low"] is not None for e in effects),
+    }
+
+
+def _fit_block(method: str, est: Estimate, lang: str, t: dict) -> dict[str, Any]:
+    """Admissibility, convergence, global fit (CB-SEM only) and warnings of one estimate."""
+    rows = []
+    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"), ("cfi", "CFI"),
+                      ("tli", "TLI"), ("rmsea", "RMSEA"), ("srmr", "SRMR"), ("logl", "logL"),
+                      ("aic", "AIC"), ("bic", "BIC")):
+        if key not in est.fit:
+            continue
+        value = _num(est.fit.get(key))
+        row = {"name": name, "value": value, "cutoff": "", "verdict": ""}
+        if key in CUTOFFS and value is not None:
+            good, ok, higher = CUTOFFS[key]
+            sign = "≥" if higher else "≤"
+            row["cutoff"] = (f"{_paren(f'{sign} {good}', t['good'], lang)}, "
+                             f"{_paren(f'{sign} {ok}', t['acceptable'], lang)}")
+            better = (lambda a, b: a >= b) if higher else (lambda a, b: a <= b)
+            row["verdict"] = "good" if better(value, good) else "acceptable" if better(value, ok) else "poor"
+        rows.append(row)
+    status = t["converged"] if est.converged else t["not_converged"]
+    iterations = est.settings.get("iterations")
+    if est.converged and isinstance(iterations, Mapping) and iterations:
+        status = t["iterations"].format(n=" + ".join(str(v) for v in iterations.values()))
+    return {
+        "method": method, "name": NAMES.get(method, method), "admissible": est.admissible,
+        "converged": est.converged, "status": status,
+        "rows": rows if method != "pls" else None,
+        "no_fit_note": _tr(NOTES, "pls_no_fit", lang) if method == "pls" else "",
+        "warnings": list(est.warnings),
+    }
+
+
+def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _Cells, label,
+                 item_label, dims: set[str], parent_of: Mapping[str, str]) -> dict[str, Any]:
+    """The measurement-quality assessment of ``est``: loadings, formative weights, reliability,
+    Fornell-Larcker, HTMT, cross-loadings and collinearity, each flagged from the numbers."""
+    bound = result.bound
+    q = result.questionnaire
+    constructs = list(bound.constructs)
+    modes = dict(est.settings.get("modes") or {})
+    mode = {c: modes.get(c, "A") for c in constructs}
+    n_items = {c: len(items) for c, items in bound.measurement}
+    hoc = {h for h, _ in bound.second_order}
+    is_pls = est.method == "pls"
+    notes = _Footnotes(lang)
+    outer_vif = {(r["latent"], r["item"]): r["vif"] for r in est.settings.get("outer_vif", ())}
+    loading_boot = _boot_rows(est, "loading")
+
+    def own_label(latent: str, item: str) -> str:
+        return label(item) + t["dimension"] if item in dims else item_label(item)
+
+    # Loadings of reflective constructs, grouped by construct.
+    groups: dict[str, list[dict]] = {}
+    for x in est.loadings:
+        if mode.get(x.latent) == "B":
+            continue
+        b = loading_boot.get((x.latent, x.item), {})
+        groups.setdefault(x.latent, []).append({
+            "item": x.item, "label": own_label(x.latent, x.item),
+            "std": cell.below(x.std_estimate, LOADING_MIN, "loading"),
+            "estimate": _num(x.estimate), "se": _num(x.se), "p": _num(x.p_value),
+            "ci_low": _num(x.ci_low) if x.ci_low is not None else b.get("low"),
+            "ci_high": _num(x.ci_high) if x.ci_high is not None else b.get("high"),
+            "vif": cell.vif(outer_vif.get((x.latent, x.item))),
+        })
+    loadings = [{"id": c, "label": label(c) + (t["dimension"] if c in dims else ""),
+                 "rows": groups[c]} for c in constructs if c in groups]
+    all_loading_rows = [r for g in loadings for r in g["rows"]]
+
+    # Formative (mode B) constructs: outer weights with bootstrap inference and outer VIF.
+    weight_boot = _boot_rows(est, "weight")
+    std_loading = {(x.latent, x.item): x.std_estimate for x in est.loadings}
+    formative = []
+    for c in constructs:
+        if mode.get(c) != "B":
+            continue
+        rows = []
+        for w in est.weights:
+            if w.latent != c:
+                continue
+            b = weight_boot.get((c, w.item), {})
+            lam = _num(std_loading.get((c, w.item)))
+            p = b.get("p")
+            drop = p is not None and p >= SIGNIFICANCE and lam is not None and lam < FORMATIVE_LOADING_MIN
+            rows.append({"item": w.item, "label": item_label(w.item),
+                         "weight": cell(w.estimate, "weight_ns" if drop else None),
+                         "se": b.get("se"), "p": p, "ci_low": b.get("low"),
+                         "ci_high": b.get("high"), "loading": lam,
+                         "vif": cell.vif(outer_vif.get((c, w.item)))})
+        formative.append({"id": c, "label": label(c), "rows": rows})
+
+    # Reliability and convergent validity; "–" with one footnote per reason.
+    def na_reason(c: str, measure: str) -> str | None:
+        if mode.get(c) == "B":
+            return "formative"
+        if n_items.get(c, 2) < 2 and c not in hoc:
+            return "single"
+        if measure == "rho_a" and not is_pls:
+            return "cbsem_rho_a"
+        if c in hoc:
+            return "hoc_rho_a" if measure == "rho_a" else "higher_order"
+        return "not_computed"
+
+    reliability = []
+    sqrt_ave: dict[str, float | None] = {}
+    for c in constructs:
+        values = est.reliability.get(c, {})
+        row = {"id": c, "label": label(c) + (t["dimension"] if c in dims else ""),
+               "mode": mode.get(c, "A")}
+        for measure, threshold in (("alpha", RELIABILITY_MIN), ("rho_a", RELIABILITY_MIN),
+                                   ("rho_c", RELIABILITY_MIN), ("ave", AVE_MIN)):
+            v = None if mode.get(c) == "B" else _num(values.get(measure))
+            row[measure] = cell.below(v, threshold, measure,
+                                      na=notes(na_reason(c, measure)) if v is None else None)
+        reliability.append(row)
+        ave = row["ave"]["v"]
+        sqrt_ave[c] = math.sqrt(ave) if ave is not None and ave >= 0 else None
+
+    # Fornell-Larcker: √AVE on the diagonal against the latent correlations below it.
+    corr = {}
+    for a, b, v in est.latent_correlations:
+        corr[(a, b)] = corr[(b, a)] = _num(v)
+    fl = None
+    if corr:
+        fl_constructs = [c for c in constructs if any((c, d) in corr for d in constructs)]
+        fl_rows = []
+        for i, a in enumerate(fl_constructs):
+            cells = []
+            for b in fl_constructs[:i]:
+                v = corr.get((a, b))
+                if parent_of.get(a) == b or parent_of.get(b) == a:
+                    cells.append({**cell(v), "level": "na", "na": notes("hoc_pair")})
+                    continue
+                limits = [s for s in (sqrt_ave.get(a), sqrt_ave.get(b)) if s is not None]
+                bad = v is not None and bool(limits) and abs(v) > min(limits)
+                cells.append(cell(v, "fornell_larcker" if bad else None))
+            cells.append({**cell(sqrt_ave.get(a)), "level": "diag"})
+            fl_rows.append({"id": a, "label": label(a), "cells": cells})
+        fl = {"constructs": [label(c) for c in fl_constructs], "rows": fl_rows}
+
+    # HTMT and HTMT2, with the upper bound of the bootstrap interval when there is one: a
+    # matrix with HTMT (and its bound) below the diagonal and HTMT2 above it.
+    htmt2 = {(a, b): v for a, b, v in est.htmt2}
+    htmt_boot = _boot_rows(est, "htmt")
+    htmt_rows = []
+    pair_cells: dict[tuple[str, str], dict] = {}
+    for a, b, v in est.htmt:
+        if mode.get(a) == "B" or mode.get(b) == "B":
+            continue  # HTMT assumes reflective measurement (Henseler et al. 2015)
+        upper = htmt_boot.get((a, b), {}).get("high")
+        row = {"a": label(a), "b": label(b), "htmt": cell.htmt(v, "htmt"),
+               "htmt2": cell.htmt(htmt2.get((a, b)), "htmt2"),
+               "upper": cell(upper, "htmt_upper" if upper is not None
+                             and upper >= HTMT_LIBERAL else None)}
+        htmt_rows.append(row)
+        lower = {**row["htmt"], "sub": row["upper"] if upper is not None else None}
+        pair_cells[(a, b)] = pair_cells[(b, a)] = lower
+        pair_cells[("h2", a, b)] = pair_cells[("h2", b, a)] = row["htmt2"]
+    htmt_constructs = [c for c in constructs if any((c, d) in pair_cells for d in constructs)]
+    matrix = []
+    for i, a in enumerate(htmt_constructs):
+        cells = []
+        for j, b in enumerate(htmt_constructs):
+            if j < i:
+                cells.append(pair_cells.get((a, b)) or cell(None))
+            elif j == i:
+                cells.append({**cell(None), "level": "diag"})
+            elif not htmt2:
+                cells.append({**cell(None), "level": "blank"})
+            else:
+                c = pair_cells.get(("h2", a, b))
+                cells.append({**c, "level": f"{c['level']} upper".strip()} if c
+                             else cell(None))
+        matrix.append({"id": a, "label": label(a), "cells": cells})
+    htmt = {"rows": htmt_rows, "has_htmt2": bool(htmt2), "has_upper": bool(htmt_boot),
+            "constructs": [label(c) for c in htmt_constructs], "matrix": matrix,
+            "note": (t["htmt_matrix_note"] if htmt_boot and htmt2 else
+                     t["htmt_matrix_note_plain"] if htmt2 else ""),
+            "upper_label": _ci_label(est, lang)}
+
+    # Cross-loadings: each item's correlation with every construct.
+    cross = None
+    if est.cross_loadings:
+        values = {(i, c): _num(v) for i, c, v in est.cross_loadings}
+        cl_constructs = [c for c in constructs if any(k[1] == c for k in values)]
+        cl_rows = []
+        for item in bound.items:
+            own = q.item(item).construct
+            if (item, own) not in values:
+                continue
+            mine = values[(item, own)]
+            parents = {parent_of[own]} if own in parent_of else set()
+            rivals = [c for c in cl_constructs if c != own and c not in parents
+                      and values.get((item, c)) is not None]
+            reflective = mode.get(own) != "B"
+            higher = [c for c in rivals if reflective and mine is not None
+                      and abs(values[(item, c)]) > abs(mine)]
+            cells = []
+            for c in cl_constructs:
+                v = values.get((item, c))
+                if c == own:
+                    cells.append({**cell(v, "cross_loading" if higher else None), "own": True})
+                elif c in parents:
+                    cells.append({**cell(v), "level": "na", "own": False})
+                else:
+                    cells.append({**cell(v, "cross_loading" if c in higher else None),
+                                  "own": False})
+            cl_rows.append({"item": item, "label": item_label(item), "construct": label(own),
+                            "flagged": bool(higher), "cells": cells})
+        cross = {"constructs": [label(c) for c in cl_constructs], "rows": cl_rows,
+                 "flagged": sum(r["flagged"] for r in cl_rows)}
+
+    # Collinearity: inner VIF of the structural paths, outer VIF of the items.
+    model_paths = set(bound.model.paths)
+    inner = [{"name": f"{label(a)} → {label(b)}", "vif": cell.vif(v)}
+             for a, b, v in est.inner_vif if (a, b) in model_paths]
+    outer = [{"name": f"{label(r['latent'])} · {item_label(r['item'])}", "vif": cell.vif(r["vif"])}
+             for r in est.settings.get("outer_vif", ())]
+    collinearity = None
+    if inner or outer:
+        collinearity = {"inner": _vif_summary(inner), "outer": _vif_summary(outer)}
+
+    checklist = _checklist(lang, t, all_loading_rows, reliability, fl, htmt_rows, cross,
+                           inner + outer, formative)
+    return {
+        "estimator": NAMES.get(est.method, est.method),
+        "intro": t["measurement_of"].format(name=NAMES.get(est.method, est.method)),
+        "checklist": checklist,
+        "loadings": loadings,
+        "loading_columns": {
+            "unstd": not is_pls, "se": any(r["se"] is not None for r in all_loading_rows),
+            "p": any(r["p"] is not None for r in all_loading_rows),
+            "ci": any(r["ci_low"] is not None for r in all_loading_rows),
+            "vif": any(r["vif"]["v"] is not None for r in all_loading_rows)},
+        "loading_ci_label": _ci_label(est, lang),
+        "formative": formative,
+        "reliability": reliability,
+        "footnotes": notes.items(),
+        "fornell_larcker": fl,
+        "htmt": htmt,
+        "cross_loadings": cross,
+        "collinearity": collinearity,
+        "flag_legend": [{"level": lv, "text": _tr(FLAGS, f, lang)} for f, lv in (
+            ("loading", "bad"), ("ave", "bad"), ("htmt_85", "warn"), ("htmt_90", "bad"),
+            ("vif_3", "warn"), ("vif_5", "bad"))],
+    }
+
+
+def _vif_summary(rows: list[dict]) -> dict[str, Any]:
+    known = [r for r in rows if r["vif"]["v"] is not None]
+    top = max(known, key=lambda r: r["vif"]["v"], default=None)
+    return {"rows": rows, "flagged": [r for r in rows if r["vif"]["flag"]],
+            "max": top}
+
+
+def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict], fl,
+               htmt_rows: list[dict], cross, vifs: list[dict], formative: list[dict]):
+    """One line per criterion: what was checked and what failed, by name."""
+    zh = lang == "zh"
+    sep = "、" if zh else ", "
+    out = []
+
+    def line(criterion: str, failed: Iterable[str], total: int, ok_text: str,
+             level: str = "bad") -> None:
+        failed = list(dict.fromkeys(failed))
+        if not total:
+            return
+        if failed:
+            shown = sep.join(failed[:8]) + (" …" if len(failed) > 8 else "")
+            text = f"{len(failed)}/{total}：{shown}" if zh else f"{len(failed)} of {total}: {shown}"
+        else:
+            text = ok_text
+        out.append({"criterion": criterion, "text": text, "level": level if failed else "ok"})
+
+    ok = "全部满足" if zh else "all pass"
+    line(f"{t['loading']} ≥ 0.708", [r["label"] for r in loadings if r["std"]["flag"]],
+         len(loadings), ok)
+    for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC")):
+        rows = [r for r in reliability if r[measure]["v"] is not None]
+        line(f"{name} ≥ 0.70", [r["label"] for r in rows if r[measure]["flag"]], len(rows), ok)
+    rows = [r for r in reliability if r["ave"]["v"] is not None]
+    line("AVE ≥ 0.50", [r["label"] for r in rows if r["ave"]["flag"]], len(rows), ok)
+    if fl is not None:
+        bad = [r["label"] for r in fl["rows"] if any(c["flag"] for c in r["cells"])]
+        line("Fornell-Larcker", bad, len(fl["rows"]), ok)
+    if htmt_rows:
+        strict = [f"{r['a']}–{r['b']}" for r in htmt_rows
+                  if r["htmt"]["flag"] in ("htmt_85", "htmt_90")]
+        line("HTMT < 0.85", strict, len(htmt_rows), ok, "warn")
+        liberal = [f"{r['a']}–{r['b']}" for r in htmt_rows if r["htmt"]["flag"] == "htmt_90"]
+        line("HTMT < 0.90", liberal, len(htmt_rows), ok)
+    if cross is not None:
+        line(t["cross_loadings"], [r["label"] for r in cross["rows"] if r["flagged"]],
+             len(cross["rows"]), ok)
+    if vifs:
+        line("VIF < 3", [r["name"] for r in vifs if r["vif"]["flag"]], len(vifs), ok, "warn")
+    weights = [r for f in formative for r in f["rows"]]
+    if weights:
+        line(t["weight"], [r["label"] for r in weights if r["weight"]["flag"]], len(weights), ok,
+             "warn")
+    return out
+
+
+def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str, Any]:
+    """PLS next to CB-SEM: paths, indices and R², the rows that disagree and why."""
+    a, b = "pls", "cbsem"
+    names = (NAMES[a], NAMES[b])
+    sections: dict[str, list[dict]] = {"path": [], "index": [], "r2": []}
+    for row in result.comparison:
+        kind = row["kind"]
+        reasons = []
+        for code in row["reasons"]:
+            key = f"size_{'path' if kind == 'path' else 'index'}" if code == "size" else code
+            reasons.append({"code": code, "short": _tr(REASONS, code, lang),
+                            "text": _tr(REASON_TEXT, key, lang)})
+        name = (f"{dim_label(row['a'])} → {dim_label(row['b'])}" if kind == "path"
+                else dim_label(row["a"]))
+        sections.setdefault(kind, []).append({
+            "key": f"{kind}:{row['a']}:{row['b']}", "kind": kind, "label": name,
+            "a": _num(row.get(a)), "b": _num(row.get(b)), "difference": _num(row["difference"]),
+            "sig_a": row.get(f"significant_{a}"), "sig_b": row.get(f"significant_{b}"),
+            "flagged": bool(reasons), "reasons": reasons,
+        })
+    paths = sections["path"]
+    chart = comparison_svg([{"label": r["label"], "a": r["a"] or 0.0, "b": r["b"] or 0.0,
+                             "flagged": r["flagged"]} for r in paths],
+                           names, t["std_paths"]) if paths else ""
+    flagged = [r for rows in sections.values() for r in rows if r["flagged"]]
+    legend = [{"short": _tr(REASONS, c, lang), "text": _tr(REASON_TEXT, k, lang)}
+              for c, k in (("sign", "sign"), ("significance", "significance"),
+                           ("size", "size_path"), ("size", "size_index"))]
+    return {
+        "names": names,
+        "paths": paths, "indices": sections["index"], "r2": sections["r2"],
+        "flagged": len(flagged),
+        "flagged_text": (t["flagged_rows"].format(n=len(flagged)) if flagged
+                         else t["no_flagged_rows"]),
+        "legend": legend,
+        "chart_svg": chart,
+        "note": _tr(NOTES, "composite_vs_factor", lang),
+        "inadmissible_note": ("" if result.estimates[b].admissible
+                              else _tr(NOTES, "comparison_inadmissible", lang)),
+    }
+
+
+def _p_value_text(text: str, lang: str) -> str:
+    """The bootstrap's p-value convention in the report's language."""
+    m = re.fullmatch(r"two-sided, Student t with (\d+) df", text or "")
+    if lang == "zh" and m:
+        return f"双侧检验，自由度 {m.group(1)} 的 Student t 分布"
+    return text
+
+
+def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
+    """Method notes: one block per estimator, one per bootstrap, one for the indices."""
+    blocks = []
+    bound = result.bound
+    for method, est in result.estimates.items():
+        items = []
+        detail = {"n_incomplete": 0, "n_dropped": 0, "n_values_replaced": 0, "n_used": est.n,
+                  **dict(est.missing_detail)}
+        if method == "pls":
+            s = est.settings
+            iterations = s.get("iterations") or {}
+            iter_text = ", ".join(
+                (f"第{'一' if k == 'stage1' else '二'}阶段 {v} 次迭代" if lang == "zh"
+                 else f"{'stage one' if k == 'stage1' else 'stage two'}: {v} iterations")
+                for k, v in iterations.items())
+            scheme = s.get("scheme", "path")
+            items.append(_tr(NOTES, "pls_estimator", lang).format(
+                scheme=_tr(SCHEMES, scheme, lang) if scheme in SCHEMES else scheme,
+                tolerance=float(s.get("tolerance", 1e-7)), max_iter=s.get("max_iter", "?"),
+                iterations=iter_text or "–"))
+            by_mode: dict[str, list[str]] = {}
+            for c, m in (s.get("modes") or {}).items():
+                by_mode.setdefault(m, []).append(label(c))
+            if by_mode:
+                sep = "、" if lang == "zh" else ", "
+                colon = "：" if lang == "zh" else ": "
+                modes = "; ".join(f"{_tr(MODES, m, lang) if m in MODES else m}{colon}{sep.join(cs)}"
+                                  for m, cs in sorted(by_mode.items()))
+                items.append(_tr(NOTES, "pls_modes", lang).format(modes=modes))
+            hoc_method = s.get("higher_order", "none")
+            for h, ds in bound.second_order:
+                hoc = f"{label(h)} ({', '.join(label(d) for d in ds)})"
+                key = f"pls_hoc_{hoc_method}"
+                if key in NOTES:
+                    items.append(_tr(NOTES, key, lang).format(hoc=hoc))
+                else:
+                    items.append(_tr(NOTES, "pls_hoc_other", lang).format(hoc=hoc,
+                                                                          method=hoc_method))
+            if est.missing in NOTES:
+                items.append(_tr(NOTES, est.missing, lang).format(**detail))
+            column = s.get("weights_column")
+            items.append(_tr(NOTES, "pls_weights", lang).format(column=column) if column
+                         else _tr(NOTES, "pls_no_weights", lang))
+            items.append(_tr(NOTES, "pls_sign", lang))
+            items.append(_tr(NOTES, "pls_no_fit", lang))
+        else:
+            items.append(_tr(NOTES, "cbsem_estimator", lang))
+            if est.missing in NOTES:
+                items.append(_tr(NOTES, est.missing, lang).format(**detail))
+            items.append(_tr(NOTES, "fit", lang))
+            items.append(_tr(NOTES, "cbsem_std", lang))
+        if est.index_weights in NOTES:
+            items.append(_tr(NOTES, est.index_weights, lang))
+        blocks.append({"title": NAMES.get(method, method), "lines": items})
+        if est.bootstrap is not None:
+            s = est.bootstrap.summary()
+            failures = ""
+            if s.get("failures"):
+                joined = "; ".join(f"{reason}: {count}" for reason, count in s["failures"].items())
+                failures = f"（{joined}）" if lang == "zh" else f" ({joined})"
+            boot = [_tr(NOTES, "bootstrap", lang).format(
+                resamples=f"{s['resamples']:,}", seed=s["seed"], ok=f"{s['ok']:,}",
+                failed=f"{s['failed']:,}", failures=failures,
+                p_value=_p_value_text(s.get("p_value", ""), lang))]
+            interval = _interval(est)
+            if interval == "bca":
+                boot.append(_tr(NOTES, "interval_bca", lang).format(
+                    level=s.get("level", 0.95), groups=s.get("jackknife_groups") or "–"))
+            else:
+                boot.append(_tr(NOTES, "interval_percentile", lang).format(
+                    level=s.get("level", 0.95)))
+            blocks.append({"title": f"Bootstrap · {NAMES.get(method, method)}", "lines": boot})
+        elif method == "pls":
+            blocks[-1]["lines"].append(_tr(NOTES, "no_bootstrap", lang))
+    blocks.append({"title": _tr(UI, "index_notes", lang), "lines": [_tr(NOTES, "index", lang)]})
+    return blocks

@@ -17,7 +17,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
         return "–"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.0"
 
 
 def _pct(value: float | None) -> str:
@@ -30,13 +31,26 @@ def _pvalue(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _ci(low: float | None, high: float | None, digits: int = 3) -> str:
+    """An interval as "[low, high]", or "–" when it is not defined."""
+    if low is None or high is None:
+        return "–"
+    return f"[{_fmt(low, digits)}, {_fmt(high, digits)}]"
+
+
+def _with_ci(value: float | None, low: float | None, high: float | None, digits: int = 1) -> str:
+    """A value followed by its interval when there is one: "66.4 [64.9, 67.8]"."""
+    text = _fmt(value, digits)
+    return text if low is None or high is None or value is None else f"{text} {_ci(low, high, digits)}"
+
+
 def environment() -> jinja2.Environment:
     """Templates from the bundled ``reports/`` folder. autoescape is set explicitly:
     ``select_autoescape()`` would not cover ``.html.j2`` files, and respondent text is data."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundled("reports"))),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=_fmt, pct=_pct, pvalue=_pvalue,
+    env.filters.update(fmt=_fmt, pct=_pct, pvalue=_pvalue, ci=_ci, with_ci=_with_ci,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
     return env
 

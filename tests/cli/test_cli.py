@@ -73,11 +73,68 @@ def test_missing_item_column_names_it(root, wave, tmp_path):
     assert "Traceback" not in r.output
 
 
+def _estimate_json(root, wave, out, *extra):
+    r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(wave), "--json", str(out), *extra)
+    assert r.exit_code == 0, r.output
+    return json.loads(out.read_text(encoding="utf-8")), r.output
+
+
+def test_pls_is_the_default_with_bootstrap_intervals(root, wave, tmp_path):
+    doc, output = _estimate_json(root, wave, tmp_path / "pls.json", "--bootstrap", "300",
+                                 "--seed", "4", "--interval", "bca")
+    assert CONTRACT_KEYS <= set(doc)
+    assert doc["method"] == "pls" and doc["missing"] == "mean" and doc["fit"] == {}
+    assert doc["inference"] == "bootstrap" and doc["settings"]["interval"] == "bca"
+    assert doc["bootstrap"]["resamples"] == 300 and doc["bootstrap"]["seed"] == 4
+    assert doc["bootstrap"]["ok"] + doc["bootstrap"]["failed"] == 300
+    for p in doc["paths"]:
+        assert p["ci_low"] < p["estimate"] < p["ci_high"] and p["se"] > 0
+    for i in doc["index_detail"]:
+        assert i["ci_low"] < i["index"] < i["ci_high"]
+    assert doc["manifest"]["settings"]["seed"] == 4 and doc["manifest"]["data"]["sha256"]
+    assert "Bootstrap: " in output
+
+
+def test_same_seed_same_numbers_whatever_the_workers(root, wave, tmp_path):
+    one, _ = _estimate_json(root, wave, tmp_path / "a.json", "--bootstrap", "250", "--seed", "9")
+    two, _ = _estimate_json(root, wave, tmp_path / "b.json", "--bootstrap", "250", "--seed", "9",
+                            "--workers", "2")
+    for doc in (one, two):
+        doc.pop("manifest")
+    assert one == two
+
+
+def test_both_methods_side_by_side(root, wave, tmp_path):
+    doc, output = _estimate_json(root, wave, tmp_path / "both.json", "--method", "both")
+    assert doc["method"] == "pls"
+    cbsem = doc["alternatives"]["cbsem"]
+    assert cbsem["method"] == "cbsem" and cbsem["fit"]["df"] > 0
+    kinds = {row["kind"] for row in doc["comparison"]}
+    assert kinds == {"path", "index", "r2"}
+    assert sum(row["kind"] == "path" for row in doc["comparison"]) == 11
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--missing", "fiml"), "'fiml' is not available for pls"),
+    (("--method", "cbsem", "--missing", "mean"), "'mean' is not available for cbsem"),
+    (("--weights", "no_such_column"), "Weight column 'no_such_column' is not in the data"),
+    (("--method", "cbsem", "--weights", "age"), "Case weights are not supported by CB-SEM"),
+])
+def test_bad_estimation_options_fail_cleanly(root, wave, tmp_path, args, message):
+    r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(wave), *args)
+    assert r.exit_code == 2
+    assert message in r.output and "Traceback" not in r.output
+
+
 def test_demo_writes_report_and_json(tmp_path):
     r = run("demo", "--out", str(tmp_path / "demo"), "--lang", "en")
     assert r.exit_code == 0, r.output
     doc = json.loads((tmp_path / "demo" / "airline_ccsi.json").read_text(encoding="utf-8"))
-    assert doc["n"] > 500 and doc["admissible"]
+    assert doc["n"] > 500 and doc["admissible"] and doc["method"] == "pls"
+    assert doc["bootstrap"]["resamples"] == 1000
+    assert doc["alternatives"]["cbsem"]["missing"] == "fiml"
     assert (tmp_path / "demo" / "airline_ccsi_report_en.html").exists()
 
 

@@ -1,5 +1,9 @@
 """The rendered HTML report: content in both languages, escaping, self-containment, charts,
-and a real render in Debian's headless Chromium."""
+and a real render in Debian's headless Chromium.
+
+``study`` is a PLS estimate (the default method) without bootstrap, on simulated answers with
+hostile respondent text; the richer reports (bootstrap, CB-SEM, both) are in the other modules.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +53,17 @@ def test_every_latent_label_and_index_is_shown(study, html, lang):
 
 def test_language_of_fixed_text(html):
     assert "满意度指数（0-100）" in html["zh"] and "Index scorecard (0-100)" in html["en"]
-    assert "因子得分回归权重" in html["zh"] and "factor-score regression weights" in html["en"]
+    assert "PLS 外部权重" in html["zh"] and "PLS outer weights" in html["en"]
+    assert "因子得分回归权重" not in html["zh"] and "factor-score" not in html["en"]
+
+
+def test_without_bootstrap_the_report_says_so(study, html):
+    assert study.estimate.bootstrap is None
+    assert "未做 bootstrap" in html["zh"] and "No bootstrap" in html["en"]
+    scorecard = BeautifulSoup(html["en"], "html.parser").find(id="index-table").get_text()
+    assert "[95% CI]" not in scorecard and "[" not in scorecard
+    # Untested paths are not drawn as "not significant".
+    assert "significance not tested" in html["en"] and "未做显著性检验" in html["zh"]
 
 
 def test_summary_counts(study, html):
@@ -68,8 +82,9 @@ def test_respondent_text_is_escaped(html):
         assert soup.find("img") is None
 
 
-def test_self_contained(html):
-    for page in html.values():
+def test_self_contained(html, airline_both, pages):
+    both = [pages("airline_both", airline_both, lang)[1] for lang in ("zh", "en")]
+    for page in [*html.values(), *both]:
         soup = BeautifulSoup(page, "html.parser")
         for tag in soup.find_all(True):
             for attr in ("src", "href"):
@@ -80,19 +95,53 @@ def test_self_contained(html):
         assert len(soup.find_all("svg")) >= 2
 
 
-def test_inadmissible_solution_is_prominent(root, mobi_csv, tmp_path):
-    result = estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml", mobi_csv)
+def test_inadmissible_solution_is_prominent(root, mobi_csv):
+    result = estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml",
+                            mobi_csv, method="cbsem")
     assert not result.estimate.admissible
-    page = render_report(build_context(result, "en"))
+    for lang, word in (("en", "inadmissible"), ("zh", "不可接受")):
+        page = render_report(build_context(result, lang))
+        alert = BeautifulSoup(page, "html.parser").find(id="admissibility-alert")
+        assert alert is not None and word in alert.get_text()
+        for w in result.estimate.warnings:
+            assert w in alert.get_text()
+
+
+def test_inadmissible_comparison_estimate_is_prominent_too(mobi_both, pages):
+    """With PLS as the headline, an inadmissible CB-SEM beside it still opens the report, and
+    the reader is told the headline is not affected."""
+    assert mobi_both.estimate.admissible and not mobi_both.estimates["cbsem"].admissible
+    _, page = pages("mobi_both", mobi_both, "en")
     alert = BeautifulSoup(page, "html.parser").find(id="admissibility-alert")
-    assert alert is not None and "inadmissible" in alert.get_text()
-    for w in result.estimate.warnings:
-        assert w in alert.get_text()
+    text = alert.get_text(" ")
+    assert "CB-SEM (ML) solution is inadmissible" in text and "PLS-SEM) are not affected" in text
+    for w in mobi_both.estimates["cbsem"].warnings:
+        assert w in text
 
 
 def test_svg_is_byte_stable():
     rows = [{"label": "满意度", "value": 70.0, "valid": True}, {"label": "Loyalty", "value": 61.5, "valid": False}]
     assert charts.scorecard_svg(rows, "指数") == charts.scorecard_svg(rows, "指数")
+    with_ci = [{**rows[0], "ci_low": 68.2, "ci_high": 71.9}, rows[1]]
+    svg = charts.scorecard_svg(with_ci, "指数", "误差线：95% 置信区间")
+    assert svg == charts.scorecard_svg(with_ci, "指数", "误差线：95% 置信区间") != charts.scorecard_svg(rows, "指数")
+    pairs = [{"label": "形象 → 满意度", "a": 0.3, "b": 0.45, "flagged": True},
+             {"label": "Value → Loyalty", "a": -0.1, "b": 0.05, "flagged": False}]
+    assert (charts.comparison_svg(pairs, ("PLS-SEM", "CB-SEM"), "标准化路径系数")
+            == charts.comparison_svg(pairs, ("PLS-SEM", "CB-SEM"), "标准化路径系数"))
+
+
+def test_long_labels_fit_their_box():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    renderer = FigureCanvasAgg(Figure()).get_renderer()
+    with charts._style(["满意度"]):
+        assert charts._fit_label(renderer, "满意度", 11, 100) == ("满意度", 11)
+        text, size = charts._fit_label(renderer, "Price (perceived value)", 11, 90, "bold")
+        assert text == "Price\n(perceived value)" and 8 < size <= 9.9
+        for line in text.split("\n"):
+            assert charts._text_width(renderer, line, size, "bold") <= 90.01
 
 
 def test_missing_cjk_font_warns(monkeypatch):
@@ -111,10 +160,11 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed")
-def test_renders_in_chromium_without_errors(study, tmp_path):
+def test_renders_in_chromium_without_errors(airline_both, tmp_path):
+    """The richest report (PLS with bootstrap beside CB-SEM), in Chinese."""
     from playwright.sync_api import sync_playwright
 
-    path = write_report(study, tmp_path / "report.html", lang="zh")
+    path = write_report(airline_both, tmp_path / "report.html", lang="zh")
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -131,4 +181,4 @@ def test_renders_in_chromium_without_errors(study, tmp_path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert errors == [] and failed == []
-    assert len(sizes) >= 2 and all(w > 100 and h > 100 for w, h in sizes)
+    assert len(sizes) >= 3 and all(w > 100 and h > 100 for w, h in sizes)

@@ -1,0 +1,258 @@
+"""Bootstrap inference shared by both estimators: resampling, the driver and the intervals.
+
+Resamples are row *counts* (how often each respondent is drawn), not row lists: an estimator
+that works from moments (PLS, complete-data ML) turns counts into weighted moments with one
+matrix product, and one that needs rows (FIML) uses them as frequency weights.
+
+Reproducibility: resamples come in chunks of :data:`CHUNK`; chunk ``c`` is drawn by its own
+generator ``SeedSequence(seed, spawn_key=(c,))``, so a chunk is the same whichever worker draws
+it, and every chunk is computed the same way whatever the number of workers (same shapes, same
+order of operations). The result is identical to the last digit for 1 or many workers.
+
+A resample that fails (a constant item, a singular matrix, no convergence, an inadmissible
+solution) is counted with its reason and left out of the intervals; never dropped silently.
+
+Intervals: percentile, and BCa (Efron 1987, "Better bootstrap confidence intervals", JASA 82)
+with the acceleration from a jackknife (leave-one-out, or delete-a-group with at most
+``jackknife_groups`` groups for large samples, rows assigned to groups round-robin).
+Standard errors are the standard deviation of the draws (n - 1), t = estimate / SE and
+two-sided p-values from Student's t with n - 1 degrees of freedom (the SmartPLS convention).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Resamples per chunk: the unit of work, of seeding and of reproducibility.
+CHUNK = 200
+
+#: A statistic over resamples: counts (k, n) -> values (k, P) and a failure reason per resample
+#: ("" when the resample is fine).
+Statistic = Callable[[np.ndarray], tuple[np.ndarray, Sequence[str]]]
+
+#: A parameter's label: (kind, a, b), e.g. ("path", "image", "expectation").
+Label = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """What the user asked for: number of resamples, seed, interval level, workers."""
+
+    resamples: int
+    seed: int = 2026
+    level: float = 0.95
+    workers: int = 1
+    jackknife_groups: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.resamples < 2:
+            raise ValueError("At least 2 bootstrap resamples are needed.")
+        if not 0 < self.level < 1:
+            raise ValueError("The interval level must lie between 0 and 1.")
+
+
+def chunk_counts(n: int, seed: int, chunk: int, size: int) -> np.ndarray:
+    """Counts (size, n) of chunk number ``chunk``: each row is one resample of n rows drawn
+    with replacement, from the chunk's own generator."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
+    draws = rng.integers(0, n, size=(size, n))
+    offsets = (np.arange(size) * n)[:, None]
+    return np.bincount((draws + offsets).ravel(), minlength=size * n).reshape(size, n)
+
+
+def jackknife_counts(n: int, groups: int) -> np.ndarray:
+    """Counts (g, n) leaving out one group of rows each; g = min(n, groups) (leave-one-out
+    when n <= groups)."""
+    g = min(n, groups)
+    member = np.arange(n) % g
+    return (member[None, :] != np.arange(g)[:, None]).astype(np.int64)
+
+
+def _chunks(resamples: int) -> list[tuple[int, int]]:
+    return [(c, min(CHUNK, resamples - c * CHUNK)) for c in range(math.ceil(resamples / CHUNK))]
+
+
+def _run_chunk(statistic: Statistic, n: int, seed: int, chunk: int, size: int):
+    values, reasons = statistic(chunk_counts(n, seed, chunk, size))
+    return np.asarray(values, float), list(reasons)
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Draws and summaries for every bootstrapped parameter.
+
+    ``draws`` holds the successful resamples only (in resample order); ``failures`` counts the
+    others by reason. ``table()`` is one tidy row per parameter.
+    """
+
+    labels: tuple[Label, ...]
+    estimate: np.ndarray
+    draws: np.ndarray
+    jackknife: np.ndarray | None
+    n: int
+    settings: BootstrapSettings
+    failures: Mapping[str, int] = field(default_factory=dict)
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failures", MappingProxyType(dict(self.failures)))
+
+    @property
+    def n_failed(self) -> int:
+        return int(sum(self.failures.values()))
+
+    @property
+    def n_ok(self) -> int:
+        return int(self.draws.shape[0])
+
+    def table(self) -> pd.DataFrame:
+        """kind, a, b, estimate, boot_mean, se, t, p_value, pct_low, pct_high, bca_low,
+        bca_high (NaN where undefined, e.g. BCa when every draw lies on one side)."""
+        alpha = 1 - self.settings.level
+        draws = self.draws
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = np.isfinite(draws)
+            count = ok.sum(axis=0)
+            mean = np.where(count > 0, np.nansum(draws, axis=0) / np.maximum(count, 1), np.nan)
+            se = np.sqrt(np.nansum((draws - mean) ** 2, axis=0) / np.maximum(count - 1, 1))
+            se = np.where(count > 1, se, np.nan)
+            t = self.estimate / se
+        p = 2 * stats.t.sf(np.abs(t), df=max(self.n - 1, 1))
+        pct = _nanquantile(draws, [alpha / 2, 1 - alpha / 2])
+        bca = bca_intervals(self.estimate, draws, self.jackknife, self.settings.level)
+        frame = pd.DataFrame(self.labels, columns=["kind", "a", "b"])
+        frame["estimate"] = self.estimate
+        frame["boot_mean"] = mean
+        frame["se"] = se
+        frame["t"] = t
+        frame["p_value"] = p
+        frame["pct_low"], frame["pct_high"] = pct[0], pct[1]
+        frame["bca_low"], frame["bca_high"] = bca[0], bca[1]
+        return frame
+
+    def summary(self) -> dict:
+        """The JSON block describing the run (not the per-parameter numbers)."""
+        return {"resamples": self.settings.resamples, "ok": self.n_ok, "failed": self.n_failed,
+                "failures": dict(self.failures), "seed": self.settings.seed,
+                "level": self.settings.level, "method": self.method,
+                "jackknife_groups": None if self.jackknife is None else int(self.jackknife.shape[0]),
+                "p_value": f"two-sided, Student t with {max(self.n - 1, 1)} df"}
+
+
+def _nanquantile(draws: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    if draws.shape[0] == 0:
+        return np.full((len(qs), draws.shape[1]), np.nan)
+    with np.errstate(invalid="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanquantile(draws, qs, axis=0)
+
+
+def bca_intervals(estimate: np.ndarray, draws: np.ndarray, jackknife: np.ndarray | None,
+                  level: float) -> np.ndarray:
+    """BCa bounds (2, P): bias correction z0 from the share of draws below the estimate (ties
+    count half), acceleration from the jackknife's skewness; NaN when undefined."""
+    p = estimate.size
+    out = np.full((2, p), np.nan)
+    if jackknife is None or draws.shape[0] == 0:
+        return out
+    alpha = 1 - level
+    z_lo, z_hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
+    for j in range(p):
+        col = draws[:, j]
+        col = col[np.isfinite(col)]
+        jk = jackknife[:, j]
+        jk = jk[np.isfinite(jk)]
+        if col.size < 2 or jk.size < 2 or not math.isfinite(estimate[j]):
+            continue
+        share = (np.sum(col < estimate[j]) + 0.5 * np.sum(col == estimate[j])) / col.size
+        if share <= 0 or share >= 1:
+            continue
+        z0 = stats.norm.ppf(share)
+        d = jk.mean() - jk
+        den = 6 * np.sum(d ** 2) ** 1.5
+        a = float(np.sum(d ** 3) / den) if den > 0 else 0.0
+        bounds = []
+        for z in (z_lo, z_hi):
+            q = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+            bounds.append(np.quantile(col, q))
+        out[:, j] = bounds
+    return out
+
+
+def _run_jackknife(statistic: Statistic, n: int, groups: int, start: int, stop: int):
+    values, reasons = statistic(jackknife_counts(n, groups)[start:stop])
+    return np.asarray(values, float), list(reasons)
+
+
+def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.ndarray, n: int,
+                  settings: BootstrapSettings, *, jackknife: bool = True, method: str = "",
+                  progress: Callable[[int, int], None] | None = None) -> BootstrapResult:
+    """Run ``statistic`` over ``settings.resamples`` resamples of ``n`` rows (in chunks, on
+    ``settings.workers`` processes) and, for BCa, over the jackknife counts.
+
+    ``statistic`` must be picklable when ``workers > 1`` (a module-level function or an object
+    with ``__call__``). ``progress(done, total)`` is called with the number of fits (resamples
+    and jackknife fits) just finished and the number of fits in all.
+    """
+    tasks: list[tuple[Callable, tuple, int, str]] = [
+        (_run_chunk, (statistic, n, settings.seed, c, size), size, "boot")
+        for c, size in _chunks(settings.resamples)]
+    if jackknife:
+        groups = min(n, settings.jackknife_groups)
+        tasks += [(_run_jackknife, (statistic, n, settings.jackknife_groups, s,
+                                    min(s + CHUNK, groups)), min(CHUNK, groups - s), "jack")
+                  for s in range(0, groups, CHUNK)]
+    workers = max(1, min(settings.workers, len(tasks), os.cpu_count() or 1))
+    total = sum(t[2] for t in tasks)
+    results: list[tuple[np.ndarray, list[str]]] = []
+    if workers == 1:
+        for fn, args, size, _ in tasks:
+            results.append(fn(*args))
+            if progress:
+                progress(size, total)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+            futures = [pool.submit(fn, *args) for fn, args, _, _ in tasks]
+            for fut, (_, _, size, _) in zip(futures, tasks, strict=True):
+                results.append(fut.result())
+                if progress:
+                    progress(size, total)
+    boot = [r for r, t in zip(results, tasks, strict=True) if t[3] == "boot"]
+    values = np.concatenate([r[0] for r in boot], axis=0)
+    reasons = [x for r in boot for x in r[1]]
+    failed = np.array([bool(x) for x in reasons])
+    jk = None
+    if jackknife:
+        jack = [r for r, t in zip(results, tasks, strict=True) if t[3] == "jack"]
+        jk_values = np.concatenate([r[0] for r in jack], axis=0)
+        jk_ok = np.array([not x for r in jack for x in r[1]])
+        jk = jk_values[jk_ok]
+    return BootstrapResult(
+        labels=tuple(labels), estimate=np.asarray(estimate, float), draws=values[~failed],
+        jackknife=jk, n=n, settings=settings, failures=Counter(x for x in reasons if x),
+        method=method)
+
+
+def tables_by_kind(result: BootstrapResult) -> dict[str, pd.DataFrame]:
+    """The tidy table split by parameter kind (path, loading, weight, index, ...)."""
+    table = result.table()
+    return {k: g.reset_index(drop=True) for k, g in table.groupby("kind", sort=False)}
+
+
+def iter_labels(kind: str, pairs: Sequence[tuple[str, str]]) -> Iterator[Label]:
+    for a, b in pairs:
+        yield (kind, a, b)

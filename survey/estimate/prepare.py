@@ -1,0 +1,140 @@
+"""Data preparation shared by the estimators: checks no estimator survives, missing answers,
+case weights, and weighted moments from resample counts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import EstimationError, Problem
+
+
+def check_items(items: Sequence[str], data: pd.DataFrame, where: str) -> None:
+    """Catch what no estimator can survive before it runs: a constant or empty item."""
+    problems = []
+    for item in items:
+        observed = data[item].dropna()
+        if observed.empty:
+            problems.append(Problem(where, f"Item '{item}' has no valid answers (all missing or "
+                                           "don't know); remove it from the model or collect data."))
+        elif observed.nunique() < 2:
+            problems.append(Problem(where, f"Item '{item}' is constant (every answer is "
+                                           f"{observed.iloc[0]:g}); it carries no information "
+                                           "and makes the covariance matrix singular. Remove it."))
+    if problems:
+        raise EstimationError(problems)
+
+
+def case_weights(data: pd.DataFrame, column: str | None, where: str) -> np.ndarray | None:
+    """The case-weight column as floats, checked: present, numeric, finite, >= 0, not all 0."""
+    if column is None:
+        return None
+    if column not in data.columns:
+        raise EstimationError(Problem(where, f"Weight column '{column}' is not in the data. "
+                                             f"Expected one of the file's columns."))
+    raw = data[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        rows = [str(r) for r in data.index[bad][:10]]
+        raise EstimationError(Problem(where, f"Weight column '{column}' must hold a non-negative "
+                                             f"number on every row; rows {', '.join(rows)}"
+                                             f"{' and more' if bad.sum() > 10 else ''} do not "
+                                             f"(got {raw[bad].iloc[0]!r})."))
+    if values.sum() <= 0:
+        raise EstimationError(Problem(where, f"Weight column '{column}' sums to zero."))
+    return values
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Item matrix ready for a moment-based estimator.
+
+    ``x`` has no missing values (mean-replaced or listwise-deleted), ``weights`` are the case
+    weights of its rows (None: all 1), ``center`` the (weighted) item means used to centre
+    moment computations.
+    """
+
+    items: tuple[str, ...]
+    x: np.ndarray
+    weights: np.ndarray | None
+    missing: str
+    n_total: int
+    n_dropped: int
+    n_incomplete: int
+    n_replaced: int
+
+
+def prepare_items(items: Sequence[str], data: pd.DataFrame, *, missing: str,
+                  weights: np.ndarray | None, where: str) -> PreparedData:
+    """Apply the missing-data policy: 'mean' replaces a missing answer by the item's (weighted)
+    mean over the respondents who gave one; 'listwise' drops incomplete respondents."""
+    x = data[list(items)].to_numpy(dtype=float)
+    incomplete = np.isnan(x).any(axis=1)
+    n_total = x.shape[0]
+    replaced = 0
+    if missing == "listwise":
+        keep = ~incomplete
+        x = x[keep]
+        weights = None if weights is None else weights[keep]
+    elif missing == "mean":
+        nan = np.isnan(x)
+        replaced = int(nan.sum())
+        if replaced:
+            w = np.ones(n_total) if weights is None else weights
+            mean = np.array([np.average(x[~nan[:, j], j], weights=w[~nan[:, j]])
+                             for j in range(x.shape[1])])
+            x = np.where(nan, mean[None, :], x)
+    else:
+        raise EstimationError(f"Unknown missing-data treatment {missing!r}. Expected 'mean' or "
+                              "'listwise'.")
+    if x.shape[0] < 3:
+        raise EstimationError(Problem(where, f"Only {x.shape[0]} usable respondents remain after "
+                                             f"{missing} treatment of missing answers."))
+    return PreparedData(tuple(items), x, weights, missing, n_total, n_total - x.shape[0],
+                        int(incomplete.sum()), replaced)
+
+
+def weighted_moments(xc: np.ndarray, freq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means (k, q) and covariances (k, q, q) (weights-sum denominator) of the rows of ``xc``
+    under k frequency-weight vectors ``freq`` (k, n). ``xc`` should be roughly centred (the
+    full-sample mean subtracted) so that E[xx'] - mm' loses no precision."""
+    k, n = freq.shape
+    q = xc.shape[1]
+    total = freq.sum(axis=1)
+    mean = (freq @ xc) / total[:, None]
+    if k >= 16 and n * q * (q + 1) // 2 <= 20_000_000:
+        # Many resamples of a modest sample: one matrix product for all of them,
+        # freq (k, n) @ (x_i x_i')_upper (n, q(q+1)/2).
+        iu = np.triu_indices(q)
+        outer = xc[:, iu[0]] * xc[:, iu[1]]
+        second = (freq @ outer) / total[:, None]
+        cov = np.empty((k, q, q))
+        cov[:, iu[0], iu[1]] = second
+        cov[:, iu[1], iu[0]] = second
+    else:
+        cov = np.empty((k, q, q))
+        for b in range(k):
+            cov[b] = (xc * freq[b][:, None]).T @ xc / total[b]
+    cov -= mean[:, :, None] * mean[:, None, :]
+    return mean, cov
+
+
+def correlation_from_cov(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices (k, q, q) and standard deviations (k, q); a zero variance gives NaN."""
+    var = np.diagonal(cov, axis1=1, axis2=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.where(var > 1e-12 * np.maximum(1.0, var.max(axis=1, keepdims=True)),
+                              var, np.nan))
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    idx = np.arange(cov.shape[1])
+    corr[:, idx, idx] = np.where(np.isnan(sd), np.nan, 1.0)
+    return corr, sd
+
+
+def nan_to_none(x: float | None) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None

@@ -1,0 +1,70 @@
+"""Study results the report tests share, estimated once per session with small bootstraps.
+
+The airline CCSI wave with PLS and CB-SEM is the expensive one (one CB-SEM fit); PLS-only and
+CB-SEM-only results are its two estimates taken one at a time, so no estimator runs twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from survey.report import build_context, render_report
+from survey.study import StudyResult, estimate_study
+
+#: Small but real bootstraps: enough resamples for intervals, fast enough for every test run.
+RESAMPLES = 100
+
+
+def _only(result: StudyResult, method: str) -> StudyResult:
+    """``result`` as if only ``method`` had been run."""
+    manifest = {**result.manifest, "method": method}
+    return dataclasses.replace(result, estimates={method: result.estimates[method]},
+                               comparison=(), manifest=manifest)
+
+
+@pytest.fixture(scope="session")
+def airline_both(root) -> StudyResult:
+    return estimate_study(root / "questionnaires/airline.yaml", root / "models/ccsi.yaml",
+                          root / "examples/airline_wave1.csv", method="both",
+                          bootstrap={"pls": RESAMPLES}, seed=1)
+
+
+@pytest.fixture(scope="session")
+def airline_pls(airline_both) -> StudyResult:
+    return _only(airline_both, "pls")
+
+
+@pytest.fixture(scope="session")
+def airline_cbsem(airline_both) -> StudyResult:
+    return _only(airline_both, "cbsem")
+
+
+@pytest.fixture(scope="session")
+def mobi_both(root, mobi_csv) -> StudyResult:
+    return estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml", mobi_csv,
+                          method="both", bootstrap={"pls": RESAMPLES}, seed=1)
+
+
+@pytest.fixture(scope="session")
+def corp_rep(root, mobi_csv) -> StudyResult:
+    """Hair et al.'s corporate-reputation model: four formative (mode B) constructs."""
+    data = root / "tests/reference/data"
+    return estimate_study(data / "corp_rep.yaml", data / "corp_rep_model.yaml",
+                          mobi_csv.parent / "corp_rep_data.csv", method="pls",
+                          missing="listwise", bootstrap=RESAMPLES, seed=1)
+
+
+@pytest.fixture(scope="session")
+def pages():
+    """Rendered reports, cached by (name, language): ``pages(name, result, lang)``."""
+    cache: dict[tuple[str, str], tuple[dict, str]] = {}
+
+    def get(name: str, result: StudyResult, lang: str) -> tuple[dict, str]:
+        if (name, lang) not in cache:
+            context = build_context(result, lang)
+            cache[(name, lang)] = (context, render_report(context))
+        return cache[(name, lang)]
+
+    return get
