@@ -71,3 +71,11 @@ class ResponseValidationError(SurveyError):
 
 class EstimationError(SurveyError):
     """The data cannot be estimated with the model (e.g. a constant item, too few rows)."""
+
+
+class SamplingError(SurveyError):
+    """A sample cannot be drawn as asked (bad size, strata or allocation)."""
+
+
+class WeightingError(SurveyError):
+    """Weights cannot reach the population targets, or a precision cannot be computed."""

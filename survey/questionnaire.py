@@ -52,13 +52,47 @@ class Scale:
 
 @dataclass(frozen=True)
 class Item:
-    """One rated indicator: its column name, construct, scale id, question text and short name."""
+    """One rated indicator: its column name, construct, scale id, question text and short name.
+    ``expects`` names the construct or item whose performance this expectation item asks about
+    beforehand (the pair of the satisfaction ratio C = perceived / expected)."""
 
     id: str
     construct: str
     scale: str
     text: Label
     short: Label
+    expects: str | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A stated-importance rating: how much the aspect ``of`` (a construct or an item) matters
+    to the respondent's satisfaction (the dual-evaluation method's importance)."""
+
+    id: str
+    of: str
+    scale: str
+    text: Label
+    short: Label
+
+
+@dataclass(frozen=True)
+class Gauges:
+    """Which questions measure the satisfaction and loyalty gauges (all optional).
+
+    ``overall``: the overall-satisfaction item (outcome of the classic methods; default: the
+    first item of the model's target); ``recommend``/``repurchase``: loyalty items;
+    ``complained`` (+ its yes codes) and ``complaint_outcome`` (options ordered from best to
+    worst handling): the complaint block; ``value``: the spend or value column of the value
+    tiers."""
+
+    overall: str | None = None
+    recommend: str | None = None
+    repurchase: str | None = None
+    complained: str | None = None
+    complained_yes: tuple[Any, ...] = ()
+    complaint_outcome: str | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +135,10 @@ class Questionnaire:
     screening: tuple[Question, ...] = ()
     demographics: tuple[Question, ...] = ()
     source: Path | None = field(default=None, compare=False)
+    #: Other questions (complaint block, spend, ...), validated like the profile.
+    questions: tuple[Question, ...] = ()
+    importance: tuple[Rating, ...] = ()
+    gauges: Gauges = field(default_factory=Gauges)
 
     @property
     def language(self) -> str:
@@ -118,7 +156,22 @@ class Questionnaire:
         raise KeyError(item_id)
 
     def scale_of(self, item_id: str) -> Scale:
+        """The scale of an item or of a stated-importance rating."""
+        for r in self.importance:
+            if r.id == item_id:
+                return self.scales[r.scale]
         return self.scales[self.item(item_id).scale]
+
+    def question(self, qid: str) -> Question:
+        for q in (*self.screening, *self.demographics, *self.questions):
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    @property
+    def expectation_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(expectation item, the construct or item it is paired with)."""
+        return tuple((i.id, i.expects) for i in self.items if i.expects)
 
     def indicators(self, construct: str) -> tuple[Item, ...]:
         """Items that measure ``construct``: its own, or for a higher-order construct those of
@@ -180,7 +233,7 @@ class _Builder:
     def build(self) -> Questionnaire:
         data = self.doc.data
         known = {"id", "title", "languages", "scales", "screening", "demographics",
-                 "constructs"}
+                 "constructs", "questions", "importance", "gauges"}
         for key in data:
             if key not in known:
                 self.fail([key], f"Unknown top-level key '{key}'. Expected one of {sorted(known)}.")
@@ -201,9 +254,12 @@ class _Builder:
         scales = self.scales(data.get("scales"))
         screening = self.questions(data.get("screening", []), "screening")
         demographics = self.questions(data.get("demographics", []), "demographics")
+        others = self.questions(data.get("questions", []), "questions")
         constructs = self.constructs(data.get("constructs"), scales)
+        importance = self.importance(data.get("importance"), scales)
         seen: dict[str, str] = {}
-        for section, qs in (("screening", screening), ("demographics", demographics)):
+        for section, qs in (("screening", screening), ("demographics", demographics),
+                            ("questions", others)):
             for q in qs:
                 if q.id in seen:
                     self.fail([section], f"Question id '{q.id}' is used twice "
@@ -215,13 +271,106 @@ class _Builder:
                     self.fail(["constructs", c.id, "items", item.id],
                               f"Item id '{item.id}' is also used in {seen[item.id]}.")
                 seen[item.id] = f"constructs.{c.id}"
+        items = {i.id for c in constructs.values() for i in c.items}
+        for c in constructs.values():
+            for item in c.items:
+                if item.expects is not None and (item.expects not in constructs
+                                                 and item.expects not in items
+                                                 or item.expects in (item.id, c.id)):
+                    self.fail(["constructs", c.id, "items", item.id, "expects"],
+                              f"'expects' must name another construct or item of this "
+                              f"questionnaire. Got {item.expects!r} instead.")
+        for r in importance:
+            if r.id in seen:
+                self.fail(["importance", "items", r.id], f"Rating id '{r.id}' is also used in "
+                                                         f"{seen[r.id]}.")
+            seen[r.id] = "importance"
+            if r.of not in constructs and r.of not in items:
+                self.fail(["importance", "items", r.id, "of"],
+                          f"'of' must name a construct or item of this questionnaire. "
+                          f"Got {r.of!r} instead.")
+        questions = {q.id: q for q in (*screening, *demographics, *others)}
+        gauges = self.gauges(data.get("gauges"), items, questions)
         if self.problems:
             raise QuestionnaireError(self.problems)
         return Questionnaire(
             id=str(qid), title=title, languages=self.languages, scales=scales,
             constructs=constructs, screening=screening, demographics=demographics,
-            source=self.doc.path,
+            source=self.doc.path, questions=others, importance=importance, gauges=gauges,
         )
+
+    def importance(self, raw: Any, scales: Mapping[str, Scale]) -> tuple[Rating, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict) or not isinstance(raw.get("items"), dict):
+            self.fail(["importance"], "Expected 'scale' and a mapping 'items' of rating ids to "
+                                      f"{{of, text, short}}. Got {_kind(raw)} instead.")
+            return ()
+        for key in raw:
+            if key not in {"scale", "items"}:
+                self.fail(["importance", key], f"Unknown key '{key}'. Expected scale, items.")
+        scale = raw.get("scale")
+        if scale not in scales:
+            self.fail(["importance", "scale"], f"Unknown scale {scale!r}. "
+                                               f"Expected one of {sorted(scales)}.")
+        out = []
+        for rid, spec in raw["items"].items():
+            keys = ["importance", "items", rid]
+            if not self.ident(rid, keys, "rating"):
+                continue
+            if not isinstance(spec, dict) or "of" not in spec or "text" not in spec:
+                self.fail(keys, f"Expected a mapping with 'of' and 'text'. Got {_kind(spec)} "
+                                "instead.")
+                continue
+            text = self.label(spec["text"], [*keys, "text"])
+            short = self.label(spec["short"], [*keys, "short"]) if "short" in spec else text
+            out.append(Rating(rid, str(spec["of"]), str(scale), text, short))
+        return tuple(out)
+
+    def gauges(self, raw: Any, items: set[str], questions: Mapping[str, Question]) -> Gauges:
+        if raw is None:
+            return Gauges()
+        if not isinstance(raw, dict):
+            self.fail(["gauges"], f"Expected a mapping of gauge to question id. Got {_kind(raw)} "
+                                  "instead.")
+            return Gauges()
+        known = {"overall", "recommend", "repurchase", "complained", "complaint_outcome", "value"}
+        for key in raw:
+            if key not in known:
+                self.fail(["gauges", key], f"Unknown gauge '{key}'. Expected one of "
+                                           f"{sorted(known)}.")
+        out: dict[str, Any] = {}
+        for key in ("overall", "recommend", "repurchase"):
+            if key in raw:
+                if raw[key] not in items:
+                    self.fail(["gauges", key], f"Expected a rated item id. Got {raw[key]!r} "
+                                               "instead.")
+                out[key] = raw[key]
+        complained = raw.get("complained")
+        if complained is not None:
+            spec = complained if isinstance(complained, dict) else {"question": complained}
+            qid = spec.get("question")
+            q = questions.get(qid)
+            if q is None or q.type != "single":
+                self.fail(["gauges", "complained"], f"Expected a single-choice question id. "
+                                                    f"Got {qid!r} instead.")
+            else:
+                yes = spec.get("yes", [q.options[0][0]])
+                yes = yes if isinstance(yes, list) else [yes]
+                codes = {c for c, _ in q.options}
+                if not set(yes) <= codes:
+                    self.fail(["gauges", "complained", "yes"], f"Expected options of '{qid}' "
+                                                               f"{sorted(codes, key=str)}. "
+                                                               f"Got {yes!r} instead.")
+                out["complained"], out["complained_yes"] = qid, tuple(yes)
+        for key, types in (("complaint_outcome", ("single",)), ("value", ("number", "integer"))):
+            if key in raw:
+                q = questions.get(raw[key])
+                if q is None or q.type not in types:
+                    self.fail(["gauges", key], f"Expected the id of a {' or '.join(types)} "
+                                               f"question. Got {raw[key]!r} instead.")
+                out[key] = raw[key]
+        return Gauges(**out)
 
     def scales(self, raw: Any) -> dict[str, Scale]:
         if not isinstance(raw, dict) or not raw:
@@ -345,14 +494,21 @@ class _Builder:
                                          f"'{item_owner[iid]}').")
                         continue
                     item_owner[iid] = cid
+                    expects = None
                     if isinstance(text, dict) and "text" in text:
                         qtext = self.label(text["text"], [*ikeys, "text"])
                         short = (self.label(text["short"], [*ikeys, "short"])
                                  if "short" in text else qtext)
+                        expects = text.get("expects")
+                        for key in text:
+                            if key not in {"text", "short", "expects"}:
+                                self.fail([*ikeys, key], f"Unknown item key '{key}'. "
+                                                         "Expected text, short, expects.")
                     else:
                         qtext = self.label(text, ikeys)
                         short = qtext
-                    items.append(Item(iid, cid, str(scale), qtext, short))
+                    items.append(Item(iid, cid, str(scale), qtext, short,
+                                      None if expects is None else str(expects)))
             else:
                 if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
                     self.fail([*keys, "dimensions"], f"Expected a list of construct ids. "

@@ -35,10 +35,23 @@ class Population:
     dont_know_rate: float = 0.01
     dont_know_rates: Mapping[str, float] = field(default_factory=dict)
     screened_out_rate: float = 0.05
+    #: Mean stated importance (raw scale) of each aspect a rating asks about; SD in common.
+    importance_means: Mapping[str, float] = field(default_factory=dict)
+    importance_sd: float = 1.3
+    #: Complaint block: logit of complaining = intercept + slope * standardized satisfaction;
+    #: outcome shares (best to worst handling) among complainants.
+    complaint_logit: tuple[float, float] = (-2.0, -0.9)
+    complaint_outcomes: tuple[float, ...] = (0.35, 0.40, 0.25)
+    complaint_loyalty_effect: float = 1.2
+    #: Spend: scale * (Pareto(shape) + 1) * exp(loyalty_effect * standardized loyalty); a
+    #: Pareto shape of 1.16 gives the 80/20 pattern of the value tiers.
+    spend_scale: float = 800.0
+    spend_shape: float = 1.16
+    spend_loyalty_effect: float = 0.25
 
     def __post_init__(self) -> None:
         for name in ("paths", "dimension_loadings", "item_loadings", "item_means",
-                     "dont_know_rates"):
+                     "dont_know_rates", "importance_means"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
 
@@ -73,6 +86,10 @@ AIRLINE_CCSI = Population(
                      "ent_magazine_quality": 0.09, "ent_newspaper": 0.12,
                      "pun_delay_info": 0.06, "pun_delay_care": 0.08, "cat_choice": 0.04},
     screened_out_rate=0.05,
+    # Stated importance is high for almost everything and barely tracks derived importance
+    # (safety first, entertainment last): the classic disagreement of the dual evaluation.
+    importance_means={"safety": 9.1, "punctuality": 8.7, "value": 8.3, "crew": 8.0,
+                      "cabin": 7.7, "catering": 6.6, "image": 6.2, "entertainment": 5.4},
 )
 
 
@@ -132,7 +149,10 @@ def simulate_responses(model: BoundModel, population: Population, n: int, seed: 
             out[item_id] = values
     frame = pd.DataFrame(out)
     if with_profile:
-        frame = pd.concat([_profile(q, n, rng), frame], axis=1)
+        # Drawn from a generator of their own, so the items and profile above do not change
+        # when these columns are added or changed.
+        extras = _extras(model, population, eta, np.random.default_rng([seed, 7]))
+        frame = pd.concat([_profile(q, n, rng), frame, extras], axis=1)
     n_out = int(round(n * population.screened_out_rate / (1 - population.screened_out_rate)))
     if n_out and q.screening:
         screened = _profile(q, n_out, rng).assign(**{c: "" for c in frame.columns
@@ -150,6 +170,52 @@ def simulate_responses(model: BoundModel, population: Population, n: int, seed: 
         for k, row in enumerate(rows):
             frame.loc[row, items[rng.integers(len(items))]] = bad[k % len(bad)]
     return frame
+
+
+def _extras(model: BoundModel, population: Population, eta: pd.DataFrame,
+            rng: np.random.Generator) -> pd.DataFrame:
+    """Stated-importance ratings, the complaint block and the spend column, where the
+    questionnaire defines them."""
+    q = model.questionnaire
+    n = len(eta)
+    cols: dict[str, object] = {}
+    for r in q.importance:
+        scale = q.scales[r.scale]
+        mean = population.importance_means.get(r.of, population.item_mean)
+        raw = np.clip(np.rint(rng.normal(mean, population.importance_sd, n)), scale.min,
+                      scale.max).astype(int).astype(object)
+        if scale.dont_know:
+            raw[rng.random(n) < population.dont_know_rate] = int(scale.dont_know[0])
+        cols[r.id] = raw
+    g = q.gauges
+    target = model.model.target
+    if g.complained:
+        sat = eta[target].to_numpy() if target in eta else np.zeros(n)
+        a, b = population.complaint_logit
+        complained = rng.random(n) < 1 / (1 + np.exp(-(a + b * sat)))
+        question = q.question(g.complained)
+        no = [c for c, _ in question.options if c not in g.complained_yes]
+        cols[g.complained] = np.where(complained, g.complained_yes[0], no[0] if no else "")
+        if g.complaint_outcome:
+            # Loyal customers' complaints end better (or they forgive more): the outcome's
+            # log-odds shift with loyalty, best outcome up, worst down.
+            codes = [c for c, _ in q.question(g.complaint_outcome).options]
+            base = np.log(np.asarray(population.complaint_outcomes[:len(codes)], float))
+            loyalty = eta["loyalty"].to_numpy() if "loyalty" in eta else np.zeros(n)
+            tilt = np.linspace(1.0, -1.0, len(codes))
+            logits = base[None, :] + population.complaint_loyalty_effect * np.outer(loyalty, tilt)
+            prob = np.exp(logits - logits.max(axis=1, keepdims=True))
+            prob /= prob.sum(axis=1, keepdims=True)
+            pick = (prob.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1)
+            outcome = np.array(codes, dtype=object)[np.minimum(pick, len(codes) - 1)]
+            outcome[~complained] = ""
+            cols[g.complaint_outcome] = outcome
+    if g.value:
+        loyalty = eta["loyalty"].to_numpy() if "loyalty" in eta else np.zeros(n)
+        spend = (population.spend_scale * (rng.pareto(population.spend_shape, n) + 1)
+                 * np.exp(population.spend_loyalty_effect * loyalty))
+        cols[g.value] = np.rint(spend).astype(int)
+    return pd.DataFrame(cols, index=eta.index)
 
 
 def _profile_columns(q) -> list[str]:
@@ -181,3 +247,41 @@ def _profile(q, n: int, rng: np.random.Generator) -> pd.DataFrame:
         else:
             cols[question.id] = [""] * n
     return pd.DataFrame(cols)
+
+
+def _shifted(population: Population, shifts: Mapping[str, float], **changes) -> Population:
+    """``population`` with item means moved by ``shifts`` (item id -> points) and other
+    fields replaced."""
+    from dataclasses import replace
+
+    means = dict(population.item_means)
+    for item, delta in shifts.items():
+        means[item] = means.get(item, population.item_mean) + delta
+    return replace(population, item_means=means, **changes)
+
+
+_PUNCTUALITY = ("pun_ontime", "pun_delay_info", "pun_delay_care")
+_CABIN = ("cabin_air", "cabin_temperature", "cabin_clean", "cabin_equipment", "cabin_toilet",
+          "cabin_seat", "cabin_pitch", "cabin_controls")
+
+#: The bundled tracking study (examples/study): two quarterly waves of two airlines. Brand A
+#: fixed punctuality between the waves (its items up 0.8 points). Brand B started with a weak
+#: cabin, which its first-wave IPMA puts in "improve first"; it fixed the cabin (items back up
+#: 0.6: the improvement the tracking report must confirm) while its price perception slipped.
+TRACKING_STUDY: Mapping[tuple[str, str], Population] = MappingProxyType({
+    ("2026Q1", "A"): AIRLINE_CCSI,
+    ("2026Q2", "A"): _shifted(AIRLINE_CCSI, dict.fromkeys(_PUNCTUALITY, 0.8)),
+    ("2026Q1", "B"): _shifted(AIRLINE_CCSI, dict.fromkeys(_CABIN, -0.6)),
+    ("2026Q2", "B"): _shifted(AIRLINE_CCSI, {"val_fare": -0.4, "val_promotion": -0.4}),
+})
+
+#: Respondents per cell of the bundled tracking study, the first cell's seed (the others
+#: follow in TRACKING_STUDY's order) and the rows given a data-entry error per file.
+TRACKING_N, TRACKING_SEED, TRACKING_ERRORS = 600, 300, 2
+
+
+def tracking_study_waves(model: BoundModel) -> dict[tuple[str, str], pd.DataFrame]:
+    """The response files of the bundled tracking study, (wave, brand) -> frame."""
+    return {key: simulate_responses(model, population, n=TRACKING_N, seed=TRACKING_SEED + k,
+                                    data_entry_errors=TRACKING_ERRORS)
+            for k, (key, population) in enumerate(TRACKING_STUDY.items())}

@@ -12,12 +12,17 @@ import dataclasses
 import hashlib
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from survey import __version__
+from survey.analysis.segments import value_tiers
+from survey.analysis.suite import run_analyses
 from survey.errors import SurveyError
 from survey.estimate.bootstrap import BootstrapSettings
 from survey.estimate.compare import compare_estimates
@@ -41,6 +46,8 @@ class StudyResult:
     estimates: Mapping[str, Estimate]
     manifest: dict[str, Any] = field(default_factory=dict)
     comparison: tuple[dict[str, Any], ...] = ()
+    #: JSON-ready analysis blocks (survey.analysis.suite): ipma, methods, gauges, ...
+    analyses: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def estimate(self) -> Estimate:
@@ -56,6 +63,7 @@ class StudyResult:
             out["alternatives"] = others
             out["comparison"] = list(self.comparison)
         r = self.responses.report
+        out.update(self.analyses)
         out["ingest"] = {"source": r.source, "sha256": r.sha256, "format": r.format,
                          "encoding": r.encoding, "rows": r.n_rows, "accepted": r.n_accepted,
                          "rejected": r.n_rejected, "screened_out": r.n_screened_out,
@@ -64,16 +72,35 @@ class StudyResult:
         return out
 
 
+@dataclass(frozen=True)
+class SamplingDesign:
+    """How the respondents were sampled: ``strata`` and ``fpc`` (population size of each
+    respondent's stratum) columns, whether it is a ``probability`` sample (only then is a
+    margin of error reported), and population ``margins`` (a YAML file) to rake the weights
+    to."""
+
+    strata: str | None = None
+    fpc: str | None = None
+    probability: bool = False
+    margins: str | Path | None = None
+
+
 def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Path, *,
                    method: str = "pls", missing: str | None = None, scheme: str = "path",
                    hoc: str = "repeated", weights: str | None = None,
                    bootstrap: int | Mapping[str, int] | None = None, seed: int = 2026,
                    interval: str = "percentile", workers: int = 1,
+                   segments: Sequence[str] = (), tiers: str | None = None,
+                   permutations: int = 1000, design: SamplingDesign | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None
                    ) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``bootstrap``: resamples for every method run, or a mapping method -> resamples.
+    ``segments``: columns to split the respondents by; ``"age=25,35,45,55"`` bands a numeric
+    column at those cut points. ``tiers``: a spend or value column for the customer value
+    tiers (another segment). Levels are compared by ``permutations`` permutation tests (0:
+    none). ``design``: strata, fpc, probability sample, margins to rake to.
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     """
     if method not in METHODS:
@@ -94,6 +121,11 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         raise SurveyError(f"{data}: no respondent is left to estimate "
                           f"({responses.report.n_rejected} rejected, "
                           f"{responses.report.n_screened_out} screened out).")
+    frame = responses.data
+    design = design or SamplingDesign()
+    if design.margins is not None:
+        frame, weights = _raked(frame, weights, design.margins)
+    frame, split_by = segment_columns(frame, segments, str(data))
     estimates: dict[str, Estimate] = {}
     resamples: dict[str, int] = {}
     for m in methods:
@@ -106,32 +138,54 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
             settings = BootstrapSettings(b, seed=seed, workers=workers,
                                          jackknife_groups=1000 if m == "pls" else 100)
         callback = progress(f"{m} bootstrap") if progress and b else None
-        estimates[m] = _estimate(m, bound, responses, missing=missing or MISSING[m][0],
+        estimates[m] = _estimate(m, bound, frame, missing=missing or MISSING[m][0],
                                  scheme=scheme, hoc=hoc, weights=weights, bootstrap=settings,
                                  interval=interval, progress=callback, source=str(data))
     comparison = ()
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
+    headline = estimates.get("pls") or next(iter(estimates.values()))
+    head_weights = weights if headline.method == "pls" else None
+    analyses, _ = run_analyses(bound, frame, headline, weights=head_weights,
+                               strata=design.strata, fpc=design.fpc,
+                               probability=design.probability)
+    if tiers is not None:
+        value = value_tiers(frame, tiers, source=str(data))
+        frame = frame.assign(value_tier=value.labels)
+        split_by.append("value_tier")
+        analyses["value_tiers"] = value.to_json()
+    if split_by:
+        boot = resamples.get(headline.method)
+        analyses.update(_segment_blocks(
+            bound, frame, split_by, method=headline.method, missing=headline.missing,
+            scheme=scheme, hoc=hoc, weights=head_weights,
+            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers) if boot else None,
+            interval=interval, permutations=permutations, seed=seed, source=str(data)))
     manifest = {
         "csi_survey": __version__,
         "python": platform.python_version(),
         "method": method,
         "settings": {"missing": missing, "scheme": scheme, "higher_order": hoc,
                      "weights": weights, "bootstrap": resamples, "seed": seed,
-                     "interval": interval, "workers": workers},
+                     "interval": interval, "workers": workers, "segments": list(segments),
+                     "tiers": tiers, "permutations": permutations,
+                     "design": {"strata": design.strata, "fpc": design.fpc,
+                                "probability": design.probability,
+                                "margins": None if design.margins is None else {
+                                    "path": str(design.margins),
+                                    "sha256": _sha256(design.margins)}}},
         "questionnaire": {"path": str(questionnaire), "sha256": _sha256(questionnaire)},
         "model": {"path": str(model), "sha256": _sha256(model)},
         "data": {"path": str(data), "sha256": responses.report.sha256},
         "seconds": round(time.time() - started, 3),
-        "versions": _versions(),
+        "versions": package_versions(),
     }
-    return StudyResult(q, bound, responses, estimates, manifest, comparison)
+    return StudyResult(q, bound, responses, estimates, manifest, comparison, analyses)
 
 
-def _estimate(method: str, bound: BoundModel, responses: ResponseSet, *, missing: str,
+def _estimate(method: str, bound: BoundModel, data, *, missing: str,
               scheme: str, hoc: str, weights: str | None, bootstrap: BootstrapSettings | None,
               interval: str, progress, source: str) -> Estimate:
-    data = responses.data
     if method == "pls":
         from survey.estimate.pls import estimate_pls
 
@@ -149,15 +203,96 @@ def _estimate(method: str, bound: BoundModel, responses: ResponseSet, *, missing
     return est
 
 
+#: The column that holds raked weights.
+RAKED = "raked_weight"
+
+
+def _raked(frame: pd.DataFrame, weights: str | None, margins: str | Path
+           ) -> tuple[pd.DataFrame, str]:
+    """Rake the (design or case) weights to the population margins of a YAML file."""
+    from survey.estimate.prepare import case_weights
+    from survey.sampling import load_margins, rake
+
+    base = case_weights(frame, weights, str(margins))
+    raked = rake(frame, load_margins(margins), base_weights=base, source=str(margins))
+    return frame.assign(**{RAKED: raked}), RAKED
+
+
+def segment_columns(frame: pd.DataFrame, segments: Sequence[str], source: str
+                     ) -> tuple[pd.DataFrame, list[str]]:
+    """Segment columns, banding numeric ones given as ``column=cut,cut,...`` into
+    ``column_band`` (levels like '25-34', '55+'; the first band starts at the lowest value)."""
+    columns = []
+    for spec in segments:
+        column, _, cuts = spec.partition("=")
+        column = column.strip()
+        if column not in frame.columns:
+            raise SurveyError(f"{source}: segment column '{column}' is not in the data. "
+                              f"Expected one of the file's columns.")
+        if not cuts:
+            columns.append(column)
+            continue
+        try:
+            edges = sorted(float(c) for c in cuts.split(",") if c.strip())
+        except ValueError:
+            raise SurveyError(f"Segment '{spec}': expected numeric cut points like "
+                              "'age=25,35,45,55'.") from None
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bins = [-np.inf, *edges, np.inf]
+        labels = [f"<{_num(edges[0])}"] + [
+            f"{_num(a)}-{_num(b - 1)}" if float(a).is_integer() and float(b).is_integer()
+            else f"{_num(a)}-{_num(b)}" for a, b in zip(edges, edges[1:], strict=False)
+        ] + [f"{_num(edges[-1])}+"]
+        band = pd.cut(values, bins=bins, labels=labels, right=False)
+        name = f"{column}_band"
+        frame = frame.assign(**{name: band})
+        columns.append(name)
+    return frame, columns
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
+                    method: str, missing: str, scheme: str, hoc: str, weights: str | None,
+                    bootstrap: BootstrapSettings | None, interval: str, permutations: int,
+                    seed: int, source: str) -> dict[str, Any]:
+    """The segment levels' estimates and, with permutations, the comparisons of the levels."""
+    from survey.analysis.segments import compare_segments, estimate_segments
+
+    rows, summaries, tests = [], [], []
+    for column in columns:
+        result = estimate_segments(bound, frame, column, method=method, missing=missing,
+                                   scheme=scheme, hoc=hoc, weights=weights,
+                                   bootstrap=bootstrap, interval=interval, source=source)
+        summary = result.to_json()
+        rows.extend(summary.pop("levels"))
+        summaries.append(summary)
+        estimated = [lv.level for lv in result.levels if lv.estimate is not None]
+        if permutations and len(estimated) >= 2:
+            tests.append(compare_segments(bound, frame, column, levels=estimated,
+                                          method=method, missing=missing, scheme=scheme,
+                                          hoc=hoc, weights=weights, permutations=permutations,
+                                          seed=seed, source=source).to_json())
+    return {"segments": rows, "segment_summaries": summaries, "segment_tests": tests}
+
+
 def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _versions() -> dict[str, str]:
+#: The libraries whose versions a run manifest records.
+MANIFEST_PACKAGES = ("numpy", "scipy", "pandas", "semopy", "svy", "duckdb", "dask",
+                     "distributed", "matplotlib", "jinja2")
+
+
+def package_versions(dists=MANIFEST_PACKAGES) -> dict[str, str]:
+    """Installed versions of ``dists`` ('not installed' where absent), for run manifests."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for dist in ("numpy", "scipy", "pandas", "semopy", "matplotlib", "jinja2"):
+    for dist in dists:
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from survey.cli import cli
-from survey.study import METHODS, StudyResult, estimate_study
+from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
 
 
 @cli.command()
@@ -43,6 +43,24 @@ from survey.study import METHODS, StudyResult, estimate_study
               show_default=True, help="Bootstrap confidence interval.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for the bootstrap (results are identical for any number).")
+@click.option("--segment", "segments", multiple=True, metavar="COLUMN[=CUTS]",
+              help="Split respondents by a column (repeatable); 'age=25,35,45,55' bands a "
+                   "numeric column at those cut points.")
+@click.option("--tiers", default=None, metavar="COLUMN",
+              help="Spend or value column: customer value tiers (platinum 1 %, gold 4 %, iron "
+                   "15 %, lead 80 %) as another segment.")
+@click.option("--permutations", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Permutations for the segment comparisons (0: none).")
+@click.option("--strata", default=None, metavar="COLUMN",
+              help="Stratum column of the sampling design (for the indices' precision).")
+@click.option("--fpc", default=None, metavar="COLUMN",
+              help="Population size of each respondent's stratum (finite-population "
+                   "correction).")
+@click.option("--probability-sample", "probability", is_flag=True,
+              help="The respondents are a probability sample: report margins of error.")
+@click.option("--margins", default=None, type=click.Path(dir_okay=False),
+              help="YAML of population margins {column: {level: share}}: rake the weights "
+                   "to them.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
@@ -51,7 +69,9 @@ from survey.study import METHODS, StudyResult, estimate_study
               help="Report language (default: the questionnaire's first language).")
 def estimate(questionnaire: str, model: str, data: str, method: str, missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
-             interval: str, workers: int, json_out: str | None, report_out: str | None,
+             interval: str, workers: int, segments: tuple[str, ...], tiers: str | None,
+             permutations: int, strata: str | None, fpc: str | None, probability: bool,
+             margins: str | None, json_out: str | None, report_out: str | None,
              lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
     console = Console(stderr=True)
@@ -59,7 +79,10 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
         result = estimate_study(questionnaire, model, data, method=method, missing=missing,
                                 scheme=scheme, hoc=hoc, weights=weights,
                                 bootstrap=bootstrap or None, seed=seed, interval=interval,
-                                workers=workers, progress=progress)
+                                workers=workers, segments=segments, tiers=tiers,
+                                permutations=permutations,
+                                design=SamplingDesign(strata, fpc, probability, margins),
+                                progress=progress)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
 

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from multiprocessing import get_context
 from types import MappingProxyType
 
@@ -84,7 +85,12 @@ def _chunks(resamples: int) -> list[tuple[int, int]]:
 
 
 def _run_chunk(statistic: Statistic, n: int, seed: int, chunk: int, size: int):
-    values, reasons = statistic(chunk_counts(n, seed, chunk, size))
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread in every process: the summation order, and so the last digits, must not
+    # depend on how many threads a process happens to have.
+    with threadpool_limits(1):
+        values, reasons = statistic(chunk_counts(n, seed, chunk, size))
     return np.asarray(values, float), list(reasons)
 
 
@@ -119,6 +125,10 @@ class BootstrapResult:
     def table(self) -> pd.DataFrame:
         """kind, a, b, estimate, boot_mean, se, t, p_value, pct_low, pct_high, bca_low,
         bca_high (NaN where undefined, e.g. BCa when every draw lies on one side)."""
+        return self._table.copy()
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
         alpha = 1 - self.settings.level
         draws = self.draws
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,6 +171,19 @@ def _nanquantile(draws: np.ndarray, qs: Sequence[float]) -> np.ndarray:
             return np.nanquantile(draws, qs, axis=0)
 
 
+def _column_quantiles(draws: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantile q[j] of column j of ``draws`` (NaN-free columns), numpy's default linear
+    interpolation, for all columns at once."""
+    ordered = np.sort(draws, axis=0)
+    n = ordered.shape[0]
+    pos = q * (n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    cols = np.arange(ordered.shape[1])
+    frac = pos - lo
+    return ordered[lo, cols] + frac * (ordered[hi, cols] - ordered[lo, cols])
+
+
 def bca_intervals(estimate: np.ndarray, draws: np.ndarray, jackknife: np.ndarray | None,
                   level: float) -> np.ndarray:
     """BCa bounds (2, P): bias correction z0 from the share of draws below the estimate (ties
@@ -170,31 +193,36 @@ def bca_intervals(estimate: np.ndarray, draws: np.ndarray, jackknife: np.ndarray
     if jackknife is None or draws.shape[0] == 0:
         return out
     alpha = 1 - level
-    z_lo, z_hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
-    for j in range(p):
-        col = draws[:, j]
-        col = col[np.isfinite(col)]
-        jk = jackknife[:, j]
-        jk = jk[np.isfinite(jk)]
-        if col.size < 2 or jk.size < 2 or not math.isfinite(estimate[j]):
-            continue
-        share = (np.sum(col < estimate[j]) + 0.5 * np.sum(col == estimate[j])) / col.size
-        if share <= 0 or share >= 1:
-            continue
+    z = np.array([stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)])
+    complete = np.isfinite(draws).all(axis=0) & np.isfinite(jackknife).all(axis=0)
+    for j in np.flatnonzero(~complete):  # rare: columns with undefined draws, one by one
+        col, jk = draws[:, j], jackknife[:, j]
+        out[:, j] = bca_intervals(estimate[j:j + 1], col[np.isfinite(col)][:, None],
+                                  jk[np.isfinite(jk)][:, None], level)[:, 0]
+    idx = np.flatnonzero(complete & np.isfinite(estimate))
+    if idx.size == 0 or draws.shape[0] < 2 or jackknife.shape[0] < 2:
+        return out
+    d, est = draws[:, idx], estimate[idx]
+    share = ((d < est).sum(axis=0) + 0.5 * (d == est).sum(axis=0)) / d.shape[0]
+    ok = (share > 0) & (share < 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
         z0 = stats.norm.ppf(share)
-        d = jk.mean() - jk
-        den = 6 * np.sum(d ** 2) ** 1.5
-        a = float(np.sum(d ** 3) / den) if den > 0 else 0.0
-        bounds = []
-        for z in (z_lo, z_hi):
-            q = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
-            bounds.append(np.quantile(col, q))
-        out[:, j] = bounds
+        dev = jackknife[:, idx].mean(axis=0) - jackknife[:, idx]
+        den = 6 * (dev ** 2).sum(axis=0) ** 1.5
+        a = np.where(den > 0, (dev ** 3).sum(axis=0) / den, 0.0)
+        for k in range(2):
+            q = stats.norm.cdf(z0 + (z0 + z[k]) / (1 - a * (z0 + z[k])))
+            q = np.where(ok & np.isfinite(q), q, 0.5)
+            bound = _column_quantiles(d, q)
+            out[k, idx] = np.where(ok, bound, np.nan)
     return out
 
 
 def _run_jackknife(statistic: Statistic, n: int, groups: int, start: int, stop: int):
-    values, reasons = statistic(jackknife_counts(n, groups)[start:stop])
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        values, reasons = statistic(jackknife_counts(n, groups)[start:stop])
     return np.asarray(values, float), list(reasons)
 
 

@@ -468,18 +468,21 @@ class SemFit:
     hessian: np.ndarray | None = None
 
 
-def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml") -> SemFit:
+def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
+            standard_errors: bool = True) -> SemFit:
     """Fit a lavaan-syntax model by ML (complete data) or FIML/listwise (with NaN).
 
-    ``missing`` is 'fiml' or 'listwise'; it only matters when ``data`` has NaN.
+    ``missing`` is 'fiml' or 'listwise'; it only matters when ``data`` has NaN. Without
+    ``standard_errors`` (a likelihood-ratio test needs only logL) the SEs are NaN.
     """
     # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
     # against other processes (semopy's fit of the airline model went from 0.2 s to 17 s).
     with threadpool_limits(1):
-        return _fit_sem(description, data, missing)
+        return _fit_sem(description, data, missing, standard_errors)
 
 
-def _fit_sem(description: str, data: pd.DataFrame, missing: str) -> SemFit:
+def _fit_sem(description: str, data: pd.DataFrame, missing: str,
+             standard_errors: bool = True) -> SemFit:
     try:
         model = _Model(description)
     except Exception as exc:  # semopy raises bare exceptions on syntax problems
@@ -528,13 +531,16 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str) -> SemFit:
     converged = converged or refined  # a Newton decrement ~0 is a minimum whatever SLSQP said
     sigma, (_, c) = model.calc_sigma()
     k = len(model.param_vals)
-    se, info_ok = _standard_errors(model, mode)
+    if not standard_errors:
+        se, info_ok = np.full(len(model.param_vals), np.nan), True
+    else:
+        se, info_ok = _standard_errors(model, mode, hessian if mode == "fiml" else None)
     params = _parameter_table(model, se, sigma, c)
     inner = list(model.vars["inner"])
     inner_cov = c @ model.mx_psi @ c.T
     cross = model.mx_lambda @ inner_cov  # cov(observed, inner)
     if mode == "fiml":
-        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k)
+        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k, saturated=(mean, cov))
     else:
         fit = ml_fit_measures(cov, sigma, len(frame), k)
     return SemFit(
@@ -602,9 +608,15 @@ class _quiet_semopy:
         logging.disable(self._level)
 
 
-def _standard_errors(model: _Model, mode: str) -> tuple[np.ndarray, bool]:
+def _standard_errors(model: _Model, mode: str, hessian: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, bool]:
     x0 = np.array(model.param_vals, dtype=float)
-    if mode == "fiml":
+    if mode == "fiml" and hessian is not None:
+        # The Hessian of -2 logL over (parameters, means) that _refine computed from the
+        # analytic gradient at the optimiser's point (the Newton steps after it move the
+        # estimates by ~1e-8): the observed information is H / 2.
+        info = (hessian + hessian.T) / 4
+    elif mode == "fiml":
         # Observed information over structure parameters and means jointly; the FIML
         # objective is -2 logL + const, so I = H / 2 (lavaan's default under missing = "ml").
         # Forward differences of the analytic gradient: half the cost of central ones, and

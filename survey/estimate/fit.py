@@ -148,11 +148,13 @@ def em_moments(x: np.ndarray, *, tol: float = 1e-10, max_iter: int = 2000
 
 
 def fiml_fit_measures(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.ndarray,
-                      n_params: int) -> dict[str, float]:
+                      n_params: int, saturated: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> dict[str, float]:
     """Fit measures for data with missing values (FIML). ``n_params`` counts covariance-structure
-    parameters; the p saturated means are added to the information criteria as lavaan does."""
+    parameters; the p saturated means are added to the information criteria as lavaan does.
+    ``saturated``: the EM mean and covariance of ``x`` when already computed."""
     n, p = x.shape
-    sat_mean, sat_cov, _ = em_moments(x)
+    sat_mean, sat_cov = saturated if saturated is not None else em_moments(x)[:2]
     logl_sat = normal_loglik(x, sat_mean, sat_cov)
     logl = normal_loglik(x, implied_mean, implied_cov)
     base = 0.0

@@ -431,7 +431,7 @@ def _center(data: PreparedData) -> np.ndarray:
 # --------------------------------------------------------------------------- statistics
 
 
-def _index_values(design: Design, v: np.ndarray, mean: np.ndarray, sd: np.ndarray,
+def index_values(design: Design, v: np.ndarray, mean: np.ndarray, sd: np.ndarray,
                   lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """0-100 index of every construct (B, K) from effective standardized item weights (the
     DESIGN.md formula, vectorized; survey.indices.index_from_weights is the reference)."""
@@ -512,7 +512,7 @@ def _collect(design: Design, core: CoreResult, r: np.ndarray, mean: np.ndarray, 
     total = _total_effects(core.beta, latents)
     parts.append(np.stack([total[:, i, j] for i, j in layout.total_idx], axis=1)
                  if layout.total_idx else np.zeros((b, 0)))
-    idx = _index_values(design, core.v, mean, sd, lo, hi)
+    idx = index_values(design, core.v, mean, sd, lo, hi)
     parts.append(idx[:, list(layout.index_idx)])
     blocks = _blocks(design)
     parts.append(htmt_batched(r, blocks, layout.htmt_pairs))
@@ -552,7 +552,7 @@ def estimate_pls(bound: BoundModel, data: pd.DataFrame, *, scheme: str = "path",
     est = _assemble(fit, weights)
     if bootstrap is None:
         return est
-    result = bootstrap_pls(fit, bootstrap, progress=progress)
+    result = bootstrap_pls(fit, bootstrap, progress=progress, estimate=est)
     return est.with_bootstrap(result, interval)
 
 
@@ -623,10 +623,12 @@ def _weight_slots(d: Design):
 
 
 def bootstrap_pls(fit: PlsFit, settings: BootstrapSettings, *,
-                  progress: Callable[[int, int], None] | None = None) -> BootstrapResult:
+                  progress: Callable[[int, int], None] | None = None,
+                  estimate: Estimate | None = None) -> BootstrapResult:
     """Bootstrap every reported number of ``fit`` (paths, loadings, weights, R², total
-    effects, indices, HTMT), batched per chunk of resamples."""
-    est = _assemble(fit, None)
+    effects, indices, HTMT), batched per chunk of resamples. ``estimate``: the fit's
+    assembled Estimate when already made."""
+    est = estimate if estimate is not None else _assemble(fit, None)
     layout = _layout(fit, est)
     lo, hi = _scale_bounds(fit.design)
     statistic = PlsStatistic(fit, layout, lo, hi)

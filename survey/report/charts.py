@@ -270,3 +270,322 @@ def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
                         fontsize=8.5, ha="center", va="center", color=INK, zorder=3,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
         return _svg(fig)
+
+
+#: Colours of the importance-performance quadrants: the point, and the area's light tint.
+QUADRANT_COLORS = {"improve_first": (BAD, "#fdf0f0"), "keep_up": (GOOD, "#eff7f2"),
+                   "low_priority": (MUTED, "#f6f7f9"), "possible_overkill": ("#b7791f", "#fcf7ec")}
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two display-space bounding boxes."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _place_labels(ax, renderer, points: Sequence[tuple[float, float, str, str]],
+                  obstacles: list, size: float) -> None:
+    """Label each point (x, y, text, colour) beside it, at the first of a few positions whose
+    box overlaps no other label, point or ``obstacles`` and stays inside the axes (greedy; the
+    least overlap when none is free)."""
+    from matplotlib.transforms import Bbox
+
+    frame = ax.get_window_extent(renderer)
+    scale = ax.figure.dpi / 72
+    marks = [Bbox.from_bounds(*(ax.transData.transform((x, y)) - 5 * scale), 10 * scale,
+                              10 * scale) for x, y, _, _ in points]
+    taken = list(obstacles) + marks
+    spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
+             (0, -7, "center", "top"), (6, 6, "left", "bottom"), (6, -6, "left", "top"),
+             (-6, 6, "right", "bottom"), (-6, -6, "right", "top")]
+    spots += [(dx * 2.2, dy * 2.2, ha, va) for dx, dy, ha, va in spots[2:]]
+    for k, (x, y, text, color) in enumerate(points):
+        best = None
+        for dx, dy, ha, va in spots:
+            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                                ha=ha, va=va, fontsize=size, color=color, zorder=4)
+            box = label.get_window_extent(renderer).expanded(1.04, 1.1)
+            outside = (box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0
+                       or box.y1 > frame.y1)
+            cost = sum(_overlap(box, o) for i, o in enumerate(taken)
+                       if i != len(obstacles) + k) + (1e6 if outside else 0.0)
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, label, box)
+            else:
+                label.remove()
+            if cost == 0:
+                break
+        taken.append(best[2])
+
+
+def ipma_svg(panels: Sequence[dict], x_label: str, y_label: str,
+             quadrant_names: dict[str, str]) -> str:
+    """Importance-performance maps side by side (Ringle & Sarstedt 2016, fig. 2).
+
+    ``panels``: {'title', 'mean_importance', 'mean_performance', 'points': [{'label',
+    'importance', 'performance', 'quadrant'}]}: importance across, performance up, dashed
+    lines at the means, the four areas tinted and named in their corners, each point coloured
+    by its quadrant and labelled. ``quadrant_names``: quadrant code -> name.
+    """
+    texts = [x_label, y_label, *quadrant_names.values()]
+    texts += [p["title"] for p in panels] + [q["label"] for p in panels for q in p["points"]]
+    with _style(texts):
+        fig = Figure(figsize=(5.0 * len(panels) + 0.4, 4.7))
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        fig.subplots_adjust(wspace=0.22)
+        for ax, panel in zip(axes, panels, strict=True):
+            pts = panel["points"]
+            xs = [p["importance"] for p in pts]
+            ys = [p["performance"] for p in pts]
+            mx, my = panel["mean_importance"], panel["mean_performance"]
+            lo_x, hi_x = min(0.0, *xs), max(*xs, mx)
+            span = (hi_x - lo_x) or 1.0
+            xlim = (lo_x - (0.08 * span if lo_x < 0 else 0.0), hi_x + 0.3 * span)
+            lo_y, hi_y = min(*ys, my), max(*ys, my)
+            yspan = max(hi_y - lo_y, 6.0)
+            ylim = (max(0.0, lo_y - 0.3 * yspan), min(100.0, hi_y + 0.3 * yspan))
+            ax.set_xlim(*xlim)
+            ax.set_ylim(*ylim)
+            # The four areas, tinted; improve-first (important, weak) is bottom right.
+            for code, (x0, x1), (y0, y1) in (
+                    ("improve_first", (mx, xlim[1]), (ylim[0], my)),
+                    ("keep_up", (mx, xlim[1]), (my, ylim[1])),
+                    ("low_priority", (xlim[0], mx), (ylim[0], my)),
+                    ("possible_overkill", (xlim[0], mx), (my, ylim[1]))):
+                ax.fill_between([x0, x1], y0, y1, color=QUADRANT_COLORS[code][1], zorder=0,
+                                linewidth=0)
+            ax.axvline(mx, color=MUTED, linestyle="--", linewidth=1.0, zorder=1)
+            ax.axhline(my, color=MUTED, linestyle="--", linewidth=1.0, zorder=1)
+            obstacles = []
+            for code, x, y, ha, va in (
+                    ("improve_first", 0.98, 0.03, "right", "bottom"),
+                    ("keep_up", 0.98, 0.97, "right", "top"),
+                    ("low_priority", 0.02, 0.03, "left", "bottom"),
+                    ("possible_overkill", 0.02, 0.97, "left", "top")):
+                corner = ax.text(x, y, quadrant_names[code], transform=ax.transAxes, ha=ha,
+                                 va=va, fontsize=10, weight="bold", zorder=1,
+                                 color=QUADRANT_COLORS[code][0], alpha=0.55)
+                obstacles.append(corner.get_window_extent(renderer))
+            for p in pts:
+                color = QUADRANT_COLORS[p["quadrant"]][0]
+                ax.scatter([p["importance"]], [p["performance"]], s=46, color=color,
+                           edgecolor="white", linewidth=0.8, zorder=3,
+                           marker="D" if p.get("kind") == "dimension" else "o")
+            _place_labels(ax, renderer, [(p["importance"], p["performance"], p["label"], INK)
+                                         for p in pts], obstacles, 9)
+            ax.set_title(panel["title"], fontsize=11, color=INK, loc="left")
+            ax.set_xlabel(x_label)
+            ax.set_ylabel(y_label)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        return _svg(fig)
+
+
+def _ink_on(color) -> str:
+    """Black or white, whichever reads on ``color``."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return INK if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+def _stacked(ax, rows: Sequence[dict], keys: Sequence[str], colors: Sequence,
+             min_share: float) -> None:
+    """100 % bars, one per row ({'label', 'shares': {key: share}}), the shares written in the
+    segments wide enough for them."""
+    ys = list(range(len(rows)))[::-1]
+    for y, r in zip(ys, rows, strict=True):
+        left = 0.0
+        for key, color in zip(keys, colors, strict=True):
+            share = r["shares"].get(key) or 0.0
+            if share <= 0:
+                continue
+            ax.barh(y, share, left=left, height=0.62, color=color, edgecolor="white",
+                    linewidth=0.6)
+            if share >= min_share:
+                ax.text(left + share / 2, y, f"{100 * share:.0f}%", ha="center", va="center",
+                        fontsize=8.5, color=_ink_on(color))
+            left += share
+    ax.set_yticks(ys, [r["label"] for r in rows])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def distribution_svg(rows: Sequence[dict], points: Sequence[str], axis_label: str) -> str:
+    """The answers to rating questions as 100 % bars, one per question, one segment per scale
+    point from red (lowest) to green (highest). ``rows``: {'label', 'shares': {point: share}};
+    ``points``: the scale points in order."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    cmap = colormaps["RdYlGn"]
+    colors = [cmap(0.06 + 0.88 * k / max(len(points) - 1, 1)) for k in range(len(points))]
+    with _style([r["label"] for r in rows] + [axis_label]):
+        fig = Figure(figsize=(7.5, 0.5 * len(rows) + 1.3))
+        ax = fig.add_subplot()
+        _stacked(ax, rows, points, colors, 0.06)
+        ax.set_xlabel(axis_label)
+        ax.legend(handles=[Patch(color=c, label=p) for p, c in zip(points, colors, strict=True)],
+                  loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(points),
+                  frameon=False, handlelength=1.2, columnspacing=0.9, fontsize=9)
+        return _svg(fig)
+
+
+def tiers_svg(rows: Sequence[dict], tiers: Sequence[tuple[str, str]], axis_label: str) -> str:
+    """Customer value tiers: the share of customers and the share of value of each tier as two
+    100 % bars (the 80/20 pattern). ``rows``: {'label', 'shares': {tier: share}};
+    ``tiers``: (code, name), highest tier first."""
+    from matplotlib.patches import Patch
+
+    colors = ["#243b53", "#d69e2e", "#829ab1", "#d9e2ec"][:len(tiers)]
+    with _style([r["label"] for r in rows] + [n for _, n in tiers] + [axis_label]):
+        fig = Figure(figsize=(7.5, 2.3))
+        ax = fig.add_subplot()
+        _stacked(ax, rows, [c for c, _ in tiers], colors, 0.04)
+        ax.set_xlabel(axis_label)
+        ax.legend(handles=[Patch(color=c, label=n) for (_, n), c in zip(tiers, colors,
+                                                                          strict=True)],
+                  loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(tiers),
+                  frameon=False, fontsize=9)
+        return _svg(fig)
+
+
+#: Colours and markers of the series of a trend chart (one per brand or group), in order.
+SERIES_COLORS = (ACCENT, "#dd6b20", "#805ad5", "#2c7a7b", "#b83280", "#718096", "#975a16")
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def _plain(text: str) -> str:
+    """``text`` for matplotlib without mathtext: a '$' in a brand name is a dollar sign."""
+    return text.replace("$", r"\$")
+
+
+def trend_svg(panels: Sequence[dict], waves: Sequence[str], series: Sequence[str],
+              ncols: int = 4) -> str:
+    """Small multiples of 0-100 indices across waves: one panel per construct, one line per
+    series (brand or group), the bootstrap interval of each point as an error bar.
+
+    ``panels``: {'title', 'dimension' (bool: drawn with a lighter title), 'lines': [{'series'
+    (index into ``series``), 'points': [{'wave' (index into ``waves``), 'value', 'ci_low',
+    'ci_high', optionally 'valid' (False: an invalid index, drawn hollow)}], 'significant':
+    [bool per consecutive pair of points]}]}. A step whose change is significant is drawn
+    solid, the others dashed. Every panel shares one y range, so a
+    rise of 3 points looks the same size everywhere.
+    """
+    texts = [p["title"] for p in panels] + list(series) + list(waves)
+    values = [v for p in panels for line in p["lines"] for pt in line["points"]
+              for v in (pt["value"], pt.get("ci_low"), pt.get("ci_high")) if v is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 100.0)
+    pad = max(2.0, 0.08 * (hi - lo))
+    ylim = (max(0.0, math.floor(lo - pad)), min(100.0, math.ceil(hi + pad)))
+    k = len(series)
+    dodge = [(j - (k - 1) / 2) * min(0.08, 0.3 / max(k, 1)) for j in range(k)]
+    with _style(texts):
+        ncols = max(1, min(ncols, len(panels)))
+        nrows = max(1, math.ceil(len(panels) / ncols))
+        height = 2.2 * nrows + 0.45
+        width = 2.6 * ncols + 0.5
+        fig = Figure(figsize=(width, height))
+        renderer = FigureCanvasAgg(fig).get_renderer()  # measures titles to fit their panel
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+        fig.subplots_adjust(left=0.45 / width, right=1 - 0.1 / width, wspace=0.12,
+                            hspace=0.62, top=1 - 0.55 / height, bottom=0.25 / height)
+        # A title wider than 85 % of its panel is wrapped (or shrunk) to stay clear of the next.
+        title_width = 0.85 * 72 * (width - 0.55) / (ncols + 0.12 * (ncols - 1))
+        for n, ax in enumerate(axes.flat):
+            if n >= len(panels):
+                ax.set_visible(False)
+                continue
+            panel = panels[n]
+            for line in panel["lines"]:
+                j = line["series"]
+                color = SERIES_COLORS[j % len(SERIES_COLORS)]
+                marker = SERIES_MARKERS[j % len(SERIES_MARKERS)]
+                pts = sorted(line["points"], key=lambda pt: pt["wave"])
+                xs = [pt["wave"] + dodge[j] for pt in pts]
+                ys = [pt["value"] for pt in pts]
+                flags = list(line.get("significant", ()))
+                for s in range(len(pts) - 1):
+                    if pts[s + 1]["wave"] != pts[s]["wave"] + 1:
+                        continue  # a wave without an estimate: no line across the gap
+                    strong = s < len(flags) and bool(flags[s])
+                    ax.plot(xs[s:s + 2], ys[s:s + 2], color=color,
+                            linewidth=1.8 if strong else 1.0,
+                            linestyle="-" if strong else (0, (3, 2)), zorder=2)
+                for x, pt in zip(xs, pts, strict=True):
+                    if pt.get("ci_low") is not None and pt.get("ci_high") is not None:
+                        ax.errorbar(x, pt["value"], yerr=[[max(pt["value"] - pt["ci_low"], 0.0)],
+                                                          [max(pt["ci_high"] - pt["value"], 0.0)]],
+                                    fmt="none", ecolor=color, elinewidth=0.9, capsize=2.5,
+                                    capthick=0.9, zorder=3)
+                for x, pt in zip(xs, pts, strict=True):
+                    valid = pt.get("valid", True)
+                    ax.scatter([x], [pt["value"]], s=22, marker=marker, zorder=4,
+                               color=color if valid else "white",
+                               edgecolor="white" if valid else color,
+                               linewidth=0.6 if valid else 1.1)
+            title, size = _fit_label(renderer, _plain(panel["title"]), 9.5, title_width,
+                                     "normal" if panel.get("dimension") else "bold")
+            ax.set_title(title, fontsize=size, loc="left", linespacing=1.05,
+                         color="#52606d" if panel.get("dimension") else INK,
+                         weight="normal" if panel.get("dimension") else "bold")
+            ax.set_xlim(-0.4, len(waves) - 0.6)
+            ax.set_xticks(range(len(waves)), [_plain(w) for w in waves], fontsize=8.5)
+            ax.set_ylim(*ylim)
+            ax.tick_params(axis="y", labelsize=8.5)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+            ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+            ax.set_axisbelow(True)
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=SERIES_COLORS[j % len(SERIES_COLORS)],
+                          marker=SERIES_MARKERS[j % len(SERIES_MARKERS)], linewidth=1.8,
+                          label=_plain(name)) for j, name in enumerate(series)]
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0),
+                   ncol=min(len(handles), 6), frameon=False, fontsize=9.5)
+        return _svg(fig)
+
+
+def change_svg(rows: Sequence[dict], axis_label: str) -> str:
+    """Changes of the 0-100 indices between two waves with their intervals (a forest plot).
+
+    ``rows``: {'label', 'change', 'ci_low', 'ci_high', 'direction' ('rise', 'fall' or ''
+    for no significant change), 'comparable' (False: drawn hollow and grey)}; the first row is
+    drawn on top. Significant rises are green, falls red, the rest grey.
+    """
+    with _style([r["label"] for r in rows] + [axis_label]):
+        fig = Figure(figsize=(7.5, 0.32 * len(rows) + 0.9))
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        colors = {"rise": GOOD, "fall": BAD}
+        for y, r in zip(ys, rows, strict=True):
+            if r["change"] is None:
+                continue
+            comparable = r.get("comparable") is not False
+            color = colors.get(r["direction"], MUTED) if comparable else "#9aa5b1"
+            if r.get("ci_low") is not None and r.get("ci_high") is not None:
+                ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, linewidth=1.6,
+                        solid_capstyle="butt", zorder=2)
+            ax.scatter([r["change"]], [y], s=34, zorder=3,
+                       color=color if comparable else "white", edgecolor=color, linewidth=1.3)
+        ax.axvline(0, color=INK, linewidth=0.8, zorder=1)
+        ax.set_yticks(ys, [_plain(r["label"]) for r in rows])
+        for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
+            if r.get("comparable") is False:
+                tick.set_color("#9aa5b1")
+        span = max([abs(v) for r in rows for v in (r["change"], r.get("ci_low"), r.get("ci_high"))
+                    if v is not None] or [1.0])
+        ax.set_xlim(-1.1 * span, 1.1 * span)
+        ax.set_xlabel(axis_label)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="x", color="#e4e7eb", linewidth=0.8)
+        ax.set_axisbelow(True)
+        return _svg(fig)

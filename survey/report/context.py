@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from survey.estimate.result import Estimate
+from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
+    ANALYSIS_UI,
     FLAGS,
     INTERVALS,
     MISSING,
@@ -29,6 +31,8 @@ from survey.report.texts import (
     SCHEMES,
     UI,
 )
+from survey.report.texts import paren as _paren
+from survey.report.texts import tr as _tr
 from survey.study import StudyResult
 
 # Thresholds of the measurement assessment (Hair, Risher, Sarstedt & Ringle 2019, "When to use
@@ -62,11 +66,6 @@ def _num(x: Any) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def _tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
-    entry = table[key]
-    return entry.get(lang, entry["en"])
 
 
 class _Cells:
@@ -123,11 +122,6 @@ class _Footnotes:
         return [{"mark": m, "text": _tr(NA_REASONS, r, self.lang)} for r, m in self.marks.items()]
 
 
-def _paren(text: str, aside: str, lang: str) -> str:
-    """``text (aside)``, with full-width parentheses in Chinese."""
-    return f"{text}（{aside}）" if lang == "zh" else f"{text} ({aside})"
-
-
 def _interval(est: Estimate) -> str:
     """The kind of the estimate's intervals: 'percentile', 'bca', 'wald' or '' (none)."""
     if est.bootstrap is not None:
@@ -169,10 +163,12 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
 
     The headline estimate (PLS when it was run) fills the scorecard, the structural model and
     the measurement-quality section; every estimate has its admissibility, warnings and method
-    notes; with two estimates a side-by-side comparison is added.
+    notes; with two estimates a side-by-side comparison is added. The analysis sections
+    (drivers, methods, ratio, gauges, segments, precision) come from ``result.analyses``
+    (:mod:`survey.report.analyses`) and are None where their block is absent.
     """
     q, bound, est, ing = result.questionnaire, result.bound, result.estimate, result.responses.report
-    t = {k: _tr(UI, k, lang) for k in UI}
+    t = {k: _tr(table, k, lang) for table in (UI, ANALYSIS_UI) for k in table}
     model = bound.model
     dims = {d for _, ds in bound.second_order for d in ds}
     parent_of = {d: h for h, ds in bound.second_order for d in ds}
@@ -263,6 +259,10 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
             if e.bootstrap is not None else
             ("Wald" if _interval(e) == "wald" else t["no_bootstrap"]))
         for m, e in result.estimates.items())
+    analyses = analysis_sections(result, lang, t, index_rows, NAMES.get(headline, headline))
+    notes = _notes(result, lang, label)
+    if analyses["analysis_notes"]:
+        notes.append({"title": t["analysis_notes"], "lines": analyses["analysis_notes"]})
     return {
         "lang": lang,
         "t": t,
@@ -304,8 +304,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value, "reason": r.reason}
                     for r in shown.itertuples(index=False)],
         "more_rejects": max(0, len(rejects) - len(shown)),
-        "notes": _notes(result, lang, label),
+        "notes": notes,
         "manifest": result.manifest,
+        **{k: v for k, v in analyses.items() if k != "analysis_notes"},
     }
 
 

@@ -28,7 +28,11 @@ def _pct(value: float | None) -> str:
 def _pvalue(value: float | None) -> str:
     if value is None:
         return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    if value < 0.001:
+        return "< 0.001"
+    text = f"{value:.3f}"
+    # Never let rounding carry a p-value across the 0.05 line (0.0498 is not "0.050").
+    return text if (float(text) < 0.05) == (value < 0.05) else f"{value:.4f}"
 
 
 def _ci(low: float | None, high: float | None, digits: int = 3) -> str:

@@ -4,7 +4,25 @@ the words; :mod:`survey.report.context` decides which of them a report shows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from survey.estimate.compare import INDEX_GAP, PATH_GAP
+
+
+def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
+    """The text of ``key`` in ``lang`` (English when the table has no such language)."""
+    entry = table[key]
+    return entry.get(lang, entry["en"])
+
+
+def paren(text: str, aside: str, lang: str) -> str:
+    """``text (aside)``, with full-width parentheses in Chinese."""
+    return f"{text}（{aside}）" if lang == "zh" else f"{text} ({aside})"
+
+
+def join(names, lang: str) -> str:
+    """A list of names: "a、b、c" in Chinese, "a, b, c" in English."""
+    return ("、" if lang == "zh" else ", ").join(names)
 
 #: Every fixed text of the report, in each language.
 UI: dict[str, dict[str, str]] = {
@@ -377,3 +395,596 @@ MODES = {"A": {"zh": "反映性（模式 A）", "en": "reflective (mode A)"},
 INTERVALS = {"percentile": {"zh": "百分位 bootstrap", "en": "percentile bootstrap"},
              "bca": {"zh": "BCa bootstrap", "en": "BCa bootstrap"},
              "wald": {"zh": "Wald", "en": "Wald"}}
+
+# --------------------------------------------------------------------------- analysis sections
+# The sections built from ``StudyResult.analyses`` (survey.analysis): drivers (IPMA), the classic
+# methods, the satisfaction ratio, the gauges, segments and value tiers, and index precision.
+
+#: Labels of the analysis sections.
+ANALYSIS_UI: dict[str, dict[str, str]] = {
+    # Drivers (IPMA)
+    "drivers": {"zh": "驱动因素分析（IPMA）", "en": "Drivers: importance-performance map (IPMA)"},
+    "drivers_of": {"zh": "{target}的驱动因素", "en": "Drivers of {target}"},
+    "drivers_intro": {
+        "zh": "重要性-表现矩阵（IPMA；Ringle & Sarstedt 2016）。横轴为重要性：驱动因素的表现每提高 1 分"
+              "（0-100 分制），目标变量（{targets}）提高的分数（非标准化总效应）；纵轴为表现：驱动因素的 "
+              "0-100 指数。虚线为平均重要性与平均表现，把矩阵分为四个区域。",
+        "en": "Importance-performance map (IPMA; Ringle & Sarstedt 2016). Importance (across) is the "
+              "number of points the target ({targets}) gains when a driver's performance rises by "
+              "1 point on the 0-100 scale (the unstandardized total effect); performance (up) is "
+              "the driver's 0-100 index. Dashed lines mark the mean importance and the mean "
+              "performance and divide the map into four areas."},
+    "importance": {"zh": "重要性", "en": "Importance"},
+    "performance": {"zh": "表现", "en": "Performance"},
+    "importance_axis": {"zh": "重要性（表现 +1 分时{target}提高的分数）",
+                        "en": "Importance (points of {target} per +1 point)"},
+    "performance_axis": {"zh": "表现（0-100 指数）", "en": "Performance (0-100 index)"},
+    "impact": {"zh": "表现 +5 分的效果", "en": "Effect of +5 points"},
+    "impact_cell": {"zh": "{target} {value} 分", "en": "{value} points of {target}"},
+    "quadrant": {"zh": "象限", "en": "Quadrant"},
+    "constructs_panel": {"zh": "潜变量", "en": "Constructs"},
+    "dimensions_panel": {"zh": "{parents}的维度", "en": "Dimensions of {parents}"},
+    "priority": {"zh": "优先级", "en": "Priority"},
+    "priority_order": {"zh": "改进优先顺序（按潜在提升）：", "en": "Priority order (by potential gain): "},
+    "improve_first_list": {"zh": "重点改进区（重要性高、表现低）：{names}。",
+                           "en": "Improve first (important but weak): {names}."},
+    "improve_first_none": {"zh": "没有驱动因素落在重点改进区。",
+                           "en": "No driver falls in the improve-first area."},
+    "top_items": {"zh": "潜在提升最大的指标（前 {n} 项）",
+                  "en": "Items with the largest potential gain (top {n})"},
+    "potential_gain": {"zh": "潜在提升", "en": "Potential gain"},
+    "potential_gain_note": {
+        "zh": "潜在提升 = 重要性 × (100 − 表现)：该指标达到满分时{target}可提高的分数。指标的重要性为其"
+              "归一化权重乘以所属潜变量的总效应。",
+        "en": "Potential gain = importance × (100 − performance): the points {target} would gain "
+              "if the item reached the top of its scale. An item's importance is its normalised "
+              "weight times its construct's total effect."},
+    "quadrant_note": {
+        "zh": "象限按同类驱动因素（潜变量、维度、指标分别计算）的平均重要性与平均表现划分。",
+        "en": "Quadrants split at the mean importance and the mean performance of the drivers of "
+              "the same kind (constructs, dimensions and items separately)."},
+    # The classic methods
+    "methods": {"zh": "五种测评方法对照", "en": "The classic methods side by side"},
+    "methods_intro": {
+        "zh": "用培训材料中的五种方法分析同一批数据，找出应优先改进的驱动因素。每格为该方法给出的优先名次"
+              "（1 = 最应优先改进），其下为该方法的重要性度量。名次相差 {gap} 位及以上的驱动因素标红。",
+        "en": "The same data run through the five methods of the source material to find the "
+              "drivers to improve first. Each cell gives the method's priority rank (1 = improve "
+              "first) and, below it, the method's own measure. Drivers whose ranks differ by "
+              "{gap} places or more are shown in red."},
+    "driver": {"zh": "驱动因素", "en": "Driver"},
+    "rank_gap": {"zh": "名次差", "en": "Rank gap"},
+    "top3": {"zh": "各方法的前三位", "en": "Top three of each method"},
+    "kendall": {"zh": "方法之间排序的一致性（Kendall τ）", "en": "Agreement of the methods' orders (Kendall's τ)"},
+    "kendall_note": {"zh": "τ = 1：排序完全相同；0：无关；−1：完全相反。括号内为比较的驱动因素个数。",
+                     "en": "τ = 1: identical orders; 0: unrelated; −1: reversed. In parentheses: "
+                           "the number of drivers compared."},
+    "method_col": {"zh": "方法", "en": "Method"},
+    "how_to_read": {"zh": "各方法测的是什么、弱点在哪里", "en": "What each method measures, and its weakness"},
+    "conclusion": {"zh": "结论", "en": "Conclusion"},
+    "agree_all": {"zh": "全部 {k} 种方法都把{names}列入前三位改进重点。",
+                  "en": "All {k} methods put {names} among their top three priorities."},
+    "agree_most": {"zh": "{m}/{k} 种方法把{names}列入前三位改进重点。",
+                   "en": "{m} of {k} methods put {names} among their top three priorities."},
+    "agree_none": {"zh": "各方法的前三位没有共同的驱动因素。",
+                   "en": "The methods share no driver in their top three."},
+    "contested": {"zh": "分歧最大：{items}。", "en": "Most contested: {items}."},
+    "ranks_range": {"zh": "{name}（名次 {low}–{high}）", "en": "{name} (ranks {low}–{high})"},
+    "sem_basis": {
+        "zh": "方法结论不一致时，以结构方程模型（IPMA）为主要依据：它同时考虑驱动因素之间的关系和测量误差。",
+        "en": "Where the methods disagree, rely on the structural equation model (IPMA): it "
+              "accounts for the relations among the drivers and for measurement error."},
+    "not_run": {"zh": "未使用", "en": "not run"},
+    "methods_extremes": {"zh": "标红的行中，绿色名次为该驱动因素最靠前的名次，红色为最靠后的名次。",
+                         "en": "In the red rows, the driver's highest rank is green and its lowest "
+                               "red."},
+    "regression_star": {"zh": "线性回归法：* 系数显著为正（p < 0.05，HC3 稳健标准误）。",
+                        "en": "Linear regression: * significantly positive coefficient (p < 0.05, "
+                              "HC3 robust standard errors)."},
+    # Satisfaction ratio
+    "ratio": {"zh": "满意度比率 C", "en": "Satisfaction ratio C"},
+    "ratio_intro": {
+        "zh": "C = b / a：b 为感知得分，a 为事先的期望得分（同一量表）。C > 1：超出预期（很满意）；C ≈ 1"
+              "（相差 ±{tol} 以内）：符合预期（满意）；C < 1：未达预期（不满意）；C = 0：期望完全落空。"
+              "各区间的受访者比例按每位受访者自己的 C 计算。",
+        "en": "C = b / a: b the perceived score, a the score expected beforehand (same scale). "
+              "C > 1: expectations exceeded (very satisfied); C ≈ 1 (within ±{tol}): met "
+              "(satisfied); C < 1: not met (dissatisfied); C = 0: expectations wholly unmet. "
+              "The shares of respondents in each band use each respondent's own C."},
+    "expectation_item": {"zh": "期望", "en": "Expectation"},
+    "perceived": {"zh": "感知", "en": "Perceived"},
+    "expected_mean": {"zh": "期望 a", "en": "Expected a"},
+    "perceived_mean": {"zh": "感知 b", "en": "Perceived b"},
+    "reading": {"zh": "判断", "en": "Reading"},
+    "shares_by_band": {"zh": "受访者比例", "en": "Share of respondents"},
+    "ratio_not_met": {"zh": "期望未被满足：{items}。", "en": "Expectations not met: {items}."},
+    "ratio_all_met": {"zh": "所有方面都达到或超出了期望。", "en": "Every aspect meets or exceeds expectations."},
+    # Gauges
+    "gauges": {"zh": "满意度与忠诚度测评指标", "en": "Satisfaction and loyalty gauges"},
+    "gauge": {"zh": "测评指标", "en": "Gauge"},
+    "mean": {"zh": "均值", "en": "Mean"},
+    "top_box": {"zh": "高分比例", "en": "Top box"},
+    "bottom_box": {"zh": "低分比例", "en": "Bottom box"},
+    "sat_by_box": {"zh": "{target}指数：高 / 中 / 低分组", "en": "{target} index: top / middle / bottom"},
+    "correlation": {"zh": "与{target}得分的相关", "en": "Correlation with {target}"},
+    "distribution": {"zh": "回答分布", "en": "Distribution of answers"},
+    "share": {"zh": "占比", "en": "Share"},
+    "share_axis": {"zh": "受访者比例", "en": "Share of respondents"},
+    "gauges_note": {
+        "zh": "高分比例：{top} 分的回答（量表上部 30%），即会推荐或会再次购买的比例；低分比例：{bottom} 分"
+              "（下部 30%）。按回答分组的{target}指数为各组受访者 0-100 {target}得分的均值。",
+        "en": "Top box: answers {top} (the upper 30 % of the scale), those who would recommend or "
+              "buy again; bottom box: {bottom} (the lower 30 %). The {target} index by answer is "
+              "the mean 0-100 {target} score of the respondents in each group."},
+    "complaint_funnel": {"zh": "投诉漏斗", "en": "Complaint funnel"},
+    "funnel_summary": {
+        "zh": "不满意（总体满意度低于量表中点）的受访者占 {dissatisfied}，投诉过的占 {complained}；不满意者中投诉过的占 {among}。",
+        "en": "Dissatisfied (overall satisfaction below the scale midpoint): {dissatisfied} of "
+              "respondents; complained: {complained}; among the dissatisfied, {among} complained."},
+    "funnel_silent": {"zh": "多数不满意的顾客不投诉，而是悄悄流失：不要把投诉少当作满意。",
+                      "en": "Most dissatisfied customers do not complain, they leave quietly: few "
+                            "complaints do not mean satisfied customers."},
+    "group": {"zh": "分组", "en": "Group"},
+    "share_of_all": {"zh": "占全部受访者", "en": "Share of respondents"},
+    "buy_again": {"zh": "会再次购买（本次调查）", "en": "Would buy again (this survey)"},
+    "benchmark": {"zh": "参照（消费者调查）", "en": "Benchmark (consumer survey)"},
+    "vs_benchmark": {"zh": "与参照之差", "en": "Versus benchmark"},
+    "points": {"zh": "{value} 个百分点", "en": "{value} points"},
+    "funnel_note": {
+        "zh": "“会再次购买”：重复购买意愿题的高分比例（{top} 分）。参照值为培训材料引用的一项消费者调查：投诉很快得到"
+              "解决的顾客 82% 会再次购买，得到解决 54%，没有解决 19%，不满意但从未投诉 9%。",
+        "en": "“Would buy again”: the top box ({top}) of the repurchase question. The benchmark "
+              "is the consumer survey quoted by the source material: complaint resolved quickly "
+              "82 % buy again, resolved 54 %, not resolved 19 %, dissatisfied but never "
+              "complained 9 %."},
+    # Segments
+    "segments": {"zh": "细分群体", "en": "Segments"},
+    "segments_intro": {
+        "zh": "按受访者特征分组，每组单独估计同一模型；样本量不足的组不估计。{target}指数后为 {ci}。",
+        "en": "The respondents split by a characteristic and the same model estimated in each "
+              "level; levels too small are not estimated. The {target} index is followed by its "
+              "{ci}."},
+    "segments_intro_plain": {
+        "zh": "按受访者特征分组，每组单独估计同一模型；样本量不足的组不估计。",
+        "en": "The respondents split by a characteristic and the same model estimated in each "
+              "level; levels too small are not estimated."},
+    "segment_by": {"zh": "按{name}", "en": "By {name}"},
+    "level": {"zh": "分组", "en": "Level"},
+    "all_respondents": {"zh": "全部受访者", "en": "All respondents"},
+    "not_estimated_n": {"zh": "未估计：仅 {n} 位受访者，少于本模型所需的 {min_n} 位。",
+                        "en": "Not estimated: {n} respondents, fewer than the {min_n} this model needs."},
+    "not_estimated": {"zh": "未估计：{reason}", "en": "Not estimated: {reason}"},
+    "unassigned": {"zh": "{n} 位受访者在“{column}”中没有取值，不属于任何分组。",
+                   "en": "{n} respondents have no value in '{column}' and belong to no level."},
+    "band_of": {"zh": "{label}（分段）", "en": "{label} (bands)"},
+    "value_tier": {"zh": "客户价值层级", "en": "Customer value tier"},
+    "level_warnings": {"zh": "各组估计的提示（{n} 条）", "en": "Warnings of the levels' estimates ({n})"},
+    "value_tiers": {"zh": "客户价值分层", "en": "Customer value tiers"},
+    "tiers_intro": {
+        "zh": "按“{column}”从高到低排列 {n} 位客户：前 1% 为白金客户，其后 4% 为黄金客户，再后 15% 为铁客户，"
+              "其余 80% 为铅客户。",
+        "en": "{n} customers ranked by '{column}', highest first: the top 1 % are platinum, the "
+              "next 4 % gold, the next 15 % iron, the other 80 % lead."},
+    "tiers_missing": {"zh": "{n} 位受访者没有该值，未参与分层。", "en": "{n} respondents have no value and are not ranked."},
+    "tier": {"zh": "层级", "en": "Tier"},
+    "nominal_share": {"zh": "名义比例", "en": "Nominal share"},
+    "customers": {"zh": "客户数", "en": "Customers"},
+    "customer_share": {"zh": "客户占比", "en": "Share of customers"},
+    "value_total": {"zh": "价值", "en": "Value"},
+    "value_share": {"zh": "价值占比", "en": "Share of value"},
+    "value_range": {"zh": "价值范围", "en": "Value range"},
+    "customers_bar": {"zh": "客户", "en": "Customers"},
+    "value_bar": {"zh": "价值", "en": "Value"},
+    "tiers_top": {"zh": "前 {customers} 的客户（白金、黄金与铁客户）贡献了 {value} 的价值（培训材料：80% 的利润来自 20% 的客户）。",
+                  "en": "The top {customers} of customers (platinum, gold and iron) bring {value} "
+                        "of the value (the source material: 80 % of profit comes from 20 % of "
+                        "customers)."},
+    "segment_tests": {"zh": "组间差异检验（置换检验）", "en": "Differences between levels (permutation tests)"},
+    "tests_summary": {
+        "zh": "{pairs} 对分组，共 {tests} 项检验（{permutations} 次置换）：{sig} 项 p < 0.05（即使各组之间毫无差异，"
+              "偶然也会出现约 {expected} 项），其中 {holm} 项经 Holm 校正后仍显著。",
+        "en": "{pairs} pairs of levels, {tests} tests ({permutations} permutations): {sig} with "
+              "p < 0.05 (about {expected} would be by chance alone if no level differed), {holm} "
+              "of them still significant after Holm's correction."},
+    "only_significant": {"zh": "下表只列出 p < 0.05 的差异；Holm 校正后仍显著的为粗体。",
+                         "en": "Only differences with p < 0.05 are listed; those still significant "
+                               "after Holm's correction are in bold."},
+    "no_significant": {"zh": "没有 p < 0.05 的差异。", "en": "No difference has p < 0.05."},
+    "more_tests": {"zh": "另有 {n} 项 p < 0.05 的差异未列出（见 JSON）。",
+                   "en": "{n} more differences with p < 0.05 are not shown (see the JSON)."},
+    "levels_pair": {"zh": "比较组", "en": "Pair"},
+    "parameter": {"zh": "参数", "en": "Parameter"},
+    "level_1": {"zh": "第一组", "en": "Level 1"},
+    "level_2": {"zh": "第二组", "en": "Level 2"},
+    "holm_p": {"zh": "Holm 校正 p", "en": "Holm p"},
+    "comparable": {"zh": "可比性", "en": "Comparable"},
+    "not_comparable": {"zh": "不可比：测量不变性不成立", "en": "not comparable: no measurement invariance"},
+    "index_of": {"zh": "{name} 指数", "en": "{name} index"},
+    "micom": {"zh": "测量不变性（MICOM）", "en": "Measurement invariance (MICOM)"},
+    "micom_note": {
+        "zh": "MICOM（Henseler 等 2016）：组间的指数与路径比较只有在测量不变性（至少部分）成立时才有意义。"
+              "“不成立”时，所列潜变量在两组中的构成不同，其指数及进出它的路径不可比较。",
+        "en": "MICOM (Henseler et al. 2016): comparing indices and paths between levels is "
+              "meaningful only under (at least partial) measurement invariance. Where it fails, "
+              "the constructs listed are built differently in the two levels, and their indices "
+              "and the paths into and out of them cannot be compared."},
+    "micom_warning": {"zh": "{total} 对分组中有 {n} 对测量不变性不成立：这些组之间涉及所列潜变量的比较不可解读。",
+                      "en": "Measurement invariance fails for {n} of {total} pairs: comparisons "
+                            "of those levels involving the constructs listed cannot be "
+                            "interpreted."},
+    "composition_differs": {"zh": "构成不同的潜变量", "en": "Constructs built differently"},
+    "test_note": {"zh": "说明", "en": "Note"},
+    # Precision
+    "precision": {"zh": "指数精度", "en": "Precision of the indices"},
+    "precision_intro": {
+        "zh": "标准误按抽样设计（权重、分层、有限总体校正）以 Taylor 线性化计算。设计效应 = 设计方差 / 同样本量简单随机"
+              "抽样的方差；有效样本量 = n / 设计效应；Kish 加权效应 = 1 + 权重变异系数²。",
+        "en": "Standard errors follow the sampling design (weights, strata, finite-population "
+              "correction) by Taylor linearisation. Design effect = design variance / variance of "
+              "a simple random sample of the same n; effective n = n / design effect; Kish's "
+              "weighting effect = 1 + CV² of the weights."},
+    "moe": {"zh": "误差范围（±，{level}）", "en": "Margin of error (±, {level})"},
+    "deff": {"zh": "设计效应", "en": "Design effect"},
+    "n_effective": {"zh": "有效样本量", "en": "Effective n"},
+    "deff_kish": {"zh": "Kish 加权效应", "en": "Kish weighting effect"},
+    "n_effective_kish": {"zh": "有效样本量（Kish）", "en": "Effective n (Kish)"},
+    "moe_not_probability": {
+        "zh": "非概率样本：按 AAPOR 职业道德与实践准则，不报告抽样误差范围。",
+        "en": "Not a probability sample: no margin of sampling error is reported (AAPOR Code of "
+              "Professional Ethics and Practices)."},
+    "moe_probability": {"zh": "概率样本：误差范围 = z × 标准误（{level} 置信水平）。",
+                        "en": "Probability sample: margin of error = z × SE ({level} confidence)."},
+    "precision_unavailable": {"zh": "指数无效（有负的指标权重），受访者得分不在 0-100 量表上。",
+                              "en": "The index is invalid (a negative item weight), so its "
+                                    "respondent scores are not on the 0-100 scale."},
+    "variance_method": {"zh": "方差估计：{method}。", "en": "Variance estimation: {method}."},
+    "analysis_notes": {"zh": "分析方法", "en": "Analyses"},
+}
+
+#: The importance-performance quadrants (survey.analysis.drivers.QUADRANTS).
+QUADRANTS: dict[str, dict[str, str]] = {
+    "improve_first": {"zh": "重点改进区", "en": "Improve first"},
+    "keep_up": {"zh": "继续保持区", "en": "Keep up the good work"},
+    "low_priority": {"zh": "次要改进区", "en": "Low priority"},
+    "possible_overkill": {"zh": "过度投入区", "en": "Possible overkill"},
+}
+
+#: The classic methods (survey.analysis.methods.METHODS): name, measure, what it does and its
+#: weakness, and why it could not be run.
+METHOD_NAMES: dict[str, dict[str, str]] = {
+    "mean": {"zh": "简单平均法", "en": "Simple method"},
+    "dual_evaluation": {"zh": "双重评价法", "en": "Dual evaluation"},
+    "improved_dual_evaluation": {"zh": "改进的双重评价法", "en": "Improved dual evaluation"},
+    "regression": {"zh": "线性回归法", "en": "Linear regression"},
+    "sem": {"zh": "结构方程模型（IPMA）", "en": "Structural equation model (IPMA)"},
+}
+METHOD_MEASURES: dict[str, dict[str, str]] = {
+    "mean": {"zh": "表现（均值）", "en": "performance"},
+    "dual_evaluation": {"zh": "陈述重要性", "en": "stated importance"},
+    "improved_dual_evaluation": {"zh": "相关系数 r", "en": "correlation r"},
+    "regression": {"zh": "回归系数 b", "en": "coefficient b"},
+    "sem": {"zh": "总效应", "en": "total effect"},
+}
+METHOD_TEXT: dict[str, dict[str, str]] = {
+    "mean": {
+        "zh": "按各驱动因素的平均得分排序，得分最低者优先。弱点：只看表现、不看重要性——得分低的方面未必影响{target}。",
+        "en": "Drivers ranked by their mean score, the lowest first. Weakness: it looks at "
+              "performance only; a low score need not matter to {target}."},
+    "dual_evaluation": {
+        "zh": "受访者直接评价各方面的重要性（陈述重要性），按重要性 × 差距（100 − 表现）排序。弱点：受访者往往认为"
+              "每个方面都重要——本次陈述重要性只在 {low} 至 {high} 分之间，区分度低。",
+        "en": "Respondents rate how important each aspect is (stated importance), ranked by "
+              "importance × gap (100 − performance). Weakness: respondents call almost "
+              "everything important (here stated importance only ranges from {low} to {high}), "
+              "so it discriminates poorly."},
+    "improved_dual_evaluation": {
+        "zh": "以各驱动因素得分与“{outcome}”的相关系数作为推导重要性，按重要性 × 差距排序。弱点：相关不等于因果；"
+              "驱动因素彼此相关时，各自的重要性相互重叠。",
+        "en": "Derived importance: the correlation of each driver with '{outcome}', ranked by "
+              "importance × gap. Weakness: correlation is not causation, and when the drivers "
+              "correlate with each other their importances overlap."},
+    "regression": {
+        "zh": "“{outcome}”对各驱动因素的线性回归（n = {n}，R² = {r2}，HC3 稳健标准误）；显著的正系数按系数 × 差距"
+              "排序，其余列在其后。弱点：驱动因素相关时，系数受共线性影响而不稳定。",
+        "en": "'{outcome}' regressed on the drivers (n = {n}, R² = {r2}, HC3 robust standard "
+              "errors); significant positive coefficients ranked by coefficient × gap, the "
+              "others after them. Weakness: when the drivers correlate, collinearity makes the "
+              "coefficients unstable."},
+    "regression_negative": {
+        "zh": "在指标层面的回归中，{items}的系数显著为负（最大 VIF {vif}）：这不表示改善它们会降低满意度，而是共线性的表现。",
+        "en": "In the item-level regression {items} get significantly negative coefficients "
+              "(highest VIF {vif}): not a sign that improving them would lower satisfaction, "
+              "but of collinearity."},
+    "sem": {
+        "zh": "ACSI / CCSI 的方法：重要性为对{target}的总效应，按重要性 × 差距排序。它同时考虑驱动因素之间的因果关系与"
+              "测量误差；要求样本足够大、测量质量良好（见“测量模型质量”）。",
+        "en": "The ACSI / CCSI approach: importance is the total effect on {target}, ranked by "
+              "importance × gap. It accounts for the causal relations among the drivers and for "
+              "measurement error; it needs an adequate sample and sound measurement (see "
+              "Measurement quality)."},
+}
+METHOD_UNAVAILABLE: dict[str, dict[str, str]] = {
+    "dual_evaluation": {"zh": "未使用：问卷中没有驱动因素的陈述重要性题目（importance 部分）。",
+                        "en": "Not run: the questionnaire has no stated-importance ratings of "
+                              "the drivers (section 'importance')."},
+    "sem": {"zh": "未使用：没有 PLS 估计（IPMA）。", "en": "Not run: no PLS estimate (IPMA) is available."},
+}
+
+#: Bands of the satisfaction ratio (survey.analysis.ratio.BANDS): the reading, and the range.
+RATIO_BANDS: dict[str, dict[str, str]] = {
+    "exceeded": {"zh": "超出预期（很满意）", "en": "exceeded (very satisfied)"},
+    "met": {"zh": "符合预期（满意）", "en": "met (satisfied)"},
+    "not_met": {"zh": "未达预期（不满意）", "en": "not met (dissatisfied)"},
+    "unmet": {"zh": "期望完全落空", "en": "wholly unmet"},
+}
+
+#: The gauges (survey.analysis.gauges) and the groups of the complaint funnel.
+GAUGES: dict[str, dict[str, str]] = {
+    "overall": {"zh": "总体满意度", "en": "Overall satisfaction"},
+    "recommend": {"zh": "推荐意愿", "en": "Would recommend"},
+    "repurchase": {"zh": "重复购买意愿", "en": "Would buy again"},
+}
+FUNNEL_GROUPS: dict[str, dict[str, str]] = {
+    "resolved_quickly": {"zh": "投诉很快得到解决", "en": "Complaint resolved quickly"},
+    "resolved": {"zh": "投诉得到解决", "en": "Complaint resolved"},
+    "not_resolved": {"zh": "投诉没有解决", "en": "Complaint not resolved"},
+    "complained_no_outcome": {"zh": "投诉过（未答处理结果）", "en": "Complained (outcome not given)"},
+    "complained": {"zh": "投诉过", "en": "Complained"},
+    "dissatisfied_silent": {"zh": "不满意但未投诉", "en": "Dissatisfied, never complained"},
+    "satisfied_silent": {"zh": "满意或一般，未投诉", "en": "Satisfied or neutral, never complained"},
+}
+
+#: Customer value tiers (SOURCE.md §3).
+TIERS: dict[str, dict[str, str]] = {
+    "platinum": {"zh": "白金客户", "en": "Platinum"},
+    "gold": {"zh": "黄金客户", "en": "Gold"},
+    "iron": {"zh": "铁客户", "en": "Iron"},
+    "lead": {"zh": "铅客户", "en": "Lead"},
+}
+
+#: MICOM verdicts (survey.analysis.segments.Micom.verdict) and CB-SEM's metric invariance.
+INVARIANCE: dict[str, dict[str, str]] = {
+    "full": {"zh": "完全不变", "en": "full"},
+    "partial": {"zh": "部分不变（构成相同，均值或方差不同）",
+                "en": "partial (built alike; means or variances differ)"},
+    "no": {"zh": "不成立", "en": "not established"},
+    "metric_holds": {"zh": "度量不变性成立（载荷相等）", "en": "metric invariance holds (equal loadings)"},
+    "metric_fails": {"zh": "度量不变性不成立（载荷不等）", "en": "metric invariance rejected (loadings differ)"},
+    "untested": {"zh": "未检验", "en": "not tested"},
+}
+
+#: Kinds of the parameters compared between levels.
+PARAMETER_KINDS: dict[str, dict[str, str]] = {
+    "path": {"zh": "路径", "en": "path"},
+    "index": {"zh": "指数", "en": "index"},
+    "loading": {"zh": "载荷", "en": "loading"},
+}
+
+#: Method notes of the analyses.
+ANALYSIS_NOTES: dict[str, dict[str, str]] = {
+    "scores": {
+        "zh": "驱动因素、五种方法、满意度比率、测评指标、细分群体与指数精度均基于 {name} 估计的指数权重计算的受访者 "
+              "0-100 得分；其均值即记分卡上的指数。得分中的缺失回答：{missing}。",
+        "en": "Drivers, the classic methods, the satisfaction ratio, the gauges, the segments "
+              "and the precision all use respondents' 0-100 scores computed with the index "
+              "weights of the {name} estimate; their means are the scorecard's indices. Missing "
+              "answers in the scores: {missing}."},
+    "ipma": {
+        "zh": "IPMA 的重要性为 0-100 得分上的非标准化总效应：各内生潜变量得分对其前因得分做（加权）最小二乘回归，总效应 "
+              "T = (I − B)⁻¹ − I（Ringle & Sarstedt 2016）。",
+        "en": "IPMA importance is the unstandardized total effect on the 0-100 scores: each "
+              "endogenous construct's score regressed (weighted OLS) on its predecessors' "
+              "scores, total effects T = (I − B)⁻¹ − I (Ringle & Sarstedt 2016)."},
+    "segments": {
+        "zh": "细分群体：每组以与全体相同的设置单独估计；组间差异用置换检验（分组标签随机置换，两组重新估计），"
+              "p 值按各参数在所有分组对之间做 Holm 校正；比较前先做 MICOM 测量不变性检验（Henseler 等 2016）。",
+        "en": "Segments: each level estimated on its own with the settings of the whole "
+              "sample; differences tested by permutation (group labels permuted, both "
+              "groups re-estimated), p-values Holm-adjusted over the pairs of levels for each "
+              "parameter; MICOM measurement invariance assessed first (Henseler et al. 2016)."},
+    "precision_taylor": {"zh": "加权均值的 Taylor 线性化（svy）", "en": "Taylor linearisation of the weighted mean (svy)"},
+}
+
+# --------------------------------------------------------------------------- tracking report
+# The report of a tracking study (survey.tracking.Tracking, rendered by
+# survey.report.tracking): trends across waves, wave over wave, and whether last wave's
+# improvement plan worked (SOURCE.md §3).
+
+#: Labels of the tracking report (merged with UI: no key may clash).
+TRACKING_UI: dict[str, dict[str, str]] = {
+    "tracking_report": {"zh": "跟踪研究报告", "en": "Tracking report"},
+    "run_summary": {"zh": "运行概况", "en": "Run summary"},
+    "study": {"zh": "研究", "en": "Study"},
+    "waves": {"zh": "调查轮次", "en": "Waves"},
+    "groups": {"zh": "分组", "en": "Groups"},
+    "brand": {"zh": "品牌", "en": "Brand"},
+    "whole_sample": {"zh": "全部受访者", "en": "All respondents"},
+    "cells": {"zh": "估计单元", "en": "Cells"},
+    "cells_text": {"zh": "共 {total} 个单元：{ok} 个估计成功，{failed} 个失败",
+                   "en": "{total} cells: {ok} estimated, {failed} failed"},
+    "resamples_label": {"zh": "Bootstrap 重抽样", "en": "Bootstrap resamples"},
+    "permutations_label": {"zh": "置换检验次数", "en": "Permutations"},
+    "seed": {"zh": "随机种子", "en": "Seed"},
+    "intervals": {"zh": "区间估计", "en": "Intervals"},
+    "latest": {"zh": "{target}（{wave}）", "en": "{target} ({wave})"},
+    "vs_wave": {"zh": "较 {wave} {change}", "en": "{change} vs {wave}"},
+    "trends": {"zh": "指数趋势", "en": "Trends"},
+    "trends_intro": {
+        "zh": "每个小图为一个潜变量的 0-100 指数，每条线为一个{by}；误差线为各轮各自的{ci}。两轮之间变化显著"
+              "（p < 0.05）且可比的线段为粗实线，其余为细虚线。所有小图纵轴刻度相同。",
+        "en": "Each panel is one construct's 0-100 index, one line per {by}; error bars are each "
+              "wave's own {ci}. A step whose change is significant (p < 0.05) and comparable is "
+              "drawn thick and solid, the others thin and dashed. All panels share one vertical "
+              "scale."},
+    "scheme_text": {"zh": "{scheme}加权方案", "en": "{scheme} weighting scheme"},
+    "trend_table": {"zh": "各轮指数 [95% 置信区间]", "en": "Indices by wave [95% CI]"},
+    "n_respondents": {"zh": "样本量 n", "en": "Respondents (n)"},
+    "cell_failed": {"zh": "估计失败", "en": "failed"},
+    "cell_missing": {"zh": "无数据", "en": "no data"},
+    "wave_over_wave": {"zh": "逐轮变化", "en": "Wave over wave"},
+    "wave_over_wave_intro": {
+        "zh": "变化 = 后一轮 − 前一轮。变化的置信区间来自两轮各自独立的 bootstrap，p 值来自置换检验。"
+              "▲ 显著上升、▼ 显著下降（p < 0.05）。指数按变化幅度从大到小排列。",
+        "en": "Change = later wave − earlier wave. The interval of a change comes from the two "
+              "waves' independent bootstraps, its p-value from a permutation test. ▲ significant "
+              "rise, ▼ significant fall (p < 0.05). Indices are listed by the size of their "
+              "change, the biggest movers first."},
+    "step_title": {"zh": "{group}：{wave_from} → {wave_to}", "en": "{group}: {wave_from} → {wave_to}"},
+    "index_changes": {"zh": "指数变化", "en": "Index changes"},
+    "path_col": {"zh": "路径", "en": "Path"},
+    "driver_col": {"zh": "驱动因素", "en": "Driver"},
+    "path_changes": {"zh": "路径系数变化", "en": "Path changes"},
+    "change": {"zh": "变化", "en": "Change"},
+    "change_ci": {"zh": "变化的 95% 置信区间", "en": "95% CI of the change"},
+    "change_axis": {"zh": "指数变化（{wave_from} → {wave_to}）及 95% 置信区间",
+                    "en": "Change of the index ({wave_from} → {wave_to}) with 95% CI"},
+    "significant": {"zh": "显著", "en": "Significant"},
+    "comparable_col": {"zh": "可比", "en": "Comparable"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "rise": {"zh": "显著上升", "en": "significant rise"},
+    "fall": {"zh": "显著下降", "en": "significant fall"},
+    "not_comparable_short": {"zh": "不可比", "en": "not comparable"},
+    "rises_list": {"zh": "显著上升：{items}。", "en": "Significant rises: {items}."},
+    "falls_list": {"zh": "显著下降：{items}。", "en": "Significant falls: {items}."},
+    "no_significant_change": {"zh": "没有可比的指数发生显著变化。",
+                              "en": "No comparable index changed significantly."},
+    "not_comparable_list": {"zh": "不可比（测量不变性不成立）：{items}。",
+                            "en": "Not comparable (no measurement invariance): {items}."},
+    "significant_paths_only": {"zh": "只列出变化显著（p < 0.05）的路径。",
+                               "en": "Only the paths whose change is significant (p < 0.05) are "
+                                     "listed."},
+    "no_significant_paths": {"zh": "没有路径系数发生显著变化。", "en": "No path changed significantly."},
+    "all_paths": {"zh": "全部路径（{n} 条）", "en": "All paths ({n})"},
+    "micom_label": {"zh": "测量不变性（MICOM）：", "en": "Measurement invariance (MICOM): "},
+    "micom_fails_title": {"zh": "测量不变性不成立：{names}", "en": "Measurement invariance fails: {names}"},
+    "micom_fails_text": {
+        "zh": "在 {wave_from} 与 {wave_to} 两轮中，{names}由各题目构成的方式不同：受访者对这些题目的理解可能已经"
+              "改变。因此这些指数（以及进出它们的路径）的变化可能反映的是对题目的理解不同，而不是满意度的真实变化。"
+              "下表中它们标为“不可比”，不应据此下结论。",
+        "en": "In {wave_from} and {wave_to} the constructs {names} are built differently from "
+              "their questions: respondents may have understood these questions differently in "
+              "the two waves. A change in these indices (and in the paths into and out of them) "
+              "may reflect how the questions were understood, not a real change in "
+              "satisfaction. They are marked “not comparable” below; do not draw conclusions "
+              "from them."},
+    "micom_details": {"zh": "各潜变量的 MICOM 结果", "en": "MICOM by construct"},
+    "c_value": {"zh": "相关 c", "en": "Correlation c"},
+    "c_quantile": {"zh": "c 的 5% 分位数", "en": "5% quantile of c"},
+    "compositional": {"zh": "构成不变", "en": "Compositional invariance"},
+    "mean_difference": {"zh": "均值差", "en": "Mean difference"},
+    "equal_means": {"zh": "均值相等", "en": "Equal means"},
+    "variance_ratio": {"zh": "对数方差比", "en": "Log variance ratio"},
+    "equal_variances": {"zh": "方差相等", "en": "Equal variances"},
+    "invariance_col": {"zh": "不变性", "en": "Invariance"},
+    "step_note": {"zh": "说明：{note}", "en": "Note: {note}"},
+    "not_compared": {"zh": "{group}：{wave_from} → {wave_to} 未比较：至少有一轮没有估计结果。",
+                     "en": "{group}: {wave_from} → {wave_to} not compared: at least one of the "
+                           "two waves has no estimate."},
+    "no_steps": {"zh": "没有可比较的相邻两轮。", "en": "There are no two consecutive waves to compare."},
+    "improvement": {"zh": "改进是否见效？", "en": "Did the improvement work?"},
+    "improvement_intro": {
+        "zh": "上一轮 IPMA 中落在“重点改进区”（对{target}重要性高于平均、表现低于平均）的驱动因素，在下一轮表现如何。"
+              "改善：表现变化的 95% 置信区间整体在 0 以上；变差：整体在 0 以下；否则为无明显变化。",
+        "en": "The drivers last wave's IPMA put in the improve-first area (importance to "
+              "{target} above average, performance below average), and how they did in the next "
+              "wave. Improved: the 95% interval of the change in performance lies above 0; "
+              "worse: below 0; otherwise no clear change."},
+    "importance_in": {"zh": "{wave} 重要性", "en": "Importance in {wave}"},
+    "performance_in": {"zh": "{wave} 表现", "en": "Performance in {wave}"},
+    "verdict_col": {"zh": "结论", "en": "Verdict"},
+    "improvement_none": {"zh": "{group}：{wave_from} 没有驱动因素落在重点改进区，无需检验。",
+                         "en": "{group}: no driver was in the improve-first area in {wave_from}: "
+                               "nothing to check."},
+    "improvement_no_ipma": {"zh": "{group}：没有 {wave_from} 的 IPMA（仅 PLS 估计提供），无法检验。",
+                            "en": "{group}: there is no IPMA of {wave_from} (PLS estimates only): "
+                                  "nothing to check."},
+    "improved_all": {"zh": "{group}：{wave_from} 列为重点改进的 {n} 个驱动因素到 {wave_to} 全部明显改善：{names}。",
+                     "en": "{group}: all {n} drivers flagged “improve first” in {wave_from} "
+                           "clearly improved by {wave_to}: {names}."},
+    "improved_some": {"zh": "{group}：{wave_from} 列为重点改进的 {n} 个驱动因素中，{k} 个到 {wave_to} 明显改善：{names}。",
+                      "en": "{group}: {k} of the {n} drivers flagged “improve first” in "
+                            "{wave_from} clearly improved by {wave_to}: {names}."},
+    "improved_one": {"zh": "{group}：{wave_from} 唯一列为重点改进的驱动因素到 {wave_to} 明显改善：{names}。",
+                     "en": "{group}: the one driver flagged “improve first” in {wave_from} "
+                           "clearly improved by {wave_to}: {names}."},
+    "improved_not_one": {"zh": "{group}：{wave_from} 唯一列为重点改进的驱动因素到 {wave_to} 未明显改善。",
+                         "en": "{group}: the one driver flagged “improve first” in {wave_from} "
+                               "did not clearly improve by {wave_to}."},
+    "improved_none": {"zh": "{group}：{wave_from} 列为重点改进的 {n} 个驱动因素到 {wave_to} 均未明显改善。",
+                      "en": "{group}: none of the {n} drivers flagged “improve first” in "
+                            "{wave_from} clearly improved by {wave_to}."},
+    "still_flat": {"zh": "无明显变化：{names}。", "en": "No clear change: {names}."},
+    "got_worse": {"zh": "变差：{names}。", "en": "Worse: {names}."},
+    "cannot_tell": {"zh": "无法判断（没有置信区间）：{names}。", "en": "Cannot tell (no interval): {names}."},
+    "improvement_not_comparable": {
+        "zh": "注意：{names}在两轮之间不可比（测量不变性不成立），其变化可能反映的是对题目的理解不同。",
+        "en": "Caution: {names} cannot be compared between the waves (no measurement "
+              "invariance); the change may reflect how the questions were understood."},
+    "failed_cells": {"zh": "估计失败的单元", "en": "Failed cells"},
+    "failed_intro": {"zh": "以下单元未能估计；其余单元不受影响，涉及它们的逐轮比较未进行。",
+                     "en": "These cells could not be estimated. The other cells are not "
+                           "affected; the wave comparisons involving them were not made."},
+    "no_failed_cells": {"zh": "所有单元均估计成功。", "en": "Every cell was estimated."},
+    "cell_col": {"zh": "单元", "en": "Cell"},
+    "error_col": {"zh": "错误", "en": "Error"},
+    "cell_warnings": {"zh": "各单元估计的提示（{n} 条）", "en": "Warnings of the cells' estimates ({n})"},
+}
+
+#: What happened to a driver flagged "improve first" (survey.analysis.waves.ImprovementCheck).
+IMPROVEMENT_VERDICTS: dict[str, dict[str, str]] = {
+    "improved": {"zh": "改善", "en": "Improved"},
+    "no_clear_change": {"zh": "无明显变化", "en": "No clear change"},
+    "worse": {"zh": "变差", "en": "Worse"},
+    "no_interval": {"zh": "无法判断（无置信区间）", "en": "Cannot tell (no interval)"},
+}
+
+#: Method notes of the tracking report.
+TRACKING_NOTES: dict[str, dict[str, str]] = {
+    "cells": {
+        "zh": "每个单元（轮次 × {by}）用相同设置单独估计：{method}。每个单元的随机种子由运行种子 {seed} 与单元名称导出，"
+              "因此结果与并行方式（工作进程数、集群）无关。",
+        "en": "Each cell (wave × {by}) is estimated on its own with the same settings: {method}. "
+              "Each cell's random seed derives from the run's seed {seed} and the cell's name, "
+              "so the numbers do not depend on how the run was parallelised."},
+    "change_ci": {
+        "zh": "指数变化的置信区间：两轮为相互独立的样本，各自做 {resamples} 次 bootstrap；前一轮的第 k 次重抽样与后一轮的"
+              "第 k 次配对即为差值的一次重抽样，差值的 2.5% 与 97.5% 分位数构成变化的 95% 百分位区间。",
+        "en": "Interval of a change: the two waves are independent samples, each bootstrapped "
+              "{resamples} times; resample k of the earlier wave paired with resample k of the "
+              "later one is a resample of the difference, and the 2.5 % and 97.5 % quantiles of "
+              "the differences are the 95 % percentile interval of the change."},
+    "p_value": {
+        "zh": "p 值：置换检验（{permutations} 次）——在同一{by}两轮的受访者之间随机打乱轮次标签，两轮重新估计；"
+              "p = (1 + 置换差值绝对值不小于观测差值的次数) / (1 + 置换次数)。p < 0.05 为显著；没有置换检验时，"
+              "以变化的置信区间是否包含 0 判断。",
+        "en": "p-values: permutation test ({permutations} permutations): the wave labels are "
+              "shuffled among the respondents of the two waves of the same {by} and both waves "
+              "re-estimated; p = (1 + number of permuted differences at least as large in "
+              "absolute value as the observed one) / (1 + permutations). Significant: p < 0.05; "
+              "without a permutation test, an interval of the change that excludes 0."},
+    "micom": {
+        "zh": "测量不变性按 MICOM 检验（Henseler、Ringle & Sarstedt 2016）：第一步（构型不变）由相同的模型、设置与数据处理"
+              "保证；第二步比较以两轮各自权重构成的得分之间的相关 c 与其置换分布的 5% 分位数（构成不变）；第三步比较"
+              "两轮得分的均值与方差。构成不变不成立的潜变量，其指数与进出它的路径不可比。",
+        "en": "Measurement invariance by MICOM (Henseler, Ringle & Sarstedt 2016): step 1 "
+              "(configural) holds by the same model, settings and data treatment; step 2 "
+              "compares the correlation c of the scores built with each wave's weights with "
+              "the 5 % quantile of its permutation distribution (compositional invariance); "
+              "step 3 compares the scores' means and variances. Where compositional invariance "
+              "fails, the construct's index and the paths into and out of it are not "
+              "comparable."},
+    "improvement": {
+        "zh": "改进检验：前一轮 IPMA（目标为{target}）中落在重点改进区的潜变量与维度；表现为其 0-100 指数，变化的区间"
+              "算法同上。",
+        "en": "Improvement check: the constructs and dimensions in the improve-first area of "
+              "the earlier wave's IPMA of {target}; performance is their 0-100 index, the "
+              "interval of its change computed as above."},
+    "multiple": {
+        "zh": "每次比较检验了许多指数与路径：即使没有任何真实变化，约 5% 的检验也会偶然显著，MICOM 的每个潜变量同样如此。"
+              "请把单个勉强显著的结果当作需要下一轮确认的线索。",
+        "en": "Each comparison tests many indices and paths: even with no real change, about "
+              "5 % of the tests come out significant by chance, and so does MICOM for each "
+              "construct. Treat a single, barely significant result as a lead for the next "
+              "wave to confirm."},
+}

@@ -183,3 +183,50 @@ def test_ccsi_has_eleven_paths(root):
     antecedents = ["image", "expectation", "quality", "value", "satisfaction"]
     expected = {(a, b) for i, a in enumerate(antecedents) for b in antecedents[i + 1:]}
     assert set(m.paths) == expected | {("satisfaction", "loyalty")}
+
+
+EXTRAS = """\
+questions:
+  - {id: complained, type: single, label: {zh: 投诉, en: Complained}, options: {1: {zh: 是, en: "Yes"}, 2: {zh: 否, en: "No"}}}
+  - {id: spend, type: number, min: 0, label: {zh: 消费, en: Spend}}
+importance:
+  scale: ten
+  items:
+    imp_image: {of: image, text: {zh: 形象重要吗, en: Is image important?}}
+gauges:
+  overall: sa1
+  complained: {question: complained, yes: [1]}
+  value: spend
+"""
+
+
+def test_importance_questions_and_gauges_load(tmp_path):
+    q = load_questionnaire(write(tmp_path, GOOD + EXTRAS))
+    assert [r.id for r in q.importance] == ["imp_image"] and q.importance[0].of == "image"
+    assert q.scale_of("imp_image").max == 10
+    assert q.gauges.overall == "sa1" and q.gauges.complained_yes == (1,)
+    assert q.gauges.value == "spend" and q.question("spend").type == "number"
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("of: image", "of: nothing", "importance.items.imp_image.of: 'of' must name a construct or item"),
+    ("overall: sa1", "overall: spend", "gauges.overall: Expected a rated item id. Got 'spend'"),
+    ("value: spend", "value: complained", "gauges.value: Expected the id of a number or integer question"),
+    ("yes: [1]", "yes: [3]", "gauges.complained.yes: Expected options of 'complained'"),
+    ("  overall: sa1", "  loyalty: sa1", "Unknown gauge 'loyalty'"),
+])
+def test_bad_extras_are_named(tmp_path, old, new, message):
+    path = write(tmp_path, GOOD + EXTRAS.replace(old, new))
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert message in problems(exc)
+
+
+def test_expects_must_name_a_construct_or_item(tmp_path):
+    good = GOOD.replace("      im1: {zh: 问题一, en: Question one}",
+                        "      im1: {text: {zh: 问题一, en: Question one}, expects: satisfaction}")
+    assert load_questionnaire(write(tmp_path, good)).expectation_pairs == (("im1", "satisfaction"),)
+    bad = good.replace("expects: satisfaction", "expects: nowhere")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(write(tmp_path, bad))
+    assert "constructs.image.items.im1.expects: 'expects' must name another construct" in problems(exc)

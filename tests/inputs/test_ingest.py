@@ -227,3 +227,26 @@ def test_property_scale_membership(q, value):
         assert (r.data["im1"].iloc[0] == value) if value != 99 else np.isnan(r.data["im1"].iloc[0])
     else:
         assert r.report.n_rejected == 1 and r.rejects["column"].tolist() == ["im1"]
+
+
+def test_importance_ratings_and_other_questions_are_validated(q, tmp_path):
+    """Optional columns the questionnaire defines (stated importance on its scale, the other
+    questions' options) are checked like items and the profile when the file has them."""
+    import dataclasses
+
+    from survey.questionnaire import Question, Rating
+
+    lab = q.title
+    extended = dataclasses.replace(
+        q, importance=(Rating("imp_im", "image", "ten", lab, lab),),
+        questions=(Question("complained", "single", lab, ((1, lab), (2, lab))),))
+    rows = [r + f",{imp},{c}" for r, imp, c in
+            zip(ROWS, ["9", "99", "", "12"], ["1", "2", "", "3"], strict=True)]
+    path = csv_file(tmp_path, rows, header=HEADER + ",imp_im,complained")
+    r = read_responses(path, extended)
+    assert r.report.n_rejected == 1
+    reasons = r.rejects.set_index("column")["reason"]
+    assert "outside the 1-10 scale" in reasons["imp_im"]
+    assert "not one of the options 1, 2" in reasons["complained"]
+    assert r.data.loc[2, "imp_im"] == 9 and np.isnan(r.data.loc[3, "imp_im"])  # 99: don't know
+    assert r.report.dont_know["imp_im"] == pytest.approx(1 / 2)

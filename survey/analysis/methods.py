@@ -1,0 +1,261 @@
+"""The measurement methods the field still uses (SOURCE.md §2), side by side with the SEM.
+
+Drivers are the constructs that act on the model's target (a higher-order construct replaced
+by its dimensions), except expectation constructs (all of whose items carry ``expects``):
+they measure what was expected, not what was delivered. The outcome of the classic methods is
+the overall-satisfaction item (the questionnaire's ``gauges.overall``, else the target's first
+item). Everything is on the 0-100 metric of the items' scales; case weights apply throughout.
+
+1. ``mean`` (simple method): item and construct mean scores (a construct's is the plain mean
+   of its items' scores). Priority: the lowest performance first.
+2. ``dual_evaluation``: stated importance (the questionnaire's importance ratings, 0-100)
+   against performance. Priority: importance x (100 - performance).
+3. ``improved_dual_evaluation``: derived importance, the correlation of each driver's score
+   with overall satisfaction, against performance. Priority: r x (100 - performance).
+4. ``regression``: OLS of overall satisfaction on the drivers' mean scores (statsmodels,
+   HC3 heteroskedasticity-robust SEs, VIF), and on all indicators for reference. Priority:
+   coefficient x (100 - performance) among significant positive coefficients (p < 0.05),
+   the others after them.
+5. ``sem``: the IPMA importance (unstandardized total effect) against the 0-100 index.
+   Priority: importance x (100 - performance), the potential gain.
+
+Missing answers: a driver's score is the mean of the items a respondent answered; means and
+correlations use every available answer (pairwise); the regressions drop respondents missing
+the outcome or a whole driver (listwise, n reported; the item-level regression any item); the
+SEM uses the estimate's own treatment. Where the methods disagree (a driver's rank differs by
+:data:`RANK_GAP` places or more between two methods) it is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.analysis.drivers import IpmaPoint, quadrant
+from survey.analysis.scores import item_scores
+from survey.pathmodel import BoundModel
+
+RANK_GAP = 3
+METHODS = ("mean", "dual_evaluation", "improved_dual_evaluation", "regression", "sem")
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method: per-driver rows (importance, performance, priority score), the priority
+    order (most urgent first), and details (regression tables, n, notes)."""
+
+    name: str
+    available: bool
+    rows: tuple[dict[str, Any], ...] = ()
+    priorities: tuple[str, ...] = ()
+    items: tuple[dict[str, Any], ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"available": self.available, "reason": self.reason or None,
+                "drivers": list(self.rows), "priorities": list(self.priorities),
+                "items": list(self.items), **dict(self.detail)}
+
+
+def drivers_of_target(bound: BoundModel) -> list[str]:
+    """Constructs acting on the target (dimensions instead of higher-order constructs),
+    without expectation constructs."""
+    model = bound.model
+    q = bound.questionnaire
+    ancestors, frontier = set(), [model.target]
+    while frontier:
+        x = frontier.pop()
+        for p in model.predecessors(x):
+            if p not in ancestors:
+                ancestors.add(p)
+                frontier.append(p)
+    second = dict(bound.second_order)
+    out = []
+    for latent in model.latents:
+        if latent not in ancestors:
+            continue
+        for c in second.get(latent, (latent,)):
+            items = q.indicators(c)
+            if items and all(i.expects for i in items):
+                continue
+            out.append(c)
+    return out
+
+
+def overall_item(bound: BoundModel) -> str:
+    q = bound.questionnaire
+    return q.gauges.overall or q.indicators(bound.model.target)[0].id
+
+
+def _wmean(x: pd.Series, w: pd.Series | None) -> float:
+    ok = x.notna()
+    if w is None:
+        return float(x[ok].mean())
+    return float(np.average(x[ok], weights=w[ok]))
+
+
+def _wcorr(a: pd.Series, b: pd.Series, w: pd.Series | None) -> float:
+    ok = a.notna() & b.notna()
+    ww = np.ones(int(ok.sum())) if w is None else w[ok].to_numpy()
+    return float(np.corrcoef(a[ok], b[ok])[0, 1]) if w is None else float(
+        np.cov(a[ok], b[ok], aweights=ww)[0, 1]
+        / np.sqrt(np.cov(a[ok], aweights=ww) * np.cov(b[ok], aweights=ww)))
+
+
+def _order(scores: Mapping[str, float]) -> tuple[str, ...]:
+    return tuple(sorted(scores, key=lambda k: (-scores[k], k)))
+
+
+def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence[IpmaPoint],
+                    *, weights: np.ndarray | None = None) -> dict[str, MethodResult]:
+    """The five methods for the model's target on the accepted respondents ``data``."""
+    import statsmodels.api as sm
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    q = bound.questionnaire
+    drivers = drivers_of_target(bound)
+    members = {d: [i.id for i in q.indicators(d)] for d in drivers}
+    all_items = [i for d in drivers for i in members[d]]
+    outcome = overall_item(bound)
+    w = None if weights is None else pd.Series(weights, index=data.index)
+    items = item_scores(data, bound, [*all_items, outcome])
+    driver_scores = pd.DataFrame({d: items[members[d]].mean(axis=1, skipna=True)
+                                  for d in drivers})
+    perf = {d: _wmean(driver_scores[d], w) for d in drivers}
+    item_perf = {i: _wmean(items[i], w) for i in all_items}
+    out: dict[str, MethodResult] = {}
+
+    # 1. Simple method.
+    out["mean"] = MethodResult(
+        "mean", True,
+        rows=tuple({"driver": d, "performance": perf[d], "priority_score": 100 - perf[d]}
+                   for d in drivers),
+        priorities=_order({d: 100 - perf[d] for d in drivers}),
+        items=tuple({"item": i, "latent": _owner(members, i), "performance": item_perf[i]}
+                    for i in all_items))
+
+    # 2. Dual evaluation: stated importance.
+    stated = {}
+    for r in q.importance:
+        if r.id in data.columns and r.of in drivers:
+            stated[r.of] = _wmean(item_scores(data, bound, [r.id])[r.id], w)
+    if stated:
+        score = {d: stated[d] * (100 - perf[d]) / 100 for d in stated}
+        mi, mp = np.mean(list(stated.values())), np.mean([perf[d] for d in stated])
+        out["dual_evaluation"] = MethodResult(
+            "dual_evaluation", True,
+            rows=tuple({"driver": d, "importance": stated[d], "performance": perf[d],
+                        "priority_score": score[d],
+                        "quadrant": quadrant(stated[d] >= mi, perf[d] >= mp)} for d in stated),
+            priorities=_order(score),
+            detail={"not_rated": [d for d in drivers if d not in stated]})
+    else:
+        out["dual_evaluation"] = MethodResult(
+            "dual_evaluation", False, reason="The questionnaire has no stated-importance "
+                                             "ratings of the drivers (section 'importance').")
+
+    # 3. Improved dual evaluation: derived importance.
+    derived = {d: _wcorr(driver_scores[d], items[outcome], w) for d in drivers}
+    score = {d: derived[d] * (100 - perf[d]) / 100 for d in drivers}
+    mi, mp = np.mean(list(derived.values())), np.mean(list(perf.values()))
+    out["improved_dual_evaluation"] = MethodResult(
+        "improved_dual_evaluation", True,
+        rows=tuple({"driver": d, "importance": derived[d], "performance": perf[d],
+                    "priority_score": score[d],
+                    "quadrant": quadrant(derived[d] >= mi, perf[d] >= mp)} for d in drivers),
+        priorities=_order(score),
+        items=tuple({"item": i, "latent": _owner(members, i),
+                     "importance": _wcorr(items[i], items[outcome], w),
+                     "performance": item_perf[i]} for i in all_items))
+
+    # 4. Linear regression of overall satisfaction (raw scale) on the drivers.
+    def ols(x: pd.DataFrame) -> tuple[Any, pd.Series, int]:
+        frame = pd.concat([x, data[outcome].astype(float)], axis=1).dropna()
+        ww = None if w is None else w.loc[frame.index]
+        exog = sm.add_constant(frame[x.columns], has_constant="add")
+        model = (sm.OLS(frame[outcome], exog) if ww is None
+                 else sm.WLS(frame[outcome], exog, weights=ww))
+        fit = model.fit(cov_type="HC3")
+        vif = pd.Series([variance_inflation_factor(exog.to_numpy(), k + 1)
+                         for k in range(x.shape[1])], index=x.columns)
+        return fit, vif, len(frame)
+
+    raw = pd.DataFrame({d: data[members[d]].astype(float).mean(axis=1, skipna=True)
+                        for d in drivers})
+    fit, vif, n_used = ols(raw)
+    coef = {d: float(fit.params[d]) for d in drivers}
+    pval = {d: float(fit.pvalues[d]) for d in drivers}
+    significant = {d for d in drivers if pval[d] < 0.05 and coef[d] > 0}
+    score = {d: coef[d] * (100 - perf[d]) / 100 for d in drivers}
+    order = _order({d: score[d] for d in significant}) + tuple(
+        sorted((d for d in drivers if d not in significant), key=lambda d: pval[d]))
+    item_fit, item_vif, item_n = ols(data[all_items].astype(float))
+    out["regression"] = MethodResult(
+        "regression", True,
+        rows=tuple({"driver": d, "importance": coef[d], "se": float(fit.bse[d]),
+                    "p_value": pval[d], "vif": float(vif[d]), "performance": perf[d],
+                    "priority_score": score[d], "significant": d in significant}
+                   for d in drivers),
+        priorities=order,
+        items=tuple({"item": i, "latent": _owner(members, i),
+                     "importance": float(item_fit.params[i]), "se": float(item_fit.bse[i]),
+                     "p_value": float(item_fit.pvalues[i]), "vif": float(item_vif[i]),
+                     "performance": item_perf[i]} for i in all_items),
+        detail={"outcome": outcome, "n": n_used, "r2": float(fit.rsquared),
+                "adj_r2": float(fit.rsquared_adj), "cov_type": "HC3",
+                "items_n": item_n, "items_r2": float(item_fit.rsquared),
+                "max_item_vif": float(item_vif.max()),
+                "negative_significant_items": [i for i in all_items
+                                               if item_fit.params[i] < 0
+                                               and item_fit.pvalues[i] < 0.05]})
+
+    # 5. SEM: the IPMA of the target (dimensions where a driver is higher-order).
+    target = bound.model.target
+    sem = {p.driver: p for p in ipma_points
+           if p.target == target and p.driver in drivers and p.kind in ("construct", "dimension")}
+    if sem:
+        score = {d: p.importance * (100 - p.performance) / 100 for d, p in sem.items()}
+        out["sem"] = MethodResult(
+            "sem", True,
+            rows=tuple({"driver": d, "importance": p.importance, "performance": p.performance,
+                        "priority_score": score[d], "quadrant": p.quadrant}
+                       for d, p in sem.items()),
+            priorities=_order(score))
+    else:
+        out["sem"] = MethodResult("sem", False, reason="No PLS estimate (IPMA) is available.")
+    return out
+
+
+def disagreements(results: Mapping[str, MethodResult]) -> dict[str, Any]:
+    """Each driver's rank under every method, the drivers whose ranks differ by at least
+    RANK_GAP places, the top three of each method, and Kendall's tau between methods."""
+    ranks: dict[str, dict[str, int]] = {}
+    for name, r in results.items():
+        if r.available:
+            for k, d in enumerate(r.priorities, start=1):
+                ranks.setdefault(d, {})[name] = k
+    flagged = [{"driver": d, "ranks": rk, "gap": max(rk.values()) - min(rk.values())}
+               for d, rk in ranks.items() if len(rk) > 1 and
+               max(rk.values()) - min(rk.values()) >= RANK_GAP]
+    tau = []
+    names = [n for n, r in results.items() if r.available]
+    for a, b in combinations(names, 2):
+        common = [d for d in results[a].priorities if d in results[b].priorities]
+        if len(common) >= 3:
+            t = stats.kendalltau([results[a].priorities.index(d) for d in common],
+                                 [results[b].priorities.index(d) for d in common])
+            tau.append({"a": a, "b": b, "tau": float(t.statistic), "n": len(common)})
+    return {"ranks": ranks, "flagged": sorted(flagged, key=lambda f: -f["gap"]),
+            "top3": {n: list(results[n].priorities[:3]) for n in names}, "kendall_tau": tau,
+            "rank_gap": RANK_GAP}
+
+
+def _owner(members: Mapping[str, Sequence[str]], item: str) -> str:
+    return next(d for d, its in members.items() if item in its)

@@ -1,0 +1,81 @@
+"""Every analysis of one estimate, as the JSON blocks of ``survey estimate`` (DESIGN.md: the
+contract grows, nothing in it changes meaning).
+
+``ipma`` / ``ipma_items``: importance-performance maps for the target and the latents it
+causes; ``methods``: the classic methods side by side with the SEM and where they disagree;
+``satisfaction_ratio``: perceived / expected per paired indicator; ``gauges``: loyalty and
+satisfaction gauges and the complaint funnel. The analyses use the headline estimate's index
+weights (PLS outer weights when PLS was run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from survey.analysis.drivers import ipma, priorities
+from survey.analysis.gauges import gauges
+from survey.analysis.methods import classic_methods, disagreements
+from survey.analysis.ratio import satisfaction_ratios
+from survey.analysis.scores import Scores, construct_scores
+from survey.errors import SurveyError
+from survey.estimate.result import Estimate
+from survey.pathmodel import BoundModel
+
+
+def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
+                 weights: str | None = None, strata: str | None = None, fpc: str | None = None,
+                 probability: bool = False) -> tuple[dict[str, Any], Scores]:
+    """The analysis blocks for ``estimate`` on the accepted respondents ``data``, and the
+    0-100 scores they were computed from. ``strata``, ``fpc`` and ``probability`` describe
+    the sampling design for the indices' precision (margin of error only for a probability
+    sample)."""
+    scores = construct_scores(bound, estimate, data, weights=weights)
+    constructs, items = ipma(bound, scores)
+    methods = classic_methods(bound, data, constructs, weights=scores.weights)
+    target = bound.model.target
+    out: dict[str, Any] = {
+        "ipma": [p.to_json() for p in constructs],
+        "ipma_items": [p.to_json() for p in items],
+        "ipma_priorities": {
+            t: priorities([p for p in constructs if p.target == t], bound)
+            for t in dict.fromkeys(p.target for p in constructs)},
+        "methods": {name: m.to_json() for name, m in methods.items()},
+        "methods_comparison": disagreements(methods),
+        "satisfaction_ratio": [r.to_json() for r in satisfaction_ratios(bound, data, scores)],
+        "gauges": gauges(bound, data, scores),
+        "precision": precision(bound, data, scores, strata=strata, fpc=fpc,
+                               probability=probability),
+        "analysis_notes": {
+            "weights": estimate.index_weights, "method": estimate.method, "target": target,
+            "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
+                               else "listwise")},
+    }
+    return out, scores
+
+
+def precision(bound: BoundModel, data: pd.DataFrame, scores: Scores, *, strata: str | None,
+              fpc: str | None, probability: bool) -> dict[str, Any]:
+    """Standard error, margin of error (probability samples only), design effect and
+    effective sample size of every index under the sampling design."""
+    from survey.sampling import index_precision
+
+    rows = scores.constructs.index
+    for column in (strata, fpc):
+        if column is not None and column not in data.columns:
+            raise SurveyError(f"Design column '{column}' is not in the data. Expected one of "
+                              "the file's columns (survey sample writes 'stratum' and 'fpc').")
+    strata_values = None if strata is None else data.loc[rows, strata].to_numpy()
+    fpc_values = None if fpc is None else pd.to_numeric(data.loc[rows, fpc]).to_numpy()
+    out: dict[str, Any] = {}
+    for c in scores.constructs.columns:
+        if any(w < 0 for w in scores.item_weights[c].values()):
+            out[c] = {"available": False, "reason": "The index is invalid (a negative item "
+                                                    "weight), so its respondent scores are not "
+                                                    "on the 0-100 scale."}
+            continue
+        out[c] = index_precision(scores.constructs[c].to_numpy(), weights=scores.weights,
+                                 strata=strata_values, fpc=fpc_values, probability=probability,
+                                 source=c)
+    return out

@@ -1,0 +1,710 @@
+"""The report's analysis sections as plain data: drivers (IPMA), the classic methods side by
+side, the satisfaction ratio, the gauges and the complaint funnel, segments and value tiers,
+and the precision of the indices.
+
+Each section is built from its block of ``StudyResult.analyses`` (survey.analysis.suite) and
+is None when the block is absent. Every reading a section states (which drivers to improve
+first, where the methods agree, a band of the ratio, a failed invariance) is decided here from
+the block's numbers; the template only lays it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
+from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
+from survey.analysis.methods import METHODS
+from survey.analysis.ratio import BANDS, TOLERANCE
+from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
+from survey.report.texts import (
+    ANALYSIS_NOTES,
+    FUNNEL_GROUPS,
+    GAUGES,
+    INVARIANCE,
+    METHOD_MEASURES,
+    METHOD_NAMES,
+    METHOD_TEXT,
+    METHOD_UNAVAILABLE,
+    MISSING,
+    PARAMETER_KINDS,
+    QUADRANTS,
+    RATIO_BANDS,
+    TIERS,
+    join,
+    paren,
+    tr,
+)
+from survey.study import StudyResult
+
+SIGNIFICANCE = 0.05
+#: Items listed in the item-level driver table, per target.
+TOP_ITEMS = 10
+#: Significant differences between levels listed per segment (the rest are counted).
+MAX_TEST_ROWS = 25
+#: The method's own measure shown under its rank, and its digits.
+MEASURE = {"mean": ("performance", 1), "dual_evaluation": ("importance", 1),
+           "improved_dual_evaluation": ("importance", 2), "regression": ("importance", 3),
+           "sem": ("importance", 3)}
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and isinstance(x, int | float) and math.isfinite(x)
+
+
+def _signed(x: float | None, digits: int) -> str:
+    """``+2.72`` / ``-0.31``; a value that rounds to zero has no sign."""
+    if not _finite(x):
+        return "–"
+    text = f"{abs(x):.{digits}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if x > 0 else "-") + text
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "–" if not _finite(x) else f"{100 * x:.{digits}f}%"
+
+
+class Names:
+    """The report language's names of constructs, dimensions, items, questions and levels."""
+
+    def __init__(self, result: StudyResult, lang: str, t: Mapping[str, str]) -> None:
+        self.q = result.questionnaire
+        self.lang = lang
+        self.t = t
+        self.dims = {d for _, ds in result.bound.second_order for d in ds}
+
+    def latent(self, construct: str) -> str:
+        c = self.q.constructs.get(construct)
+        return c.label.get(self.lang) if c is not None else construct
+
+    def driver(self, construct: str) -> str:
+        """A construct's name, marked when it is a dimension of a higher-order construct."""
+        return self.latent(construct) + (self.t["dimension"] if construct in self.dims else "")
+
+    def item(self, item_id: str) -> str:
+        try:
+            return self.q.item(item_id).short.get(self.lang)
+        except KeyError:
+            return item_id
+
+    def aspect(self, key: str) -> str:
+        """A construct or an item."""
+        return self.latent(key) if key in self.q.constructs else self.item(key)
+
+    def question(self, qid: str) -> str | None:
+        try:
+            return self.q.question(qid).label.get(self.lang)
+        except KeyError:
+            return None
+
+    def segment(self, column: str) -> str:
+        """A segment column: its question, a banded question, or the value tiers."""
+        if column == "value_tier":
+            return self.t["value_tier"]
+        label = self.question(column)
+        if label is not None:
+            return label
+        base = column.removesuffix("_band")
+        if base != column and self.question(base) is not None:
+            return self.t["band_of"].format(label=self.question(base))
+        return column
+
+    def level(self, column: str, level: str) -> str:
+        """A level of a segment column: the option's label, the tier's name, or the value."""
+        if column == "value_tier" and level in TIERS:
+            return tr(TIERS, level, self.lang)
+        try:
+            options = self.q.question(column).options
+        except KeyError:
+            return level
+        for code, label in options:
+            if str(code) == str(level):
+                return label.get(self.lang)
+        return level
+
+
+def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
+                      index_rows: Sequence[Mapping[str, Any]], headline: str) -> dict[str, Any]:
+    """Every analysis section of the report (None where its block is absent), plus the
+    analyses' method notes. ``index_rows``: the scorecard's rows (their order and the
+    headline indices); ``headline``: the headline estimator's display name."""
+    a = result.analyses
+    names = Names(result, lang, t)
+    target = result.bound.model.target
+    return {
+        "drivers": _drivers(a, names, t, lang, target),
+        "methods": _methods(a, names, t, lang, target),
+        "ratio": _ratio(a, names, t, lang),
+        "gauges": _gauges(result, names, t, lang, target),
+        "segments": _segments(result, names, t, lang, target, index_rows),
+        "precision": _precision(a, names, t, lang, index_rows),
+        "analysis_notes": _notes(a, lang, headline),
+    }
+
+
+# --------------------------------------------------------------------------- drivers (IPMA)
+
+
+def _drivers(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+             model_target: str) -> dict[str, Any] | None:
+    rows = a.get("ipma") or []
+    if not rows:
+        return None
+    quadrant_names = {q: tr(QUADRANTS, q, lang) for q in QUADRANT_ORDER}
+    targets = list(dict.fromkeys(r["target"] for r in rows))
+    targets.sort(key=lambda x: x != model_target)  # the model's target first
+    blocks = [_driver_target(a, tg, names, t, lang, quadrant_names) for tg in targets]
+    return {"targets": blocks,
+            "intro": t["drivers_intro"].format(targets=join([b["label"] for b in blocks], lang)),
+            "legend": [{"code": q, "name": quadrant_names[q]} for q in QUADRANT_ORDER]}
+
+
+def _driver_target(a: Mapping[str, Any], target: str, names: Names, t: Mapping[str, str],
+                   lang: str, quadrant_names: Mapping[str, str]) -> dict[str, Any]:
+    """The map, the driver table and the top items of one target."""
+    mine = [r for r in a["ipma"] if r["target"] == target]
+    target_label = names.latent(target)
+    priorities = list((a.get("ipma_priorities") or {}).get(target, ()))
+    panels = []
+    for kind in ("construct", "dimension"):
+        group = [r for r in mine if r["kind"] == kind]
+        if not group:
+            continue
+        parents = list(dict.fromkeys(r["parent"] for r in group if r.get("parent")))
+        title = (t["constructs_panel"] if kind == "construct" else
+                 t["dimensions_panel"].format(parents=join(map(names.latent, parents), lang)))
+        # The block split these drivers' quadrants at their own means (drivers.py).
+        panels.append({
+            "title": title,
+            "mean_importance": sum(r["importance"] for r in group) / len(group),
+            "mean_performance": sum(r["performance"] for r in group) / len(group),
+            "points": [{"label": names.latent(r["latent"]), "importance": r["importance"],
+                        "performance": r["performance"], "quadrant": r["quadrant"],
+                        "kind": kind} for r in group]})
+
+    def impact(value: float) -> str:
+        return t["impact_cell"].format(target=target_label, value=_signed(value, 2))
+
+    def row(r: Mapping[str, Any]) -> dict[str, Any]:
+        return {"id": r["latent"], "kind": r["kind"], "parent": r.get("parent"),
+                "label": names.driver(r["latent"]), "importance": r["importance"],
+                "performance": r["performance"], "impact": r["impact"],
+                "impact_text": impact(r["impact"]), "quadrant": r["quadrant"],
+                "quadrant_name": quadrant_names[r["quadrant"]],
+                "priority": (priorities.index(r["latent"]) + 1
+                             if r["latent"] in priorities else None)}
+
+    # Each construct followed by its dimensions (as the scorecard).
+    constructs = {r["latent"] for r in mine if r["kind"] == "construct"}
+    table = []
+    for r in mine:
+        if r["kind"] == "construct":
+            table.append(row(r))
+            table += [row(d) for d in mine
+                      if d["kind"] == "dimension" and d.get("parent") == r["latent"]]
+    table += [row(d) for d in mine if d["kind"] == "dimension" and d.get("parent") not in constructs]
+    urgent = [r["label"] for r in table if r["quadrant"] == "improve_first"]
+    items = sorted((r for r in a.get("ipma_items") or []
+                    if r["target"] == target and r.get("actionable", True)),
+                   key=lambda r: -r["importance"] * (100 - r["performance"]))
+    return {
+        "id": target, "label": target_label,
+        "title": t["drivers_of"].format(target=target_label),
+        "chart_svg": ipma_svg(panels, t["importance_axis"].format(target=target_label),
+                              t["performance_axis"], quadrant_names),
+        "rows": table,
+        "conclusion": (t["improve_first_list"].format(names=join(urgent, lang)) if urgent
+                       else t["improve_first_none"]),
+        "priorities": [names.driver(d) for d in priorities],
+        "top_items": [{"item": r["item"], "label": names.item(r["item"]),
+                   "latent": names.driver(r["latent"]), "importance": r["importance"],
+                   "performance": r["performance"],
+                   "gain": r["importance"] * (100 - r["performance"]),
+                   "impact_text": impact(r["impact"]), "quadrant": r["quadrant"],
+                   "quadrant_name": quadrant_names[r["quadrant"]]}
+                  for r in items[:TOP_ITEMS]],
+        "items_title": t["top_items"].format(n=min(TOP_ITEMS, len(items))),
+        "gain_note": t["potential_gain_note"].format(target=target_label),
+    }
+
+
+# --------------------------------------------------------------------------- classic methods
+
+
+def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+             target: str) -> dict[str, Any] | None:
+    m, cmp = a.get("methods"), a.get("methods_comparison")
+    if not m or not cmp:
+        return None
+    order = [k for k in METHODS if k in m]
+    available = [k for k in order if m[k].get("available")]
+    ranks: Mapping[str, Mapping[str, int]] = cmp.get("ranks") or {}
+    flagged = {f["driver"]: f for f in cmp.get("flagged") or []}
+    measures = {k: {r["driver"]: r for r in m[k].get("drivers") or []} for k in order}
+    drivers = sorted(ranks, key=lambda d: (sum(ranks[d].values()) / len(ranks[d]), d))
+    rows = []
+    for d in drivers:
+        rk = ranks[d]
+        low, high = min(rk.values()), max(rk.values())
+        cells = []
+        for k in order:
+            r = measures[k].get(d)
+            field, digits = MEASURE[k]
+            extreme = None
+            if d in flagged and k in rk:
+                extreme = "best" if rk[k] == low else "worst" if rk[k] == high else None
+            cells.append({"method": k, "rank": rk.get(k),
+                          "measure": r.get(field) if r else None, "digits": digits,
+                          "star": bool(r and r.get("significant")), "extreme": extreme})
+        rows.append({"id": d, "label": names.driver(d), "cells": cells, "flagged": d in flagged,
+                     "gap": high - low})
+    top3 = cmp.get("top3") or {}
+    tau = {(x["a"], x["b"]): x for x in cmp.get("kendall_tau") or []}
+    matrix = []
+    for i, x in enumerate(available):
+        cells = []
+        for y in available[:i]:
+            pair = tau.get((y, x)) or tau.get((x, y))
+            cells.append({"tau": pair["tau"] if pair else None, "n": pair["n"] if pair else None})
+        matrix.append({"method": x, "name": tr(METHOD_NAMES, x, lang), "cells": cells})
+    outcome = names.item(m.get("regression", {}).get("outcome") or "")
+    explanations = [_method_text(k, m[k], names, lang, target, outcome) for k in order]
+    return {
+        "intro": t["methods_intro"].format(gap=cmp.get("rank_gap", "")),
+        "methods": [{"key": k, "name": tr(METHOD_NAMES, k, lang),
+                     "measure": tr(METHOD_MEASURES, k, lang), "available": k in available}
+                    for k in order],
+        "rows": rows,
+        "flagged": [f["driver"] for f in cmp.get("flagged") or []],
+        "top3": [{"method": k, "name": tr(METHOD_NAMES, k, lang),
+                  "drivers": [names.driver(d) for d in top3.get(k, ())]} for k in available],
+        "kendall": matrix[1:],
+        "kendall_methods": [tr(METHOD_NAMES, k, lang) for k in available[:-1]],
+        "explanations": explanations,
+        "conclusion": _methods_conclusion(top3, available, ranks, flagged, names, t, lang),
+    }
+
+
+def _method_text(key: str, block: Mapping[str, Any], names: Names, lang: str, target: str,
+                 outcome: str) -> dict[str, Any]:
+    name = tr(METHOD_NAMES, key, lang)
+    if not block.get("available"):
+        text = (tr(METHOD_UNAVAILABLE, key, lang) if key in METHOD_UNAVAILABLE
+                else block.get("reason") or "")
+        return {"key": key, "name": name, "text": text, "available": False}
+    fields: dict[str, Any] = {"target": names.latent(target), "outcome": outcome}
+    if key == "dual_evaluation":
+        stated = [r["importance"] for r in block.get("drivers") or [] if _finite(r.get("importance"))]
+        fields.update(low=f"{min(stated):.1f}" if stated else "–",
+                      high=f"{max(stated):.1f}" if stated else "–")
+    if key == "regression":
+        fields.update(n=f"{block.get('n', 0):,}", r2=f"{block.get('r2') or 0:.3f}")
+    text = tr(METHOD_TEXT, key, lang).format(**fields)
+    negative = block.get("negative_significant_items") or []
+    if key == "regression" and negative:
+        vif = block.get("max_item_vif")
+        text += (" " if lang == "en" else "") + tr(METHOD_TEXT, "regression_negative", lang).format(
+            items=join([f"“{names.item(i)}”" for i in negative], lang),
+            vif=f"{vif:.2f}" if _finite(vif) else "–")
+    return {"key": key, "name": name, "text": text, "available": True}
+
+
+def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[str],
+                        ranks: Mapping[str, Mapping[str, int]], flagged: Mapping[str, Any],
+                        names: Names, t: Mapping[str, str], lang: str) -> list[str]:
+    """Where the methods agree (drivers in every method's top three, else in most), the most
+    contested drivers, and which method to trust when they disagree."""
+    k = len(available)
+    if not k:
+        return []
+    counts = Counter(d for x in available for d in top3.get(x, ()))
+    lines = []
+    best = max(counts.values(), default=0)
+    # Name the drivers in the order of their mean rank.
+    def ordered(ds):
+        return sorted(ds, key=lambda d: (sum(ranks[d].values()) / len(ranks[d]), d))
+    if best == k:
+        agreed = ordered([d for d, c in counts.items() if c == k])
+        lines.append(t["agree_all"].format(k=k, names=join(map(names.driver, agreed), lang)))
+    elif best >= 2 and best > k / 2:
+        agreed = ordered([d for d, c in counts.items() if c == best])
+        lines.append(t["agree_most"].format(m=best, k=k,
+                                            names=join(map(names.driver, agreed), lang)))
+    else:
+        lines.append(t["agree_none"])
+    if flagged:
+        gaps = sorted(flagged.values(), key=lambda f: (-f["gap"], f["driver"]))
+        widest = [f for f in gaps if f["gap"] == gaps[0]["gap"]][:3]
+        items = [t["ranks_range"].format(name=names.driver(f["driver"]),
+                                         low=min(f["ranks"].values()), high=max(f["ranks"].values()))
+                 for f in widest]
+        lines.append(t["contested"].format(items=join(items, lang)))
+        if "sem" in available:
+            lines.append(t["sem_basis"])
+    return lines
+
+
+# --------------------------------------------------------------------------- satisfaction ratio
+
+
+def _ratio(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
+           ) -> dict[str, Any] | None:
+    rows = a.get("satisfaction_ratio") or []
+    if not rows:
+        return None
+    out = []
+    for r in rows:
+        out.append({"expectation": r["expectation"], "expectation_label": names.item(r["expectation"]),
+                    "perceived": r["perceived"], "perceived_label": names.aspect(r["perceived"]),
+                    "expected_mean": r["expected_mean"], "perceived_mean": r["perceived_mean"],
+                    "ratio": r["ratio"], "band": r["band"],
+                    "band_text": tr(RATIO_BANDS, r["band"], lang) if r["band"] in RATIO_BANDS
+                    else r["band"], "n": r["n"],
+                    "shares": [r["shares"].get(b) for b in BANDS]})
+    short = [r for r in out if r["band"] in ("not_met", "unmet")]
+    return {
+        "intro": t["ratio_intro"].format(tol=f"{TOLERANCE:.2f}"),
+        "bands": [{"code": b, "range": {"exceeded": "C > 1", "met": "C ≈ 1", "not_met": "C < 1",
+                                        "unmet": "C = 0"}[b],
+                   "name": tr(RATIO_BANDS, b, lang)} for b in BANDS],
+        "rows": out,
+        "conclusion": (t["ratio_not_met"].format(items=join(
+            [paren(r["perceived_label"], f"C = {r['ratio']:.3f}", lang) for r in short], lang))
+            if short else t["ratio_all_met"]),
+    }
+
+
+# --------------------------------------------------------------------------- gauges
+
+
+def _box_range(scale, share: float, top: bool) -> str:
+    """The scale points of the top (or bottom) box, e.g. "8-10"."""
+    lo, hi = int(scale.min), int(scale.max)
+    cut = scale.min + share * (scale.max - scale.min)
+    points = [p for p in range(lo, hi + 1) if (p >= cut if top else p <= cut)]
+    if not points:
+        return "–"
+    return str(points[0]) if len(points) == 1 else f"{points[0]}-{points[-1]}"
+
+
+def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
+            target: str) -> dict[str, Any] | None:
+    g = result.analyses.get("gauges") or {}
+    roles = [r for r in ("overall", "recommend", "repurchase") if r in g]
+    funnel = g.get("complaint_funnel")
+    if not roles and not funnel:
+        return None
+    q = result.questionnaire
+    target_label = names.latent(target)
+    rows = []
+    for role in roles:
+        x = g[role]
+        scale = q.scale_of(x["item"])
+        by_box = x.get("satisfaction_by_box")
+        rows.append({"role": role, "name": tr(GAUGES, role, lang), "item": x["item"],
+                     "item_label": names.item(x["item"]), "n": x["n"], "mean": x["mean"],
+                     "top_box": x["top_box"], "bottom_box": x["bottom_box"],
+                     "top_range": _box_range(scale, TOP_BOX, True),
+                     "bottom_range": _box_range(scale, BOTTOM_BOX, False),
+                     "dont_know": x.get("dont_know"),
+                     "by_box": [by_box.get(b) for b in ("top", "middle", "bottom")] if by_box
+                     else None,
+                     "correlation": x.get("correlation_with_satisfaction"),
+                     "distribution": x.get("distribution") or {}})
+    chart = ""
+    if rows:
+        points = sorted({p for r in rows for p in r["distribution"]}, key=float)
+        chart = distribution_svg([{"label": r["name"], "shares": r["distribution"]}
+                                  for r in rows], points, t["share_axis"])
+    out: dict[str, Any] = {
+        "rows": rows, "chart_svg": chart,
+        "sat_by_box": t["sat_by_box"].format(target=target_label),
+        "correlation": t["correlation"].format(target=target_label),
+        "has_by_box": any(r["by_box"] for r in rows),
+        "note": (t["gauges_note"].format(top=rows[0]["top_range"], bottom=rows[0]["bottom_range"],
+                                         target=target_label) if rows else ""),
+        "funnel": None,
+    }
+    if funnel:
+        repurchase = q.gauges.repurchase
+        top = _box_range(q.scale_of(repurchase), TOP_BOX, True) if repurchase else "–"
+        groups = []
+        for grp in funnel.get("groups") or []:
+            if not grp["n"] and grp.get("benchmark") is None:
+                continue  # an empty group the benchmark says nothing about
+            again, bench = grp.get("buy_again"), grp.get("benchmark")
+            diff = again - bench if _finite(again) and _finite(bench) else None
+            groups.append({"group": grp["group"], "n": grp["n"], "share": grp["share"],
+                           "name": (tr(FUNNEL_GROUPS, grp["group"], lang)
+                                    if grp["group"] in FUNNEL_GROUPS else grp["group"]),
+                           "buy_again": again, "benchmark": bench,
+                           "difference": (t["points"].format(value=_signed(100 * diff, 1))
+                                          if diff is not None else None),
+                           "below": diff is not None and diff < 0})
+        among = funnel.get("complained_among_dissatisfied")
+        summary = t["funnel_summary"].format(dissatisfied=_pct(funnel.get("dissatisfied")),
+                                             complained=_pct(funnel.get("complained")),
+                                             among=_pct(among))
+        if _finite(among) and among < 0.5:
+            summary += (" " if lang == "en" else "") + t["funnel_silent"]
+        out["funnel"] = {"n": funnel.get("n"), "summary": summary, "groups": groups,
+                         "note": t["funnel_note"].format(top=top)}
+    return out
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
+              target: str, index_rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    a = result.analyses
+    rows = a.get("segments") or []
+    tiers = _tiers(result, names, t, lang)
+    if not rows and tiers is None:
+        return None
+    headline = {r["id"]: r for r in index_rows}
+    latents = [target] + [r["id"] for r in index_rows if r["id"] != target]
+    summaries = {s["segment"]: s for s in a.get("segment_summaries") or []}
+    tests = {s["segment"]: s for s in a.get("segment_tests") or []}
+    columns = list(dict.fromkeys([*summaries, *(r["segment"] for r in rows)]))
+    has_ci = False
+    target_row = headline.get(target, {})
+    blocks = []
+    for column in columns:
+        levels = [r for r in rows if r["segment"] == column]
+        summary = summaries.get(column, {})
+        table, warnings = [], []
+        for r in levels:
+            label = names.level(column, r["level"])
+            lo, hi = (r.get("ci") or {}).get(target) or (None, None)
+            note = ""
+            if not r["estimated"]:
+                note = _not_estimated(r, summary, t)
+            table.append({"level": r["level"], "label": label, "n": r["n"],
+                          "estimated": r["estimated"], "target": r["indices"].get(target),
+                          "ci_low": lo, "ci_high": hi,
+                          "values": [r["indices"].get(x) for x in latents[1:]], "note": note})
+            warnings += [{"level": label, "text": w} for w in r.get("warnings") or []]
+            has_ci = has_ci or lo is not None
+        unassigned = summary.get("n_unassigned") or 0
+        blocks.append({
+            "column": column, "name": names.segment(column),
+            "title": t["segment_by"].format(name=names.segment(column)),
+            "all": {"n": summary.get("n_total"), "target": target_row.get("value"),
+                    "ci_low": target_row.get("ci_low"), "ci_high": target_row.get("ci_high"),
+                    "values": [headline.get(x, {}).get("value") for x in latents[1:]]},
+            "rows": table, "warnings": warnings,
+            "warnings_title": t["level_warnings"].format(n=len(warnings)),
+            "unassigned": (t["unassigned"].format(n=f"{unassigned:,}", column=names.segment(column))
+                           if unassigned else ""),
+            "tests": _segment_tests(tests.get(column), column, names, t, lang)})
+    return {
+        "intro": t["segments_intro" if has_ci else "segments_intro_plain"].format(
+            target=names.latent(target), ci=t["ci"]),
+        "has_ci": has_ci,
+        "latents": [{"id": x, "label": names.driver(x)} for x in latents],
+        "header": _segment_header(latents, names, t, lang, result),
+        "columns": blocks, "tiers": tiers,
+    }
+
+
+def _segment_header(latents: Sequence[str], names: Names, t: Mapping[str, str], lang: str,
+                    result: StudyResult) -> list[list[dict[str, Any]]]:
+    """The two header rows of a segment table: the target and the constructs span both rows;
+    the dimensions of a higher-order construct sit under one "Dimensions of ..." cell."""
+    parent_of = {d: h for h, ds in result.bound.second_order for d in ds}
+    top: list[dict[str, Any]] = []
+    bottom: list[dict[str, Any]] = []
+    for k, x in enumerate(latents):
+        parent = parent_of.get(x)
+        if parent is None:
+            top.append({"label": names.latent(x), "rows": 2, "span": 1, "ci": k == 0})
+            continue
+        if not top or top[-1].get("parent") != parent:
+            top.append({"label": t["dimensions_panel"].format(parents=names.latent(parent)),
+                        "rows": 1, "span": 0, "ci": False, "parent": parent})
+        top[-1]["span"] += 1
+        bottom.append({"label": names.latent(x)})
+    return [top, bottom]
+
+
+def _not_estimated(row: Mapping[str, Any], summary: Mapping[str, Any],
+                   t: Mapping[str, str]) -> str:
+    """Why a level was not estimated, in the report's language where the reason is known."""
+    min_n = summary.get("min_n")
+    if min_n is not None and row["n"] < min_n:
+        return t["not_estimated_n"].format(n=f"{row['n']:,}", min_n=f"{min_n:,}")
+    reason = (row.get("note") or "").removeprefix("Not estimated: ")
+    return t["not_estimated"].format(reason=reason)
+
+
+def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
+                   t: Mapping[str, str], lang: str) -> dict[str, Any] | None:
+    """The permutation tests of one segment column: counts, the significant differences, and
+    the measurement invariance of every pair."""
+    if not block or not block.get("pairs"):
+        return None
+    pairs = block["pairs"]
+    significant, n_tests, n_defined, permutations = [], 0, 0, 0
+    micom = []
+    for p in pairs:
+        pair = f"{names.level(column, p['level_1'])} vs {names.level(column, p['level_2'])}"
+        permutations = max(permutations, (p.get("permutations") or {}).get("requested") or 0)
+        for x in p["tests"]:
+            n_tests += 1
+            if not _finite(x.get("p_value")):
+                continue
+            n_defined += 1
+            if x["p_value"] < SIGNIFICANCE:
+                significant.append((pair, x))
+        micom.append(_invariance(p, pair, names, lang))
+    significant.sort(key=lambda s: (s[1].get("p_holm") if _finite(s[1].get("p_holm")) else 1.0,
+                                    s[1]["p_value"]))
+    shown = []
+    for pair, x in significant[:MAX_TEST_ROWS]:
+        kind = x["kind"]
+        if kind == "path":
+            parameter = f"{names.driver(x['from'])} → {names.driver(x['to'])}"
+        elif kind == "index":
+            parameter = t["index_of"].format(name=names.driver(x["latent"]))
+        else:
+            parameter = f"{names.driver(x['latent'])} · {names.item(x.get('item', ''))}"
+        shown.append({"pair": pair, "kind": kind,
+                      "kind_name": tr(PARAMETER_KINDS, kind, lang) if kind in PARAMETER_KINDS
+                      else kind,
+                      "parameter": parameter, "value_1": x.get("value_1"),
+                      "value_2": x.get("value_2"), "difference": x.get("difference"),
+                      "digits": 1 if kind == "index" else 3, "p": x["p_value"],
+                      "p_holm": x.get("p_holm"),
+                      "holm_significant": _finite(x.get("p_holm")) and x["p_holm"] < SIGNIFICANCE,
+                      "comparable": x.get("comparable"), "note": x.get("note") or ""})
+    n_holm = sum(1 for _, x in significant
+                 if _finite(x.get("p_holm")) and x["p_holm"] < SIGNIFICANCE)
+    failing = [m for m in micom if m["verdict"] in ("no", "metric_fails")]
+    return {
+        "summary": t["tests_summary"].format(
+            pairs=len(pairs), tests=f"{n_tests:,}", permutations=f"{permutations:,}",
+            sig=len(significant), expected=f"{SIGNIFICANCE * n_defined:.0f}", holm=n_holm),
+        "rows": shown, "n_significant": len(significant),
+        "more": (t["more_tests"].format(n=len(significant) - len(shown))
+                 if len(significant) > len(shown) else ""),
+        "micom": micom,
+        "micom_warning": (t["micom_warning"].format(n=len(failing), total=len(micom))
+                          if failing else ""),
+    }
+
+
+def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) -> dict[str, Any]:
+    """MICOM's verdict for a PLS pair (CB-SEM: metric invariance) and what failed."""
+    n = pair.get("n") or {}
+    out = {"pair": label, "n_1": n.get(pair["level_1"]), "n_2": n.get(pair["level_2"]),
+           "failed": []}
+    m = pair.get("micom")
+    cb = pair.get("cbsem")
+    if m:
+        verdict = m.get("verdict", "untested")
+        out["failed"] = [names.driver(c["latent"]) for c in m.get("constructs") or []
+                         if c.get("compositional_invariance") is False]
+    elif cb and (cb.get("metric") or {}).get("available"):
+        holds = cb["metric"].get("holds")
+        verdict = "untested" if holds is None else "metric_holds" if holds else "metric_fails"
+    else:
+        verdict = "untested"
+    out.update(verdict=verdict, verdict_text=tr(INVARIANCE, verdict, lang),
+               level="bad" if verdict in ("no", "metric_fails") else
+               "ok" if verdict in ("full", "metric_holds") else "")
+    return out
+
+
+def _tiers(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
+           ) -> dict[str, Any] | None:
+    v = result.analyses.get("value_tiers")
+    if not v or not v.get("tiers"):
+        return None
+    tiers = v["tiers"]
+    column = names.question(v["column"]) or v["column"]
+    rows = [{"tier": x["tier"], "name": tr(TIERS, x["tier"], lang) if x["tier"] in TIERS
+             else x["tier"], "nominal_share": x["nominal_share"], "n": x["n"],
+             "customer_share": x["customer_share"], "value": x["value"],
+             "value_share": x["value_share"], "min_value": x.get("min_value"),
+             "max_value": x.get("max_value")} for x in tiers]
+    top = ""
+    if [x["tier"] for x in tiers] == list(TIERS):
+        upper = tiers[:-1]  # platinum, gold and iron: the top 20 %
+        top = t["tiers_top"].format(
+            customers=_pct(sum(x["customer_share"] for x in upper)),
+            value=_pct(sum(x["value_share"] or 0.0 for x in upper)))
+    chart = tiers_svg([{"label": t["customers_bar"],
+                        "shares": {x["tier"]: x["customer_share"] for x in tiers}},
+                       {"label": t["value_bar"],
+                        "shares": {x["tier"]: x["value_share"] or 0.0 for x in tiers}}],
+                      [(r["tier"], r["name"]) for r in rows], t["share"])
+    return {"intro": t["tiers_intro"].format(column=column, n=f"{v.get('n_ranked', 0):,}"),
+            "missing": (t["tiers_missing"].format(n=f"{v['n_missing']:,}")
+                        if v.get("n_missing") else ""),
+            "rows": rows, "total_value": v.get("total_value"), "n_ranked": v.get("n_ranked"),
+            "conclusion": top, "chart_svg": chart}
+
+
+# --------------------------------------------------------------------------- precision
+
+
+def _precision(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+               index_rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    block = a.get("precision") or {}
+    if not block:
+        return None
+    order = [r["id"] for r in index_rows if r["id"] in block]
+    order += [k for k in block if k not in order]
+    rows, probability, confidence, methods = [], False, 0.95, []
+    for k in order:
+        x = block[k]
+        row = {"id": k, "label": names.driver(k), "dimension": k in names.dims}
+        if x.get("available") is False:
+            reason = x.get("reason") or ""
+            row.update(available=False, reason=(t["precision_unavailable"]
+                                                if "invalid" in reason else reason))
+            rows.append(row)
+            continue
+        probability = probability or bool(x.get("probability"))
+        confidence = x.get("confidence") or confidence
+        if x.get("variance_method"):
+            methods.append(x["variance_method"])
+        row.update(available=True, **{f: x.get(f) for f in (
+            "estimate", "se", "n", "moe", "deff", "n_effective", "deff_kish",
+            "n_effective_kish")})
+        rows.append(row)
+    level = f"{confidence:.0%}"
+    method = Counter(methods).most_common(1)[0][0] if methods else ""
+    if lang == "zh" and method.startswith("Taylor linearisation"):
+        method = tr(ANALYSIS_NOTES, "precision_taylor", lang)
+    return {"rows": rows, "probability": probability,
+            "moe_header": t["moe"].format(level=level),
+            "moe_note": (t["moe_probability"].format(level=level) if probability
+                         else t["moe_not_probability"]),
+            "variance_method": t["variance_method"].format(method=method) if method else ""}
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def _notes(a: Mapping[str, Any], lang: str, headline: str) -> list[str]:
+    """Method notes of the analyses: the scores they share, IPMA, segment comparisons."""
+    notes = a.get("analysis_notes")
+    if not notes:
+        return []
+    missing = notes.get("scores_missing", "")
+    key = {"mean replacement": "mean", "listwise": "listwise"}.get(missing)
+    lines = [tr(ANALYSIS_NOTES, "scores", lang).format(
+        name=headline, missing=tr(MISSING, key, lang) if key else missing)]
+    if a.get("ipma"):
+        lines.append(tr(ANALYSIS_NOTES, "ipma", lang))
+    if a.get("segment_tests"):
+        lines.append(tr(ANALYSIS_NOTES, "segments", lang))
+    return lines
+

@@ -1,0 +1,543 @@
+"""The report of a tracking study: a plain context from a :class:`~survey.tracking.Tracking`,
+rendered with ``reports/tracking.html.j2`` into one self-contained HTML file.
+
+Sections: the run summary; the trends of every index across the waves, per brand (or other
+``by`` group); wave over wave, the index and path changes with their intervals, permutation
+p-values and measurement invariance (MICOM); "did the improvement work?" (SOURCE.md §3:
+"confirm that the improvement worked: the next wave must show it"); the failed cells; the
+method notes and the run manifest. Every reading the report states (a significant rise, a
+construct that cannot be compared, a brand's conclusion) is decided here from the Tracking's
+numbers; the template only lays it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from survey.analysis.waves import Change, ImprovementCheck
+from survey.pathmodel import BoundModel
+from survey.report.charts import change_svg, trend_svg
+from survey.report.context import NAMES
+from survey.report.render import environment
+from survey.report.texts import (
+    IMPROVEMENT_VERDICTS,
+    INTERVALS,
+    INVARIANCE,
+    MISSING,
+    NOTES,
+    SCHEMES,
+    TRACKING_NOTES,
+    TRACKING_UI,
+    UI,
+    join,
+    paren,
+    tr,
+)
+from survey.resources import bundled
+from survey.tracking import CellResult, Tracking, WaveStep
+
+SIGNIFICANCE = 0.05
+#: The level of the intervals of the changes (survey.analysis.waves.wave_changes' default).
+CHANGE_LEVEL = 0.95
+#: MICOM's per-construct invariance -> the words of texts.INVARIANCE.
+_INVARIANCE_KEY = {"full": "full", "partial": "partial", "none": "no"}
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _signed(x: float | None, digits: int = 1) -> str:
+    """``+2.7`` / ``-0.3``; a value that rounds to zero has no sign."""
+    x = _num(x)
+    if x is None:
+        return "–"
+    text = f"{abs(x):.{digits}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if x > 0 else "-") + text
+
+
+def _key(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def construct_order(bound: BoundModel) -> list[str]:
+    """The target first, then its drivers (every latent with a causal path to it) in causal
+    order, then the other latents; each higher-order latent followed by its dimensions."""
+    model = bound.model
+    target = model.target
+    drivers: set[str] = set()
+    stack = [target]
+    while stack:
+        for p in model.predecessors(stack.pop()):
+            if p not in drivers:
+                drivers.add(p)
+                stack.append(p)
+    order = model.causal_order()
+    first = [target, *[x for x in order if x in drivers],
+             *[x for x in order if x != target and x not in drivers]]
+    dims = dict(bound.second_order)
+    out: list[str] = []
+    for x in first:
+        out += [x, *[d for d in dims.get(x, ()) if d not in out]]
+    return out
+
+
+class _Words:
+    """Names in the report's language: constructs, groups, waves."""
+
+    def __init__(self, tracking: Tracking, bound: BoundModel, lang: str,
+                 t: Mapping[str, str]) -> None:
+        self.q = bound.questionnaire
+        self.lang = lang
+        self.t = t
+        self.by = tracking.by
+        self.dims = {d for _, ds in bound.second_order for d in ds}
+
+    def latent(self, construct: str) -> str:
+        c = self.q.constructs.get(construct)
+        label = c.label.get(self.lang) if c is not None else construct
+        return label + (self.t["dimension"] if construct in self.dims else "")
+
+    def column(self, column: str) -> str:
+        """A ``by`` column: 'brand', a question of the questionnaire, or the column's name."""
+        if column == "brand":
+            return self.t["brand"]
+        try:
+            return self.q.question(column).label.get(self.lang)
+        except KeyError:
+            return column
+
+    def by_label(self) -> str:
+        return join([self.column(c) for c in self.by], self.lang) or self.t["whole_sample"]
+
+    def group(self, group: Mapping[str, str]) -> str:
+        """A group's name for tables and legends: its values ("A", "A · 25-34")."""
+        values = [str(group.get(c, "")) for c in self.by]
+        return " · ".join(values) if values else self.t["whole_sample"]
+
+    def group_title(self, group: Mapping[str, str]) -> str:
+        """A group's name for headings: "Brand A"."""
+        if not self.by:
+            return self.t["whole_sample"]
+        return " · ".join(f"{self.column(c)} {group.get(c, '')}" for c in self.by)
+
+
+def _direction(c: Change | None) -> str:
+    """'rise' or 'fall' for a significant change that can be compared, else ''."""
+    if c is None or not c.significant or c.comparable is False or _num(c.change) is None:
+        return ""
+    return "rise" if c.change > 0 else "fall" if c.change < 0 else ""
+
+
+def _change_row(c: Change, words: _Words, digits: int,
+                invalid: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A change as table data; ``invalid``: latents whose index is invalid (a negative
+    rescaled weight) in either wave, whose change is marked."""
+    direction = _direction(c)
+    label = (words.latent(c.a) if c.kind == "index"
+             else f"{words.latent(c.a)} → {words.latent(c.b)}")
+    return {"kind": c.kind, "a": c.a, "b": c.b, "label": label, "digits": digits,
+            "before": _num(c.before), "after": _num(c.after), "change": _num(c.change),
+            "change_text": _signed(c.change, digits), "ci_low": _num(c.ci_low),
+            "ci_high": _num(c.ci_high), "p": _num(c.p_value), "significant": c.significant,
+            "comparable": c.comparable, "direction": direction,
+            "arrow": {"rise": "▲", "fall": "▼"}.get(direction, ""),
+            "direction_text": words.t[direction] if direction else "",
+            "invalid": c.kind == "index" and c.a in invalid}
+
+
+def _movers(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Biggest movers first (absolute change; undefined changes last, in model order)."""
+    return sorted(rows, key=lambda r: -abs(r["change"]) if r["change"] is not None else math.inf)
+
+
+def _micom(step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,
+           permutations: int) -> dict[str, Any]:
+    """The step's MICOM verdict, its per-construct rows and, when it fails, the warning."""
+    m = step.micom
+    if m is None:
+        note = t["step_note"].format(note=step.note) if step.note else ""
+        return {"verdict": "untested", "verdict_text": tr(INVARIANCE, "untested", lang),
+                "level": "", "failed": [], "failed_ids": [], "rows": [], "warning": None,
+                "note": note, "tested": bool(permutations)}
+    verdict = m.get("verdict", "untested")
+    rows, failed = [], []
+    for c in m.get("constructs") or []:
+        invariance = _INVARIANCE_KEY.get(c.get("invariance", ""), "untested")
+        if c.get("compositional_invariance") is False:
+            failed.append(c["latent"])
+        rows.append({"id": c["latent"], "label": words.latent(c["latent"]),
+                     "c": _num(c.get("c")), "c_quantile": _num(c.get("c_quantile")),
+                     "compositional": c.get("compositional_invariance"),
+                     "mean_difference": _num(c.get("mean_difference")),
+                     "equal_mean": c.get("equal_mean"),
+                     "log_variance_ratio": _num(c.get("log_variance_ratio")),
+                     "equal_variance": c.get("equal_variance"), "invariance": invariance,
+                     "invariance_text": tr(INVARIANCE, invariance, lang),
+                     "level": "bad" if invariance == "no" else ""})
+    names = join([words.latent(x) for x in failed], lang)
+    warning = None
+    if failed:
+        warning = {"title": t["micom_fails_title"].format(names=names),
+                   "text": t["micom_fails_text"].format(names=names, wave_from=step.wave_from,
+                                                        wave_to=step.wave_to)}
+    return {"verdict": verdict, "verdict_text": tr(INVARIANCE, verdict, lang)
+            if verdict in INVARIANCE else verdict,
+            "level": "bad" if verdict == "no" else "ok" if verdict == "full" else "warn",
+            "failed": [words.latent(x) for x in failed], "failed_ids": failed, "rows": rows,
+            "warning": warning, "note": "", "tested": True}
+
+
+def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,
+          permutations: int, invalid: frozenset[str]) -> dict[str, Any]:
+    """One brand's two consecutive waves: summary, index and path changes, MICOM, chart."""
+    indices = _movers([_change_row(c, words, 1, invalid) for c in step.changes
+                       if c.kind == "index"])
+    paths = [_change_row(c, words, 3) for c in step.changes if c.kind == "path"]
+    micom = _micom(step, words, t, lang, permutations)
+
+    def listed(rows, direction):
+        return join([f"{r['label']} ({r['change_text']})" if lang == "en"
+                     else f"{r['label']}（{r['change_text']}）"
+                     for r in rows if r["direction"] == direction], lang)
+
+    summary = []
+    rises, falls = listed(indices, "rise"), listed(indices, "fall")
+    if rises:
+        summary.append({"level": "rise", "text": t["rises_list"].format(items=rises)})
+    if falls:
+        summary.append({"level": "fall", "text": t["falls_list"].format(items=falls)})
+    if not rises and not falls:
+        summary.append({"level": "", "text": t["no_significant_change"]})
+    apart = [r["label"] for r in indices if r["comparable"] is False]
+    if apart:
+        summary.append({"level": "bad", "text": t["not_comparable_list"].format(
+            items=join(apart, lang))})
+    chart_rows = [{"label": r["label"], "change": r["change"], "ci_low": r["ci_low"],
+                   "ci_high": r["ci_high"], "direction": r["direction"],
+                   "comparable": r["comparable"]} for r in indices]
+    chart = (change_svg(chart_rows, t["change_axis"].format(wave_from=step.wave_from,
+                                                          wave_to=step.wave_to))
+             if any(r["change"] is not None for r in chart_rows) else "")
+    return {"id": f"step-{n + 1}",
+            "group": words.group(step.group), "group_key": dict(step.group),
+            "title": t["step_title"].format(group=words.group_title(step.group),
+                                            wave_from=step.wave_from, wave_to=step.wave_to),
+            "wave_from": step.wave_from, "wave_to": step.wave_to, "summary": summary,
+            "indices": indices, "paths": paths,
+            "significant_paths": [r for r in paths if r["significant"]],
+            "all_paths_title": t["all_paths"].format(n=len(paths)),
+            "micom": micom, "chart_svg": chart}
+
+
+def _improvement(step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,
+                 has_ipma: bool) -> dict[str, Any]:
+    """The drivers flagged "improve first" in the earlier wave, what became of them, and a
+    one-line conclusion for the brand computed from the verdicts."""
+    group = words.group_title(step.group)
+    comparable = {c.a: c.comparable for c in step.changes if c.kind == "index"}
+    rows = []
+    for c in step.improvement:
+        rows.append(_check_row(c, words, lang, comparable.get(c.driver)))
+    fmt = {"group": group, "wave_from": step.wave_from, "wave_to": step.wave_to}
+    block = {"title": t["step_title"].format(**fmt), "group": words.group(step.group),
+             "wave_from": step.wave_from, "wave_to": step.wave_to}
+    if not rows:
+        key = "improvement_none" if has_ipma else "improvement_no_ipma"
+        return {**block, "rows": [], "conclusion": [t[key].format(**fmt)], "level": ""}
+
+    def names(verdict: str) -> str:
+        return join([r["named"] for r in rows if r["verdict"] == verdict], lang)
+
+    improved = [r for r in rows if r["verdict"] == "improved"]
+    n, k = len(rows), len(improved)
+    if n == 1:
+        lines = [t["improved_one"].format(names=names("improved"), **fmt) if k
+                 else t["improved_not_one"].format(**fmt)]
+    elif k == n:
+        lines = [t["improved_all"].format(n=n, names=names("improved"), **fmt)]
+    elif k:
+        lines = [t["improved_some"].format(n=n, k=k, names=names("improved"), **fmt)]
+    else:
+        lines = [t["improved_none"].format(n=n, **fmt)]
+    for verdict, key in (("no_clear_change", "still_flat"), ("worse", "got_worse"),
+                         ("no_interval", "cannot_tell")):
+        if names(verdict):
+            lines.append(t[key].format(names=names(verdict)))
+    apart = [r["label"] for r in rows if r["comparable"] is False]
+    if apart:
+        lines.append(t["improvement_not_comparable"].format(names=join(apart, lang)))
+    level = ("bad" if any(r["verdict"] == "worse" for r in rows) else
+             "ok" if k == n and not apart else "warn")
+    return {**block, "rows": rows, "conclusion": lines, "level": level}
+
+
+def _check_row(c: ImprovementCheck, words: _Words, lang: str,
+               comparable: bool | None) -> dict[str, Any]:
+    label = words.latent(c.driver)
+    change = _signed(c.change)
+    return {"driver": c.driver, "label": label,
+            "named": f"{label} ({change})" if lang == "en" else f"{label}（{change}）",
+            "importance": _num(c.importance_before), "before": _num(c.performance_before),
+            "after": _num(c.performance_after), "change": _num(c.change), "change_text": change,
+            "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "verdict": c.verdict,
+            "verdict_text": tr(IMPROVEMENT_VERDICTS, c.verdict, lang)
+            if c.verdict in IMPROVEMENT_VERDICTS else c.verdict,
+            "comparable": comparable}
+
+
+def _interval_label(cells: Sequence[CellResult], lang: str) -> str:
+    """"95% CI (percentile bootstrap)" of the cells' index intervals, or ''."""
+    est = next((c.estimate for c in cells if c.estimate.bootstrap is not None), None)
+    if est is None:
+        return ""
+    level = f"{est.bootstrap.settings.level:.0%}"
+    kind = str(est.settings.get("interval", "percentile"))
+    name = tr(INTERVALS, kind, lang) if kind in INTERVALS else kind
+    return f"{level} 置信区间（{name}）" if lang == "zh" else f"{level} CI ({name})"
+
+
+def _default_manifest(tracking: Tracking, bound: BoundModel) -> dict[str, Any]:
+    from survey import __version__
+
+    return {"csi_survey": __version__, "report": "tracking",
+            "questionnaire": bound.questionnaire.id, "model": bound.model.id,
+            "waves": list(tracking.waves), "by": list(tracking.by),
+            "settings": dict(tracking.settings),
+            "cells": {"estimated": len(tracking.cells), "failed": len(tracking.failed)}}
+
+
+def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
+                           title: str | None = None,
+                           manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the tracking report shows, as plain data, in ``lang`` ('zh' or 'en').
+
+    ``bound`` is the model the Tracking was estimated with (its questionnaire names the
+    constructs); ``title`` replaces the questionnaire's title; ``manifest`` is the run's
+    record (default: the Tracking's settings, waves and counts).
+    """
+    t = {k: tr(table, k, lang) for table in (UI, TRACKING_UI) for k in table}
+    words = _Words(tracking, bound, lang, t)
+    model = bound.model
+    target = model.target
+    settings = tracking.settings
+    method = settings.get("method", "pls")
+    waves = list(tracking.waves)
+    by_label = words.by_label()
+    ci_label = _interval_label(tracking.cells, lang)
+
+    # Groups in the Tracking's order: those of its cells, then those only failed cells have.
+    groups: list[dict[str, str]] = []
+    for key in [c.key for c in tracking.cells] + [f.cell.as_dict() for f in tracking.failed]:
+        group = {c: key.get(c) for c in tracking.by}
+        if group not in groups:
+            groups.append(group)
+    groups.sort(key=lambda g: [str(g[c]) for c in tracking.by])
+    cell_of = {_key(c.key): c for c in tracking.cells}
+    failed_keys = {_key(f.cell.as_dict()) for f in tracking.failed}
+    step_of = {(_key(s.group), s.wave_from, s.wave_to): s for s in tracking.steps}
+
+    def cell(group, wave) -> CellResult | None:
+        return cell_of.get(_key({"wave": wave, **group}))
+
+    def status(group, wave) -> str:
+        if cell(group, wave) is not None:
+            return "ok"
+        return "failed" if _key({"wave": wave, **group}) in failed_keys else "missing"
+
+    # Trends: one panel per construct, one line per group.
+    present = {i.latent for c in tracking.cells for i in c.estimate.indices}
+    constructs = [x for x in construct_order(bound) if x in present]
+    changes = {(_key(s.group), s.wave_from, c.a): c for s in tracking.steps for c in s.changes
+               if c.kind == "index"}
+    # The chart's series: the groups with at least one estimated cell.
+    plotted = [g for g in groups if any(cell(g, w) is not None for w in waves)]
+    panels, table = [], []
+    for x in constructs:
+        lines, rows = [], []
+        for group in groups:
+            points, flags, cells = [], [], []
+            for w, wave in enumerate(waves):
+                c = cell(group, wave)
+                idx = None if c is None else next(
+                    (i for i in c.estimate.indices if i.latent == x), None)
+                if idx is not None and _num(idx.value) is not None:
+                    points.append({"wave": w, "value": _num(idx.value),
+                                   "ci_low": _num(idx.ci_low), "ci_high": _num(idx.ci_high),
+                                   "valid": idx.valid})
+                cells.append({"status": status(group, wave), "n": None if c is None else c.n,
+                              "value": None if idx is None else _num(idx.value),
+                              "ci_low": None if idx is None else _num(idx.ci_low),
+                              "ci_high": None if idx is None else _num(idx.ci_high),
+                              "valid": True if idx is None else idx.valid})
+            for a in range(len(waves) - 1):
+                flags.append(bool(_direction(changes.get((_key(group), waves[a], x)))))
+            if points:
+                lines.append({"series": plotted.index(group), "points": points,
+                              "significant": flags})
+            if group in plotted:  # a group whose every cell failed has its row in n only
+                rows.append({"group": words.group(group), "cells": cells})
+        panels.append({"title": words.latent(x), "dimension": x in words.dims, "lines": lines})
+        table.append({"id": x, "label": words.latent(x), "dimension": x in words.dims,
+                      "rows": rows})
+    n_rows = [{"group": words.group(g),
+               "cells": [{"status": status(g, w),
+                          "n": None if cell(g, w) is None else cell(g, w).n} for w in waves]}
+              for g in groups]
+    chart = trend_svg(panels, waves, [words.group(g) for g in plotted]) if panels else ""
+
+    # Headline cards: each group's target index in its latest estimated wave.
+    cards = []
+    for g in groups:
+        latest = next((w for w in reversed(waves) if cell(g, w) is not None), None)
+        if latest is None:
+            continue
+        idx = next((i for i in cell(g, latest).estimate.indices if i.latent == target), None)
+        if idx is None:
+            continue
+        k = waves.index(latest)
+        ch = changes.get((_key(g), waves[k - 1], target)) if k else None
+        step_ok = k and (_key(g), waves[k - 1], latest) in step_of
+        direction = _direction(ch)
+        change_text = ""
+        if step_ok and ch is not None:
+            change_text = t["vs_wave"].format(wave=waves[k - 1], change=_signed(ch.change))
+            if ch.comparable is False:
+                change_text += f" · {t['not_comparable_short']}"
+            elif not direction:
+                change_text += f" · {t['ns']}"
+        cards.append({"group": words.group_title(g),
+                      "label": t["latest"].format(target=words.latent(target), wave=latest),
+                      "value": _num(idx.value), "ci_low": _num(idx.ci_low),
+                      "ci_high": _num(idx.ci_high), "change_text": change_text,
+                      "direction": direction,
+                      "arrow": {"rise": "▲", "fall": "▼"}.get(direction, "")})
+
+    # Wave over wave and the improvement check.
+    permutations = int(settings.get("permutations") or 0)
+    def invalid(step: WaveStep) -> frozenset[str]:
+        return frozenset(i.latent for w in (step.wave_from, step.wave_to)
+                         for i in cell(step.group, w).estimate.indices if not i.valid)
+
+    steps = [_step(n, s, words, t, lang, permutations, invalid(s))
+             for n, s in enumerate(tracking.steps)]
+    not_compared = []
+    for g in groups:
+        for a, b in zip(waves, waves[1:], strict=False):
+            if (_key(g), a, b) not in step_of and (cell(g, a) or cell(g, b)
+                                                   or status(g, a) == "failed"
+                                                   or status(g, b) == "failed"):
+                not_compared.append(t["not_compared"].format(group=words.group_title(g),
+                                                             wave_from=a, wave_to=b))
+    has_ipma = any(c.ipma for c in tracking.cells)
+    improvement = [_improvement(s, words, t, lang, has_ipma) for s in tracking.steps]
+
+    # Failed cells and the warnings of the estimated ones.
+    def cell_name(key: Mapping[str, str]) -> str:
+        return f"{key.get('wave', '')} · {words.group_title(key)}"
+
+    failed = [{"cell": cell_name(f.cell.as_dict()), "key": f.cell.as_dict(), "error": f.error}
+              for f in tracking.failed]
+    warnings = [{"cell": cell_name(c.key), "text": w} for c in tracking.cells
+                for w in c.estimate.warnings]
+
+    # Summary and notes.
+    first = tracking.cells[0].estimate if tracking.cells else None
+    missing = settings.get("missing") or (first.missing if first is not None else None)
+    scheme = str(settings.get("scheme", "path"))
+    method_text = NAMES.get(method, method)
+    if method == "pls":
+        scheme_name = tr(SCHEMES, scheme, lang) if scheme in SCHEMES else scheme
+        method_text += f" · {t['scheme_text'].format(scheme=scheme_name)}"
+    missing_text = tr(MISSING, missing, lang) if missing in MISSING else (missing or "–")
+    total = len(tracking.cells) + len(tracking.failed)
+    resamples = int(settings.get("bootstrap") or 0)
+    summary = [
+        (t["study"], title or bound.questionnaire.title.get(lang)),
+        (t["model"], model.name.get(lang) or model.id),
+        (t["waves"], " → ".join(waves)),
+        (t["groups"], f"{by_label}: {join([words.group(g) for g in groups], lang)}"
+         if lang == "en" else f"{by_label}：{join([words.group(g) for g in groups], lang)}"),
+        (t["cells"], t["cells_text"].format(total=total, ok=len(tracking.cells),
+                                            failed=len(tracking.failed))),
+        (t["method"], method_text),
+        (t["missing_how"], missing_text),
+        (t["intervals"], ci_label or t["no_bootstrap"]),
+        (t["resamples_label"], f"{resamples:,}" if resamples else t["no_bootstrap"]),
+        (t["permutations_label"], f"{permutations:,}" if permutations else t["none"]),
+        (t["seed"], str(settings.get("seed", "–"))),
+    ]
+    fmt = {"by": by_label, "method": f"{method_text}{'；' if lang == 'zh' else '; '}{missing_text}",
+           "seed": settings.get("seed", "–"), "resamples": f"{resamples:,}",
+           "permutations": f"{permutations:,}", "target": words.latent(target)}
+    notes = [tr(TRACKING_NOTES, "cells", lang).format(**fmt)]
+    hoc = str(settings.get("higher_order", ""))
+    for h, ds in bound.second_order:
+        if method == "pls" and f"pls_hoc_{hoc}" in NOTES:
+            notes.append(tr(NOTES, f"pls_hoc_{hoc}", lang).format(
+                hoc=paren(words.latent(h), join([words.latent(d) for d in ds], lang), lang)))
+    if first is not None and first.index_weights in NOTES:
+        notes.append(tr(NOTES, first.index_weights, lang))
+    notes.append(tr(NOTES, "index", lang))
+    if resamples:
+        notes.append(tr(TRACKING_NOTES, "change_ci", lang).format(**fmt))
+    if permutations:
+        notes.append(tr(TRACKING_NOTES, "p_value", lang).format(**fmt))
+        if method == "pls":
+            notes.append(tr(TRACKING_NOTES, "micom", lang))
+    if has_ipma:
+        notes.append(tr(TRACKING_NOTES, "improvement", lang).format(**fmt))
+    notes.append(tr(TRACKING_NOTES, "multiple", lang))
+
+    return {
+        "lang": lang,
+        "t": t,
+        "title": title or bound.questionnaire.title.get(lang),
+        "model_name": model.name.get(lang) or model.id,
+        "method": method_text,
+        "waves": waves,
+        "by_label": by_label,
+        "summary": [{"label": k, "value": v} for k, v in summary],
+        "cards": cards,
+        "trends": {"intro": t["trends_intro"].format(by=by_label, ci=ci_label or "–"),
+                   "chart_svg": chart, "constructs": table, "n_rows": n_rows,
+                   "ci_label": ci_label},
+        "steps": steps,
+        "not_compared": not_compared,
+        "improvement": {"intro": t["improvement_intro"].format(target=words.latent(target)),
+                        "blocks": improvement},
+        "failed": failed,
+        "warnings": warnings,
+        "notes": notes,
+        "manifest": dict(manifest) if manifest is not None
+        else _default_manifest(tracking, bound),
+    }
+
+
+def render_tracking_report(context: Mapping[str, Any]) -> str:
+    """The HTML text of the tracking report for a context from :func:`build_tracking_context`."""
+    env = environment()
+    env.filters["signed"] = _signed
+    css = (bundled("reports") / "report.css").read_text(encoding="utf-8")
+    return env.get_template("tracking.html.j2").render(**context, css=css)
+
+
+def write_tracking_report(tracking: Tracking, bound: BoundModel, path: str | Path, *,
+                          lang: str | None = None, title: str | None = None,
+                          manifest: Mapping[str, Any] | None = None) -> Path:
+    """Build, render and write the tracking report; ``lang`` defaults to the questionnaire's
+    main language. Returns the path written."""
+    lang = lang or bound.questionnaire.language
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    context = build_tracking_context(tracking, bound, lang, title=title, manifest=manifest)
+    path.write_text(render_tracking_report(context), encoding="utf-8")
+    return path
