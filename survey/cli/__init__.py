@@ -37,4 +37,14 @@ def main() -> None:
 
 
 # The command modules register themselves on ``cli`` when imported.
-from survey.cli import demo, estimate, simulate, validate  # noqa: E402,F401
+from survey.cli import (  # noqa: E402,F401
+    demo,
+    estimate,
+    ingest,
+    init,
+    run,
+    sample,
+    simulate,
+    validate,
+    waves,
+)

@@ -149,3 +149,17 @@ def test_console_script_exit_code_and_debug(root, tmp_path):
     assert "Traceback" not in p.stderr
     p = subprocess.run([*cmd, "--debug", "validate", str(bad)], capture_output=True, text=True)
     assert "Traceback" in p.stderr
+
+
+def test_tracking_demo_runs_the_bundled_study(tmp_path):
+    r = run("demo", "--tracking", "--out", str(tmp_path / "t"), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "t" / "tracking_report.html").stat().st_size > 20_000
+    from survey.store import Study
+
+    study = Study.open(tmp_path / "t" / "study")
+    assert len(study.waves()) == 4 and len(study.runs()) == 1
+    changes = study.run_tables(study.runs().iloc[0]["run_id"])["changes"]
+    punctuality = changes[(changes["brand"] == "A") & (changes["a"] == "punctuality")
+                          & (changes["kind"] == "index")].iloc[0]
+    assert punctuality["change"] > 5 and punctuality["significant"]

@@ -1,0 +1,74 @@
+"""``survey run STUDY``: re-estimate every cell of a stored study on Dask, compare the waves,
+store the results in the study and write the tracking report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from survey.cli import cli
+from survey.cli.estimate import progress_bars
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@cli.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("--waves", "waves", multiple=True, metavar="W1,W2,...",
+              help="Waves to use, in chronological order (default: all, in ingest order).")
+@click.option("--by", "by", multiple=True, default=("brand",), show_default=True,
+              metavar="brand,COLUMN[=CUTS]",
+              help="Split each wave into cells by these columns (brand, a segment column; "
+                   "'age=30,45,60' bands a numeric column).")
+@click.option("--method", type=click.Choice(["pls", "cbsem"]), default="pls", show_default=True)
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples per cell.")
+@click.option("--permutations", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Permutations per wave-over-wave comparison (0: none).")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="An existing Dask scheduler (default: a local cluster sized to this "
+                   "machine).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Workers of the local cluster (default: one per core; 0: no Dask).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for the tracking report and JSON (default: STUDY/reports/RUN).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Report language (default: the questionnaire's first language).")
+def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,
+        permutations: int, seed: int, scheduler: str | None, workers: int | None,
+        out_dir: str | None, lang: str | None) -> None:
+    """Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, and
+    write the tracking report."""
+    from survey.report.tracking import write_tracking_report
+    from survey.tracking import run_study
+
+    console = Console(stderr=True)
+    with progress_bars(console) as progress:
+        run_id, tracking, manifest, bound = run_study(
+            study, waves=_split(waves) or None, by=_split(by), method=method,
+            bootstrap=bootstrap, seed=seed, permutations=permutations, scheduler=scheduler,
+            workers=workers, progress=progress)
+    out = Path(out_dir) if out_dir else Path(study) / "reports" / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
+                                   manifest=manifest)
+    (out / "tracking.json").write_text(
+        json.dumps({"run_id": run_id, "manifest": manifest, **tracking.to_json()},
+                   ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    console.print(f"Run {run_id}: {len(tracking.cells)} cells estimated, "
+                  f"{len(tracking.failed)} failed; stored in {study}.")
+    for f in tracking.failed:
+        console.print(f"  [red]failed[/] {f.cell.label}: {f.error}")
+    for step in tracking.steps:
+        moved = [c for c in step.changes if c.kind == "index" and c.significant]
+        group = ", ".join(f"{k}={v}" for k, v in step.group.items()) or "all"
+        console.print(f"  {group}: {step.wave_from} -> {step.wave_to}: "
+                      + (", ".join(f"{c.a} {c.change:+.1f}" for c in moved) or
+                         "no significant index change"))
+    console.print(f"Report: {report.resolve()}")

@@ -1,0 +1,349 @@
+"""Re-estimation of a tracking study: every cell (wave x brand x segment level) on Dask, then
+wave over wave for each brand (or other ``by`` combination).
+
+:func:`track` takes the responses of every wave in one frame (``wave`` and the ``by`` columns
+as text, items as floats with NaN for missing: what ``survey.store.Study.responses`` returns)
+and gives a :class:`Tracking`: the cells' indices and paths with their bootstrap intervals,
+the failed cells with their errors, the changes between consecutive waves with their
+intervals, permutation p-values and measurement invariance (MICOM), and the improvement
+check. Its ``tables()`` are what the study store keeps for the run (tables, not pickles).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.analysis.waves import Change, ImprovementCheck, consecutive_pairs, wave_changes
+from survey.analysis.waves import improvement_check as check_improvement
+from survey.batch import Cell, CellOutcome, cell_seed, run_cells
+from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
+from survey.estimate.result import Estimate
+from survey.pathmodel import BoundModel
+
+#: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
+#: result leaves the worker: 1000 resamples x every loading and weight would be megabytes).
+KEPT = ("index", "path")
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """What every cell task needs besides its rows (picklable: sent to the workers)."""
+
+    bound: BoundModel
+    method: str
+    missing: str | None
+    scheme: str
+    hoc: str
+    weights: str | None
+    resamples: int
+    seed: int
+    interval: str
+    permutations: int
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One cell's estimate (bootstrap kept for indices and paths) and its IPMA rows."""
+
+    key: dict[str, str]
+    n: int
+    estimate: Estimate
+    ipma: tuple[dict[str, Any], ...] = ()
+
+
+def _slim(boot: BootstrapResult | None) -> BootstrapResult | None:
+    if boot is None:
+        return None
+    keep = [j for j, label in enumerate(boot.labels) if label[0] in KEPT]
+    return replace(boot, labels=tuple(boot.labels[j] for j in keep),
+                   estimate=boot.estimate[keep], draws=boot.draws[:, keep],
+                   jackknife=None if boot.jackknife is None else boot.jackknife[:, keep])
+
+
+def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
+    """A Dask task: estimate the model on one cell's rows (module level: importable)."""
+    from survey.analysis.drivers import ipma
+    from survey.analysis.scores import construct_scores
+    from survey.analysis.segments import minimum_n
+    from survey.errors import EstimationError
+    from survey.estimate.cbsem import estimate_cbsem
+    from survey.estimate.pls import estimate_pls
+
+    floor = minimum_n(spec.bound, spec.method)
+    if len(rows) < floor:
+        raise EstimationError(f"cell {cell.label}: {len(rows)} respondents, fewer than the "
+                              f"{floor} this model needs; not estimated.")
+    boot = (BootstrapSettings(spec.resamples, seed=cell_seed(spec.seed, cell.key))
+            if spec.resamples else None)
+    where = f"cell {cell.label}"
+    if spec.method == "pls":
+        est = estimate_pls(spec.bound, rows, scheme=spec.scheme, missing=spec.missing or "mean",
+                           weights=spec.weights, hoc=spec.hoc, bootstrap=boot,
+                           interval=spec.interval, source=where)
+        points, _ = ipma(spec.bound, construct_scores(spec.bound, est, rows,
+                                                      weights=spec.weights))
+        rows_ipma = tuple(p.to_json() for p in points)
+    else:
+        est = estimate_cbsem(spec.bound, rows, missing=spec.missing or "fiml", source=where,
+                             bootstrap=None if boot is None else replace(boot,
+                                                                         jackknife_groups=100),
+                             interval=spec.interval)
+        rows_ipma = ()
+    est = replace(est, bootstrap=_slim(est.bootstrap))
+    return CellResult(cell.as_dict(), est.n, est, rows_ipma)
+
+
+def compare_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec):
+    """A Dask task: the permutation comparison (with MICOM) of two waves of one brand."""
+    from survey.analysis.segments import compare_levels
+
+    key = cell.as_dict()
+    return compare_levels(spec.bound, rows, "wave", key["wave_from"], key["wave_to"],
+                          method=spec.method, missing=spec.missing, scheme=spec.scheme,
+                          hoc=spec.hoc, weights=spec.weights, permutations=spec.permutations,
+                          seed=cell_seed(spec.seed, cell.key), source=f"cell {cell.label}")
+
+
+@dataclass(frozen=True)
+class WaveStep:
+    """Two consecutive waves of one ``by`` combination."""
+
+    group: dict[str, str]
+    wave_from: str
+    wave_to: str
+    changes: tuple[Change, ...]
+    improvement: tuple[ImprovementCheck, ...]
+    micom: dict[str, Any] | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """A tracking run: cells, failures, wave steps, and the settings behind them."""
+
+    by: tuple[str, ...]
+    waves: tuple[str, ...]
+    cells: tuple[CellResult, ...]
+    failed: tuple[CellOutcome, ...]
+    steps: tuple[WaveStep, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run as tidy tables: cells, indices, paths, changes, improvement, failures."""
+        keys = ("wave", *self.by)
+        cells, indices, paths = [], [], []
+        for c in self.cells:
+            base = {k: c.key.get(k) for k in keys}
+            e = c.estimate
+            cells.append({**base, "status": "ok", "n": c.n, "method": e.method,
+                          "admissible": e.admissible, "error": None})
+            for i in e.indices:
+                indices.append({**base, "latent": i.latent, "index": i.value, "se": i.se,
+                                "ci_low": i.ci_low, "ci_high": i.ci_high, "valid": i.valid,
+                                "n": c.n})
+            for p in e.paths:
+                paths.append({**base, "source": p.source, "target": p.target,
+                              "estimate": p.estimate, "ci_low": p.ci_low, "ci_high": p.ci_high,
+                              "p_value": p.p_value})
+        for f in self.failed:
+            cells.append({**{k: f.cell.as_dict().get(k) for k in keys}, "status": "failed",
+                          "n": None, "method": self.settings.get("method"), "admissible": None,
+                          "error": f.error})
+        changes, checks = [], []
+        for s in self.steps:
+            base = {**s.group, "wave_from": s.wave_from, "wave_to": s.wave_to}
+            changes += [{**base, **c.to_json()} for c in s.changes]
+            checks += [{**base, **c.to_json()} for c in s.improvement]
+        return {"cells": pd.DataFrame(cells), "indices": pd.DataFrame(indices),
+                "paths": pd.DataFrame(paths), "changes": pd.DataFrame(changes),
+                "improvement": pd.DataFrame(checks)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
+                **{name: _records(t) for name, t in self.tables().items()},
+                "steps": [{"group": s.group, "wave_from": s.wave_from, "wave_to": s.wave_to,
+                           "micom": s.micom, "note": s.note} for s in self.steps],
+                "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed]}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                    for k, v in row.items()})
+    return out
+
+
+def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
+          by: Sequence[str] = ("brand",), method: str = "pls", missing: str | None = None,
+          scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
+          bootstrap: int = 1000, seed: int = 2026, interval: str = "percentile",
+          permutations: int = 1000, scheduler: str | None = None, workers: int | None = None,
+          progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Tracking:
+    """Estimate every cell wave x ``by`` levels on Dask and compare consecutive waves.
+
+    ``waves`` in chronological order (only these are used); ``by`` columns split each wave
+    (e.g. brand; a segment column); a cell with too few respondents or whose estimation
+    fails is reported, the others go on. ``workers=0`` runs without Dask.
+    """
+    frame = data[data["wave"].astype(str).isin([str(w) for w in waves])].copy()
+    frame["wave"] = frame["wave"].astype(str)
+    for column in by:
+        if column not in frame.columns:
+            from survey.errors import SurveyError
+
+            raise SurveyError(f"Column '{column}' to split the cells by is not in the study's "
+                              f"responses. Expected one of the responses' columns.")
+        frame[column] = frame[column].astype("string")
+    spec = CellSpec(bound, method, missing, scheme, hoc, weights, bootstrap, seed, interval,
+                    permutations)
+    groups = _groups(frame, by)
+    cells = []
+    for wave in waves:
+        for group in groups:
+            mask = frame["wave"] == str(wave)
+            for k, v in group.items():
+                mask &= frame[k] == v
+            if mask.any():
+                cells.append(Cell((("wave", str(wave)), *group.items()),
+                                  rows=frame.index[mask.to_numpy()]))
+    bar = progress("cells") if progress else None
+    outcomes = run_cells(functools.partial(estimate_cell, spec=spec), frame, cells,
+                         scheduler=scheduler, workers=workers, progress=bar)
+    done = [o.result for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    by_key = {tuple(sorted(c.key.items())): c for c in done}
+
+    compare = []
+    for group in groups:
+        for a, b in consecutive_pairs([str(w) for w in waves]):
+            ka = tuple(sorted({"wave": a, **group}.items()))
+            kb = tuple(sorted({"wave": b, **group}.items()))
+            if ka in by_key and kb in by_key and permutations:
+                mask = frame["wave"].isin([a, b])
+                for k, v in group.items():
+                    mask &= frame[k] == v
+                compare.append(Cell((*group.items(), ("wave_from", a), ("wave_to", b)),
+                                    rows=frame.index[mask.to_numpy()]))
+    bar = progress("wave comparisons") if progress and compare else None
+    tests = run_cells(functools.partial(compare_cell, spec=spec), frame, compare,
+                      scheduler=scheduler, workers=workers, progress=bar) if compare else []
+    test_of = {tuple(sorted(o.cell.as_dict().items())): o for o in tests}
+
+    steps = []
+    target = bound.model.target
+    for group in groups:
+        for a, b in consecutive_pairs([str(w) for w in waves]):
+            before = by_key.get(tuple(sorted({"wave": a, **group}.items())))
+            after = by_key.get(tuple(sorted({"wave": b, **group}.items())))
+            if before is None or after is None:
+                continue
+            outcome = test_of.get(tuple(sorted({**group, "wave_from": a, "wave_to": b}.items())))
+            pair = outcome.result if outcome is not None and outcome.ok else None
+            note = "" if pair is not None or not permutations else (
+                f"No permutation test: {outcome.error}" if outcome is not None else "")
+            if pair is not None and not pair.tests:
+                note, pair = pair.note, None
+            changes = wave_changes(before.estimate, after.estimate, pair)
+            improvement = check_improvement(before.ipma, before.estimate, after.estimate,
+                                            target=target)
+            micom = None if pair is None or pair.micom is None else pair.micom.to_json()
+            steps.append(WaveStep(dict(group), a, b, tuple(changes), tuple(improvement), micom,
+                                  note))
+    settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
+                "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
+                "permutations": permutations, "scheduler": scheduler or "local",
+                "workers": workers}
+    return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
+                    tuple(steps), settings)
+
+
+def _groups(frame: pd.DataFrame, by: Sequence[str]) -> list[dict[str, str]]:
+    """Every combination of the ``by`` columns' levels present in the data (sorted)."""
+    if not by:
+        return [{}]
+    levels = [sorted(frame[c].dropna().unique().tolist(), key=str) for c in by]
+    present = set(map(tuple, frame[list(by)].dropna().astype(str).to_numpy().tolist()))
+    return [dict(zip(by, combo, strict=True)) for combo in itertools.product(*levels)
+            if tuple(str(x) for x in combo) in present]
+
+
+def index_trends(tracking: Tracking) -> pd.DataFrame:
+    """indices table pivoted for charts: one row per (by..., latent), waves as columns."""
+    table = tracking.tables()["indices"]
+    if table.empty:
+        return table
+    return table.pivot_table(index=[*tracking.by, "latent"], columns="wave", values="index",
+                             aggfunc="first").reindex(columns=list(tracking.waves))
+
+
+def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
+              by: Sequence[str] = ("brand",), method: str = "pls", missing: str | None = None,
+              scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
+              bootstrap: int = 1000, seed: int = 2026, interval: str = "percentile",
+              permutations: int = 1000, scheduler: str | None = None,
+              workers: int | None = None, run_id: str | None = None,
+              progress: Callable[[str], Callable[[int, int], None]] | None = None
+              ) -> tuple[str, Tracking, dict[str, Any], BoundModel]:
+    """Re-estimate a stored study: every cell of the chosen ``waves`` (default: all, in
+    ingest order) split by ``by`` (brand and/or segment columns, ``age=30,45,60`` bands a
+    numeric column), compare consecutive waves, store the result tables and the run manifest
+    in the study. Returns (run id, tracking, manifest, bound model)."""
+    import platform
+    import time
+    import uuid
+
+    from survey import __version__
+    from survey.pathmodel import bind
+    from survey.store import Study
+    from survey.study import package_versions, segment_columns
+
+    started = time.time()
+    study = Study.open(path)
+    stored = study.waves()
+    order = list(dict.fromkeys(stored["wave"].astype(str)))
+    if waves:
+        unknown = [w for w in waves if w not in order]
+        if unknown:
+            from survey.errors import SurveyError
+
+            raise SurveyError(f"{path}: wave(s) {unknown} are not in the study. Expected "
+                              f"some of {order}.")
+        order = [w for w in waves]
+    definitions = study.definitions()
+    q, model = study.questionnaire(), study.model()
+    bound = bind(model, q)
+    data = study.responses(order).reset_index()  # row numbers repeat across files
+    data, columns = segment_columns(data, [b for b in by if b != "brand"], str(path))
+    columns = (["brand"] if "brand" in by else []) + columns
+    tracking = track(bound, data, waves=order, by=columns, method=method, missing=missing,
+                     scheme=scheme, hoc=hoc, weights=weights, bootstrap=bootstrap, seed=seed,
+                     interval=interval, permutations=permutations, scheduler=scheduler,
+                     workers=workers, progress=progress)
+    run_id = run_id or time.strftime("run-%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:6]
+    used = stored[stored["wave"].astype(str).isin(order)]
+    current = {kind: definitions[definitions["kind"] == kind].sort_values("version").iloc[-1]
+               for kind in ("questionnaire", "model")}
+    manifest = {
+        "run_id": run_id, "csi_survey": __version__, "python": platform.python_version(),
+        "study": str(path), "waves": order, "by": columns, "settings": tracking.settings,
+        "seed": seed,
+        "data": [{"wave": r.wave, "brand": r.brand, "file": r.file_name, "sha256": r.sha256,
+                  "accepted": int(r.n_accepted)} for r in used.itertuples(index=False)],
+        "questionnaire": {"version": int(current["questionnaire"].version),
+                          "sha256": current["questionnaire"].sha256},
+        "model": {"version": int(current["model"].version),
+                  "sha256": current["model"].sha256},
+        "cells": {"ok": len(tracking.cells), "failed": len(tracking.failed)},
+        "versions": package_versions(), "seconds": round(time.time() - started, 3),
+    }
+    study.save_run(run_id, manifest, tracking.tables())
+    return run_id, tracking, manifest, bound
