@@ -8,7 +8,6 @@ or 'both' (PLS headline, CB-SEM beside it, and where the two disagree).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import platform
 import time
@@ -26,7 +25,8 @@ from survey.analysis.suite import run_analyses
 from survey.errors import SurveyError
 from survey.estimate.bootstrap import BootstrapSettings
 from survey.estimate.compare import compare_estimates
-from survey.estimate.result import Estimate
+from survey.estimate.notices import notice
+from survey.estimate.result import Estimate, with_notice
 from survey.ingest import ResponseSet, read_responses
 from survey.pathmodel import BoundModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
@@ -197,9 +197,7 @@ def _estimate(method: str, bound: BoundModel, data, *, missing: str,
     est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
                          interval=interval, progress=progress)
     if weights is not None:
-        est = dataclasses.replace(est, warnings=(*est.warnings, (
-            f"CB-SEM ignores the case weights in '{weights}' (semopy has no sampling weights); "
-            "only the PLS results are weighted.")))
+        est = with_notice(est, notice("weights_ignored", column=weights))
     return est
 
 

@@ -223,6 +223,7 @@ class LevelEstimate:
                              "ci_high": _num(p.ci_high), "p_value": _num(p.p_value)}
                             for p in est.paths]
             out["warnings"] = list(est.warnings)
+            out["warning_codes"] = [n.to_json() for n in est.notices]
         return out
 
 

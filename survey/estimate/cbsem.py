@@ -48,6 +48,7 @@ from survey.errors import EstimationError
 from survey.estimate.admissibility import check_admissibility
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
 from survey.estimate.fit import em_moments, fiml_fit_measures, ml_fit_measures
+from survey.estimate.notices import notice
 from survey.estimate.prepare import check_items, weighted_moments
 from survey.estimate.quality import (
     adjusted_r2,
@@ -781,23 +782,20 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                                 fit.cross_cov.to_numpy())
     variances = [(f"{r.lhs} ~~ {r.rhs}", r.est, _num(r.se)) for r in table.itertuples(index=False)
                  if r.op == "~~" and r.lhs == r.rhs]
-    warnings_ = list(check_admissibility(fit, bound, name, paths, loadings))
+    notices = list(check_admissibility(fit, bound, name, paths, loadings))
     if fit.missing == "fiml":
-        warnings_.insert(0, f"{_count_incomplete(data, bound)} of {fit.n} respondents have a "
-                            "missing or don't-know answer; they are kept and estimated by FIML.")
+        notices.insert(0, notice("fiml_kept", incomplete=_count_incomplete(data, bound),
+                                 n=fit.n))
     elif fit.n_dropped:
-        warnings_.insert(0, f"{fit.n_dropped} respondents with a missing answer were dropped "
-                            "(listwise deletion).")
-    for idx in indices:
-        if not idx.valid:
-            warnings_.append(f"The index of '{idx.latent}' is invalid: a rescaled item weight is "
-                             "negative, so the weighted mean is not on the 0-100 scale.")
-    admissible = fit.converged and not any(w.startswith("Inadmissible") for w in warnings_)
+        notices.insert(0, notice("listwise_dropped", n=fit.n_dropped))
+    notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
+    admissible = fit.converged and not any(n.inadmissible for n in notices)
     quality = _measurement_quality(bound, fit, name, loadings, weights, r2)
     est = Estimate(
         method="cbsem", model_id=bound.model.id, n=fit.n, n_dropped=fit.n_dropped,
         missing=fit.missing, converged=fit.converged, admissible=admissible,
-        warnings=tuple(warnings_), paths=tuple(paths), loadings=tuple(loadings),
+        warnings=tuple(n.text() for n in notices), notices=tuple(notices),
+        paths=tuple(paths), loadings=tuple(loadings),
         weights=tuple(weights), r2=r2, effects=tuple(effects), indices=tuple(indices),
         fit={k: v for k, v in fit.fit.items()},
         missing_detail={"n_total": fit.n + fit.n_dropped, "n_used": fit.n,

@@ -37,6 +37,7 @@ import pandas as pd
 
 from survey.errors import EstimationError
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
+from survey.estimate.notices import notice
 from survey.estimate.prepare import (
     PreparedData,
     case_weights,
@@ -716,20 +717,16 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
     h1 = htmt_batched(fit.r, blocks, pairs)[0]
     h2 = htmt_batched(fit.r, blocks, pairs, geometric=True)[0]
 
-    warnings = []
+    notices = []
     if fit.data.missing == "mean" and fit.data.n_replaced:
-        warnings.append(f"{fit.data.n_replaced} missing or don't-know answers of "
-                        f"{fit.data.n_incomplete} respondents were replaced by item means.")
+        notices.append(notice("mean_replaced", values=fit.data.n_replaced,
+                              respondents=fit.data.n_incomplete))
     elif fit.data.n_dropped:
-        warnings.append(f"{fit.data.n_dropped} respondents with a missing answer were dropped "
-                        "(listwise deletion).")
-    for idx in indices:
-        if not idx.valid:
-            warnings.append(f"The index of '{idx.latent}' is invalid: a rescaled item weight is "
-                            "negative, so the weighted mean is not on the 0-100 scale.")
+        notices.append(notice("listwise_dropped", n=fit.data.n_dropped))
+    notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
     for st_name, st in (("stage 1", core.stage1), ("stage 2", core.stage2)):
         if st is not None and not st.converged[0]:
-            warnings.append(f"PLS did not converge in {d.max_iter} iterations ({st_name}).")
+            notices.append(notice("pls_not_converged", max_iter=d.max_iter, stage=st_name))
     converged = bool(core.stage1.converged[0]
                      and (core.stage2 is None or core.stage2.converged[0]))
     iterations = {"stage1": int(core.stage1.iterations[0])}
@@ -749,7 +746,8 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
     return Estimate(
         method="pls", model_id=bound.model.id, n=n, n_dropped=fit.data.n_dropped,
         missing=fit.data.missing, converged=converged, admissible=converged,
-        warnings=tuple(warnings), paths=tuple(paths), loadings=tuple(loadings),
+        warnings=tuple(n.text() for n in notices), notices=tuple(notices),
+        paths=tuple(paths), loadings=tuple(loadings),
         weights=tuple(weights), r2=r2, effects=tuple(effects), indices=tuple(indices),
         reliability=quality, htmt=tuple((a, b, float(x)) for (a, b), x in zip(pairs, h1, strict=True)),
         htmt2=tuple((a, b, float(x)) for (a, b), x in zip(pairs, h2, strict=True)),

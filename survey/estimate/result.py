@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from survey.estimate.bootstrap import BootstrapResult
+from survey.estimate.notices import Notice
 from survey.indices import IndexResult
 
 
@@ -100,6 +101,8 @@ class Estimate:
     #: "wald" (ML standard errors), "bootstrap" or "none".
     inference: str = "none"
     bootstrap: BootstrapResult | None = field(default=None, compare=False)
+    #: The warnings as codes with parameters (``warnings`` holds their English sentences).
+    notices: tuple[Notice, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("r2", "fit", "reliability", "missing_detail", "adj_r2", "settings"):
@@ -129,6 +132,7 @@ class Estimate:
             "converged": self.converged,
             "admissible": self.admissible,
             "warnings": list(self.warnings),
+            "warning_codes": [n.to_json() for n in self.notices],
             "paths": [
                 {"from": p.source, "to": p.target, "estimate": p.estimate,
                  "std_estimate": p.std_estimate, "se": p.se, "ci_low": p.ci_low,
@@ -229,3 +233,9 @@ def _clean(x: Any) -> Any:
     except (TypeError, ValueError):
         return x
     return f if math.isfinite(f) else None
+
+
+def with_notice(estimate: Estimate, extra: Notice) -> Estimate:
+    """``estimate`` with one more notice (and its English warning)."""
+    return replace(estimate, warnings=(*estimate.warnings, extra.text()),
+                   notices=(*estimate.notices, extra))

@@ -19,6 +19,7 @@ from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS
 from survey.analysis.ratio import BANDS, TOLERANCE
+from survey.estimate.notices import Notice
 from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
 from survey.report.texts import (
     ANALYSIS_NOTES,
@@ -489,7 +490,10 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
                           "estimated": r["estimated"], "target": r["indices"].get(target),
                           "ci_low": lo, "ci_high": hi,
                           "values": [r["indices"].get(x) for x in latents[1:]], "note": note})
-            warnings += [{"level": label, "text": w} for w in r.get("warnings") or []]
+            codes = r.get("warning_codes")
+            texts_ = ([Notice(c["code"], c["params"]).text(lang) for c in codes] if codes
+                      else r.get("warnings") or [])
+            warnings += [{"level": label, "text": w} for w in texts_]
             has_ci = has_ci or lo is not None
         unassigned = summary.get("n_unassigned") or 0
         blocks.append({

@@ -158,6 +158,14 @@ def _ci_label(est: Estimate, lang: str) -> str:
     return f"{level} 置信区间（{name}）" if lang == "zh" else f"{level} CI ({name})"
 
 
+def warning_texts(est: Estimate, lang: str) -> list[str]:
+    """The estimate's warnings in ``lang`` (from their codes; the English sentences of an
+    estimate made without codes)."""
+    if est.notices:
+        return [n.text(lang) for n in est.notices]
+    return list(est.warnings)
+
+
 def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
     """Everything the report shows, as plain data, in ``lang`` ('zh' or 'en').
 
@@ -234,7 +242,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                 text += "。" if lang == "zh" else ". "
                 text += t["headline_unaffected"].format(name=NAMES.get(headline, headline))
             alerts.append({"method": m, "name": NAMES.get(m, m), "text": text,
-                           "warnings": list(e.warnings)})
+                           "warnings": warning_texts(e, lang)})
 
     rejects = result.responses.rejects
     shown = rejects.head(50)
@@ -403,7 +411,7 @@ def _fit_block(method: str, est: Estimate, lang: str, t: dict) -> dict[str, Any]
         "converged": est.converged, "status": status,
         "rows": rows if method != "pls" else None,
         "no_fit_note": _tr(NOTES, "pls_no_fit", lang) if method == "pls" else "",
-        "warnings": list(est.warnings),
+        "warnings": warning_texts(est, lang),
     }
 
 

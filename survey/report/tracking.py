@@ -20,7 +20,7 @@ from typing import Any
 from survey.analysis.waves import Change, ImprovementCheck
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
-from survey.report.context import NAMES
+from survey.report.context import NAMES, warning_texts
 from survey.report.render import environment
 from survey.report.texts import (
     IMPROVEMENT_VERDICTS,
@@ -447,7 +447,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
     failed = [{"cell": cell_name(f.cell.as_dict()), "key": f.cell.as_dict(), "error": f.error}
               for f in tracking.failed]
     warnings = [{"cell": cell_name(c.key), "text": w} for c in tracking.cells
-                for w in c.estimate.warnings]
+                for w in warning_texts(c.estimate, lang)]
 
     # Summary and notes.
     first = tracking.cells[0].estimate if tracking.cells else None

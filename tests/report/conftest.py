@@ -68,3 +68,54 @@ def pages():
         return cache[(name, lang)]
 
     return get
+
+
+#: Debian's Chromium (installed by .ci/run); playwright's own browser download cannot work here.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclasses.dataclass(frozen=True)
+class BrowserView:
+    """What a page did in Chromium: console errors and failed requests, the size of each
+    element a selector matched, and the value of an extra script."""
+
+    errors: list
+    failed: list
+    sizes: list
+    extra: object
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """``open(path, sizes_of="svg", script=None, screenshot=None) -> BrowserView``: load a
+    report in headless Chromium (network off), as a reader would."""
+    import shutil
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: install Debian's chromium (.ci/run)."
+
+    def open_page(path, *, sizes_of: str = "svg", script: str | None = None,
+                  screenshot=None) -> BrowserView:
+        errors: list[str] = []
+        failed: list[str] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(Path(path).as_uri())
+            sizes = page.eval_on_selector_all(sizes_of, "els => els.map(e => ["
+                                              "e.getBoundingClientRect().width, "
+                                              "e.getBoundingClientRect().height])")
+            extra = page.evaluate(script) if script else None
+            if screenshot:
+                page.screenshot(path=str(screenshot), full_page=True)
+            browser.close()
+        return BrowserView(errors, failed, sizes, extra)
+
+    return open_page

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import string
 import warnings
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -479,36 +477,16 @@ def test_analysis_charts_are_byte_stable_and_draw_every_glyph(page):
     assert len(doc(page, "zh").find(id="segments").find_all("svg")) == 1
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed")
-def test_rich_report_renders_in_chromium_without_errors(rich, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_rich_report_renders_in_chromium_without_errors(rich, tmp_path, chromium):
     path = write_report(rich, tmp_path / "report.html", lang="zh")
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1200, "height": 900})
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        failed: list[str] = []
-        pg.on("requestfailed", lambda r: failed.append(r.url))
-        pg.goto(Path(path).as_uri())
-        sizes = pg.eval_on_selector_all(
-            "#drivers svg, #gauges svg, #segments svg",
-            "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
-        # The segment tables fit the page (no sideways scrolling).
-        overflow = pg.eval_on_selector_all(
-            ".segment .scroll", "els => els.map(e => e.scrollWidth - e.clientWidth)")
-        browser.close()
-    assert errors == [] and failed == []
-    assert len(sizes) == 4 and all(w > 100 and h > 100 for w, h in sizes)
-    assert overflow and max(overflow) <= 1
+    # The segment tables fit the page (no sideways scrolling).
+    view = chromium(path, sizes_of="#drivers svg, #gauges svg, #segments svg",
+                    script="[...document.querySelectorAll('.segment .scroll')]"
+                           ".map(e => e.scrollWidth - e.clientWidth)")
+    assert view.errors == [] and view.failed == []
+    assert len(view.sizes) == 4 and all(w > 100 and h > 100 for w, h in view.sizes)
+    assert view.extra and max(view.extra) <= 1
 
 
 def test_a_failed_invariance_is_warned_about(rich):

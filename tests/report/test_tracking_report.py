@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import string
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -520,31 +518,12 @@ def test_chinese_report_uses_no_english_fixed_text(page):
 
 # --------------------------------------------------------------------------- browser
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed")
-def test_renders_in_chromium_without_errors(tracking, bound, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_renders_in_chromium_without_errors(tracking, bound, tmp_path, chromium):
     path = write_tracking_report(tracking, bound, tmp_path / "tracking.html", lang="zh")
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1200, "height": 900})
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        failed: list[str] = []
-        pg.on("requestfailed", lambda r: failed.append(r.url))
-        pg.goto(Path(path).as_uri())
-        sizes = pg.eval_on_selector_all(
-            "svg", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
-        # The page does not scroll sideways.
-        overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        browser.close()
-    assert errors == [] and failed == []
-    assert len(sizes) == 3 and all(w > 300 and h > 150 for w, h in sizes)
-    assert overflow <= 1
+    # The page does not scroll sideways.
+    view = chromium(path, script="document.documentElement.scrollWidth"
+                                 " - document.documentElement.clientWidth")
+    assert view.errors == [] and view.failed == []
+    assert len(view.sizes) == 3 and all(w > 300 and h > 150 for w, h in view.sizes)
+    assert view.extra <= 1

@@ -1,0 +1,107 @@
+"""What an estimator tells the reader about its result, in every report language.
+
+A :class:`Notice` has a code, its parameters and the sentence in each language; the English
+sentence is what the JSON's ``warnings`` list carries (DESIGN.md contract), the code and
+parameters travel beside it (``warning_codes``), and a report shows the sentence in its own
+language. Every notice an estimator can give is in :data:`TEXTS`: one place for the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+#: code -> language -> template (str.format with the notice's parameters).
+TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "mean_replaced": {
+        "en": "{values} missing or don't-know answers of {respondents} respondents were "
+              "replaced by item means.",
+        "zh": "{respondents} 位受访者的 {values} 个缺失或“无法回答”的答案已用该题的均值替代。"},
+    "listwise_dropped": {
+        "en": "{n} respondents with a missing answer were dropped (listwise deletion).",
+        "zh": "{n} 位有缺失答案的受访者未参与估计（列表删除）。"},
+    "fiml_kept": {
+        "en": "{incomplete} of {n} respondents have a missing or don't-know answer; they are "
+              "kept and estimated by FIML.",
+        "zh": "{n} 位受访者中有 {incomplete} 位存在缺失或“无法回答”的答案；他们全部保留，按完全信息"
+              "最大似然（FIML）估计。"},
+    "invalid_index": {
+        "en": "The index of '{latent}' is invalid: a rescaled item weight is negative, so the "
+              "weighted mean is not on the 0-100 scale.",
+        "zh": "“{latent}”的指数无效：换算后的某个指标权重为负，加权平均不在 0-100 量尺上。"},
+    "pls_not_converged": {
+        "en": "PLS did not converge in {max_iter} iterations ({stage}).",
+        "zh": "PLS 在 {max_iter} 次迭代内未收敛（{stage}）。"},
+    "weights_ignored": {
+        "en": "CB-SEM ignores the case weights in '{column}' (semopy has no sampling weights); "
+              "only the PLS results are weighted.",
+        "zh": "CB-SEM 未使用权重列“{column}”（semopy 不支持抽样权重）；只有 PLS 结果经过加权。"},
+    "not_converged": {
+        "en": "Inadmissible solution: the optimiser did not converge ({message}); the "
+              "estimates are not a maximum of the likelihood.",
+        "zh": "解不可接受：优化未收敛（{message}），估计值不是似然函数的最大值点。"},
+    "heywood": {
+        "en": "Inadmissible solution: the variance of '{variable}' is {value}, zero or negative "
+              "(a Heywood case); the model is misspecified or the sample too small.",
+        "zh": "解不可接受：“{variable}”的方差为 {value}，为零或负（Heywood 情形）；模型设定有误或"
+              "样本太小。"},
+    "std_path_beyond_one": {
+        "en": "Inadmissible solution: the standardized path {source} -> {target} is {value}, "
+              "beyond +-1; the latents are nearly collinear.",
+        "zh": "解不可接受：标准化路径 {source} → {target} 为 {value}，超出 ±1；潜变量之间近乎"
+              "共线。"},
+    "std_loading_beyond_one": {
+        "en": "Inadmissible solution: the standardized loading of '{item}' on '{latent}' is "
+              "{value}, beyond +-1.",
+        "zh": "解不可接受：“{item}”在“{latent}”上的标准化载荷为 {value}，超出 ±1。"},
+    "latent_cov_not_pd": {
+        "en": "Inadmissible solution: the covariance matrix of the latents is not positive "
+              "definite (smallest eigenvalue {value}); some latents are linear combinations of "
+              "others.",
+        "zh": "解不可接受：潜变量协方差矩阵非正定（最小特征值 {value}）；某些潜变量是其他潜变量的"
+              "线性组合。"},
+    "information_singular": {
+        "en": "Inadmissible solution: the information matrix is singular, so the model is not "
+              "identified by these data and standard errors are unreliable.",
+        "zh": "解不可接受：信息矩阵奇异，模型在这些数据上不可识别，标准误不可靠。"},
+    "huge_se": {
+        "en": "Inadmissible solution: huge or undefined standard errors for {parameters}; the "
+              "estimates are not pinned down by the data.",
+        "zh": "解不可接受：{parameters} 的标准误极大或无法计算；数据无法确定这些估计值。"},
+})
+
+#: Codes that make a solution inadmissible.
+INADMISSIBLE = frozenset({"not_converged", "heywood", "std_path_beyond_one",
+                          "std_loading_beyond_one", "latent_cov_not_pd",
+                          "information_singular", "huge_se"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing the reader must know about a result."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in TEXTS:
+            raise KeyError(f"Unknown notice {self.code!r}.")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def text(self, lang: str = "en") -> str:
+        """The sentence in ``lang`` (English when the language is unknown)."""
+        table = TEXTS[self.code]
+        return table.get(lang, table["en"]).format(**self.params)
+
+    @property
+    def inadmissible(self) -> bool:
+        return self.code in INADMISSIBLE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+
+def notice(code: str, **params: Any) -> Notice:
+    return Notice(code, params)
