@@ -160,7 +160,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
             bound, frame, split_by, method=headline.method, missing=headline.missing,
             scheme=scheme, hoc=hoc, weights=head_weights,
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers) if boot else None,
-            interval=interval, permutations=permutations, seed=seed, source=str(data)))
+            interval=interval, permutations=permutations, seed=seed, source=str(data),
+            progress=progress("segments") if progress else None))
     manifest = {
         "csi_survey": __version__,
         "python": platform.python_version(),
@@ -255,8 +256,10 @@ def _num(x: float) -> str:
 def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
                     method: str, missing: str, scheme: str, hoc: str, weights: str | None,
                     bootstrap: BootstrapSettings | None, interval: str, permutations: int,
-                    seed: int, source: str) -> dict[str, Any]:
-    """The segment levels' estimates and, with permutations, the comparisons of the levels."""
+                    seed: int, source: str,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """The segment levels' estimates and, with permutations, the comparisons of the levels.
+    ``progress(done, total)`` advances per segment column estimated and compared."""
     from survey.analysis.segments import compare_segments, estimate_segments
 
     rows, summaries, tests = [], [], []
@@ -267,12 +270,16 @@ def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[st
         summary = result.to_json()
         rows.extend(summary.pop("levels"))
         summaries.append(summary)
+        if progress:
+            progress(1, 2 * len(columns))
         estimated = [lv.level for lv in result.levels if lv.estimate is not None]
         if permutations and len(estimated) >= 2:
             tests.append(compare_segments(bound, frame, column, levels=estimated,
                                           method=method, missing=missing, scheme=scheme,
                                           hoc=hoc, weights=weights, permutations=permutations,
                                           seed=seed, source=source).to_json())
+        if progress:
+            progress(1, 2 * len(columns))
     return {"segments": rows, "segment_summaries": summaries, "segment_tests": tests}
 
 

@@ -235,10 +235,14 @@ def _solve(a: np.ndarray, b: np.ndarray, fail: _Failures, reason: str) -> np.nda
         return out
 
 
-def _unit_variance(w: np.ndarray, r: np.ndarray) -> np.ndarray:
-    var = (w * (r @ w)).sum(axis=1)
+def _scaled(w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights rescaled so every composite has unit variance, and R W for them (computed
+    once: the next iteration needs it too)."""
+    rw = r @ w
+    var = (w * rw).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(var)[:, None, :]
+        sd = np.sqrt(var)[:, None, :]
+        return w / sd, rw / sd
 
 
 def _inner_weights(c: np.ndarray, s: Structure, scheme: str, fail: _Failures) -> np.ndarray:
@@ -277,7 +281,7 @@ def run_stage(r: np.ndarray, s: Structure, scheme: str, tol: float, max_iter: in
     rp = r[:, cols][:, :, cols]
     mask = s.mask
     b = r.shape[0]
-    w = _unit_variance(np.broadcast_to(mask, (b, *mask.shape)).copy(), rp)
+    w, rw = _scaled(np.broadcast_to(mask, (b, *mask.shape)).copy(), rp)
     inverses = {}
     for k, m in enumerate(s.modes):
         if m == "B":
@@ -289,20 +293,21 @@ def run_stage(r: np.ndarray, s: Structure, scheme: str, tol: float, max_iter: in
     active = fail.ok.copy()
     iterations = np.zeros(b, dtype=int)
     for it in range(1, max_iter + 1):
-        rw = rp @ w
         c = np.swapaxes(w, 1, 2) @ rw
         e = _inner_weights(c, s, scheme, fail)
         g = rw @ e  # cov(item slot, inner proxy of its construct) (B, p, K)
         new = g * mask
         for k, (idx, inv) in inverses.items():
             new[:, idx, k] = (inv @ g[:, idx, k][:, :, None])[:, :, 0]
-        new = _unit_variance(new, rp)
+        new, r_new = _scaled(new, rp)
         with np.errstate(invalid="ignore"):
             change = np.abs(new - w).reshape(b, -1)
         delta = np.where(np.isfinite(change), change, np.inf).max(axis=1)
         # Converged resamples keep their weights: each resample's result is then independent
         # of the others in its batch.
-        w = np.where(active[:, None, None], new, w)
+        keep = active[:, None, None]
+        w = np.where(keep, new, w)
+        rw = np.where(keep, r_new, rw)
         iterations[active] = it
         active &= ~(delta < tol) & fail.ok
         if not active.any():
