@@ -7,7 +7,10 @@ in the 0-100 metric: regress each endogenous construct's 0-100 score on its pred
 (weighted OLS), total effects T = (I - B)^-1 - I. An item's importance is its normalised
 raw-metric weight times its construct's total effect (the construct score is that weighted
 sum of item scores). A dimension of a higher-order construct gets the higher-order
-construct's total effect times the share of the higher-order weights on its items.
+construct's total effect times the share of the higher-order weights on its items. Under
+repeated indicators that share grows with a dimension's number of items (the composite is
+built that way); the two-stage methods (``--hoc two_stage|disjoint``) weight the dimensions by
+their scores instead.
 
 Reading: +1 point of a driver's performance gives ``importance`` points of the target;
 ``impact`` is the gain for +5 points. Quadrants split at the mean importance and the mean
