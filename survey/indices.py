@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from survey.questionnaire import Scale
 
 
@@ -52,3 +54,16 @@ def index_from_weights(latent: str, std_weights: Mapping[str, float], item_sd: M
         w[i] * (item_mean[i] - scales[i].min) / (scales[i].max - scales[i].min) for i in items)
     valid = all(v >= 0 for v in w.values())
     return IndexResult(latent, float(value), tuple((i, float(w[i])) for i in items), valid, kind)
+
+
+def index_values(std_weights: np.ndarray, item_mean: np.ndarray, item_sd: np.ndarray,
+                 lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The same formula for a stack of samples at once (bootstrap resamples, permuted
+    groups): indices (B, K) from standardized item weights (B, q, K) of K constructs (0 for
+    items not theirs), item means and SDs (B, q) and scale ends (q,). NaN where undefined;
+    :func:`index_from_weights` is the reference, with the validity of each index."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = std_weights / item_sd[:, :, None]
+        share = raw / raw.sum(axis=1)[:, None, :]
+        position = (item_mean - lo) / (hi - lo)
+        return 100 * (share * position[:, :, None]).sum(axis=1)

@@ -23,17 +23,15 @@ from survey import __version__
 from survey.analysis.segments import value_tiers
 from survey.analysis.suite import run_analyses
 from survey.errors import SurveyError
+from survey.estimate import MISSING, estimate_model
 from survey.estimate.bootstrap import BootstrapSettings
 from survey.estimate.compare import compare_estimates
-from survey.estimate.notices import notice
-from survey.estimate.result import Estimate, with_notice
+from survey.estimate.result import Estimate
 from survey.ingest import ResponseSet, read_responses
 from survey.pathmodel import BoundModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
 
 METHODS = ("pls", "cbsem", "both")
-#: Missing-data treatments each estimator offers; the first is its default.
-MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise")}
 
 
 @dataclass(frozen=True)
@@ -133,14 +131,11 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         settings = None
         if b:
             resamples[m] = b
-            # Every CB-SEM jackknife fit is a full refit: BCa's acceleration comes from a
-            # delete-a-group jackknife with 100 groups there (1000 for PLS).
-            settings = BootstrapSettings(b, seed=seed, workers=workers,
-                                         jackknife_groups=1000 if m == "pls" else 100)
+            settings = BootstrapSettings(b, seed=seed, workers=workers)
         callback = progress(f"{m} bootstrap") if progress and b else None
-        estimates[m] = _estimate(m, bound, frame, missing=missing or MISSING[m][0],
-                                 scheme=scheme, hoc=hoc, weights=weights, bootstrap=settings,
-                                 interval=interval, progress=callback, source=str(data))
+        estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
+                                      weights=weights, bootstrap=settings, interval=interval,
+                                      progress=callback, source=str(data))
     comparison = ()
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
@@ -182,24 +177,6 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         "versions": package_versions(),
     }
     return StudyResult(q, bound, responses, estimates, manifest, comparison, analyses)
-
-
-def _estimate(method: str, bound: BoundModel, data, *, missing: str,
-              scheme: str, hoc: str, weights: str | None, bootstrap: BootstrapSettings | None,
-              interval: str, progress, source: str) -> Estimate:
-    if method == "pls":
-        from survey.estimate.pls import estimate_pls
-
-        return estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
-                            hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
-                            source=source)
-    from survey.estimate.cbsem import estimate_cbsem
-
-    est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
-                         interval=interval, progress=progress)
-    if weights is not None:
-        est = with_notice(est, notice("weights_ignored", column=weights))
-    return est
 
 
 #: The column that holds raked weights.

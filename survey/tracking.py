@@ -74,8 +74,7 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
     from survey.analysis.scores import construct_scores
     from survey.analysis.segments import minimum_n
     from survey.errors import EstimationError
-    from survey.estimate.cbsem import estimate_cbsem
-    from survey.estimate.pls import estimate_pls
+    from survey.estimate import estimate_model
 
     floor = minimum_n(spec.bound, spec.method)
     if len(rows) < floor:
@@ -83,20 +82,14 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
                               f"{floor} this model needs; not estimated.")
     boot = (BootstrapSettings(spec.resamples, seed=cell_seed(spec.seed, cell.key))
             if spec.resamples else None)
-    where = f"cell {cell.label}"
+    est = estimate_model(spec.method, spec.bound, rows, missing=spec.missing,
+                         scheme=spec.scheme, hoc=spec.hoc, weights=spec.weights,
+                         bootstrap=boot, interval=spec.interval, source=f"cell {cell.label}")
+    rows_ipma = ()
     if spec.method == "pls":
-        est = estimate_pls(spec.bound, rows, scheme=spec.scheme, missing=spec.missing or "mean",
-                           weights=spec.weights, hoc=spec.hoc, bootstrap=boot,
-                           interval=spec.interval, source=where)
         points, _ = ipma(spec.bound, construct_scores(spec.bound, est, rows,
                                                       weights=spec.weights))
         rows_ipma = tuple(p.to_json() for p in points)
-    else:
-        est = estimate_cbsem(spec.bound, rows, missing=spec.missing or "fiml", source=where,
-                             bootstrap=None if boot is None else replace(boot,
-                                                                         jackknife_groups=100),
-                             interval=spec.interval)
-        rows_ipma = ()
     est = replace(est, bootstrap=_slim(est.bootstrap))
     return CellResult(cell.as_dict(), est.n, est, rows_ipma)
 
@@ -275,14 +268,6 @@ def _groups(frame: pd.DataFrame, by: Sequence[str]) -> list[dict[str, str]]:
     return [dict(zip(by, combo, strict=True)) for combo in itertools.product(*levels)
             if tuple(str(x) for x in combo) in present]
 
-
-def index_trends(tracking: Tracking) -> pd.DataFrame:
-    """indices table pivoted for charts: one row per (by..., latent), waves as columns."""
-    table = tracking.tables()["indices"]
-    if table.empty:
-        return table
-    return table.pivot_table(index=[*tracking.by, "latent"], columns="wave", values="index",
-                             aggfunc="first").reindex(columns=list(tracking.waves))
 
 
 def run_study(path: str | Path, *, waves: Sequence[str] | None = None,

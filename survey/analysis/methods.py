@@ -109,6 +109,18 @@ def _wcorr(a: pd.Series, b: pd.Series, w: pd.Series | None) -> float:
         / np.sqrt(np.cov(a[ok], aweights=ww) * np.cov(b[ok], aweights=ww)))
 
 
+def _importance_performance(importance: Mapping[str, float], perf: Mapping[str, float]
+                            ) -> tuple[tuple[dict[str, Any], ...], tuple[str, ...]]:
+    """Rows and priorities of a dual evaluation: priority importance x (100 - performance),
+    quadrants split at the means of the drivers rated."""
+    score = {d: importance[d] * (100 - perf[d]) / 100 for d in importance}
+    mi, mp = np.mean(list(importance.values())), np.mean([perf[d] for d in importance])
+    rows = tuple({"driver": d, "importance": importance[d], "performance": perf[d],
+                  "priority_score": score[d],
+                  "quadrant": quadrant(importance[d] >= mi, perf[d] >= mp)} for d in importance)
+    return rows, _order(score)
+
+
 def _order(scores: Mapping[str, float]) -> tuple[str, ...]:
     return tuple(sorted(scores, key=lambda k: (-scores[k], k)))
 
@@ -147,14 +159,9 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
         if r.id in data.columns and r.of in drivers:
             stated[r.of] = _wmean(item_scores(data, bound, [r.id])[r.id], w)
     if stated:
-        score = {d: stated[d] * (100 - perf[d]) / 100 for d in stated}
-        mi, mp = np.mean(list(stated.values())), np.mean([perf[d] for d in stated])
+        rows, order = _importance_performance(stated, perf)
         out["dual_evaluation"] = MethodResult(
-            "dual_evaluation", True,
-            rows=tuple({"driver": d, "importance": stated[d], "performance": perf[d],
-                        "priority_score": score[d],
-                        "quadrant": quadrant(stated[d] >= mi, perf[d] >= mp)} for d in stated),
-            priorities=_order(score),
+            "dual_evaluation", True, rows=rows, priorities=order,
             detail={"not_rated": [d for d in drivers if d not in stated]})
     else:
         out["dual_evaluation"] = MethodResult(
@@ -163,14 +170,9 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
 
     # 3. Improved dual evaluation: derived importance.
     derived = {d: _wcorr(driver_scores[d], items[outcome], w) for d in drivers}
-    score = {d: derived[d] * (100 - perf[d]) / 100 for d in drivers}
-    mi, mp = np.mean(list(derived.values())), np.mean(list(perf.values()))
+    rows, order = _importance_performance(derived, perf)
     out["improved_dual_evaluation"] = MethodResult(
-        "improved_dual_evaluation", True,
-        rows=tuple({"driver": d, "importance": derived[d], "performance": perf[d],
-                    "priority_score": score[d],
-                    "quadrant": quadrant(derived[d] >= mi, perf[d] >= mp)} for d in drivers),
-        priorities=_order(score),
+        "improved_dual_evaluation", True, rows=rows, priorities=order,
         items=tuple({"item": i, "latent": _owner(members, i),
                      "importance": _wcorr(items[i], items[outcome], w),
                      "performance": item_perf[i]} for i in all_items))

@@ -46,21 +46,17 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import EstimationError, Problem, ResponseValidationError
+from survey.estimate import ESTIMATORS, MISSING, estimate_model
 from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem, fit_sem, model_syntax
+from survey.estimate.cbsem import fit_sem, model_syntax
 from survey.estimate.pls import (
     compile_design,
-    estimate_pls,
-    index_values,
     pls_core,
 )
 from survey.estimate.prepare import case_weights, check_items, correlation_from_cov
 from survey.estimate.result import Estimate
+from survey.indices import index_values
 from survey.pathmodel import BoundModel
-
-METHODS = ("pls", "cbsem")
-#: Missing-data treatments of each estimator; the first is the default (as in survey.study).
-MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise")}
 
 #: Smallest level estimated: PLS at least 30 and the "10 times rule" (Hair et al. 2017, "A
 #: primer on PLS-SEM", 2nd ed., ch. 1: ten times the largest number of structural paths into
@@ -156,8 +152,9 @@ class _Spec:
     @classmethod
     def make(cls, method: str, missing: str | None, scheme: str, hoc: str,
              weights: str | None) -> _Spec:
-        if method not in METHODS:
-            raise EstimationError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
+        if method not in ESTIMATORS:
+            raise EstimationError(f"Unknown method {method!r}. Expected one of "
+                                  f"{list(ESTIMATORS)}.")
         missing = missing or MISSING[method][0]
         if missing not in MISSING[method]:
             raise EstimationError(f"Missing-data treatment {missing!r} is not available for "
@@ -170,12 +167,9 @@ class _Spec:
     def estimate(self, bound: BoundModel, rows: pd.DataFrame, *, source: str,
                  bootstrap: BootstrapSettings | None = None,
                  interval: str = "percentile") -> Estimate:
-        if self.method == "pls":
-            return estimate_pls(bound, rows, scheme=self.scheme, missing=self.missing,
-                                weights=self.weights, hoc=self.hoc, bootstrap=bootstrap,
-                                interval=interval, source=source)
-        return estimate_cbsem(bound, rows, missing=self.missing, bootstrap=bootstrap,
-                              interval=interval, source=source)
+        return estimate_model(self.method, bound, rows, missing=self.missing,
+                              scheme=self.scheme, hoc=self.hoc, weights=self.weights,
+                              bootstrap=bootstrap, interval=interval, source=source)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "missing": self.missing}
@@ -878,7 +872,7 @@ class _PlsPair:
         core = pls_core(r, self.design)
         v = core.v
         raw_mean = means + self.moments.center
-        idx = index_values(self.design, v, raw_mean, sd, self.lo, self.hi)
+        idx = index_values(v, raw_mean, sd, self.lo, self.hi)
         paths = np.stack([core.beta[:, i, j] for i, j in self.path_idx], axis=1) \
             if self.path_idx else np.zeros((3 * k, 0))
         v1, v2, vp = v[:k], v[k:2 * k], v[2 * k:]

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from survey.estimate.result import Estimate
 
@@ -156,17 +155,6 @@ def improvement_check(ipma_before: Sequence[dict[str, Any]], before: Estimate,
                                     change, lo, hi, verdict))
     return out
 
-
-def trend_table(cells: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """Long table of indices by wave (and brand, segment): one row per cell and latent with
-    its CI, from cell summaries {wave, brand, ..., "indices": {...}, "ci": {...}, "n": n}."""
-    rows = []
-    for c in cells:
-        for latent, value in c.get("indices", {}).items():
-            low, high = (c.get("ci") or {}).get(latent, (None, None))
-            rows.append({**{k: v for k, v in c.items() if k not in ("indices", "ci")},
-                         "latent": latent, "index": value, "ci_low": low, "ci_high": high})
-    return pd.DataFrame(rows)
 
 
 def consecutive_pairs(waves: Sequence[str]) -> list[tuple[str, str]]:

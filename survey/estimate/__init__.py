@@ -1,0 +1,46 @@
+"""The estimators (PLS path modelling and CB-SEM) and the one place that picks between them.
+
+:func:`estimate_model` is what the study, the segment analyses and the batch cells call;
+the estimators themselves are imported when first needed (CB-SEM brings semopy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from survey.estimate.bootstrap import BootstrapSettings
+    from survey.estimate.result import Estimate
+    from survey.pathmodel import BoundModel
+
+#: Missing-data treatments each estimator offers; the first is its default.
+MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise")}
+ESTIMATORS = tuple(MISSING)
+
+
+def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
+                   missing: str | None = None, scheme: str = "path", hoc: str = "repeated",
+                   weights: str | None = None, bootstrap: BootstrapSettings | None = None,
+                   interval: str = "percentile",
+                   progress: Callable[[int, int], None] | None = None,
+                   source: str = "data") -> Estimate:
+    """Estimate ``bound`` on ``data`` with ``method`` ('pls' or 'cbsem') and its default
+    missing-data treatment unless ``missing`` says otherwise. CB-SEM has no case weights:
+    given ``weights``, it estimates unweighted and says so in a notice."""
+    missing = missing or MISSING[method][0]
+    if method == "pls":
+        from survey.estimate.pls import estimate_pls
+
+        return estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
+                            hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
+                            source=source)
+    from survey.estimate.cbsem import estimate_cbsem
+    from survey.estimate.notices import notice
+    from survey.estimate.result import with_notice
+
+    est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
+                         interval=interval, progress=progress)
+    return with_notice(est, notice("weights_ignored", column=weights)) if weights else est

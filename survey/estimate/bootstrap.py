@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -274,13 +274,3 @@ def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.nd
         jackknife=jk, n=n, settings=settings, failures=Counter(x for x in reasons if x),
         method=method)
 
-
-def tables_by_kind(result: BootstrapResult) -> dict[str, pd.DataFrame]:
-    """The tidy table split by parameter kind (path, loading, weight, index, ...)."""
-    table = result.table()
-    return {k: g.reset_index(drop=True) for k, g in table.groupby("kind", sort=False)}
-
-
-def iter_labels(kind: str, pairs: Sequence[tuple[str, str]]) -> Iterator[Label]:
-    for a, b in pairs:
-        yield (kind, a, b)

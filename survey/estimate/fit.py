@@ -20,9 +20,10 @@ moments to each model, so df are unchanged.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 
 LOG2PI = math.log(2 * math.pi)
 
@@ -108,43 +109,168 @@ def normal_loglik(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
     return total
 
 
-def em_moments(x: np.ndarray, *, tol: float = 1e-10, max_iter: int = 2000
-               ) -> tuple[np.ndarray, np.ndarray, int]:
-    """ML mean and covariance (N denominator) of multivariate-normal data with NaN values,
-    by EM. Rows with no observed value carry no information and are ignored. Returns
-    (mean, cov, iterations)."""
-    x = x[~np.isnan(x).all(axis=1)]
-    n, p = x.shape
-    mean = np.nanmean(x, axis=0)
-    cov = np.diag(np.nanvar(x, axis=0))
-    groups = list(_patterns(x))
-    all_cols = np.arange(p)
-    for it in range(1, max_iter + 1):
-        sum_x = np.zeros(p)
-        sum_xx = np.zeros((p, p))
-        for cols, rows in groups:
-            miss = np.setdiff1d(all_cols, cols)
-            if miss.size == 0:
-                sum_x += rows.sum(axis=0)
-                sum_xx += rows.T @ rows
-                continue
-            s_oo = cov[np.ix_(cols, cols)]
-            s_mo = cov[np.ix_(miss, cols)]
-            beta = np.linalg.solve(s_oo, s_mo.T).T  # regression of missing on observed
-            filled = np.empty((rows.shape[0], p))
-            filled[:, cols] = rows
-            filled[:, miss] = mean[miss] + (rows - mean[cols]) @ beta.T
-            resid_cov = cov[np.ix_(miss, miss)] - beta @ s_mo.T
-            sum_x += filled.sum(axis=0)
-            sum_xx += filled.T @ filled
-            sum_xx[np.ix_(miss, miss)] += rows.shape[0] * resid_cov
-        new_mean = sum_x / n
-        new_cov = sum_xx / n - np.outer(new_mean, new_mean)
+class Patterns:
+    """Respondents grouped by missingness pattern, so that the FIML likelihood and the EM
+    algorithm run on per-pattern sums instead of rows.
+
+    Built once from the data. :meth:`sums` turns frequency weights of the rows (all 1 for the
+    sample, resample counts for the bootstrap) into weighted pattern sums with sparse products:
+    a resample copies no rows. Rows with no observed item carry no information and are left out.
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        n, p = x.shape
+        observed = ~np.isnan(x)
+        keys, inverse = np.unique(observed, axis=0, return_inverse=True)
+        useful = keys.any(axis=1)
+        pattern_id = np.where(useful, np.cumsum(useful) - 1, -1)[inverse.ravel()]
+        self.p = p
+        self.n_rows = n
+        self.mask = keys[useful]  # (G, p): observed columns of each pattern
+        self.x0 = np.where(observed, x, 0.0)
+        rows = np.flatnonzero(pattern_id >= 0)
+        rows = rows[np.argsort(pattern_id[rows], kind="stable")]
+        self.members = _Membership(rows, rows, pattern_id[rows], self.mask.shape[0], n)
+        # Incomplete patterns grouped by how many items they miss (then all arrays of a group
+        # have one shape): observed and missing columns, and the rows' observed cross-products.
+        n_missing = p - self.mask.sum(axis=1)
+        self.groups = []
+        for r in np.unique(n_missing[n_missing > 0]):
+            ids = np.flatnonzero(n_missing == r)
+            obs = np.stack([np.flatnonzero(self.mask[g]) for g in ids])
+            miss = np.stack([np.flatnonzero(~self.mask[g]) for g in ids])
+            in_group = np.isin(pattern_id[rows], ids)
+            g_rows = rows[in_group]
+            local = np.searchsorted(ids, pattern_id[g_rows])
+            vals = x[g_rows[:, None], obs[local]]
+            cross = (vals[:, :, None] * vals[:, None, :]).reshape(len(g_rows), -1)
+            members = _Membership(g_rows, np.arange(g_rows.size), local, ids.size, g_rows.size)
+            self.groups.append(_PatternGroup(
+                ids, obs, miss, members, cross, at_mo=miss[:, :, None] * p + obs[:, None, :],
+                at_mm=miss[:, :, None] * p + miss[:, None, :]))
+
+    def sums(self, counts: np.ndarray | None = None) -> _PatternSums:
+        """Weighted sums of every pattern under frequency weights ``counts`` (n,) (None: 1)."""
+        c = np.ones(self.n_rows) if counts is None else np.asarray(counts, float)
+        members = self.members(c)
+        n = members @ np.ones(self.n_rows)
+        total = members @ self.x0  # (G, p), zero where a pattern's item is missing
+        groups = []
+        for g in self.groups:
+            k = g.obs.shape[1]
+            cross = (g.members(c) @ g.cross).reshape(g.ids.size, k, k)
+            groups.append((n[g.ids], total[g.ids[:, None], g.obs], cross))
+        mask = self.mask.astype(float)
+        return _PatternSums(
+            n_total=float(n.sum()), t_sum=total.sum(axis=0), n_obs=mask.T @ n,
+            q_tot=(self.x0.T * c) @ self.x0, tm=total.T @ mask, nm=(mask.T * n) @ mask,
+            groups=groups)
+
+
+class _Membership:
+    """Rows summed per pattern with weights: called with the row weights c (n,), it returns the
+    sparse (patterns x columns) matrix holding c[data_rows[j]] at (pattern, cols[j]); its
+    product with per-row values (rows in ``cols`` order) gives the weighted pattern sums."""
+
+    def __init__(self, data_rows: np.ndarray, cols: np.ndarray, pattern: np.ndarray,
+                 n_patterns: int, n_cols: int) -> None:
+        self.data_rows, self.cols, self.n_cols = data_rows, cols, n_cols
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(pattern, minlength=n_patterns))])
+
+    def __call__(self, c: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix((c[self.data_rows], self.cols, self.indptr),
+                                 shape=(self.indptr.size - 1, self.n_cols))
+
+
+@dataclass(frozen=True)
+class _PatternGroup:
+    ids: np.ndarray     # pattern numbers (G_r,)
+    obs: np.ndarray     # observed columns (G_r, k)
+    miss: np.ndarray    # missing columns (G_r, r)
+    members: _Membership  # row weights -> sparse (G_r, the group's rows)
+    cross: np.ndarray     # the group's rows' observed cross-products (rows, k * k)
+    at_mo: np.ndarray     # flat p x p positions of the (missing, observed) blocks (G_r, r, k)
+    at_mm: np.ndarray     # and of the (missing, missing) blocks (G_r, r, r)
+
+
+@dataclass(frozen=True)
+class _PatternSums:
+    """Weighted sums over rows: totals over all patterns (items outside a pattern count 0)
+    and, per group of incomplete patterns, each pattern's n (G,), T = sum x_o (G, k) and
+    Q = sum x_o x_o' (G, k, k)."""
+
+    n_total: float
+    t_sum: np.ndarray   # sum of observed values per item
+    n_obs: np.ndarray   # weight of the rows observing each item
+    q_tot: np.ndarray   # sum x x' with missing values as 0
+    tm: np.ndarray      # sum over patterns of T_g m_g' (m_g the pattern's 0/1 mask)
+    nm: np.ndarray      # sum over patterns of n_g m_g m_g'
+    groups: list
+
+
+def _scatter(index: np.ndarray, values: np.ndarray, p: int) -> np.ndarray:
+    """Sum ``values`` into a p x p matrix at flat positions ``index`` (row * p + column)."""
+    return np.bincount(index.ravel(), weights=values.ravel(), minlength=p * p).reshape(p, p)
+
+
+def em_from_sums(patterns: Patterns, s: _PatternSums, mean: np.ndarray, cov: np.ndarray, *,
+                  tol: float = 1e-10, max_iter: int = 2000
+                  ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """ML mean and covariance (N denominator) by EM (Dempster, Laird & Rubin 1977) from
+    pattern sums, started at (mean, cov); stops when no mean or covariance moves by ``tol``.
+    Rows with no answer at all are left out (they carry no information). The one EM of the
+    package: :func:`em_moments` for data, the CB-SEM bootstrap for resample counts. Returns
+    (mean, cov, converged).
+
+    E-step per pattern from the precision matrix K = cov^-1: the missing items given the
+    observed ones have residual covariance H = K_mm^-1 and regression B = -H K_mo, so
+    sum x_m = n mu_m + B d, sum x_m x_o' = mu_m T' + B (Q - mu_o T') and
+    sum x_m x_m' = n mu_m mu_m' + mu_m (B d)' + (B d) mu_m' + B S B' + n H, with T, Q the
+    pattern's sums, d = T - n mu_o and S its scatter about mu_o.
+    """
+    p = patterns.p
+    for _ in range(max_iter):
+        k = np.linalg.inv(cov)
+        sum_x = s.t_sum.copy()
+        sum_xx = s.q_tot.copy()
+        for g, (n, total, cross) in zip(patterns.groups, s.groups, strict=True):
+            obs, miss = g.obs, g.miss
+            h = np.linalg.inv(k[miss[:, :, None], miss[:, None, :]])
+            b = -h @ k[miss[:, :, None], obs[:, None, :]]
+            mu_o, mu_m = mean[obs], mean[miss]
+            d = total - n[:, None] * mu_o
+            # Products with B first, so no (G, k, k) temporaries: B S = B Q - (B T) mu_o' -
+            # (B mu_o) d'.
+            bq = b @ cross
+            b_mu = (b @ mu_o[:, :, None])[:, :, 0]
+            b_t = (b @ total[:, :, None])[:, :, 0]
+            bd = b_t - n[:, None] * b_mu
+            bs = bq - b_t[:, :, None] * mu_o[:, None, :] - b_mu[:, :, None] * d[:, None, :]
+            mo = (mu_m - b_mu)[:, :, None] * total[:, None, :] + bq
+            mm = (n[:, None, None] * (mu_m[:, :, None] * mu_m[:, None, :] + h)
+                  + mu_m[:, :, None] * bd[:, None, :] + bd[:, :, None] * mu_m[:, None, :]
+                  + bs @ b.transpose(0, 2, 1))
+            sum_x += np.bincount(miss.ravel(), weights=(n[:, None] * mu_m + bd).ravel(),
+                                 minlength=p)
+            mo_sum = _scatter(g.at_mo, mo, p)
+            sum_xx += mo_sum + mo_sum.T + _scatter(g.at_mm, mm, p)
+        new_mean = sum_x / s.n_total
+        new_cov = sum_xx / s.n_total - np.outer(new_mean, new_mean)
         delta = max(np.max(np.abs(new_mean - mean)), np.max(np.abs(new_cov - cov)))
         mean, cov = new_mean, new_cov
         if delta < tol:
-            return mean, cov, it
-    return mean, cov, max_iter
+            return mean, cov, True
+    return mean, cov, False
+
+
+def em_moments(x: np.ndarray, *, tol: float = 1e-10, max_iter: int = 2000
+               ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """ML mean and covariance (N denominator) of multivariate-normal data with NaN values,
+    by EM started at the available-case means and variances. Rows with no observed value
+    carry no information and are ignored. Returns (mean, cov, converged)."""
+    patterns = Patterns(x)
+    return em_from_sums(patterns, patterns.sums(), np.nanmean(x, axis=0),
+                        np.diag(np.nanvar(x, axis=0)), tol=tol, max_iter=max_iter)
 
 
 def fiml_fit_measures(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.ndarray,

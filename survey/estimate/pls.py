@@ -62,7 +62,7 @@ from survey.estimate.result import (
     PathEstimate,
     WeightEstimate,
 )
-from survey.indices import index_from_weights
+from survey.indices import index_from_weights, index_values
 from survey.pathmodel import BoundModel
 
 SCHEMES = ("path", "centroid", "factorial")
@@ -100,9 +100,6 @@ class Structure:
 
     def predecessors(self, k: int) -> list[int]:
         return [a for a, b in self.paths if b == k]
-
-    def successors(self, k: int) -> list[int]:
-        return [b for a, b in self.paths if a == k]
 
 
 @dataclass(frozen=True)
@@ -406,9 +403,6 @@ class PlsFit:
     def n(self) -> int:
         return self.data.x.shape[0]
 
-    def construct_index(self, c: str) -> int:
-        return self.design.constructs.index(c)
-
     def scores(self) -> pd.DataFrame:
         """Standardized construct scores of the respondents used (rows of ``data.x``)."""
         z = (self.data.x - self.mean) / self.sd
@@ -435,18 +429,6 @@ def _center(data: PreparedData) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- statistics
-
-
-def index_values(design: Design, v: np.ndarray, mean: np.ndarray, sd: np.ndarray,
-                  lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """0-100 index of every construct (B, K) from effective standardized item weights (the
-    DESIGN.md formula, vectorized; survey.indices.index_from_weights is the reference)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = v / sd[:, :, None]
-        total = raw.sum(axis=1)
-        share = raw / total[:, None, :]
-        pos = (mean - lo) / (hi - lo)
-        return 100 * (share * pos[:, :, None]).sum(axis=1)
 
 
 def _htmt_pairs(design: Design) -> list[tuple[str, str]]:
@@ -518,7 +500,7 @@ def _collect(design: Design, core: CoreResult, r: np.ndarray, mean: np.ndarray, 
     total = _total_effects(core.beta, latents)
     parts.append(np.stack([total[:, i, j] for i, j in layout.total_idx], axis=1)
                  if layout.total_idx else np.zeros((b, 0)))
-    idx = index_values(design, core.v, mean, sd, lo, hi)
+    idx = index_values(core.v, mean, sd, lo, hi)
     parts.append(idx[:, list(layout.index_idx)])
     blocks = _blocks(design)
     parts.append(htmt_batched(r, blocks, layout.htmt_pairs))

@@ -3,7 +3,6 @@ case weights, and weighted moments from resample counts."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -134,7 +133,3 @@ def correlation_from_cov(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx = np.arange(cov.shape[1])
     corr[:, idx, idx] = np.where(np.isnan(sd), np.nan, 1.0)
     return corr, sd
-
-
-def nan_to_none(x: float | None) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None

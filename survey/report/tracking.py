@@ -40,8 +40,6 @@ from survey.resources import bundled
 from survey.tracking import CellResult, Tracking, WaveStep
 
 SIGNIFICANCE = 0.05
-#: The level of the intervals of the changes (survey.analysis.waves.wave_changes' default).
-CHANGE_LEVEL = 0.95
 #: MICOM's per-construct invariance -> the words of texts.INVARIANCE.
 _INVARIANCE_KEY = {"full": "full", "partial": "partial", "none": "no"}
 
