@@ -9,8 +9,19 @@ generator ``SeedSequence(seed, spawn_key=(c,))``, so a chunk is the same whichev
 it, and every chunk is computed the same way whatever the number of workers (same shapes, same
 order of operations). The result is identical to the last digit for 1 or many workers.
 
-A resample that fails (a constant item, a singular matrix, no convergence, an inadmissible
-solution) is counted with its reason and left out of the intervals; never dropped silently.
+A resample that fails (a constant item, a singular matrix, no convergence) is counted with its
+reason and left out of the intervals; never dropped silently. A resample whose solution is
+inadmissible (a negative variance, a non-positive-definite latent covariance matrix) is kept or
+dropped by an explicit policy (``BootstrapSettings.inadmissible``): "keep" is lavaan's
+convention (``bootstrapLavaan`` and ``se = "bootstrap"`` keep every converged resample), and
+the default, because dropping them truncates the sampling distribution where it is wide and
+shrinks the standard errors (a Heywood-prone two-predictor model lost 40 % of two path SEs).
+The count of inadmissible resamples is reported under either policy.
+
+Whether the usable resamples can carry inference at all is decided once, by
+:meth:`BootstrapResult.usability` (:data:`MIN_USABLE`, :data:`MIN_USABLE_SHARE`,
+:data:`WARN_USABLE_SHARE`): below the minimum no standard error, p-value or interval is
+reported from the run, below the warning share they are reported with a warning.
 
 Intervals: percentile, and BCa (Efron 1987, "Better bootstrap confidence intervals", JASA 82)
 with the acceleration from a jackknife (leave-one-out, or delete-a-group with at most
@@ -45,22 +56,45 @@ Statistic = Callable[[np.ndarray], tuple[np.ndarray, Sequence[str]]]
 #: A parameter's label: (kind, a, b), e.g. ("path", "image", "expectation").
 Label = tuple[str, str, str]
 
+#: Why a resample's solution is inadmissible (what an estimator's statistic reports); under
+#: the "keep" policy such a resample is used and counted, under "drop" it fails.
+NEGATIVE_VARIANCE = "negative variance (Heywood case)"
+NOT_POSITIVE_DEFINITE = "non-positive-definite covariance matrix"
+INADMISSIBLE_REASONS = frozenset({NEGATIVE_VARIANCE, NOT_POSITIVE_DEFINITE})
+#: What to do with an inadmissible resample; the first is the default (lavaan's).
+INADMISSIBLE_POLICIES = ("keep", "drop")
+
+#: The usable-resample rule. Fewer usable resamples than MIN_USABLE, or than MIN_USABLE_SHARE
+#: of those asked for: no bootstrap inference (a 95 % percentile interval from fewer than 200
+#: draws rests on its 5 outermost ones; Efron & Tibshirani 1993, "An introduction to the
+#: bootstrap", ch. 13 and 19, ask for 1000 for intervals and 200 for standard errors; and when
+#: most resamples fail, the ones left are a biased sample of the sampling distribution).
+#: Fewer than WARN_USABLE_SHARE: inference with a warning giving the count and the reasons.
+MIN_USABLE = 200
+MIN_USABLE_SHARE = 0.50
+WARN_USABLE_SHARE = 0.90
+
 
 @dataclass(frozen=True)
 class BootstrapSettings:
-    """What the user asked for: number of resamples, seed, interval level, workers."""
+    """What the user asked for: number of resamples, seed, interval level, workers, and what
+    to do with resamples whose solution is inadmissible (see :data:`INADMISSIBLE_POLICIES`)."""
 
     resamples: int
     seed: int = 2026
     level: float = 0.95
     workers: int = 1
     jackknife_groups: int = 1000
+    inadmissible: str = INADMISSIBLE_POLICIES[0]
 
     def __post_init__(self) -> None:
         if self.resamples < 2:
             raise ValueError("At least 2 bootstrap resamples are needed.")
         if not 0 < self.level < 1:
             raise ValueError("The interval level must lie between 0 and 1.")
+        if self.inadmissible not in INADMISSIBLE_POLICIES:
+            raise ValueError(f"Unknown policy for inadmissible resamples {self.inadmissible!r}. "
+                             f"Expected one of {list(INADMISSIBLE_POLICIES)}.")
 
 
 def chunk_counts(n: int, seed: int, chunk: int, size: int) -> np.ndarray:
@@ -95,11 +129,38 @@ def _run_chunk(statistic: Statistic, n: int, seed: int, chunk: int, size: int):
 
 
 @dataclass(frozen=True)
+class Usability:
+    """Whether a bootstrap run can carry inference: ``level`` is "ok", "warn" (inference with
+    a warning) or "none" (no inference), from the usable count against the rule's constants."""
+
+    level: str
+    ok: int
+    resamples: int
+    min_usable: int = MIN_USABLE
+    min_share: float = MIN_USABLE_SHARE
+    warn_share: float = WARN_USABLE_SHARE
+
+    @property
+    def share(self) -> float:
+        return self.ok / self.resamples if self.resamples else 0.0
+
+    @property
+    def inference(self) -> bool:
+        return self.level != "none"
+
+    def to_json(self) -> dict:
+        return {"level": self.level, "usable": self.ok, "share": self.share,
+                "rule": {"min_usable": self.min_usable, "min_share": self.min_share,
+                         "warn_share": self.warn_share}}
+
+
+@dataclass(frozen=True)
 class BootstrapResult:
     """Draws and summaries for every bootstrapped parameter.
 
-    ``draws`` holds the successful resamples only (in resample order); ``failures`` counts the
-    others by reason. ``table()`` is one tidy row per parameter.
+    ``draws`` holds the usable resamples only (in resample order); ``failures`` counts the
+    others by reason; ``kept`` counts the inadmissible resamples kept under the "keep"
+    policy (they are among the draws). ``table()`` is one tidy row per parameter.
     """
 
     labels: tuple[Label, ...]
@@ -110,9 +171,23 @@ class BootstrapResult:
     settings: BootstrapSettings
     failures: Mapping[str, int] = field(default_factory=dict)
     method: str = ""
+    kept: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "failures", MappingProxyType(dict(self.failures)))
+        object.__setattr__(self, "kept", MappingProxyType(dict(self.kept)))
+
+    @property
+    def usability(self) -> Usability:
+        """The usable-resample rule applied to this run (the one place it is decided)."""
+        ok, asked = self.n_ok, self.settings.resamples
+        if ok < MIN_USABLE or ok < MIN_USABLE_SHARE * asked:
+            level = "none"
+        elif ok < WARN_USABLE_SHARE * asked:
+            level = "warn"
+        else:
+            level = "ok"
+        return Usability(level, ok, asked)
 
     @property
     def n_failed(self) -> int:
@@ -156,6 +231,9 @@ class BootstrapResult:
         return {"resamples": self.settings.resamples, "ok": self.n_ok, "failed": self.n_failed,
                 "failures": dict(self.failures), "seed": self.settings.seed,
                 "level": self.settings.level, "method": self.method,
+                "inadmissible": self.settings.inadmissible,
+                "inadmissible_kept": dict(self.kept),
+                "usability": self.usability.to_json(),
                 "jackknife_groups": None if self.jackknife is None else int(self.jackknife.shape[0]),
                 "p_value": f"two-sided, Student t with {max(self.n - 1, 1)} df"}
 
@@ -259,18 +337,23 @@ def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.nd
                 results.append(fut.result())
                 if progress:
                     progress(size, total)
+    keep = settings.inadmissible == "keep"
+
+    def fails(reason: str) -> bool:
+        return bool(reason) and not (keep and reason in INADMISSIBLE_REASONS)
+
     boot = [r for r, t in zip(results, tasks, strict=True) if t[3] == "boot"]
     values = np.concatenate([r[0] for r in boot], axis=0)
     reasons = [x for r in boot for x in r[1]]
-    failed = np.array([bool(x) for x in reasons])
+    failed = np.array([fails(x) for x in reasons], dtype=bool)
     jk = None
     if jackknife:
         jack = [r for r, t in zip(results, tasks, strict=True) if t[3] == "jack"]
         jk_values = np.concatenate([r[0] for r in jack], axis=0)
-        jk_ok = np.array([not x for r in jack for x in r[1]])
+        jk_ok = np.array([not fails(x) for r in jack for x in r[1]], dtype=bool)
         jk = jk_values[jk_ok]
     return BootstrapResult(
         labels=tuple(labels), estimate=np.asarray(estimate, float), draws=values[~failed],
-        jackknife=jk, n=n, settings=settings, failures=Counter(x for x in reasons if x),
-        method=method)
+        jackknife=jk, n=n, settings=settings, failures=Counter(x for x in reasons if fails(x)),
+        method=method, kept=Counter(x for x in reasons if x and not fails(x)))
 

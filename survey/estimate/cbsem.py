@@ -26,6 +26,13 @@ Traps avoided:
 * semopy's standard errors use the complete-data expected information; under FIML they come
   from the observed information (numerical Hessian of the FIML objective), as lavaan does.
 * semopy's ``calc_stats`` fit measures are wrong in places (see :mod:`survey.estimate.fit`).
+* semopy bounds variances at 0, so a Heywood case comes out as a boundary solution: a variance
+  of 0, the other estimates moved to compensate (ECSI on mobi with 10 % of answers missing:
+  paths up to 0.69 away from lavaan's) and one df too many in the eyes of a reader counting
+  active bounds. lavaan (``bounds = "none"``, its default) estimates variances unbounded and
+  warns about negative ones; so do we: semopy's bounded SLSQP only gives starting values, the
+  ML and FIML minimisation that follows is unbounded, and a negative variance is flagged by
+  name (:mod:`survey.estimate.admissibility`).
 """
 
 from __future__ import annotations
@@ -45,11 +52,24 @@ from semopy.utils import chol_inv2
 from threadpoolctl import threadpool_limits
 
 from survey.errors import EstimationError
-from survey.estimate.admissibility import check_admissibility
-from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
+from survey.estimate.admissibility import check_admissibility, not_positive_definite
+from survey.estimate.bootstrap import (
+    INADMISSIBLE_REASONS,
+    NEGATIVE_VARIANCE,
+    NOT_POSITIVE_DEFINITE,
+    BootstrapResult,
+    BootstrapSettings,
+    Label,
+    run_bootstrap,
+)
 from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
 from survey.estimate.notices import notice
-from survey.estimate.prepare import check_items, weighted_moments
+from survey.estimate.prepare import (
+    check_items,
+    check_positive_definite,
+    check_sample_size,
+    weighted_moments,
+)
 from survey.estimate.quality import (
     adjusted_r2,
     average_variance_extracted,
@@ -75,6 +95,9 @@ from survey.pathmodel import BoundModel
 from survey.questionnaire import Scale
 
 _FTOL = 1e-12
+#: Largest gradient entry, per unit of the objective's scale (1 for F_ML, n for -2 logL), at
+#: which a minimisation has converged (also L-BFGS-B's criterion in _converged).
+_GTOL = 1e-6
 
 
 def _stack(a: np.ndarray) -> np.ndarray:
@@ -93,7 +116,6 @@ class _Model(semopy.Model):
         if getattr(self, "_where", None) is None:
             self._where = [(np.asarray(r[0][0]), np.asarray(r[0][1]), np.asarray(r[1]))
                            if r[0] else None for r in self.param_ranges[:4]]
-            self._bounds = list(self.get_bounds())
         return self._where
 
     def chain_sigma(self, g_sigma: np.ndarray, m: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -125,17 +147,17 @@ class _Model(semopy.Model):
         return value, self.chain_sigma(inv - inv @ cov @ inv, m, c)
 
     def fit_ml(self, cov: np.ndarray, start: np.ndarray, *, max_iter: int = 1000):
-        """Minimise F_ML for the covariance ``cov`` (N denominator) from ``start`` by L-BFGS-B
-        within semopy's bounds (variances >= 0). Sets the parameters; returns scipy's result
-        and whether it converged (see :func:`_converged`)."""
+        """Minimise F_ML for the covariance ``cov`` (N denominator) from ``start`` by L-BFGS-B,
+        unbounded (variances may go negative, as in lavaan). Sets the parameters; returns
+        scipy's result and whether it converged (see :func:`_converged`)."""
         self._positions()
         logdet_cov = np.linalg.slogdet(cov)[1]
         res = minimize(self.ml_terms, start, args=(cov, logdet_cov), jac=True,
-                       method="L-BFGS-B", bounds=self._bounds,
+                       method="L-BFGS-B",
                        options={"maxiter": max_iter, "ftol": 1e-14, "gtol": 1e-9})
         self.param_vals = res.x
         self.update_matrices(res.x)
-        return res, _converged(res, self._bounds, 1.0)
+        return res, _converged(res, 1.0)
 
     def prepare_fiml_means(self, x: np.ndarray) -> None:
         """Group rows by missingness pattern and take their (unweighted) pattern sums."""
@@ -212,55 +234,56 @@ class _Model(semopy.Model):
                 return math.inf, np.full(z.size, math.nan)
             return value, grad
 
-        bounds = self._bounds + [(None, None)] * (z0.size - k)
-        res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds,
+        res = minimize(fun, z0, jac=True, method="L-BFGS-B",
                        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9})
         self.param_vals = res.x[:k]
         self.update_matrices(self.param_vals)
         self.fiml_mean = res.x[k:]
-        return res, _converged(res, bounds, max(self.fiml_sums.n_total, 1.0))
+        return res, _converged(res, max(self.fiml_sums.n_total, 1.0))
 
     def fiml_gradient(self, z: np.ndarray) -> np.ndarray:
         k = len(self.param_vals)
         return self._fiml_terms(z[:k], z[k:], True)[1]
 
 
-def _converged(res, bounds: list, scale: float, tol: float = 1e-6) -> bool:
-    """Whether an L-BFGS-B run reached a minimum: its own criteria, or a projected gradient
-    below ``tol`` per unit of ``scale`` (at tight tolerances L-BFGS-B often ends with
-    "ABNORMAL_TERMINATION_IN_LNSRCH" at the minimum, when no step can lower f any more)."""
+def _converged(res, scale: float, tol: float = _GTOL, loose: float = 1e-3) -> bool:
+    """Whether an L-BFGS-B run reached a minimum: a gradient below ``tol`` per unit of
+    ``scale`` (at tight tolerances L-BFGS-B often ends with "ABNORMAL_TERMINATION_IN_LNSRCH"
+    at the minimum, when no step can lower f any more), or its own success with a gradient
+    below ``loose`` (unbounded, a line search that meets a non-positive-definite Sigma can
+    end in "RELATIVE REDUCTION OF F" far from the minimum: Political Democracy with missing
+    values stopped at a gradient of 21 for n = 75)."""
     if not np.all(np.isfinite(res.x)) or not math.isfinite(float(res.fun)):
         return False
-    if res.success:
-        return True
-    g = np.asarray(res.jac, float).copy()
-    lo = np.array([-math.inf if b[0] is None else b[0] for b in bounds])
-    at_lower = res.x <= lo + 1e-12
-    g[at_lower] = np.minimum(g[at_lower], 0.0)
-    return bool(np.all(np.isfinite(g)) and np.max(np.abs(g)) <= tol * scale)
+    g = np.asarray(res.jac, float)
+    if not np.all(np.isfinite(g)):
+        return False
+    worst = float(np.max(np.abs(g))) if g.size else 0.0
+    return worst <= tol * scale or (bool(res.success) and worst <= loose * scale)
 
 
-def _newton(fun: Callable, z0: np.ndarray, h_inv: np.ndarray, lower: np.ndarray, tol: float,
-            max_iter: int) -> tuple[np.ndarray, bool]:
-    """Minimise ``fun`` (value, gradient) from z0 by Newton steps with a fixed inverse Hessian
-    ``h_inv`` (the full sample's: a resample's Hessian differs from it by O(n^-1/2), so each
-    step shrinks the error about tenfold and ~10 gradients replace L-BFGS-B's ~50), halving
-    a step that raises f. Stops when the Newton decrement g'H^-1 g is <= ``tol``; gives up
-    (returns False) when a step would cross a lower bound or stops descending, for the caller
-    to fall back on L-BFGS-B."""
+def _newton(fun: Callable, z0: np.ndarray, h_inv: np.ndarray, tol: float,
+            max_iter: int, gtol: float = 0.0) -> tuple[np.ndarray, bool]:
+    """Minimise ``fun`` (value, gradient) from z0 by Newton steps started with the inverse
+    Hessian ``h_inv`` (the full sample's: a resample's Hessian differs from it by O(n^-1/2),
+    so each step shrinks the error about tenfold and ~10 gradients replace L-BFGS-B's ~50),
+    updated by BFGS after every step (where the resample's Hessian is far from the sample's,
+    near a Heywood case, a fixed one converges only linearly), halving a step that raises f.
+    Stops when the Newton decrement g'H^-1 g is <= ``tol`` or no gradient entry exceeds
+    ``gtol`` (an ill-conditioned objective can reach its minimum to the precision of f before
+    the decrement is tiny); gives up (returns False) when a step stops descending, for the
+    caller to fall back on L-BFGS-B."""
     z = z0
     f, g = fun(z)
     for _ in range(max_iter):
         if g is None or not math.isfinite(f):
             return z, False
         step = h_inv @ g
-        if float(g @ step) <= tol:
+        if float(g @ step) <= tol or float(np.max(np.abs(g), initial=0.0)) <= gtol:
             return z, True
         alpha = 1.0
         while True:
             trial = z - alpha * step
-            if np.any(trial < lower):
-                return z, False
             f_new, g_new = fun(trial)
             # Non-increase within rounding: near the minimum f changes in its last digits.
             if f_new <= f + 1e-13 * abs(f):
@@ -268,8 +291,22 @@ def _newton(fun: Callable, z0: np.ndarray, h_inv: np.ndarray, lower: np.ndarray,
             alpha /= 2
             if alpha < 1e-3:
                 return z, False
+        if g_new is not None:
+            h_inv = _bfgs_update(h_inv, trial - z, g_new - g)
         z, f, g = trial, f_new, g_new
     return z, False
+
+
+def _bfgs_update(h_inv: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The BFGS update of an inverse Hessian for step s and gradient change y (Nocedal &
+    Wright 2006, "Numerical optimization", eq. 6.17); unchanged when the curvature s'y is
+    not positive (the update would lose positive definiteness)."""
+    sy = float(s @ y)
+    if not sy > 1e-12 * float(np.sqrt((s @ s) * (y @ y))):
+        return h_inv
+    hy = h_inv @ y
+    return (h_inv + ((sy + float(y @ hy)) / sy ** 2) * np.outer(s, s)
+            - (np.outer(hy, s) + np.outer(s, hy)) / sy)
 
 
 def _hessian(grad: Callable[[np.ndarray], np.ndarray], z0: np.ndarray) -> np.ndarray:
@@ -282,6 +319,45 @@ def _hessian(grad: Callable[[np.ndarray], np.ndarray], z0: np.ndarray) -> np.nda
         e[i] = h
         hess[:, i] = (grad(z0 + e) - g0) / h
     return (hess + hess.T) / 2
+
+
+def _hessian_five_point(grad: Callable[[np.ndarray], np.ndarray], z0: np.ndarray
+                        ) -> np.ndarray:
+    """Five-point central differences of an analytic gradient (O(h^4), the stencil of
+    lavaan's ``lav_model_hessian``), symmetrised: four gradients per parameter instead of one,
+    for an ill-conditioned information, where a forward difference's O(h) error swamps the
+    smallest eigenvalues (ECSI on mobi with 10 % missing: condition number 3e9, a path SE off
+    by 9 %)."""
+    hess = np.empty((z0.size, z0.size))
+    for i in range(z0.size):
+        h = 1e-5 * max(1.0, abs(z0[i]))
+        e = np.zeros(z0.size)
+        e[i] = h
+        hess[:, i] = (grad(z0 - 2 * e) - 8 * grad(z0 - e) + 8 * grad(z0 + e)
+                      - grad(z0 + 2 * e)) / (12 * h)
+    return (hess + hess.T) / 2
+
+
+#: Condition number of the forward-difference Hessian beyond which the Hessian behind the
+#: standard errors is recomputed with the five-point stencil.
+_ILL_CONDITIONED = 1e6
+
+
+def _quasi_newton(fun: Callable, z0: np.ndarray, scale: float, *, max_iter: int = 5000
+                  ) -> np.ndarray:
+    """BFGS from z0 (scipy's, with its Wolfe line search): the fallback when L-BFGS-B stops
+    short, which it does unbounded from a start with a variance on semopy's bound of 0 (its
+    first step of length one leaves the positive-definite region, f is infinite there, and
+    it ends "RELATIVE REDUCTION OF F" after one iteration: ECSI on mobi with 10 % missing,
+    gradient 140). BFGS reaches the minimum there in ~230 iterations."""
+
+    def objective(z):
+        value, grad = fun(z)
+        return (value, grad) if grad is not None else (math.inf, np.full(z.size, np.nan))
+
+    res = minimize(objective, z0, jac=True, method="BFGS",
+                   options={"maxiter": max_iter, "gtol": _GTOL * scale})
+    return res.x if np.all(np.isfinite(res.x)) and math.isfinite(float(res.fun)) else z0
 
 
 @dataclass(frozen=True)
@@ -314,10 +390,12 @@ class SemFit:
     #: Hessian of the objective at the estimates, over param_vals (then the means under
     #: FIML): of F_ML for complete data, of -2 logL under FIML.
     hessian: np.ndarray | None = None
+    #: Covariance matrix of the observed variables' residuals (Theta), in ``observed`` order.
+    residual_cov: np.ndarray | None = None
 
 
 def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
-            standard_errors: bool = True) -> SemFit:
+            standard_errors: bool = True, source: str = "data") -> SemFit:
     """Fit a lavaan-syntax model by ML (complete data) or FIML/listwise (with NaN).
 
     ``missing`` is 'fiml' or 'listwise'; it only matters when ``data`` has NaN. Without
@@ -326,11 +404,11 @@ def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
     # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
     # against other processes (semopy's fit of the airline model went from 0.2 s to 17 s).
     with threadpool_limits(1):
-        return _fit_sem(description, data, missing, standard_errors)
+        return _fit_sem(description, data, missing, standard_errors, source)
 
 
 def _fit_sem(description: str, data: pd.DataFrame, missing: str,
-             standard_errors: bool = True) -> SemFit:
+             standard_errors: bool = True, source: str = "data") -> SemFit:
     try:
         model = _Model(description)
     except Exception as exc:  # semopy raises bare exceptions on syntax problems
@@ -351,8 +429,9 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         # cases too); counted as dropped.
         frame = frame[~frame.isna().all(axis=1)]
     x = frame.to_numpy()
-    if len(frame) < 2:
-        raise EstimationError(f"Only {len(frame)} usable respondents remain; CB-SEM needs many more.")
+    check_sample_size(len(frame), observed, source, missing=mode,
+                      remedy="Use FIML (--missing fiml) to keep incomplete respondents. "
+                      if mode == "listwise" and has_missing else "")
     with warnings.catch_warnings(), _quiet_semopy():
         warnings.simplefilter("ignore")
         if mode == "fiml":
@@ -361,6 +440,7 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
             em_mean, em_cov, _ = em_from_sums(model.fiml_patterns, model.fiml_sums,
                                               np.nanmean(x, axis=0),
                                               np.diag(np.nanvar(x, axis=0)))
+            check_positive_definite(em_cov, observed, source)
             cov_frame = pd.DataFrame(em_cov, index=observed, columns=observed)
             # Two-stage ML on the EM moments gives starting values; then FIML proper.
             model.fit(frame - em_mean, cov=cov_frame, obj="MLW", options={"ftol": _FTOL})
@@ -368,17 +448,24 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
                 np.concatenate([np.asarray(model.param_vals, float), em_mean]))
             mean, cov = em_mean, em_cov
             q = len(model.param_vals)
-            hessian, refined = _refine(
-                model, lambda z: model._fiml_terms(z[:q], z[q:], True),
-                np.concatenate([model.param_vals, model.fiml_mean]), model.fiml_sums.n_total)
+            fun = lambda z: model._fiml_terms(z[:q], z[q:], True)  # noqa: E731
+            z = np.concatenate([model.param_vals, model.fiml_mean])
+            if not converged:
+                z = _quasi_newton(fun, z, model.fiml_sums.n_total)
+            hessian, refined = _refine(model, fun, z, model.fiml_sums.n_total)
         else:
             mean = x.mean(axis=0)
             cov = np.cov(x, rowvar=False, bias=True)
-            result = model.fit(frame, options={"ftol": _FTOL})
-            converged = bool(result.success) and math.isfinite(float(result.fun))
+            check_positive_definite(cov, observed, source)
+            # semopy's SLSQP (variances bounded at 0) for starting values, then unbounded ML.
+            model.fit(frame, options={"ftol": _FTOL})
+            result, converged = model.fit_ml(cov, np.array(model.param_vals, float))
             logdet = np.linalg.slogdet(cov)[1]
-            hessian, refined = _refine(model, lambda t: model.ml_terms(t, cov, logdet),
-                                       np.array(model.param_vals, float), 1.0)
+            fun = lambda t: model.ml_terms(t, cov, logdet)  # noqa: E731
+            z = np.array(model.param_vals, float)
+            if not converged:
+                z = _quasi_newton(fun, z, 1.0)
+            hessian, refined = _refine(model, fun, z, 1.0)
     converged = converged or refined  # a Newton decrement ~0 is a minimum whatever SLSQP said
     sigma, (_, c) = model.calc_sigma()
     k = len(model.param_vals)
@@ -403,26 +490,62 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         missing=mode, converged=converged, message=str(result.message), fit=fit,
         information_ok=info_ok, param_vals=np.array(model.param_vals, float),
         implied_mean=model.fiml_mean.copy() if mode == "fiml" else None, hessian=hessian,
+        residual_cov=np.array(model.mx_theta, float),
     )
 
 
-def _refine(model: _Model, fun: Callable, z0: np.ndarray, scale: float
+def _refine(model: _Model, fun: Callable, z0: np.ndarray, scale: float, *, rounds: int = 20
             ) -> tuple[np.ndarray, bool]:
-    """Finish the optimiser's run (semopy's SLSQP stops ~1e-6 short of the minimum at
-    ftol=1e-12, L-BFGS-B in flat directions too) with Newton steps on the analytic gradient:
-    the minimiser of every bootstrap resample, so a resample equal to the sample gives back
-    these estimates. Leaves the model at the refined estimates (or at z0 when a step would
-    cross a bound). Returns the objective's Hessian at z0, for the resamples' steps, and
-    whether the Newton steps converged."""
-    hessian = _hessian(lambda z: fun(z)[1], z0)
-    h_inv = _pd_inverse(hessian)
+    """Finish the optimiser's run with Newton steps on the analytic gradient: the minimiser of
+    every bootstrap resample, so a resample equal to the sample gives back these estimates
+    (semopy's SLSQP stops ~1e-6 short of the minimum at ftol=1e-12, L-BFGS-B in flat
+    directions too).
+
+    A round takes Newton steps with the Hessian (forward differences) of its start, damped
+    towards positive definiteness when it is not, so every step descends; another round with
+    the Hessian recomputed follows while the steps moved the estimates or the Hessian was
+    damped. Leaves the model at the refined estimates (at z0 when nothing converges).
+    Returns the objective's Hessian at the estimates (for the standard errors and the
+    resamples' steps) and whether the steps converged."""
+    grad = lambda v: fun(v)[1]  # noqa: E731
     z, ok = z0, False
-    if h_inv is not None:
-        refined, ok = _newton(fun, z0, h_inv, _lower_bounds(model, z0.size), 1e-16 * scale, 50)
-        if ok:
-            z = refined
+    hessian = _hessian(grad, z)
+    for _ in range(rounds):
+        h_inv, damped = _damped_inverse(hessian)
+        if h_inv is None:
+            break
+        refined, ok = _newton(fun, z, h_inv, 1e-16 * scale, 50, gtol=_GTOL * scale)
+        moved = float(np.max(np.abs(refined - z))) if z.size else 0.0
+        z = refined
+        if ok and not damped and moved <= 1e-7 * max(1.0, float(np.max(np.abs(z)))):
+            break
+        ok = False
+        if moved == 0.0 and damped:
+            break
+        hessian = _hessian(grad, z)
+    if not np.all(np.isfinite(z)):
+        z, ok = z0, False
+    if ok:
+        eig = np.linalg.eigvalsh(hessian)
+        if eig[0] <= 0 or eig[-1] > _ILL_CONDITIONED * eig[0]:
+            hessian = _hessian_five_point(grad, z)
     _set_estimates(model, z)
     return hessian, ok
+
+
+def _damped_inverse(hessian: np.ndarray) -> tuple[np.ndarray | None, bool]:
+    """The inverse of the Hessian when it is positive definite; otherwise of the Hessian
+    with its smallest eigenvalue lifted to a small positive share of the largest
+    (Levenberg-Marquardt damping), so that the step is a descent direction. Returns the
+    inverse (None when the Hessian is not finite) and whether it was damped."""
+    if not np.all(np.isfinite(hessian)):
+        return None, True
+    h_inv = _pd_inverse(hessian)
+    if h_inv is not None:
+        return h_inv, False
+    eig = np.linalg.eigvalsh(hessian)
+    shift = -eig[0] + 1e-6 * max(abs(eig[-1]), 1.0)
+    return np.linalg.inv(hessian + shift * np.eye(hessian.shape[0])), True
 
 
 def _pd_inverse(a: np.ndarray) -> np.ndarray | None:
@@ -431,12 +554,6 @@ def _pd_inverse(a: np.ndarray) -> np.ndarray | None:
     except np.linalg.LinAlgError:
         return None
     return np.linalg.inv(a)
-
-
-def _lower_bounds(model: _Model, size: int) -> np.ndarray:
-    """Lower bounds of (parameters, then unbounded means) for a vector of ``size``."""
-    lower = [-math.inf if b[0] is None else b[0] for b in model.get_bounds()]
-    return np.array(lower + [-math.inf] * (size - len(lower)))
 
 
 def _set_estimates(model: _Model, z: np.ndarray) -> None:
@@ -488,7 +605,11 @@ def _standard_errors(model: _Model, mode: str, hessian: np.ndarray | None = None
     try:
         eig = np.linalg.eigvalsh(info)
         ok = bool(np.all(eig > 1e-10 * max(1.0, eig.max())))
-        cov = np.linalg.inv(info) if ok else np.linalg.pinv(info)
+        if not ok:
+            # Not identified by these data: a pseudo-inverse would print standard errors
+            # that mean nothing (check_admissibility says why there are none).
+            return np.full(x0.size, np.nan), False
+        cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         return np.full(x0.size, np.nan), False
     diag = np.diag(cov)[: x0.size]
@@ -590,7 +711,7 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     """
     check_items(bound.items, data, source)
     description, single = model_syntax(bound)
-    fit = fit_sem(description, data[list(bound.items)], missing=missing)
+    fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source)
     name = lambda x: single.get(x, x)  # noqa: E731
     table = fit.params
     lookup = {(r.lhs, r.op, r.rhs): r for r in table.itertuples(index=False)}
@@ -624,7 +745,10 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     for x in endogenous:
         var = float(inner_cov.loc[name(x), name(x)])
         disturbance = lookup.get((name(x), "~~", name(x)))
-        r2[x] = 1.0 - disturbance.est / var if disturbance is not None and var > 0 else math.nan
+        # Undefined (as lavaan's NA) when the disturbance variance is negative: a Heywood case
+        # has no proportion of explained variance.
+        r2[x] = (1.0 - disturbance.est / var
+                 if disturbance is not None and var > 0 and disturbance.est >= 0 else math.nan)
 
     effects = _effects(bound, {(p.source, p.target): p.std_estimate for p in paths})
     weights, indices = _indices(_index_blocks(bound), name, fit.observed, list(fit.cross_cov.columns),
@@ -804,16 +928,13 @@ def _indices(blocks: Sequence[tuple[str, tuple[str, ...], dict[str, Scale]]],
 
 #: Jackknife groups for the BCa acceleration at most: every jackknife fit is a full refit.
 JACKKNIFE_GROUPS = 100
+#: Iterations of the BFGS fallback of a resample whose Newton steps fail.
+FALLBACK_ITER = 300
 
-#: Why a resample failed (the driver counts them by these strings).
+#: Why a resample failed (the driver counts them by these strings); an inadmissible resample
+#: (NEGATIVE_VARIANCE, NOT_POSITIVE_DEFINITE) fails only under the "drop" policy.
 NOT_CONVERGED = "not converged"
-HEYWOOD = "negative variance (Heywood case)"
-NOT_PD = "non-positive-definite latent covariance"
 SINGULAR = "singular covariance"
-
-#: A variance below this share of its variable's total variance sits on its bound of 0: the
-#: unconstrained ML estimate would be negative (a Heywood case).
-_HEYWOOD_SHARE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -822,7 +943,7 @@ class _Layout:
     unstandardized free coefficients (matrix 0 = beta, 1 = lambda; row; column), then the
     standardized ones (matrix, row, column, and the positions of the cause's and the effect's
     SD in [SD of inner variables, SD of observed]), R² (inner positions), standardized total
-    effects (cause, effect) and indices (latents)."""
+    effects (cause, effect), indices (latents) and the free (residual) variances."""
 
     labels: tuple[Label, ...]
     free: np.ndarray        # (F, 3)
@@ -878,8 +999,12 @@ def _layout(bound: BoundModel, model: _Model, name: Callable[[str], str], est: E
     labels += [("total", a, b) for a, b in totals]
     index = tuple(i.latent for i in est.indices)
     labels += [("index", x, "") for x in index]
-    variances = tuple((m, int(i)) for m in (2, 3) if where[m] is not None
-                      for i, j in zip(where[m][0], where[m][1], strict=True) if i == j)
+    variances = tuple(dict.fromkeys(
+        (m, int(i)) for m in (2, 3) if where[m] is not None
+        for i, j in zip(where[m][0], where[m][1], strict=True) if i == j))
+    # Labelled by the estimate's names for them (Estimate.variances: "x ~~ x").
+    names = (inner, observed)
+    labels += [("variance", f"{v} ~~ {v}", "") for v in (names[m - 2][i] for m, i in variances)]
     return _Layout(
         labels=tuple(labels), free=np.array(free, int).reshape(-1, 3),
         std=np.array(std, int).reshape(-1, 5), paths=tuple(bound.model.paths),
@@ -903,6 +1028,8 @@ def _estimate_vector(est: Estimate, labels: Sequence[Label]) -> np.ndarray:
         value[("total", e.source, e.target)] = e.total
     for i in est.indices:
         value[("index", i.latent, "")] = i.value
+    for name, v, _ in est.variances:
+        value[("variance", name, "")] = v
     return np.array([math.nan if value[x] is None else value[x] for x in labels], float)
 
 
@@ -961,8 +1088,6 @@ class CbsemBootstrap:
         self._cache = None
         model, _ = self._work()
         self.layout = _layout(bound, model, self._name, estimate)
-        size = self.start.size + (0 if self.start_mean is None else self.start_mean.size)
-        self.lower = _lower_bounds(model, size)
         self.h_inv = None if fit.hessian is None else _pd_inverse(fit.hessian)
         self.labels = self.layout.labels
         self.estimate = _estimate_vector(estimate, self.labels)
@@ -970,15 +1095,21 @@ class CbsemBootstrap:
     def _name(self, construct: str) -> str:
         return self.single.get(construct, construct)
 
-    def _minimise(self, fun: Callable, z0: np.ndarray, scale: float, fallback: Callable):
+    def _minimise(self, fun: Callable, z0: np.ndarray, scale: float):
         """Newton steps from the full-sample estimates (:func:`_newton`, decrement below 1e-16
-        per respondent: parameters to ~1e-8), else ``fallback()`` (L-BFGS-B)."""
+        per respondent: parameters to ~1e-8), else BFGS from them (:func:`_quasi_newton`,
+        at most :data:`FALLBACK_ITER` iterations: a resample that needs more sits on a
+        likelihood so flat that its optimum means little, and the run would take hours:
+        ECSI on mobi, where lavaan too fails to converge on 70 % of resamples). Returns the
+        estimates and whether the gradient vanished."""
         limit = min(50, self.max_iter or 50)
         if self.h_inv is not None:
-            z, ok = _newton(fun, z0, self.h_inv, self.lower, 1e-16 * scale, limit)
+            z, ok = _newton(fun, z0, self.h_inv, 1e-16 * scale, limit, gtol=_GTOL * scale)
             if ok:
                 return z, True
-        return fallback()
+        z = _quasi_newton(fun, z0, scale, max_iter=self.max_iter or FALLBACK_ITER)
+        grad = fun(z)[1]
+        return z, grad is not None and float(np.max(np.abs(grad), initial=0.0)) <= _GTOL * scale
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -1019,7 +1150,9 @@ class CbsemBootstrap:
                 else:
                     reason, mean, cov = self._fit_ml(model, center + means[b], covs[b])
                 reason = reason or self._inadmissible(model)
-                if not reason:
+                if not reason or reason in INADMISSIBLE_REASONS:
+                    # An inadmissible resample has values too: the driver keeps or drops it
+                    # by the policy of the settings.
                     values[b] = self._values(model, mean, cov)
                 reasons.append(reason)
         return values, reasons
@@ -1030,13 +1163,7 @@ class CbsemBootstrap:
         except np.linalg.LinAlgError:
             return SINGULAR, mean, cov
         logdet = np.linalg.slogdet(cov)[1]
-
-        def lbfgs():
-            res, ok = model.fit_ml(cov, self.start, max_iter=self.max_iter or 1000)
-            return res.x, ok
-
-        theta, ok = self._minimise(lambda t: model.ml_terms(t, cov, logdet), self.start, 1.0,
-                                   lbfgs)
+        theta, ok = self._minimise(lambda t: model.ml_terms(t, cov, logdet), self.start, 1.0)
         _set_estimates(model, theta)
         return ("" if ok else NOT_CONVERGED), mean, cov
 
@@ -1052,28 +1179,21 @@ class CbsemBootstrap:
         model.fiml_patterns, model.fiml_sums = patterns, sums
         z0 = np.concatenate([self.start, self.start_mean])
         k = self.start.size
-
-        def lbfgs():
-            res, ok = model.minimise_fiml(z0, max_iter=self.max_iter or 5000)
-            return res.x, ok
-
         z, ok = self._minimise(lambda z: model._fiml_terms(z[:k], z[k:], True), z0,
-                               sums.n_total, lbfgs)
+                               sums.n_total)
         _set_estimates(model, z)
         return ("" if ok else NOT_CONVERGED), mean, cov
 
     def _inadmissible(self, model: _Model) -> str:
-        sigma, (_, c) = model.calc_sigma()
+        c = model.calc_sigma()[1][1]
         phi = c @ model.mx_psi @ c.T
         for m, i in self.layout.variances:
-            value = model.matrices[m][i, i]
-            total = phi[i, i] if m == 2 else sigma[i, i]
-            if value <= _HEYWOOD_SHARE * max(total, 0.0):
-                return HEYWOOD
+            if model.matrices[m][i, i] < 0:
+                return NEGATIVE_VARIANCE
         lat = self.layout.latents
-        eig = np.linalg.eigvalsh(phi[np.ix_(lat, lat)])
-        if eig.min() <= 1e-10 * max(1.0, abs(eig.max())):
-            return NOT_PD
+        if (not_positive_definite(phi[np.ix_(lat, lat)]) is not None
+                or not_positive_definite(model.mx_theta) is not None):
+            return NOT_POSITIVE_DEFINITE
         return ""
 
     def _values(self, model: _Model, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -1086,14 +1206,17 @@ class CbsemBootstrap:
             free = np.array([mats[m][i, j] for m, i, j in lay.free])
             std = np.array([mats[m][i, j] for m, i, j, _, _ in lay.std]) \
                 * sd[lay.std[:, 3]] / sd[lay.std[:, 4]]
-            r2 = 1.0 - np.diag(model.mx_psi)[lay.r2] / np.diag(phi)[lay.r2]
+            disturbance = np.diag(model.mx_psi)[lay.r2]
+            # Undefined for a negative disturbance variance, as lavaan's (NA).
+            r2 = np.where(disturbance < 0, np.nan, 1.0 - disturbance / np.diag(phi)[lay.r2])
         effects = _effects(self.bound, dict(zip(lay.paths, std[:len(lay.paths)], strict=True)))
         total = {(e.source, e.target): e.total for e in effects}
         _, indices = _indices(self.blocks, self._name, self.observed, list(model.vars["inner"]),
                               mean, cov, sigma, model.mx_lambda @ phi)
         index = {i.latent: math.nan if i.value is None else i.value for i in indices}
         return np.concatenate([free, std, r2, [total.get(t, 0.0) for t in lay.totals],
-                               [index[x] for x in lay.index]])
+                               [index[x] for x in lay.index],
+                               [model.matrices[m][i, i] for m, i in lay.variances]])
 
 
 def cbsem_statistic(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,

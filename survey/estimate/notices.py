@@ -38,20 +38,40 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "CB-SEM ignores the case weights in '{column}' (semopy has no sampling weights); "
               "only the PLS results are weighted.",
         "zh": "CB-SEM 未使用权重列“{column}”（semopy 不支持抽样权重）；只有 PLS 结果经过加权。"},
+    "bootstrap_unusable": {
+        "en": "No bootstrap inference: only {ok} of {resamples} resamples gave a usable "
+              "solution ({reasons}); at least {min_usable}, and {min_share} of those asked for, "
+              "are needed. Standard errors, p-values and intervals are not reported for this run.",
+        "zh": "不报告 Bootstrap 推断：{resamples} 次重抽样中只有 {ok} 次得到可用的解（{reasons}）；"
+              "至少需要 {min_usable} 次且不少于所要求次数的 {min_share}。本次不报告标准误、p 值和"
+              "置信区间。"},
+    "bootstrap_few_usable": {
+        "en": "Only {ok} of {resamples} bootstrap resamples ({share}) gave a usable solution "
+              "({reasons}); standard errors, p-values and intervals rest on those.",
+        "zh": "{resamples} 次 Bootstrap 重抽样中只有 {ok} 次（{share}）得到可用的解（{reasons}）；"
+              "标准误、p 值和置信区间仅基于这些重抽样。"},
+    "bootstrap_inadmissible_kept": {
+        "en": "{kept} of {resamples} bootstrap resamples have an inadmissible solution "
+              "({reasons}); they are kept in the standard errors and intervals (policy 'keep', "
+              "lavaan's convention; '--inadmissible drop' leaves them out).",
+        "zh": "{resamples} 次 Bootstrap 重抽样中有 {kept} 次的解不可接受（{reasons}）；它们保留在"
+              "标准误和置信区间的计算中（策略“keep”，与 lavaan 一致；“--inadmissible drop”"
+              "则将其剔除）。"},
     "not_converged": {
         "en": "Inadmissible solution: the optimiser did not converge ({message}); the "
               "estimates are not a maximum of the likelihood.",
         "zh": "解不可接受：优化未收敛（{message}），估计值不是似然函数的最大值点。"},
     "heywood": {
-        "en": "Inadmissible solution: the variance of '{variable}' is {value}, zero or negative "
-              "(a Heywood case); the model is misspecified or the sample too small.",
-        "zh": "解不可接受：“{variable}”的方差为 {value}，为零或负（Heywood 情形）；模型设定有误或"
-              "样本太小。"},
+        "en": "Inadmissible solution: the (residual) variance of '{variable}' is {value}, "
+              "negative (a Heywood case); the model is misspecified or the sample too small.",
+        "zh": "解不可接受：“{variable}”的（残差）方差为 {value}，为负（Heywood 情形）；模型设定有误"
+              "或样本太小。"},
     "std_path_beyond_one": {
-        "en": "Inadmissible solution: the standardized path {source} -> {target} is {value}, "
-              "beyond +-1; the latents are nearly collinear.",
-        "zh": "解不可接受：标准化路径 {source} → {target} 为 {value}，超出 ±1；潜变量之间近乎"
-              "共线。"},
+        "en": "Note: the standardized path {source} -> {target} is {value}, beyond +-1. With "
+              "correlated predictors this can happen in an admissible solution (suppression); "
+              "check the predictors' correlations and inner VIF before interpreting it.",
+        "zh": "注意：标准化路径 {source} → {target} 为 {value}，超出 ±1。前因变量相关时，可接受的解"
+              "也可能出现这种情况（抑制效应）；解读前请检查前因变量之间的相关和内部 VIF。"},
     "std_loading_beyond_one": {
         "en": "Inadmissible solution: the standardized loading of '{item}' on '{latent}' is "
               "{value}, beyond +-1.",
@@ -62,20 +82,27 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
               "others.",
         "zh": "解不可接受：潜变量协方差矩阵非正定（最小特征值 {value}）；某些潜变量是其他潜变量的"
               "线性组合。"},
+    "residual_cov_not_pd": {
+        "en": "Inadmissible solution: the covariance matrix of the items' residuals is not "
+              "positive definite (smallest eigenvalue {value}); a residual covariance is larger "
+              "than its two variances allow.",
+        "zh": "解不可接受：指标残差的协方差矩阵非正定（最小特征值 {value}）；某个残差协方差超出了"
+              "其两个方差所允许的范围。"},
     "information_singular": {
         "en": "Inadmissible solution: the information matrix is singular, so the model is not "
-              "identified by these data and standard errors are unreliable.",
-        "zh": "解不可接受：信息矩阵奇异，模型在这些数据上不可识别，标准误不可靠。"},
+              "identified by these data; no standard errors, p-values or intervals are given.",
+        "zh": "解不可接受：信息矩阵奇异，模型在这些数据上不可识别；不报告标准误、p 值和置信区间。"},
     "huge_se": {
-        "en": "Inadmissible solution: huge or undefined standard errors for {parameters}; the "
-              "estimates are not pinned down by the data.",
-        "zh": "解不可接受：{parameters} 的标准误极大或无法计算；数据无法确定这些估计值。"},
+        "en": "Note: huge or undefined standard errors for {parameters}; the data barely pin "
+              "these estimates down (e.g. nearly collinear latents), so they are far from "
+              "significant whatever their size.",
+        "zh": "注意：{parameters} 的标准误极大或无法计算；数据几乎无法确定这些估计值（例如潜变量"
+              "近乎共线），因此无论其大小都远不显著。"},
 })
 
 #: Codes that make a solution inadmissible.
-INADMISSIBLE = frozenset({"not_converged", "heywood", "std_path_beyond_one",
-                          "std_loading_beyond_one", "latent_cov_not_pd",
-                          "information_singular", "huge_se"})
+INADMISSIBLE = frozenset({"not_converged", "heywood", "std_loading_beyond_one",
+                          "latent_cov_not_pd", "residual_cov_not_pd", "information_singular"})
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,43 @@ def check_items(items: Sequence[str], data: pd.DataFrame, where: str) -> None:
         raise EstimationError(problems)
 
 
+def check_sample_size(n: int, items: Sequence[str], where: str, *, missing: str,
+                      remedy: str = "") -> None:
+    """Refuse to estimate from ``n`` usable respondents for ``len(items)`` items when n does
+    not exceed the number of items: the item covariance (correlation) matrix then has rank at
+    most n - 1 < p, is singular, and every number computed from it is an artefact (lavaan
+    refuses the same data: "sample covariance matrix is not positive-definite")."""
+    p = len(items)
+    if n > p:
+        return
+    raise EstimationError(Problem(where, f"Only {n} respondents are usable ({missing} treatment "
+                                         f"of missing answers) for {p} items: with no more "
+                                         f"respondents than items the item covariance matrix "
+                                         f"is singular and the model cannot be estimated. "
+                                         f"{remedy}Collect more responses, or drop items "
+                                         f"from the model."))
+
+
+def check_positive_definite(cov: np.ndarray, items: Sequence[str], where: str) -> None:
+    """Refuse a singular (or numerically singular) item covariance matrix, naming the items
+    that are linear combinations of each other (the largest entries of the eigenvector of the
+    smallest eigenvalue of the correlation matrix): duplicated columns, an item that is the
+    sum of others."""
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    eig, vec = np.linalg.eigh(corr)
+    if np.all(np.isfinite(eig)) and eig[0] > 1e-10 * max(eig[-1], 1.0):
+        return
+    v = np.abs(vec[:, 0]) if np.all(np.isfinite(vec)) else np.ones(len(items))
+    involved = [items[j] for j in np.argsort(-v) if v[j] >= 0.2 * v.max()]
+    raise EstimationError(Problem(where, f"The item covariance matrix is singular: items "
+                                         f"{', '.join(repr(i) for i in involved[:8])} are "
+                                         f"linearly dependent (e.g. a duplicated column, or one "
+                                         f"item the sum of others). Remove the redundant "
+                                         f"item(s) from the model or fix the data."))
+
+
 def case_weights(data: pd.DataFrame, column: str | None, where: str) -> np.ndarray | None:
     """The case-weight column as floats, checked: present, numeric, finite, >= 0, not all 0."""
     if column is None:
@@ -91,9 +128,10 @@ def prepare_items(items: Sequence[str], data: pd.DataFrame, *, missing: str,
     else:
         raise EstimationError(f"Unknown missing-data treatment {missing!r}. Expected 'mean' or "
                               "'listwise'.")
-    if x.shape[0] < 3:
-        raise EstimationError(Problem(where, f"Only {x.shape[0]} usable respondents remain after "
-                                             f"{missing} treatment of missing answers."))
+    check_sample_size(x.shape[0], items, where, missing=missing,
+                      remedy="" if missing == "mean" else
+                      "Use mean replacement (--missing mean) to keep incomplete respondents. ")
+    check_positive_definite(np.cov(x, rowvar=False), items, where)
     return PreparedData(tuple(items), x, weights, missing, n_total, n_total - x.shape[0],
                         int(incomplete.sum()), replaced)
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from survey.estimate.bootstrap import BootstrapResult
-from survey.estimate.notices import Notice
+from survey.estimate.notices import Notice, notice
 from survey.indices import IndexResult
 
 
@@ -175,17 +175,39 @@ class Estimate:
             "bootstrap": None,
         }
         if self.bootstrap is not None:
-            table = self.bootstrap.table()
+            # Without inference (the usable-resample rule) the per-parameter numbers are not
+            # given either: they would be the inference the run cannot carry.
+            table = self.bootstrap.table() if self.inference == "bootstrap" else None
             out["bootstrap"] = {**self.bootstrap.summary(),
-                                "parameters": table.to_dict(orient="records")}
+                                "parameters": [] if table is None
+                                else table.to_dict(orient="records")}
         return _clean(out)
 
     def with_bootstrap(self, result: BootstrapResult, interval: str = "percentile") -> Estimate:
         """A new estimate whose SEs, t, p and intervals come from ``result`` (``interval``
         'percentile' or 'bca'). Parameters are matched by label: ("path", from, to) for a
-        path's ``estimate``, ("loading", latent, item), ("index", latent, "")."""
+        path's ``estimate``, ("loading", latent, item), ("index", latent, "").
+
+        The usable-resample rule (:meth:`BootstrapResult.usability`) decides whether the run
+        carries inference: when it does not, every SE, t, p and interval is None (the Wald
+        ones of CB-SEM too: the user asked for the bootstrap) and ``inference`` is "none";
+        either way its notices say what happened."""
         if interval not in ("percentile", "bca"):
             raise ValueError(f"Unknown interval {interval!r}.")
+        notices = bootstrap_notices(result)
+        settings = {**self.settings, "interval": interval}
+        if not result.usability.inference:
+            return replace(
+                self, paths=tuple(replace(p, se=None, ci_low=None, ci_high=None, p_value=None,
+                                          t_value=None) for p in self.paths),
+                loadings=tuple(replace(x, se=None, p_value=None, ci_low=None, ci_high=None)
+                               for x in self.loadings),
+                indices=tuple(replace(i, se=None, ci_low=None, ci_high=None)
+                              for i in self.indices),
+                variances=tuple((name, v, None) for name, v, _ in self.variances),
+                bootstrap=result, inference="none", settings=settings,
+                warnings=(*self.warnings, *(n.text() for n in notices)),
+                notices=(*self.notices, *notices))
         table = result.table()
         lo, hi = ("pct_low", "pct_high") if interval == "percentile" else ("bca_low", "bca_high")
         rows = {(r.kind, r.a, r.b): r for r in table.itertuples(index=False)}
@@ -210,10 +232,13 @@ class Estimate:
             r = rows.get(("index", i.latent, ""))
             indices.append(i if r is None else replace(
                 i, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi))))
-        settings = {**self.settings, "interval": interval}
+        variances = tuple(v if (r := rows.get(("variance", v[0], ""))) is None
+                          else (v[0], v[1], num(r.se)) for v in self.variances)
         return replace(self, paths=tuple(paths), loadings=tuple(loadings),
-                       indices=tuple(indices), bootstrap=result, inference="bootstrap",
-                       settings=settings)
+                       indices=tuple(indices), variances=variances, bootstrap=result,
+                       inference="bootstrap",
+                       settings=settings, warnings=(*self.warnings, *(n.text() for n in notices)),
+                       notices=(*self.notices, *notices))
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
@@ -233,6 +258,30 @@ def _clean(x: Any) -> Any:
     except (TypeError, ValueError):
         return x
     return f if math.isfinite(f) else None
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(),
+                                                              key=lambda kv: -kv[1]))
+
+
+def bootstrap_notices(result: BootstrapResult) -> tuple[Notice, ...]:
+    """What the reader must know about a bootstrap run: too few usable resamples (no
+    inference, or inference with a warning) and inadmissible resamples kept."""
+    use = result.usability
+    out = []
+    asked = result.settings.resamples
+    if use.level == "none":
+        out.append(notice("bootstrap_unusable", ok=use.ok, resamples=asked,
+                          reasons=_counts(result.failures) or "none failed",
+                          min_usable=use.min_usable, min_share=f"{use.min_share:.0%}"))
+    elif use.level == "warn":
+        out.append(notice("bootstrap_few_usable", ok=use.ok, resamples=asked,
+                          share=f"{use.share:.0%}", reasons=_counts(result.failures)))
+    if result.kept:
+        out.append(notice("bootstrap_inadmissible_kept", kept=sum(result.kept.values()),
+                          resamples=asked, reasons=_counts(result.kept)))
+    return tuple(out)
 
 
 def with_notice(estimate: Estimate, extra: Notice) -> Estimate:

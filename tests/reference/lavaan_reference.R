@@ -50,6 +50,11 @@ if (length(args) >= 1) {
   LOY ~ SAT + CUSCO + IMAG
   '
   save_fit(sem(ecsi, data = mobi), "mobi_ecsi")
+
+  # 4. The same model with 10 % of the values deleted at random (make_cbsem_cases.py), FIML:
+  #    lavaan estimates the SAT disturbance negative (unbounded, bounds = "none") and warns.
+  mcar <- read.csv(file.path(here, "mobi_mcar10.csv"))
+  save_fit(sem(ecsi, data = mcar, missing = "ml"), "mobi_mcar10_fiml")
 }
 
 # 3. The bundled airline wave (examples/airline_wave1.csv after ingestion: don't-know -> NA,
@@ -59,3 +64,34 @@ if (length(args) >= 1) {
 air <- read.csv(file.path(here, "airline_wave1_items.csv"))
 air_model <- paste(readLines(file.path(here, "airline_ccsi.lav")), collapse = "\n")
 save_fit(sem(air_model, data = air, missing = "ml"), "airline_ccsi_fiml")
+
+# 5. Bootstrap of a two-predictor model whose outcome disturbance is near zero
+#    (two_predictors.csv, make_cbsem_cases.py): R = 2000 ordinary resamples, and the standard
+#    errors over the converged resamples (lavaan's se = "bootstrap", keeping inadmissible
+#    solutions) and over the admissible ones only (dropping those that lav_object_post_check
+#    rejects: the "nonadmissible" attribute of bootstrapLavaan's result).
+two <- read.csv(file.path(here, "two_predictors.csv"))
+two_model <- '
+A =~ a1 + a2 + a3
+B =~ b1 + b2 + b3
+C =~ c1 + c2 + c3
+C ~ A + B
+'
+two_fit <- sem(two_model, data = two)
+boot_fun <- function(f) {
+  std <- lavInspect(f, "std")
+  c(coef(f), r2_C = unname(lavInspect(f, "r2")["C"]),
+    std_C_A = std$beta["C", "A"], std_C_B = std$beta["C", "B"])
+}
+set.seed(20261130)
+t_star <- bootstrapLavaan(two_fit, R = 2000L, FUN = boot_fun)
+bad <- attr(t_star, "nonadmissible")
+usable <- setdiff(seq_len(nrow(t_star)), attr(t_star, "error.idx"))
+est <- boot_fun(two_fit)
+write.csv(data.frame(name = names(est), est = unname(est),
+                     se_keep = apply(t_star[usable, ], 2, sd, na.rm = TRUE),
+                     se_drop = apply(t_star[setdiff(usable, bad), ], 2, sd, na.rm = TRUE),
+                     undefined_keep = colSums(is.na(t_star[usable, ])),
+                     resamples = nrow(t_star), converged = length(usable),
+                     inadmissible = length(bad)),
+          file.path(here, "two_predictors_lavaan_bootstrap.csv"), row.names = FALSE)

@@ -10,11 +10,13 @@ import dataclasses
 
 import pytest
 
+from survey.estimate.bootstrap import MIN_USABLE
 from survey.report import build_context, render_report
 from survey.study import StudyResult, estimate_study
 
-#: Small but real bootstraps: enough resamples for intervals, fast enough for every test run.
-RESAMPLES = 100
+#: Small but real bootstraps: the fewest resamples that carry intervals (the usable-resample
+#: rule), fast enough for every test run.
+RESAMPLES = MIN_USABLE
 
 
 def _only(result: StudyResult, method: str) -> StudyResult:
@@ -44,6 +46,19 @@ def airline_cbsem(airline_both) -> StudyResult:
 @pytest.fixture(scope="session")
 def mobi_both(root, mobi_csv) -> StudyResult:
     return estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml", mobi_csv,
+                          method="both", bootstrap={"pls": RESAMPLES}, seed=1)
+
+
+@pytest.fixture(scope="session")
+def mobi_heywood_both(root, tmp_path_factory) -> StudyResult:
+    """ECSI on mobi with 10 % of the answers missing (tests/reference/data/mobi_mcar10.csv):
+    CB-SEM under FIML estimates two disturbance variances negative, as lavaan does, an
+    inadmissible solution; PLS beside it is fine."""
+    import pandas as pd
+
+    path = tmp_path_factory.mktemp("heywood") / "mobi_mcar10.csv"
+    pd.read_csv(root / "tests/reference/data/mobi_mcar10.csv").to_csv(path, index=False)
+    return estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml", path,
                           method="both", bootstrap={"pls": RESAMPLES}, seed=1)
 
 

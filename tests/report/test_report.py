@@ -7,6 +7,7 @@ hostile respondent text; the richer reports (bootstrap, CB-SEM, both) are in the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -93,9 +94,10 @@ def test_self_contained(html, airline_both, pages):
         assert len(soup.find_all("svg")) >= 2
 
 
-def test_inadmissible_solution_is_prominent(root, mobi_csv):
-    result = estimate_study(root / "questionnaires/mobi.yaml", root / "models/ecsi.yaml",
-                            mobi_csv, method="cbsem")
+def test_inadmissible_solution_is_prominent(mobi_heywood_both):
+    result = dataclasses.replace(mobi_heywood_both,
+                                 estimates={"cbsem": mobi_heywood_both.estimates["cbsem"]},
+                                 comparison=())
     assert not result.estimate.admissible
     for lang, word in (("en", "inadmissible"), ("zh", "不可接受")):
         page = render_report(build_context(result, lang))
@@ -105,11 +107,17 @@ def test_inadmissible_solution_is_prominent(root, mobi_csv):
             assert n.text(lang) in alert.get_text()
 
 
-def test_inadmissible_comparison_estimate_is_prominent_too(mobi_both, pages):
+def test_inadmissible_comparison_estimate_is_prominent_too(mobi_heywood_both, pages):
     """With PLS as the headline, an inadmissible CB-SEM beside it still opens the report, and
-    the reader is told the headline is not affected."""
+    the reader is told the headline is not affected; the comparison says it too."""
+    mobi_both = mobi_heywood_both
     assert mobi_both.estimate.admissible and not mobi_both.estimates["cbsem"].admissible
-    _, page = pages("mobi_both", mobi_both, "en")
+    for lang, words in (("en", "the CB-SEM solution is inadmissible"),
+                        ("zh", "CB-SEM 的解不可接受")):
+        section = BeautifulSoup(pages("mobi_heywood_both", mobi_both, lang)[1],
+                                "html.parser").find(id="comparison")
+        assert words in " ".join(section.get_text(" ").split())
+    _, page = pages("mobi_heywood_both", mobi_both, "en")
     alert = BeautifulSoup(page, "html.parser").find(id="admissibility-alert")
     text = alert.get_text(" ")
     assert "CB-SEM (ML) solution is inadmissible" in text and "PLS-SEM) are not affected" in text

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from survey.estimate.bootstrap import MIN_USABLE
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
@@ -76,7 +77,7 @@ def data(bound):
 def tracking(bound, data):
     # 400 permutations: MICOM's decisions are Holm-adjusted over a dozen constructs, so a
     # construct can only be flagged when its p-value can fall below 0.05 / 12.
-    return track(bound, data, waves=WAVES, by=["brand"], bootstrap=80, permutations=400,
+    return track(bound, data, waves=WAVES, by=["brand"], bootstrap=MIN_USABLE, permutations=400,
                  workers=0)
 
 

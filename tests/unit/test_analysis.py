@@ -196,7 +196,9 @@ def test_gauges_by_hand(make_bound):
                             gauges=Gauges(overall="s1", recommend="rec", repurchase="buy"))
     bound = dataclasses.replace(bound, questionnaire=q)
     # 1-7 scale: top box >= 5.2 (6, 7), bottom <= 2.8 (1, 2).
-    data = pd.DataFrame({"x1": [1, 2, 3, 4, 5, 6, 7, 4], "x2": [2, 2, 3, 5, 5, 6, 6, 4],
+    # (x1 ends in 3, not 4: with 4, rec = 8 - x1 once its missing answer is mean-replaced,
+    # and the estimator rightly refuses linearly dependent items.)
+    data = pd.DataFrame({"x1": [1, 2, 3, 4, 5, 6, 7, 3], "x2": [2, 2, 3, 5, 5, 6, 6, 4],
                          "s1": [2, 1, 3, 5, 4, 7, 6, 4], "rec": [7, 6, 5, 4, 3, 2, 1, np.nan],
                          "buy": [1, 2, 6, 6, 7, 7, 4, 4]}, dtype=float)
     est = estimate_pls(bound, data)

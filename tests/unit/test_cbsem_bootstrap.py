@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.bootstrap import BootstrapSettings
+from survey.estimate.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
 from survey.estimate.cbsem import (
-    HEYWOOD,
     NOT_CONVERGED,
     bootstrap_cbsem,
     cbsem_statistic,
@@ -125,9 +124,10 @@ def test_non_converged_resamples_are_counted(bound, complete):
     assert result.n_ok == 0 and result.n_ok + result.n_failed == 10
 
 
-def test_heywood_resamples_are_counted(bound):
+@pytest.fixture(scope="module")
+def heywood_prone(bound):
     """An item that measures its latent without error: its residual variance is 0 in the
-    population, so about half the resamples put it on its bound (a Heywood case)."""
+    population, so about half the resamples estimate it negative (a Heywood case)."""
     rng = np.random.default_rng(5)
     n = 300
     eta = latent_scores(bound, AIRLINE_CCSI, n, rng)
@@ -135,12 +135,36 @@ def test_heywood_resamples_are_counted(bound):
             for c, items in bound.measurement for item in items}
     cols["img_awareness"] = 7 + 1.5 * eta["image"].to_numpy()
     data = pd.DataFrame(cols)
-    est = estimate_cbsem(bound, data)
-    result = bootstrap_cbsem(bound, data, est, BootstrapSettings(30, seed=1, jackknife_groups=2))
-    assert result.failures[HEYWOOD] > 0 and result.n_ok > 0
-    assert result.n_ok + result.n_failed == 30
+    return data, estimate_cbsem(bound, data)
+
+
+def test_heywood_resamples_are_dropped_and_counted_under_drop(bound, heywood_prone):
+    data, est = heywood_prone
+    settings = BootstrapSettings(30, seed=1, jackknife_groups=2, inadmissible="drop")
+    result = bootstrap_cbsem(bound, data, est, settings)
+    assert result.failures[NEGATIVE_VARIANCE] > 0 and result.n_ok > 0
+    assert result.n_ok + result.n_failed == 30 and not result.kept
     assert result.draws.shape == (result.n_ok, len(result.labels))
-    assert result.summary()["failures"][HEYWOOD] == result.failures[HEYWOOD]
+    summary = result.summary()
+    assert summary["failures"][NEGATIVE_VARIANCE] == result.failures[NEGATIVE_VARIANCE]
+    assert summary["inadmissible"] == "drop"
+
+
+def test_heywood_resamples_are_kept_and_counted_under_keep(bound, heywood_prone):
+    """lavaan's convention (the default): an inadmissible resample is a draw like any other;
+    the same resamples as under "drop", plus the inadmissible ones."""
+    data, est = heywood_prone
+    keep = bootstrap_cbsem(bound, data, est, BootstrapSettings(30, seed=1, jackknife_groups=2))
+    drop = bootstrap_cbsem(bound, data, est, BootstrapSettings(30, seed=1, jackknife_groups=2,
+                                                               inadmissible="drop"))
+    assert keep.settings.inadmissible == "keep"
+    assert keep.kept[NEGATIVE_VARIANCE] == drop.failures[NEGATIVE_VARIANCE] > 0
+    assert keep.n_ok == drop.n_ok + drop.failures[NEGATIVE_VARIANCE]
+    assert NEGATIVE_VARIANCE not in keep.failures
+    assert keep.summary()["inadmissible_kept"] == {NEGATIVE_VARIANCE: keep.kept[NEGATIVE_VARIANCE]}
+    # Every usable draw under "drop" is among the draws kept under "keep", in order.
+    rows = {tuple(np.round(r, 12)) for r in keep.draws}
+    assert all(tuple(np.round(r, 12)) in rows for r in drop.draws)
 
 
 def test_bootstrap_standard_errors_agree_with_ml(bound):

@@ -31,7 +31,7 @@ from survey.analysis.segments import (
     value_tiers,
 )
 from survey.errors import ResponseValidationError
-from survey.estimate.bootstrap import BootstrapSettings
+from survey.estimate.bootstrap import MIN_USABLE, BootstrapSettings
 from survey.estimate.cbsem import estimate_cbsem, fit_sem, model_syntax
 from survey.estimate.pls import estimate_pls
 from survey.simulate import Population, simulate_responses
@@ -88,7 +88,7 @@ def test_minimum_n_is_ten_times_the_largest_predictor_count(bound, make_bound):
 def test_level_indices_equal_estimating_the_level_alone(bound):
     data = with_gaps(pd.concat([draw(bound, POP, 150, 1, "A"), draw(bound, POP, 120, 2, "B")],
                                ignore_index=True), 0.03, seed=5)
-    boot = BootstrapSettings(60, seed=3)
+    boot = BootstrapSettings(MIN_USABLE, seed=3)
     result = estimate_segments(bound, data, "grp", bootstrap=boot)
     assert [x.level for x in result.levels] == ["A", "B"]
     for level in ("A", "B"):
