@@ -695,7 +695,7 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
         kind = row["kind"]
         reasons = []
         for code in row["reasons"]:
-            key = f"size_{'path' if kind == 'path' else 'index'}" if code == "size" else code
+            key = f"size_{kind}" if code == "size" else code
             reasons.append({"code": code, "short": _tr(REASONS, code, lang),
                             "text": _tr(REASON_TEXT, key, lang)})
         name = (f"{dim_label(row['a'])} → {dim_label(row['b'])}" if kind == "path"
@@ -713,7 +713,7 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
     flagged = [r for rows in sections.values() for r in rows if r["flagged"]]
     legend = [{"short": _tr(REASONS, c, lang), "text": _tr(REASON_TEXT, k, lang)}
               for c, k in (("sign", "sign"), ("significance", "significance"),
-                           ("size", "size_path"), ("size", "size_index"))]
+                           ("size", "size_path"), ("size", "size_index"), ("size", "size_r2"))]
     return {
         "names": names,
         "paths": paths, "indices": sections["index"], "r2": sections["r2"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from survey.estimate.compare import INDEX_GAP, PATH_GAP
+from survey.estimate.compare import ALPHA, INDEX_GAP, PATH_GAP, R2_GAP
 
 
 def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
@@ -243,13 +243,18 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     "sign": {"zh": "两种方法估计的影响方向相反（一正一负）：该路径的方向无法确定。",
              "en": "The two estimators give the effect opposite signs: its direction is not "
                    "settled."},
-    "significance": {"zh": "该路径只在一种方法下显著（p < 0.05）：其存在与否取决于估计方法。",
-                     "en": "The path is significant (p < 0.05) under one estimator only: whether "
-                           "it exists depends on the method."},
+    "significance": {"zh": f"该路径只在一种方法下显著（p < {ALPHA:g}）：其存在与否取决于估计方法。",
+                     "en": f"The path is significant (p < {ALPHA:g}) under one estimator only: "
+                           "whether it exists depends on the method."},
     "size_path": {"zh": f"标准化路径系数相差 {PATH_GAP:.2f} 或更多。",
                   "en": f"The standardized paths differ by {PATH_GAP:.2f} or more."},
     "size_index": {"zh": f"指数相差 {INDEX_GAP:.1f} 分或更多。",
                    "en": f"The indices differ by {INDEX_GAP:.1f} points or more."},
+    "size_r2": {"zh": f"R² 相差 {R2_GAP:.2f} 或更多：足以使其落入另一档（弱 0.25／中 0.50／强 0.75）。"
+                      "PLS 的复合变量含测量误差，两种方法的 R² 应各按其方法解读。",
+                "en": f"The R² differ by {R2_GAP:.2f} or more: enough to put it in another band "
+                      "(weak 0.25 / moderate 0.50 / substantial 0.75). PLS composites carry "
+                      "measurement error; read each R² under its own method."},
 }
 
 NOTES: dict[str, dict[str, str]] = {
