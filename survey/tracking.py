@@ -26,6 +26,7 @@ from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimate.result import Estimate
+from survey.estimate.sample_size import minimum_n
 from survey.pathmodel import BoundModel
 
 #: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
@@ -72,7 +73,6 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
     """A Dask task: estimate the model on one cell's rows (module level: importable)."""
     from survey.analysis.drivers import ipma
     from survey.analysis.scores import construct_scores
-    from survey.analysis.segments import minimum_n
     from survey.errors import EstimationError
     from survey.estimate import estimate_model
 
@@ -164,7 +164,10 @@ class Tracking:
                 **{name: _records(t) for name, t in self.tables().items()},
                 "steps": [{"group": s.group, "wave_from": s.wave_from, "wave_to": s.wave_to,
                            "micom": s.micom, "note": s.note} for s in self.steps],
-                "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed]}
+                "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed],
+                "cell_warnings": [{"cell": c.key, "warnings": list(c.estimate.warnings),
+                                   "warning_codes": [n.to_json() for n in c.estimate.notices]}
+                                  for c in self.cells if c.estimate.notices]}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -254,7 +257,7 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
     settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
                 "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
                 "permutations": permutations, "scheduler": scheduler or "local",
-                "workers": workers}
+                "workers": workers, "minimum_n": minimum_n(bound, method)}
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
                     tuple(steps), settings)
 

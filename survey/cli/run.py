@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from survey.cli import cli
 from survey.cli.estimate import progress_bars
@@ -65,6 +66,10 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
                   f"{len(tracking.failed)} failed; stored in {study}.")
     for f in tracking.failed:
         console.print(f"  [red]failed[/] {f.cell.label}: {f.error}")
+    for c in tracking.cells:
+        cell = ", ".join(f"{k}={v}" for k, v in c.key.items())
+        for w in c.estimate.warnings:
+            console.print(f"  [yellow]warning[/] {escape(cell)}: {escape(w)}")
     for step in tracking.steps:
         moved = [c for c in step.changes if c.kind == "index" and c.significant]
         group = ", ".join(f"{k}={v}" for k, v in step.group.items()) or "all"

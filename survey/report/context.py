@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from survey.estimate.result import Estimate
+from survey.estimate.sample_size import SMALL_SAMPLE
 from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
@@ -304,6 +305,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         **structural,
         "admissible": all(e.admissible for e in result.estimates.values()),
         "alerts": alerts,
+        "small_samples": [{"name": NAMES.get(m, m), "text": n.text(lang)}
+                          for m, e in result.estimates.items() for n in e.notices
+                          if n.code == SMALL_SAMPLE],
         "fit": [_fit_block(m, e, lang, t) for m, e in result.estimates.items()],
         "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
                                     parent_of),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.analysis.waves import Change, ImprovementCheck
+from survey.estimate.sample_size import SMALL_SAMPLE
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
@@ -386,9 +387,15 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         panels.append({"title": words.latent(x), "dimension": x in words.dims, "lines": lines})
         table.append({"id": x, "label": words.latent(x), "dimension": x in words.dims,
                       "rows": rows})
+    def small(c: CellResult | None) -> str:
+        """The cell's small-sample notice in ``lang`` ('' when it has none)."""
+        notices = [] if c is None else [x for x in c.estimate.notices if x.code == SMALL_SAMPLE]
+        return notices[0].text(lang) if notices else ""
+
     n_rows = [{"group": words.group(g),
                "cells": [{"status": status(g, w),
-                          "n": None if cell(g, w) is None else cell(g, w).n} for w in waves]}
+                          "n": None if cell(g, w) is None else cell(g, w).n,
+                          "small_sample": small(cell(g, w))} for w in waves]}
               for g in groups]
     chart = trend_svg(panels, waves, [words.group(g) for g in plotted]) if panels else ""
 
@@ -473,6 +480,8 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         (t["permutations_label"], f"{permutations:,}" if permutations else t["none"]),
         (t["seed"], str(settings.get("seed", "–"))),
     ]
+    if settings.get("minimum_n"):
+        summary.append((t["minimum_n_label"], t["minimum_n_text"].format(n=settings["minimum_n"])))
     fmt = {"by": by_label, "method": f"{method_text}{'；' if lang == 'zh' else '; '}{missing_text}",
            "seed": settings.get("seed", "–"), "resamples": f"{resamples:,}",
            "permutations": f"{permutations:,}", "target": words.latent(target)}
