@@ -21,7 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.waves import Change, ImprovementCheck, consecutive_pairs, wave_changes
+from survey.analysis.waves import (
+    CHANGE_RULE,
+    Change,
+    ImprovementCheck,
+    consecutive_pairs,
+    wave_changes,
+)
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
@@ -248,16 +254,16 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
                 f"No permutation test: {outcome.error}" if outcome is not None else "")
             if pair is not None and not pair.tests:
                 note, pair = pair.note, None
-            changes = wave_changes(before.estimate, after.estimate, pair)
-            improvement = check_improvement(before.ipma, before.estimate, after.estimate,
-                                            target=target)
+            changes = wave_changes(before.estimate, after.estimate, pair, rule=CHANGE_RULE)
+            improvement = check_improvement(before.ipma, changes, target=target)
             micom = None if pair is None or pair.micom is None else pair.micom.to_json()
             steps.append(WaveStep(dict(group), a, b, tuple(changes), tuple(improvement), micom,
                                   note))
     settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
                 "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
                 "permutations": permutations, "scheduler": scheduler or "local",
-                "workers": workers, "minimum_n": minimum_n(bound, method)}
+                "workers": workers, "significance_rule": CHANGE_RULE.to_json(),
+                "minimum_n": minimum_n(bound, method)}
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
                     tuple(steps), settings)
 
