@@ -5,9 +5,10 @@ Sections: the run summary; the trends of every index across the waves, per brand
 ``by`` group); wave over wave, the index and path changes with their intervals, permutation
 p-values and measurement invariance (MICOM); "did the improvement work?" (SOURCE.md §3:
 "confirm that the improvement worked: the next wave must show it"); the failed cells; the
-method notes and the run manifest. Every reading the report states (a significant rise, a
-construct that cannot be compared, a brand's conclusion) is decided here from the Tracking's
-numbers; the template only lays it out.
+method notes and the run manifest. A change's significance and verdict (a significant rise,
+not conclusive, not comparable) are the Change's own (survey.analysis.waves.CHANGE_RULE), as on
+the console and in the JSON; what the report composes from them (a brand's conclusion, which
+paths to list first) is decided here; the template only lays it out.
 """
 
 from __future__ import annotations
