@@ -99,25 +99,24 @@ class Change:
     p_value: float | None
     significance: str
     comparable: bool | None
-    verdict: str
 
     @property
     def significant(self) -> bool | None:
         """Called significant by the rule (None: untested)."""
         return None if self.significance == UNTESTED else self.significance == SIGNIFICANT
 
+    @property
+    def verdict(self) -> str:
+        if self.comparable is False:
+            return "not_comparable"
+        if self.significance == SIGNIFICANT:
+            if not self.change:  # undefined or exactly 0: no direction to report
+                return INCONCLUSIVE
+            return "rise" if self.change > 0 else "fall"
+        return {NOT_SIGNIFICANT: "no_change"}.get(self.significance, self.significance)
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "significant": self.significant}
-
-
-def _verdict(significance: str, change: float | None, comparable: bool | None) -> str:
-    if comparable is False:
-        return "not_comparable"
-    if significance == SIGNIFICANT:
-        if change is None or change == 0:
-            return INCONCLUSIVE
-        return "rise" if change > 0 else "fall"
-    return {NOT_SIGNIFICANT: "no_change"}.get(significance, significance)
+        return {**asdict(self), "significant": self.significant, "verdict": self.verdict}
 
 
 def _draws(est: Estimate, kind: str, a: str, b: str = "") -> np.ndarray | None:
@@ -181,8 +180,7 @@ def _change(kind, a, b, before, after, ci, test, rule: SignificanceRule) -> Chan
     p = None if test is None else test.p_value
     significance = rule.decide(p, ci[0], ci[1])
     comparable = None if test is None else test.comparable
-    return Change(kind, a, b, before, after, change, ci[0], ci[1], p, significance, comparable,
-                  _verdict(significance, change, comparable))
+    return Change(kind, a, b, before, after, change, ci[0], ci[1], p, significance, comparable)
 
 
 @dataclass(frozen=True)
