@@ -800,10 +800,9 @@ ANALYSIS_NOTES: dict[str, dict[str, str]] = {
 _ALPHA = f"{CHANGE_RULE.alpha:g}"
 _LEVEL = f"{CHANGE_RULE.level:.0%}"
 _TAILS = (f"{100 * CHANGE_RULE.alpha / 2:g}", f"{100 * (1 - CHANGE_RULE.alpha / 2):g}")
-_RULE = {
-    "zh": f"p < {_ALPHA} 且变化的 {_LEVEL} 置信区间不含 0 为显著；两者不一致时为“无法定论”",
-    "en": f"significant when p < {_ALPHA} and the {_LEVEL} interval of the change excludes 0; "
-          "“not conclusive” when the two disagree"}
+_RULE_ZH = f"p < {_ALPHA} 且变化的 {_LEVEL} 置信区间不含 0 为显著；两者不一致时为“无法定论”"
+_RULE_EN = (f"significant when p < {_ALPHA} and the {_LEVEL} interval of the change excludes 0; "
+            "“not conclusive” when the two disagree")
 
 #: Labels of the tracking report (merged with UI: no key may clash).
 TRACKING_UI: dict[str, dict[str, str]] = {
@@ -826,10 +825,10 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "trends": {"zh": "指数趋势", "en": "Trends"},
     "trends_intro": {
         "zh": "每个小图为一个潜变量的 0-100 指数，每条线为一个{by}；误差线为各轮各自的{ci}。两轮之间变化显著"
-              f"（{_RULE['zh']}）且可比的线段为粗实线，其余为细虚线。所有小图纵轴刻度相同。",
+              f"（{_RULE_ZH}）且可比的线段为粗实线，其余为细虚线。所有小图纵轴刻度相同。",
         "en": "Each panel is one construct's 0-100 index, one line per {by}; error bars are each "
               "wave's own {ci}. A step whose change is significant "
-              f"({_RULE['en']}) and comparable is drawn thick and solid, the others thin and "
+              f"({_RULE_EN}) and comparable is drawn thick and solid, the others thin and "
               "dashed. All panels share one vertical scale."},
     "scheme_text": {"zh": "{scheme}加权方案", "en": "{scheme} weighting scheme"},
     "trend_table": {"zh": "各轮指数 [95% 置信区间]", "en": "Indices by wave [95% CI]"},
@@ -839,10 +838,10 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "wave_over_wave": {"zh": "逐轮变化", "en": "Wave over wave"},
     "wave_over_wave_intro": {
         "zh": "变化 = 后一轮 − 前一轮。变化的置信区间来自两轮各自独立的 bootstrap，p 值来自置换检验；"
-              f"{_RULE['zh']}。▲ 显著上升、▼ 显著下降。指数按变化幅度从大到小排列。",
+              f"{_RULE_ZH}。▲ 显著上升、▼ 显著下降。指数按变化幅度从大到小排列。",
         "en": "Change = later wave − earlier wave. The interval of a change comes from the two "
               "waves' independent bootstraps, its p-value from a permutation test; "
-              f"{_RULE['en']}. ▲ significant rise, ▼ significant fall. Indices are listed by the "
+              f"{_RULE_EN}. ▲ significant rise, ▼ significant fall. Indices are listed by the "
               "size of their change, the biggest movers first."},
     "step_title": {"zh": "{group}：{wave_from} → {wave_to}", "en": "{group}: {wave_from} → {wave_to}"},
     "index_changes": {"zh": "指数变化", "en": "Index changes"},
@@ -861,7 +860,7 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "inconclusive_list": {"zh": "无法定论（p 值与置信区间结论不一致）：{items}。",
                           "en": "Not conclusive (the p-value and the interval disagree): {items}."},
     "significance_rule_label": {"zh": "显著变化", "en": "Significant change"},
-    "significance_rule_text": _RULE,
+    "significance_rule_text": {"zh": _RULE_ZH, "en": _RULE_EN},
     "minimum_n_label": {"zh": "每个单元的最小样本量", "en": "Smallest cell estimated"},
     "minimum_n_text": {"zh": "{n} 位受访者（更少的单元不做估计）",
                        "en": "{n} respondents (smaller cells are not estimated)"},
