@@ -21,11 +21,18 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.waves import Change, ImprovementCheck, consecutive_pairs, wave_changes
+from survey.analysis.waves import (
+    CHANGE_RULE,
+    Change,
+    ImprovementCheck,
+    consecutive_pairs,
+    wave_changes,
+)
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimate.result import Estimate
+from survey.estimate.sample_size import minimum_n
 from survey.pathmodel import BoundModel
 
 #: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
@@ -72,7 +79,6 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
     """A Dask task: estimate the model on one cell's rows (module level: importable)."""
     from survey.analysis.drivers import ipma
     from survey.analysis.scores import construct_scores
-    from survey.analysis.segments import minimum_n
     from survey.errors import EstimationError
     from survey.estimate import estimate_model
 
@@ -164,7 +170,10 @@ class Tracking:
                 **{name: _records(t) for name, t in self.tables().items()},
                 "steps": [{"group": s.group, "wave_from": s.wave_from, "wave_to": s.wave_to,
                            "micom": s.micom, "note": s.note} for s in self.steps],
-                "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed]}
+                "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed],
+                "cell_warnings": [{"cell": c.key, "warnings": list(c.estimate.warnings),
+                                   "warning_codes": [n.to_json() for n in c.estimate.notices]}
+                                  for c in self.cells if c.estimate.notices]}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -245,16 +254,16 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
                 f"No permutation test: {outcome.error}" if outcome is not None else "")
             if pair is not None and not pair.tests:
                 note, pair = pair.note, None
-            changes = wave_changes(before.estimate, after.estimate, pair)
-            improvement = check_improvement(before.ipma, before.estimate, after.estimate,
-                                            target=target)
+            changes = wave_changes(before.estimate, after.estimate, pair, rule=CHANGE_RULE)
+            improvement = check_improvement(before.ipma, changes, target=target)
             micom = None if pair is None or pair.micom is None else pair.micom.to_json()
             steps.append(WaveStep(dict(group), a, b, tuple(changes), tuple(improvement), micom,
                                   note))
     settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
                 "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
                 "permutations": permutations, "scheduler": scheduler or "local",
-                "workers": workers}
+                "workers": workers, "significance_rule": CHANGE_RULE.to_json(),
+                "minimum_n": minimum_n(bound, method)}
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
                     tuple(steps), settings)
 

@@ -55,15 +55,9 @@ from survey.estimate.pls import (
 )
 from survey.estimate.prepare import case_weights, check_items, correlation_from_cov
 from survey.estimate.result import Estimate
+from survey.estimate.sample_size import minimum_n
 from survey.indices import index_values
 from survey.pathmodel import BoundModel
-
-#: Smallest level estimated: PLS at least 30 and the "10 times rule" (Hair et al. 2017, "A
-#: primer on PLS-SEM", 2nd ed., ch. 1: ten times the largest number of structural paths into
-#: one construct or of formative indicators of one construct); CB-SEM at least 100 (Kline
-#: 2016, "Principles and practice of SEM", 4th ed., ch. 1: below 100 is small for any model).
-MIN_N_PLS = 30
-MIN_N_CBSEM = 100
 
 #: The value pyramid of SOURCE.md §3: tier and its share of customers, from the top.
 TIERS: tuple[tuple[str, float], ...] = (("platinum", 0.01), ("gold", 0.04), ("iron", 0.15),
@@ -120,23 +114,6 @@ def _ordered_levels(data: pd.DataFrame, column: str, labels: pd.Series) -> list[
         return sorted(present, key=float)
     except ValueError:
         return sorted(present)
-
-
-def minimum_n(bound: BoundModel, method: str = "pls") -> int:
-    """The smallest level :func:`estimate_segments` estimates (see :data:`MIN_N_PLS`): the
-    larger of the floor and ten times the largest number of predictors of one construct
-    (structural paths in, including a higher-order construct's paths into its dimensions, or
-    formative items)."""
-    preds = [len(bound.model.predecessors(x)) for x in bound.model.latents]
-    preds += [1 for _, dims in bound.second_order for _ in dims]
-    measured = dict(bound.measurement)
-    for latent in bound.model.latents:
-        if bound.model.mode(latent) == "B":
-            items = measured.get(latent) or [i for d in dict(bound.second_order)[latent]
-                                             for i in measured[d]]
-            preds.append(len(items))
-    floor = MIN_N_PLS if method == "pls" else MIN_N_CBSEM
-    return max(floor, 10 * max(preds, default=0))
 
 
 @dataclass(frozen=True)

@@ -7,26 +7,86 @@ worked (SOURCE.md §3: "confirm that the improvement worked: the next wave must 
   interval of the change; the p-value is the permutation test of the difference
   (:func:`survey.analysis.segments.compare_levels` with the wave as the group), which also
   runs MICOM: levels are compared only under (at least partial) measurement invariance.
-* Path changes: the permutation test of each path's difference.
+* Path changes: the same, with the paths' bootstrap draws and permutation test.
+* Whether a change is real: one rule, :class:`SignificanceRule` (:data:`CHANGE_RULE`), for
+  every index and path change and for the improvement check; the JSON records it
+  (``settings.significance_rule``) and each change's ``significance`` and ``verdict``, which
+  the console, the JSON and the tracking report show as they are.
 * The improvement check: the drivers last wave's IPMA put in "improve first" (important and
-  weak), with their performance then and now, the change, its interval, and a verdict:
-  improved (interval above 0), no clear change, or worse (interval below 0).
+  weak), with their performance then and now, the change, its interval, p-value, and a
+  verdict from the same rule: improved, worse, no clear change, or not conclusive.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from survey.estimate.result import Estimate
 
+#: What the rule says about a change (``Change.significance``).
+SIGNIFICANT, NOT_SIGNIFICANT, INCONCLUSIVE, UNTESTED = (
+    "significant", "not_significant", "inconclusive", "untested")
+
+
+@dataclass(frozen=True)
+class SignificanceRule:
+    """When a wave-over-wave change is significant, from the permutation p-value of the
+    difference and the bootstrap percentile interval of the difference at ``level``; the
+    p-value is read at ``alpha = 1 - level``, so both answer the same question.
+
+    * Both given: significant when p < alpha and the interval excludes 0; not significant
+      when p >= alpha and the interval includes 0; otherwise not conclusive, and both are
+      shown. The two can disagree near the boundary: the permutation test asks whether the
+      waves are exchangeable, the interval where the difference lies, and each carries the
+      Monte Carlo error of a few hundred resamples. A change called significant must pass
+      both, so that no report prints "significant" beside an interval that holds 0.
+    * Only one given (no permutations, or no bootstrap): that one decides.
+    * Neither: untested.
+    """
+
+    code: ClassVar[str] = "p_and_interval"
+    level: float = 0.95
+
+    @property
+    def alpha(self) -> float:
+        return round(1 - self.level, 12)
+
+    def decide(self, p_value: float | None, ci_low: float | None,
+               ci_high: float | None) -> str:
+        """:data:`SIGNIFICANT`, :data:`NOT_SIGNIFICANT`, :data:`INCONCLUSIVE` or
+        :data:`UNTESTED`."""
+        votes = []
+        if p_value is not None and math.isfinite(p_value):
+            votes.append(p_value < self.alpha)
+        if ci_low is not None and ci_high is not None:
+            votes.append(ci_low > 0 or ci_high < 0)
+        if not votes:
+            return UNTESTED
+        if all(votes):
+            return SIGNIFICANT
+        return INCONCLUSIVE if any(votes) else NOT_SIGNIFICANT
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "alpha": self.alpha, "level": self.level}
+
+
+#: The rule of every wave comparison (one place for alpha and the level).
+CHANGE_RULE = SignificanceRule()
+
 
 @dataclass(frozen=True)
 class Change:
-    """One number in two waves: ``kind`` 'index' (``a`` the latent) or 'path' (a -> b)."""
+    """One number in two waves: ``kind`` 'index' (``a`` the latent) or 'path' (a -> b).
+
+    ``significance`` is the rule's word (:meth:`SignificanceRule.decide`); ``verdict`` the
+    reading a reader gets: 'rise' or 'fall' (significant), 'no_change', 'inconclusive',
+    'untested', or 'not_comparable' (MICOM found no measurement invariance: whatever the
+    tests say, the two numbers do not measure the same thing)."""
 
     kind: str
     a: str
@@ -37,11 +97,26 @@ class Change:
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
-    significant: bool | None
+    significance: str
     comparable: bool | None
 
+    @property
+    def significant(self) -> bool | None:
+        """Called significant by the rule (None: untested)."""
+        return None if self.significance == UNTESTED else self.significance == SIGNIFICANT
+
+    @property
+    def verdict(self) -> str:
+        if self.comparable is False:
+            return "not_comparable"
+        if self.significance == SIGNIFICANT:
+            if not self.change:  # undefined or exactly 0: no direction to report
+                return INCONCLUSIVE
+            return "rise" if self.change > 0 else "fall"
+        return {NOT_SIGNIFICANT: "no_change"}.get(self.significance, self.significance)
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "significant": self.significant, "verdict": self.verdict}
 
 
 def _draws(est: Estimate, kind: str, a: str, b: str = "") -> np.ndarray | None:
@@ -70,10 +145,11 @@ def _interval(before: Estimate, after: Estimate, kind: str, a: str, b: str,
 
 
 def wave_changes(before: Estimate, after: Estimate, tests: Any | None = None, *,
-                 level: float = 0.95, alpha: float = 0.05) -> list[Change]:
-    """Index and path changes from wave ``before`` to wave ``after``. ``tests`` is the
-    :class:`~survey.analysis.segments.PairComparison` of the two waves (level_1 = before),
-    for permutation p-values and MICOM; without it only the intervals are given."""
+                 rule: SignificanceRule = CHANGE_RULE) -> list[Change]:
+    """Index and path changes from wave ``before`` to wave ``after``, each judged by
+    ``rule``. ``tests`` is the :class:`~survey.analysis.segments.PairComparison` of the two
+    waves (level_1 = before), for permutation p-values and MICOM; without it only the
+    intervals are given."""
     lookup = {}
     if tests is not None:
         for t in tests.tests:
@@ -85,7 +161,8 @@ def wave_changes(before: Estimate, after: Estimate, tests: Any | None = None, *,
             continue
         t = lookup.get(("index", i.latent, ""))
         out.append(_change("index", i.latent, "", i.value, after_idx[i.latent],
-                           _interval(before, after, "index", i.latent, "", level), t, alpha))
+                           _interval(before, after, "index", i.latent, "", rule.level), t,
+                           rule))
     after_paths = {(p.source, p.target): p.estimate for p in after.paths}
     for p in before.paths:
         if (p.source, p.target) not in after_paths:
@@ -93,27 +170,24 @@ def wave_changes(before: Estimate, after: Estimate, tests: Any | None = None, *,
         t = lookup.get(("path", p.source, p.target))
         out.append(_change("path", p.source, p.target, p.estimate,
                            after_paths[(p.source, p.target)],
-                           _interval(before, after, "path", p.source, p.target, level), t,
-                           alpha))
+                           _interval(before, after, "path", p.source, p.target, rule.level),
+                           t, rule))
     return out
 
 
-def _change(kind, a, b, before, after, ci, test, alpha) -> Change:
+def _change(kind, a, b, before, after, ci, test, rule: SignificanceRule) -> Change:
     change = None if before is None or after is None else after - before
     p = None if test is None else test.p_value
-    if p is not None:
-        significant = p < alpha
-    elif ci[0] is not None:
-        significant = ci[0] > 0 or ci[1] < 0
-    else:
-        significant = None
+    significance = rule.decide(p, ci[0], ci[1])
     comparable = None if test is None else test.comparable
-    return Change(kind, a, b, before, after, change, ci[0], ci[1], p, significant, comparable)
+    return Change(kind, a, b, before, after, change, ci[0], ci[1], p, significance, comparable)
 
 
 @dataclass(frozen=True)
 class ImprovementCheck:
-    """A driver last wave flagged to improve first, and what happened to it."""
+    """A driver last wave flagged to improve first, and what happened to it: ``verdict``
+    'improved', 'worse', 'no_clear_change', 'inconclusive' (from the driver's index
+    :class:`Change`, by the same rule) or 'no_interval' (not tested)."""
 
     driver: str
     target: str
@@ -124,37 +198,41 @@ class ImprovementCheck:
     ci_low: float | None
     ci_high: float | None
     verdict: str
+    p_value: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def improvement_check(ipma_before: Sequence[dict[str, Any]], before: Estimate,
-                      after: Estimate, *, target: str, level: float = 0.95
-                      ) -> list[ImprovementCheck]:
+#: The improvement check's word for the significance of the driver's index change.
+_IMPROVEMENT = {NOT_SIGNIFICANT: "no_clear_change", INCONCLUSIVE: "inconclusive",
+                UNTESTED: "no_interval"}
+
+
+def improvement_check(ipma_before: Sequence[dict[str, Any]], changes: Sequence[Change], *,
+                      target: str) -> list[ImprovementCheck]:
     """For each driver in the "improve first" quadrant of the earlier wave's IPMA of
-    ``target`` (construct or dimension rows of the ``ipma`` JSON block): did its index move?"""
-    after_idx = {i.latent: i.value for i in after.indices}
+    ``target`` (construct or dimension rows of the ``ipma`` JSON block): did its index move?
+    ``changes`` are the step's :func:`wave_changes`; a driver's verdict is its index change's
+    significance (performance is the 0-100 index, so the change is the same number)."""
+    index_change = {c.a: c for c in changes if c.kind == "index"}
     out = []
     for row in ipma_before:
         if row["target"] != target or row["quadrant"] != "improve_first" or row.get("item"):
             continue
         d = row["latent"]
-        now = after_idx.get(d)
-        change = None if now is None else now - row["performance"]
-        lo, hi = _interval(before, after, "index", d, "", level)
-        if lo is None:
-            verdict = "no_interval"
-        elif lo > 0:
-            verdict = "improved"
-        elif hi < 0:
-            verdict = "worse"
+        c = index_change.get(d)
+        if c is None:
+            out.append(ImprovementCheck(d, target, row["importance"], row["performance"], None,
+                                        None, None, None, "no_interval"))
+            continue
+        if c.significance == SIGNIFICANT and c.change:
+            verdict = "improved" if c.change > 0 else "worse"
         else:
-            verdict = "no_clear_change"
-        out.append(ImprovementCheck(d, target, row["importance"], row["performance"], now,
-                                    change, lo, hi, verdict))
+            verdict = _IMPROVEMENT.get(c.significance, INCONCLUSIVE)
+        out.append(ImprovementCheck(d, target, row["importance"], row["performance"], c.after,
+                                    c.change, c.ci_low, c.ci_high, verdict, c.p_value))
     return out
-
 
 
 def consecutive_pairs(waves: Sequence[str]) -> list[tuple[str, str]]:

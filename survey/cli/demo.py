@@ -60,6 +60,7 @@ def demo(out_dir: str, lang: str | None, tracking: bool) -> None:
 
 def _tracking_demo(out: Path, lang: str | None, console: Console) -> None:
     """The bundled tracking study end to end: init, ingest every wave, run, report."""
+    from survey.cli.run import summarise as summarise_run
     from survey.report.tracking import write_tracking_report
     from survey.store import Study
     from survey.tracking import run_study
@@ -78,5 +79,6 @@ def _tracking_demo(out: Path, lang: str | None, console: Console) -> None:
             progress=progress)
     report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
                                    manifest=manifest)
-    console.print(f"Run {run_id}: {len(tracking.cells)} cells, {len(tracking.failed)} failed.\n"
-                  f"Report: {report.resolve()}")
+    console.print(f"Run {run_id}: {len(tracking.cells)} cells, {len(tracking.failed)} failed.")
+    summarise_run(tracking, console)
+    console.print(f"Report: {report.resolve()}")

@@ -143,7 +143,24 @@ def summarise(result: StudyResult, console: Console) -> None:
             console.print("  [bold red]The solution is inadmissible:[/]")
         for w in e.warnings:
             console.print(f"  - {w}")
-    flagged = [c for c in result.comparison if c["reasons"]]
-    if flagged:
-        console.print(f"PLS and CB-SEM disagree on {len(flagged)} of {len(result.comparison)} "
-                      "compared numbers (see the report).")
+    if result.comparison:
+        summarise_comparison(result.comparison, console)
+
+
+def summarise_comparison(rows, console: Console) -> None:
+    """Where PLS and CB-SEM disagree: the rows whose ``reasons`` are not empty, with the
+    reasons (survey.estimate.compare decides them; this only prints them)."""
+    from survey.report.texts import REASONS, tr
+
+    flagged = [c for c in rows if c["reasons"]]
+    if not flagged:
+        console.print(f"PLS and CB-SEM agree on all {len(rows)} compared numbers.")
+        return
+    console.print(f"PLS and CB-SEM disagree on {len(flagged)} of {len(rows)} compared numbers:")
+    for c in flagged:
+        name = {"path": f"path {c['a']} -> {c['b']}", "index": f"index {c['a']}",
+                "r2": f"R² {c['a']}"}.get(c["kind"], f"{c['kind']} {c['a']}")
+        digits = 1 if c["kind"] == "index" else 3
+        why = ", ".join(tr(REASONS, code, "en") for code in c["reasons"])
+        console.print(f"  {name}: PLS {c['pls']:.{digits}f}, CB-SEM {c['cbsem']:.{digits}f} "
+                      f"({why})")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from survey.cli import cli
 from survey.cli.estimate import progress_bars
+
+if TYPE_CHECKING:
+    from survey.tracking import Tracking
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -63,12 +67,54 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
                    ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     console.print(f"Run {run_id}: {len(tracking.cells)} cells estimated, "
                   f"{len(tracking.failed)} failed; stored in {study}.")
-    for f in tracking.failed:
-        console.print(f"  [red]failed[/] {f.cell.label}: {f.error}")
-    for step in tracking.steps:
-        moved = [c for c in step.changes if c.kind == "index" and c.significant]
-        group = ", ".join(f"{k}={v}" for k, v in step.group.items()) or "all"
-        console.print(f"  {group}: {step.wave_from} -> {step.wave_to}: "
-                      + (", ".join(f"{c.a} {c.change:+.1f}" for c in moved) or
-                         "no significant index change"))
+    summarise(tracking, console)
     console.print(f"Report: {report.resolve()}")
+
+
+def summarise(tracking: Tracking, console: Console) -> None:
+    """The failed cells, the cells' warnings, and each wave step's index changes and the path
+    changes a reader must see, by the verdict of each Change (survey.analysis.waves.
+    CHANGE_RULE): read here, never re-decided."""
+    from rich.markup import escape
+
+    from survey.analysis.waves import CHANGE_RULE
+    from survey.report.render import format_p
+    from survey.report.tracking import MOVED
+
+    for f in tracking.failed:
+        console.print(f"  [red]failed[/] {escape(f.cell.label)}: {escape(f.error)}")
+    for c in tracking.cells:
+        cell = ", ".join(f"{k}={v}" for k, v in c.key.items())
+        for w in c.estimate.warnings:
+            console.print(f"  [yellow]warning[/] {escape(cell)}: {escape(w)}")
+    if tracking.steps:
+        console.print(f"Changes: significant when p < {CHANGE_RULE.alpha:g} and the "
+                      f"{CHANGE_RULE.level:.0%} interval of the change excludes 0; not "
+                      "conclusive when the two disagree.")
+    words = {"rise": "up", "fall": "down", "inconclusive": "not conclusive",
+             "not_comparable": "not comparable"}
+
+    def described(c, digits: int) -> str:
+        name = c.a if c.kind == "index" else f"{c.a} -> {c.b}"
+        if c.verdict == "not_comparable":
+            return name
+        ci = ("" if c.ci_low is None or c.ci_high is None
+              else f" [{c.ci_low:.{digits}f}, {c.ci_high:.{digits}f}]")
+        p = "" if c.p_value is None else f", p {format_p(c.p_value, CHANGE_RULE.alpha)}"
+        change = "–" if c.change is None else f"{c.change:+.{digits}f}"
+        return f"{name} {change}{ci}{p}"
+
+    def listed(changes, verdicts, digits: int) -> str:
+        return "; ".join(f"{words[v]}: " + ", ".join(described(c, digits) for c in changes
+                                                     if c.verdict == v)
+                         for v in verdicts if any(c.verdict == v for c in changes))
+
+    for step in tracking.steps:
+        group = ", ".join(f"{k}={v}" for k, v in step.group.items()) or "all"
+        indices = [c for c in step.changes if c.kind == "index"]
+        console.print(escape(f"  {group}: {step.wave_from} -> {step.wave_to}: "
+                             + (listed(indices, (*MOVED, "not_comparable"), 1)
+                                or "no significant index change")))
+        paths = listed([c for c in step.changes if c.kind == "path"], MOVED, 3)
+        if paths:
+            console.print(escape(f"    paths: {paths}"))

@@ -29,18 +29,30 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
                    source: str = "data") -> Estimate:
     """Estimate ``bound`` on ``data`` with ``method`` ('pls' or 'cbsem') and its default
     missing-data treatment unless ``missing`` says otherwise. CB-SEM has no case weights:
-    given ``weights``, it estimates unweighted and says so in a notice."""
+    given ``weights``, it estimates unweighted and says so in a notice. An estimate on fewer
+    respondents than :func:`~survey.estimate.sample_size.minimum_n` says so in a notice."""
+    from survey.estimate.notices import notice
+    from survey.estimate.result import with_notice
+    from survey.estimate.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
+
     missing = missing or MISSING[method][0]
     if method == "pls":
         from survey.estimate.pls import estimate_pls
 
-        return estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
-                            hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
-                            source=source)
-    from survey.estimate.cbsem import estimate_cbsem
-    from survey.estimate.notices import notice
-    from survey.estimate.result import with_notice
+        est = estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
+                           hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
+                           source=source)
+    else:
+        from survey.estimate.cbsem import estimate_cbsem
 
-    est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
-                         interval=interval, progress=progress)
-    return with_notice(est, notice("weights_ignored", column=weights)) if weights else est
+        est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
+                             interval=interval, progress=progress)
+        if weights:
+            est = with_notice(est, notice("weights_ignored", column=weights))
+    # Here, not in each estimator: one rule for every caller (study, segments, tracking cells).
+    minimum = minimum_n(bound, method)
+    if est.n < minimum:
+        est = with_notice(est, notice(SMALL_SAMPLE, n=est.n, minimum=minimum,
+                                      floor=floor_n(method), predictors=most_predictors(bound),
+                                      items=len(bound.items)))
+    return est

@@ -4,7 +4,9 @@ PLS estimates composites, CB-SEM common factors; on reflective data their standa
 differ by design (PLS paths are attenuated by measurement error, loadings inflated; Dijkstra &
 Henseler 2015). The comparison flags what a reader must not miss: an opposite sign, a path
 significant under one estimator only, a standardized path differing by at least
-:data:`PATH_GAP`, or an index differing by at least :data:`INDEX_GAP` points.
+:data:`PATH_GAP`, an index differing by at least :data:`INDEX_GAP` points, or an R² differing by
+at least :data:`R2_GAP`. A row agrees when its ``reasons`` are empty: every consumer (console,
+JSON, report) reads them and never decides for itself.
 """
 
 from __future__ import annotations
@@ -17,8 +19,17 @@ from survey.estimate.result import Estimate
 PATH_GAP = 0.10
 #: 0-100 index difference worth a flag (points).
 INDEX_GAP = 2.0
+#: R² difference worth a flag. On the scale of PATH_GAP: with one predictor R² = beta², so a
+#: 0.10 gap in a path of about 0.5 moves R² by about 0.10 (0.5² - 0.4² = 0.09); and 0.10 is 0.4
+#: of the 0.25-wide bands that call an R² weak, moderate or substantial (0.25 / 0.50 / 0.75;
+#: Hair, Ringle & Sarstedt 2011, "PLS-SEM: indeed a silver bullet", JMTP 19(2), 139-152), enough
+#: to move it into another band. PLS composites carry measurement error and CB-SEM factors do
+#: not (Dijkstra & Henseler 2015), so a flag says "read this R² per method", not "one is wrong".
+R2_GAP = 0.10
 #: Paths smaller than this in absolute value are "zero" for the sign comparison.
 SIGN_FLOOR = 0.05
+#: A path is significant under an estimator when its p-value is below this.
+ALPHA = 0.05
 
 
 def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:
@@ -34,8 +45,8 @@ def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:
         reasons = []
         if abs(x) >= SIGN_FLOOR and abs(y) >= SIGN_FLOOR and (x > 0) != (y > 0):
             reasons.append("sign")
-        sig_a = None if p.p_value is None else p.p_value < 0.05
-        sig_b = None if q.p_value is None else q.p_value < 0.05
+        sig_a = None if p.p_value is None else p.p_value < ALPHA
+        sig_b = None if q.p_value is None else q.p_value < ALPHA
         if sig_a is not None and sig_b is not None and sig_a != sig_b:
             reasons.append("significance")
         if abs(x - y) >= PATH_GAP:
@@ -54,7 +65,8 @@ def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:
                      "reasons": ["size"] if abs(diff) >= INDEX_GAP else []})
     for latent, value in a.r2.items():
         if latent in b.r2 and value is not None and b.r2[latent] is not None:
+            diff = value - b.r2[latent]
             rows.append({"kind": "r2", "a": latent, "b": "", a.method: value,
-                         b.method: b.r2[latent], "difference": value - b.r2[latent],
-                         "reasons": []})
+                         b.method: b.r2[latent], "difference": diff,
+                         "reasons": ["size"] if abs(diff) >= R2_GAP else []})
     return rows

@@ -27,6 +27,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
               "kept and estimated by FIML.",
         "zh": "{n} 位受访者中有 {incomplete} 位存在缺失或“无法回答”的答案；他们全部保留，按完全信息"
               "最大似然（FIML）估计。"},
+    "small_sample": {
+        "en": "Small sample: the estimate uses {n} respondents, fewer than the {minimum} this "
+              "model needs (at least {floor} for this estimator, ten times the {predictors} "
+              "predictors of its most-predicted construct, and more than its {items} items). "
+              "The numbers are shown but may be unstable; read them with caution.",
+        "zh": "样本量偏小：本次估计只用了 {n} 位受访者，少于该模型所需的 {minimum} 位（该估计方法至少 {floor} 位，不少于"
+              "被预测最多的潜变量的预测变量数 {predictors} 的十倍，且多于模型的 {items} 个指标）。结果照常列出，但可能不稳定，"
+              "解读时须谨慎。"},
     "invalid_index": {
         "en": "The index of '{latent}' is invalid: a rescaled item weight is negative, so the "
               "weighted mean is not on the 0-100 scale.",

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from survey.estimate.result import Estimate
+from survey.estimate.sample_size import SMALL_SAMPLE
 from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
@@ -304,6 +305,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         **structural,
         "admissible": all(e.admissible for e in result.estimates.values()),
         "alerts": alerts,
+        "small_samples": [{"name": NAMES.get(m, m), "text": n.text(lang)}
+                          for m, e in result.estimates.items() for n in e.notices
+                          if n.code == SMALL_SAMPLE],
         "fit": [_fit_block(m, e, lang, t) for m, e in result.estimates.items()],
         "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
                                     parent_of),
@@ -695,7 +699,7 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
         kind = row["kind"]
         reasons = []
         for code in row["reasons"]:
-            key = f"size_{'path' if kind == 'path' else 'index'}" if code == "size" else code
+            key = f"size_{kind}" if code == "size" else code
             reasons.append({"code": code, "short": _tr(REASONS, code, lang),
                             "text": _tr(REASON_TEXT, key, lang)})
         name = (f"{dim_label(row['a'])} → {dim_label(row['b'])}" if kind == "path"
@@ -713,7 +717,7 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
     flagged = [r for rows in sections.values() for r in rows if r["flagged"]]
     legend = [{"short": _tr(REASONS, c, lang), "text": _tr(REASON_TEXT, k, lang)}
               for c, k in (("sign", "sign"), ("significance", "significance"),
-                           ("size", "size_path"), ("size", "size_index"))]
+                           ("size", "size_path"), ("size", "size_index"), ("size", "size_r2"))]
     return {
         "names": names,
         "paths": paths, "indices": sections["index"], "r2": sections["r2"],

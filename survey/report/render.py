@@ -25,14 +25,22 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def _pvalue(value: float | None) -> str:
-    if value is None:
+def format_p(value: float | None, alpha: float = 0.05) -> str:
+    """A p-value as printed everywhere (report, tracking report, console): "< 0.001" below
+    0.001, else three decimals, with as many more as it takes to keep a p-value below
+    ``alpha`` below it: 0.04996 prints "0.04996", never "0.050" or "0.0500", which beside
+    "significant" would read as a contradiction. A value at or above ``alpha`` cannot round
+    below it (``alpha`` has at most three decimals)."""
+    if value is None or not math.isfinite(value):
         return "–"
     if value < 0.001:
         return "< 0.001"
-    text = f"{value:.3f}"
-    # Never let rounding carry a p-value across the 0.05 line (0.0498 is not "0.050").
-    return text if (float(text) < 0.05) == (value < 0.05) else f"{value:.4f}"
+    below = value < alpha
+    for digits in range(3, 10):
+        text = f"{value:.{digits}f}"
+        if (float(text) < alpha) == below:
+            return text
+    return f"< {alpha:g}"
 
 
 def _ci(low: float | None, high: float | None, digits: int = 3) -> str:
@@ -54,7 +62,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundled("reports"))),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=_fmt, pct=_pct, pvalue=_pvalue, ci=_ci, with_ci=_with_ci,
+    env.filters.update(fmt=_fmt, pct=_pct, pvalue=format_p, ci=_ci, with_ci=_with_ci,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=2))
     return env
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from survey.estimate.compare import INDEX_GAP, PATH_GAP
+from survey.analysis.waves import CHANGE_RULE
+from survey.estimate.compare import ALPHA, INDEX_GAP, PATH_GAP, R2_GAP
 
 
 def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
@@ -243,13 +244,18 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     "sign": {"zh": "两种方法估计的影响方向相反（一正一负）：该路径的方向无法确定。",
              "en": "The two estimators give the effect opposite signs: its direction is not "
                    "settled."},
-    "significance": {"zh": "该路径只在一种方法下显著（p < 0.05）：其存在与否取决于估计方法。",
-                     "en": "The path is significant (p < 0.05) under one estimator only: whether "
-                           "it exists depends on the method."},
+    "significance": {"zh": f"该路径只在一种方法下显著（p < {ALPHA:g}）：其存在与否取决于估计方法。",
+                     "en": f"The path is significant (p < {ALPHA:g}) under one estimator only: "
+                           "whether it exists depends on the method."},
     "size_path": {"zh": f"标准化路径系数相差 {PATH_GAP:.2f} 或更多。",
                   "en": f"The standardized paths differ by {PATH_GAP:.2f} or more."},
     "size_index": {"zh": f"指数相差 {INDEX_GAP:.1f} 分或更多。",
                    "en": f"The indices differ by {INDEX_GAP:.1f} points or more."},
+    "size_r2": {"zh": f"R² 相差 {R2_GAP:.2f} 或更多：足以使其落入另一档（弱 0.25／中 0.50／强 0.75）。"
+                      "PLS 的复合变量含测量误差，两种方法的 R² 应各按其方法解读。",
+                "en": f"The R² differ by {R2_GAP:.2f} or more: enough to put it in another band "
+                      "(weak 0.25 / moderate 0.50 / substantial 0.75). PLS composites carry "
+                      "measurement error; read each R² under its own method."},
 }
 
 NOTES: dict[str, dict[str, str]] = {
@@ -790,6 +796,14 @@ ANALYSIS_NOTES: dict[str, dict[str, str]] = {
 # survey.report.tracking): trends across waves, wave over wave, and whether last wave's
 # improvement plan worked (SOURCE.md §3).
 
+# The rule that calls a change significant (survey.analysis.waves.CHANGE_RULE), in words.
+_ALPHA = f"{CHANGE_RULE.alpha:g}"
+_LEVEL = f"{CHANGE_RULE.level:.0%}"
+_TAILS = (f"{100 * CHANGE_RULE.alpha / 2:g}", f"{100 * (1 - CHANGE_RULE.alpha / 2):g}")
+_RULE_ZH = f"p < {_ALPHA} 且变化的 {_LEVEL} 置信区间不含 0 为显著；两者不一致时为“无法定论”"
+_RULE_EN = (f"significant when p < {_ALPHA} and the {_LEVEL} interval of the change excludes 0; "
+            "“not conclusive” when the two disagree")
+
 #: Labels of the tracking report (merged with UI: no key may clash).
 TRACKING_UI: dict[str, dict[str, str]] = {
     "tracking_report": {"zh": "跟踪研究报告", "en": "Tracking report"},
@@ -811,11 +825,11 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "trends": {"zh": "指数趋势", "en": "Trends"},
     "trends_intro": {
         "zh": "每个小图为一个潜变量的 0-100 指数，每条线为一个{by}；误差线为各轮各自的{ci}。两轮之间变化显著"
-              "（p < 0.05）且可比的线段为粗实线，其余为细虚线。所有小图纵轴刻度相同。",
+              f"（{_RULE_ZH}）且可比的线段为粗实线，其余为细虚线。所有小图纵轴刻度相同。",
         "en": "Each panel is one construct's 0-100 index, one line per {by}; error bars are each "
-              "wave's own {ci}. A step whose change is significant (p < 0.05) and comparable is "
-              "drawn thick and solid, the others thin and dashed. All panels share one vertical "
-              "scale."},
+              "wave's own {ci}. A step whose change is significant "
+              f"({_RULE_EN}) and comparable is drawn thick and solid, the others thin and "
+              "dashed. All panels share one vertical scale."},
     "scheme_text": {"zh": "{scheme}加权方案", "en": "{scheme} weighting scheme"},
     "trend_table": {"zh": "各轮指数 [95% 置信区间]", "en": "Indices by wave [95% CI]"},
     "n_respondents": {"zh": "样本量 n", "en": "Respondents (n)"},
@@ -823,21 +837,34 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "cell_missing": {"zh": "无数据", "en": "no data"},
     "wave_over_wave": {"zh": "逐轮变化", "en": "Wave over wave"},
     "wave_over_wave_intro": {
-        "zh": "变化 = 后一轮 − 前一轮。变化的置信区间来自两轮各自独立的 bootstrap，p 值来自置换检验。"
-              "▲ 显著上升、▼ 显著下降（p < 0.05）。指数按变化幅度从大到小排列。",
+        "zh": "变化 = 后一轮 − 前一轮。变化的置信区间来自两轮各自独立的 bootstrap，p 值来自置换检验；"
+              f"{_RULE_ZH}。▲ 显著上升、▼ 显著下降。指数按变化幅度从大到小排列。",
         "en": "Change = later wave − earlier wave. The interval of a change comes from the two "
-              "waves' independent bootstraps, its p-value from a permutation test. ▲ significant "
-              "rise, ▼ significant fall (p < 0.05). Indices are listed by the size of their "
-              "change, the biggest movers first."},
+              "waves' independent bootstraps, its p-value from a permutation test; "
+              f"{_RULE_EN}. ▲ significant rise, ▼ significant fall. Indices are listed by the "
+              "size of their change, the biggest movers first."},
     "step_title": {"zh": "{group}：{wave_from} → {wave_to}", "en": "{group}: {wave_from} → {wave_to}"},
     "index_changes": {"zh": "指数变化", "en": "Index changes"},
     "path_col": {"zh": "路径", "en": "Path"},
     "driver_col": {"zh": "驱动因素", "en": "Driver"},
     "path_changes": {"zh": "路径系数变化", "en": "Path changes"},
     "change": {"zh": "变化", "en": "Change"},
-    "change_ci": {"zh": "变化的 95% 置信区间", "en": "95% CI of the change"},
-    "change_axis": {"zh": "指数变化（{wave_from} → {wave_to}）及 95% 置信区间",
-                    "en": "Change of the index ({wave_from} → {wave_to}) with 95% CI"},
+    "change_ci": {"zh": f"变化的 {_LEVEL} 置信区间", "en": f"{_LEVEL} CI of the change"},
+    "change_axis": {"zh": f"指数变化（{{wave_from}} → {{wave_to}}）及 {_LEVEL} 置信区间",
+                    "en": f"Change of the index ({{wave_from}} → {{wave_to}}) with {_LEVEL} CI"},
+    "significance_significant": {"zh": "是", "en": "yes"},
+    "significance_not_significant": {"zh": "否", "en": "no"},
+    "significance_inconclusive": {"zh": "无法定论", "en": "not conclusive"},
+    "significance_untested": {"zh": "–", "en": "–"},
+    "inconclusive_title": {"zh": "p 值与置信区间结论不一致", "en": "the p-value and the interval disagree"},
+    "inconclusive_list": {"zh": "无法定论（p 值与置信区间结论不一致）：{items}。",
+                          "en": "Not conclusive (the p-value and the interval disagree): {items}."},
+    "significance_rule_label": {"zh": "显著变化", "en": "Significant change"},
+    "significance_rule_text": {"zh": _RULE_ZH, "en": _RULE_EN},
+    "minimum_n_label": {"zh": "每个单元的最小样本量", "en": "Smallest cell estimated"},
+    "minimum_n_text": {"zh": "{n} 位受访者（更少的单元不做估计）",
+                       "en": "{n} respondents (smaller cells are not estimated)"},
+    "small_sample": {"zh": "样本量偏小", "en": "small sample"},
     "significant": {"zh": "显著", "en": "Significant"},
     "comparable_col": {"zh": "可比", "en": "Comparable"},
     "yes": {"zh": "是", "en": "yes"},
@@ -851,9 +878,9 @@ TRACKING_UI: dict[str, dict[str, str]] = {
                               "en": "No comparable index changed significantly."},
     "not_comparable_list": {"zh": "不可比（测量不变性不成立）：{items}。",
                             "en": "Not comparable (no measurement invariance): {items}."},
-    "significant_paths_only": {"zh": "只列出变化显著（p < 0.05）的路径。",
-                               "en": "Only the paths whose change is significant (p < 0.05) are "
-                                     "listed."},
+    "moved_paths_only": {"zh": "只列出变化显著或无法定论的路径。",
+                         "en": "Only the paths whose change is significant or not conclusive "
+                               "are listed."},
     "no_significant_paths": {"zh": "没有路径系数发生显著变化。", "en": "No path changed significantly."},
     "all_paths": {"zh": "全部路径（{n} 条）", "en": "All paths ({n})"},
     "micom_label": {"zh": "测量不变性（MICOM）：", "en": "Measurement invariance (MICOM): "},
@@ -885,11 +912,13 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "improvement": {"zh": "改进是否见效？", "en": "Did the improvement work?"},
     "improvement_intro": {
         "zh": "上一轮 IPMA 中落在“重点改进区”（对{target}重要性高于平均、表现低于平均）的驱动因素，在下一轮表现如何。"
-              "改善：表现变化的 95% 置信区间整体在 0 以上；变差：整体在 0 以下；否则为无明显变化。",
+              "改善／变差：表现（0-100 指数）的变化按上文同一规则显著上升／下降；p 值与置信区间不一致为无法定论；"
+              "否则为无明显变化。",
         "en": "The drivers last wave's IPMA put in the improve-first area (importance to "
               "{target} above average, performance below average), and how they did in the next "
-              "wave. Improved: the 95% interval of the change in performance lies above 0; "
-              "worse: below 0; otherwise no clear change."},
+              "wave. Improved / worse: the change in performance (the 0-100 index) is a "
+              "significant rise / fall by the same rule as above; not conclusive when the "
+              "p-value and the interval disagree; otherwise no clear change."},
     "importance_in": {"zh": "{wave} 重要性", "en": "Importance in {wave}"},
     "performance_in": {"zh": "{wave} 表现", "en": "Performance in {wave}"},
     "verdict_col": {"zh": "结论", "en": "Verdict"},
@@ -916,7 +945,9 @@ TRACKING_UI: dict[str, dict[str, str]] = {
                             "{wave_from} clearly improved by {wave_to}."},
     "still_flat": {"zh": "无明显变化：{names}。", "en": "No clear change: {names}."},
     "got_worse": {"zh": "变差：{names}。", "en": "Worse: {names}."},
-    "cannot_tell": {"zh": "无法判断（没有置信区间）：{names}。", "en": "Cannot tell (no interval): {names}."},
+    "cannot_tell": {"zh": "无法判断（未做检验）：{names}。", "en": "Cannot tell (not tested): {names}."},
+    "still_unsure": {"zh": "无法定论（p 值与置信区间结论不一致）：{names}。",
+                     "en": "Not conclusive (the p-value and the interval disagree): {names}."},
     "improvement_not_comparable": {
         "zh": "注意：{names}在两轮之间不可比（测量不变性不成立），其变化可能反映的是对题目的理解不同。",
         "en": "Caution: {names} cannot be compared between the waves (no measurement "
@@ -936,7 +967,8 @@ IMPROVEMENT_VERDICTS: dict[str, dict[str, str]] = {
     "improved": {"zh": "改善", "en": "Improved"},
     "no_clear_change": {"zh": "无明显变化", "en": "No clear change"},
     "worse": {"zh": "变差", "en": "Worse"},
-    "no_interval": {"zh": "无法判断（无置信区间）", "en": "Cannot tell (no interval)"},
+    "inconclusive": {"zh": "无法定论", "en": "Not conclusive"},
+    "no_interval": {"zh": "无法判断（未做检验）", "en": "Cannot tell (not tested)"},
 }
 
 #: Method notes of the tracking report.
@@ -949,20 +981,26 @@ TRACKING_NOTES: dict[str, dict[str, str]] = {
               "so the numbers do not depend on how the run was parallelised."},
     "change_ci": {
         "zh": "指数变化的置信区间：两轮为相互独立的样本，各自做 {resamples} 次 bootstrap；前一轮的第 k 次重抽样与后一轮的"
-              "第 k 次配对即为差值的一次重抽样，差值的 2.5% 与 97.5% 分位数构成变化的 95% 百分位区间。",
+              f"第 k 次配对即为差值的一次重抽样，差值的 {_TAILS[0]}% 与 {_TAILS[1]}% 分位数构成变化的 {_LEVEL} "
+              "百分位区间。",
         "en": "Interval of a change: the two waves are independent samples, each bootstrapped "
               "{resamples} times; resample k of the earlier wave paired with resample k of the "
-              "later one is a resample of the difference, and the 2.5 % and 97.5 % quantiles of "
-              "the differences are the 95 % percentile interval of the change."},
+              f"later one is a resample of the difference, and the {_TAILS[0]} % and "
+              f"{_TAILS[1]} % quantiles of the differences are the {_LEVEL} percentile interval "
+              "of the change."},
     "p_value": {
         "zh": "p 值：置换检验（{permutations} 次）——在同一{by}两轮的受访者之间随机打乱轮次标签，两轮重新估计；"
-              "p = (1 + 置换差值绝对值不小于观测差值的次数) / (1 + 置换次数)。p < 0.05 为显著；没有置换检验时，"
-              "以变化的置信区间是否包含 0 判断。",
+              "p = (1 + 置换差值绝对值不小于观测差值的次数) / (1 + 置换次数)。"
+              f"判定规则：p < {_ALPHA} 且变化的 {_LEVEL} 置信区间不含 0 为显著；p ≥ {_ALPHA} 且区间含 0 为不显著；"
+              "两者不一致为“无法定论”，两者都列出。只有其中之一时（未做置换检验或未做 bootstrap），以该项判断。",
         "en": "p-values: permutation test ({permutations} permutations): the wave labels are "
               "shuffled among the respondents of the two waves of the same {by} and both waves "
               "re-estimated; p = (1 + number of permuted differences at least as large in "
-              "absolute value as the observed one) / (1 + permutations). Significant: p < 0.05; "
-              "without a permutation test, an interval of the change that excludes 0."},
+              "absolute value as the observed one) / (1 + permutations). The rule: significant "
+              f"when p < {_ALPHA} and the {_LEVEL} interval of the change excludes 0; not "
+              f"significant when p ≥ {_ALPHA} and the interval includes 0; “not conclusive” "
+              "when the two disagree (both are shown). With only one of them (no permutations, "
+              "or no bootstrap), that one decides."},
     "micom": {
         "zh": "测量不变性按 MICOM 检验（Henseler、Ringle & Sarstedt 2016）：第一步（构型不变）由相同的模型、设置与数据处理"
               "保证；第二步比较以两轮各自权重构成的得分之间的相关 c 与其置换分布的 5% 分位数（构成不变）；第三步比较"
@@ -975,16 +1013,16 @@ TRACKING_NOTES: dict[str, dict[str, str]] = {
               "fails, the construct's index and the paths into and out of it are not "
               "comparable."},
     "improvement": {
-        "zh": "改进检验：前一轮 IPMA（目标为{target}）中落在重点改进区的潜变量与维度；表现为其 0-100 指数，变化的区间"
-              "算法同上。",
+        "zh": "改进检验：前一轮 IPMA（目标为{target}）中落在重点改进区的潜变量与维度；表现为其 0-100 指数，其变化的"
+              "区间、p 值与判定规则同上。",
         "en": "Improvement check: the constructs and dimensions in the improve-first area of "
-              "the earlier wave's IPMA of {target}; performance is their 0-100 index, the "
-              "interval of its change computed as above."},
+              "the earlier wave's IPMA of {target}; performance is their 0-100 index, and its "
+              "change has the interval, p-value and rule above."},
     "multiple": {
-        "zh": "每次比较检验了许多指数与路径：即使没有任何真实变化，约 5% 的检验也会偶然显著，MICOM 的每个潜变量同样如此。"
-              "请把单个勉强显著的结果当作需要下一轮确认的线索。",
+        "zh": f"每次比较检验了许多指数与路径：即使没有任何真实变化，约 {100 * CHANGE_RULE.alpha:g}% 的检验也会偶然"
+              "显著，MICOM 的每个潜变量同样如此。请把单个勉强显著的结果当作需要下一轮确认的线索。",
         "en": "Each comparison tests many indices and paths: even with no real change, about "
-              "5 % of the tests come out significant by chance, and so does MICOM for each "
-              "construct. Treat a single, barely significant result as a lead for the next "
-              "wave to confirm."},
+              f"{100 * CHANGE_RULE.alpha:g} % of the tests come out significant by chance, and so "
+              "does MICOM for each construct. Treat a single, barely significant result as a "
+              "lead for the next wave to confirm."},
 }

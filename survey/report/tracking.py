@@ -5,9 +5,10 @@ Sections: the run summary; the trends of every index across the waves, per brand
 ``by`` group); wave over wave, the index and path changes with their intervals, permutation
 p-values and measurement invariance (MICOM); "did the improvement work?" (SOURCE.md §3:
 "confirm that the improvement worked: the next wave must show it"); the failed cells; the
-method notes and the run manifest. Every reading the report states (a significant rise, a
-construct that cannot be compared, a brand's conclusion) is decided here from the Tracking's
-numbers; the template only lays it out.
+method notes and the run manifest. A change's significance and verdict (a significant rise,
+not conclusive, not comparable) are the Change's own (survey.analysis.waves.CHANGE_RULE), as on
+the console and in the JSON; what the report composes from them (a brand's conclusion, which
+paths to list first) is decided here; the template only lays it out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from survey.analysis.waves import Change, ImprovementCheck
+from survey.analysis.waves import CHANGE_RULE, Change, ImprovementCheck
+from survey.estimate.sample_size import SMALL_SAMPLE
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
@@ -39,7 +41,6 @@ from survey.report.texts import (
 from survey.resources import bundled
 from survey.tracking import CellResult, Tracking, WaveStep
 
-SIGNIFICANCE = 0.05
 #: MICOM's per-construct invariance -> the words of texts.INVARIANCE.
 _INVARIANCE_KEY = {"full": "full", "partial": "partial", "none": "no"}
 
@@ -128,11 +129,15 @@ class _Words:
         return " · ".join(f"{self.column(c)} {group.get(c, '')}" for c in self.by)
 
 
+#: The verdicts a reader must see first: the path changes listed above the full table, and the
+#: index changes of the console summary (survey.cli.run).
+MOVED = ("rise", "fall", "inconclusive")
+
+
 def _direction(c: Change | None) -> str:
-    """'rise' or 'fall' for a significant change that can be compared, else ''."""
-    if c is None or not c.significant or c.comparable is False or _num(c.change) is None:
-        return ""
-    return "rise" if c.change > 0 else "fall" if c.change < 0 else ""
+    """'rise' or 'fall' when the change's verdict says so (significant and comparable), else
+    ''. The verdict is the Change's (survey.analysis.waves.CHANGE_RULE); never re-decided."""
+    return c.verdict if c is not None and c.verdict in ("rise", "fall") else ""
 
 
 def _change_row(c: Change, words: _Words, digits: int,
@@ -146,7 +151,9 @@ def _change_row(c: Change, words: _Words, digits: int,
             "before": _num(c.before), "after": _num(c.after), "change": _num(c.change),
             "change_text": _signed(c.change, digits), "ci_low": _num(c.ci_low),
             "ci_high": _num(c.ci_high), "p": _num(c.p_value), "significant": c.significant,
-            "comparable": c.comparable, "direction": direction,
+            "significance": c.significance,
+            "significance_text": words.t[f"significance_{c.significance}"],
+            "verdict": c.verdict, "comparable": c.comparable, "direction": direction,
             "arrow": {"rise": "▲", "fall": "▼"}.get(direction, ""),
             "direction_text": words.t[direction] if direction else "",
             "invalid": c.kind == "index" and c.a in invalid}
@@ -202,10 +209,10 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
     paths = [_change_row(c, words, 3) for c in step.changes if c.kind == "path"]
     micom = _micom(step, words, t, lang, permutations)
 
-    def listed(rows, direction):
+    def listed(rows, verdict):
         return join([f"{r['label']} ({r['change_text']})" if lang == "en"
                      else f"{r['label']}（{r['change_text']}）"
-                     for r in rows if r["direction"] == direction], lang)
+                     for r in rows if r["verdict"] == verdict], lang)
 
     summary = []
     rises, falls = listed(indices, "rise"), listed(indices, "fall")
@@ -215,7 +222,10 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
         summary.append({"level": "fall", "text": t["falls_list"].format(items=falls)})
     if not rises and not falls:
         summary.append({"level": "", "text": t["no_significant_change"]})
-    apart = [r["label"] for r in indices if r["comparable"] is False]
+    unsure = listed(indices, "inconclusive")
+    if unsure:
+        summary.append({"level": "warn", "text": t["inconclusive_list"].format(items=unsure)})
+    apart = [r["label"] for r in indices if r["verdict"] == "not_comparable"]
     if apart:
         summary.append({"level": "bad", "text": t["not_comparable_list"].format(
             items=join(apart, lang))})
@@ -231,7 +241,7 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
                                             wave_from=step.wave_from, wave_to=step.wave_to),
             "wave_from": step.wave_from, "wave_to": step.wave_to, "summary": summary,
             "indices": indices, "paths": paths,
-            "significant_paths": [r for r in paths if r["significant"]],
+            "moved_paths": [r for r in paths if r["verdict"] in MOVED],
             "all_paths_title": t["all_paths"].format(n=len(paths)),
             "micom": micom, "chart_svg": chart}
 
@@ -266,8 +276,8 @@ def _improvement(step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,
         lines = [t["improved_some"].format(n=n, k=k, names=names("improved"), **fmt)]
     else:
         lines = [t["improved_none"].format(n=n, **fmt)]
-    for verdict, key in (("no_clear_change", "still_flat"), ("worse", "got_worse"),
-                         ("no_interval", "cannot_tell")):
+    for verdict, key in (("no_clear_change", "still_flat"), ("inconclusive", "still_unsure"),
+                         ("worse", "got_worse"), ("no_interval", "cannot_tell")):
         if names(verdict):
             lines.append(t[key].format(names=names(verdict)))
     apart = [r["label"] for r in rows if r["comparable"] is False]
@@ -286,7 +296,8 @@ def _check_row(c: ImprovementCheck, words: _Words, lang: str,
             "named": f"{label} ({change})" if lang == "en" else f"{label}（{change}）",
             "importance": _num(c.importance_before), "before": _num(c.performance_before),
             "after": _num(c.performance_after), "change": _num(c.change), "change_text": change,
-            "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "verdict": c.verdict,
+            "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "p": _num(c.p_value),
+            "verdict": c.verdict,
             "verdict_text": tr(IMPROVEMENT_VERDICTS, c.verdict, lang)
             if c.verdict in IMPROVEMENT_VERDICTS else c.verdict,
             "comparable": comparable}
@@ -386,9 +397,15 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         panels.append({"title": words.latent(x), "dimension": x in words.dims, "lines": lines})
         table.append({"id": x, "label": words.latent(x), "dimension": x in words.dims,
                       "rows": rows})
+    def small(c: CellResult | None) -> str:
+        """The cell's small-sample notice in ``lang`` ('' when it has none)."""
+        notices = [] if c is None else [x for x in c.estimate.notices if x.code == SMALL_SAMPLE]
+        return notices[0].text(lang) if notices else ""
+
     n_rows = [{"group": words.group(g),
                "cells": [{"status": status(g, w),
-                          "n": None if cell(g, w) is None else cell(g, w).n} for w in waves]}
+                          "n": None if cell(g, w) is None else cell(g, w).n,
+                          "small_sample": small(cell(g, w))} for w in waves]}
               for g in groups]
     chart = trend_svg(panels, waves, [words.group(g) for g in plotted]) if panels else ""
 
@@ -408,10 +425,10 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         change_text = ""
         if step_ok and ch is not None:
             change_text = t["vs_wave"].format(wave=waves[k - 1], change=_signed(ch.change))
-            if ch.comparable is False:
-                change_text += f" · {t['not_comparable_short']}"
-            elif not direction:
-                change_text += f" · {t['ns']}"
+            reading = {"not_comparable": t["not_comparable_short"], "no_change": t["ns"],
+                       "inconclusive": t["significance_inconclusive"]}.get(ch.verdict)
+            if reading:
+                change_text += f" · {reading}"
         cards.append({"group": words.group_title(g),
                       "label": t["latest"].format(target=words.latent(target), wave=latest),
                       "value": _num(idx.value), "ci_low": _num(idx.ci_low),
@@ -472,7 +489,10 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         (t["resamples_label"], f"{resamples:,}" if resamples else t["no_bootstrap"]),
         (t["permutations_label"], f"{permutations:,}" if permutations else t["none"]),
         (t["seed"], str(settings.get("seed", "–"))),
+        (t["significance_rule_label"], t["significance_rule_text"]),
     ]
+    if settings.get("minimum_n"):
+        summary.append((t["minimum_n_label"], t["minimum_n_text"].format(n=settings["minimum_n"])))
     fmt = {"by": by_label, "method": f"{method_text}{'；' if lang == 'zh' else '; '}{missing_text}",
            "seed": settings.get("seed", "–"), "resamples": f"{resamples:,}",
            "permutations": f"{permutations:,}", "target": words.latent(target)}
@@ -498,6 +518,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
     return {
         "lang": lang,
         "t": t,
+        "alpha": CHANGE_RULE.alpha,
         "title": title or bound.questionnaire.title.get(lang),
         "model_name": model.name.get(lang) or model.id,
         "method": method_text,

@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from survey.analysis.gauges import BENCHMARK
+from survey.estimate.sample_size import minimum_n
 from survey.report import build_context, charts, render_report, texts, write_report
 from survey.study import SamplingDesign, estimate_study
 
@@ -337,8 +338,11 @@ def test_segment_levels_with_indices_and_reasons(rich, page, lang):
                 assert f"{r['indices'][target]:.1f} [{lo:.1f}, {hi:.1f}]" in row
             else:
                 assert tr["data-estimated"] == "0"
-                assert ("少于本模型所需的 40 位" if lang == "zh"
-                        else "fewer than the 40 this model needs") in row
+                # 41: ten times the 4 predictors of satisfaction is 40, and the model has
+                # 40 items (sample_size.minimum_n).
+                assert minimum_n(rich.bound) == 41
+                assert ("少于本模型所需的 41 位" if lang == "zh"
+                        else "fewer than the 41 this model needs") in row
     assert any(not r["estimated"] for r in rich.analyses["segments"])
 
 

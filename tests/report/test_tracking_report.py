@@ -22,12 +22,14 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from survey.analysis import waves
+from survey.analysis.waves import CHANGE_RULE
 from survey.estimate.bootstrap import MIN_USABLE
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.report import charts, texts
-from survey.report.render import _ci, _fmt, _pvalue
+from survey.report.render import _ci, _fmt, format_p
 from survey.report.tracking import (
     build_tracking_context,
     construct_order,
@@ -260,9 +262,9 @@ def test_change_tables_show_the_trackings_numbers(tracking, bound, page, lang):
                 assert cells[3].split()[-1] == (signed(c.change) if digits == 1
                                                 else f"{'+' if c.change > 0 else '-'}{abs(c.change):.3f}")
                 assert cells[4] == _ci(c.ci_low, c.ci_high, digits)
-                assert cells[5] == _pvalue(c.p_value)
+                assert cells[5] == format_p(c.p_value, CHANGE_RULE.alpha)
                 ui = texts.TRACKING_UI
-                assert cells[6] == (ui["yes"][lang] if c.significant else ui["no"][lang])
+                assert cells[6] == ui[f"significance_{c.significance}"][lang]
                 assert cells[7] == ("✓" if c.comparable else ui["not_comparable_short"][lang])
 
 
@@ -284,6 +286,7 @@ def test_significant_rises_and_falls_are_marked(tracking, bound, page, lang):
         for c in step.changes:
             row = node.find("tr", attrs={"data-kind": c.kind, "data-a": c.a, "data-b": c.b})
             change = text(row.find("td", class_="change"))
+            assert row["data-verdict"] == c.verdict
             if c.significant and c.comparable is not False:
                 direction = "rise" if c.change > 0 else "fall"
                 seen.add(direction)
@@ -293,9 +296,10 @@ def test_significant_rises_and_falls_are_marked(tracking, bound, page, lang):
                     assert f"{label(bound, c.a, lang)}" in summary
             else:
                 assert row["data-direction"] == "" and not change.startswith(("▲", "▼"))
-        significant_paths = [c for c in step.changes if c.kind == "path" and c.significant]
+        moved_paths = [c for c in step.changes if c.kind == "path"
+                       and c.verdict in ("rise", "fall", "inconclusive")]
         shown = node.find("table", class_="significant-paths")
-        assert len(shown.find_all("tr", attrs={"data-kind": "path"}) if shown else []) == len(significant_paths)
+        assert len(shown.find_all("tr", attrs={"data-kind": "path"}) if shown else []) == len(moved_paths)
     assert seen == {"rise", "fall"}
 
 
@@ -353,8 +357,9 @@ def test_improvement_check_rows_verdicts_and_conclusion(tracking, bound, page, l
             assert cells[3] == _fmt(c.performance_after, 1)
             assert cells[4] == signed(c.change)
             assert cells[5] == _ci(c.ci_low, c.ci_high, 1)
+            assert cells[6] == format_p(c.p_value, CHANGE_RULE.alpha)
             assert row["data-verdict"] == c.verdict
-            assert cells[6].startswith(texts.IMPROVEMENT_VERDICTS[c.verdict][lang])
+            assert cells[7].startswith(texts.IMPROVEMENT_VERDICTS[c.verdict][lang])
             assert label(bound, c.driver, lang) in conclusion
         improved = [c for c in step.improvement if c.verdict == "improved"]
         if len(improved) == len(step.improvement) > 1:
@@ -497,7 +502,10 @@ def test_every_tracking_text_has_both_languages_and_the_same_fields():
     # TRACKING_UI is merged with UI into one context dictionary: no key may clash.
     assert not set(texts.UI) & set(texts.TRACKING_UI)
     assert set(texts.IMPROVEMENT_VERDICTS) == {"improved", "no_clear_change", "worse",
-                                               "no_interval"}
+                                               "inconclusive", "no_interval"}
+    # Every significance word of the change rule has its label.
+    assert {f"significance_{x}" for x in (waves.SIGNIFICANT, waves.NOT_SIGNIFICANT,
+                                          waves.INCONCLUSIVE, waves.UNTESTED)} <= set(texts.TRACKING_UI)
 
 
 def test_chinese_report_uses_no_english_fixed_text(page):
