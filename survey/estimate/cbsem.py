@@ -224,6 +224,37 @@ class _Model(semopy.Model):
         k = len(self.param_vals)
         return self._fiml_terms(z[:k], z[k:], True)[1]
 
+    def active_names(self) -> list[str]:
+        """semopy's names of the free parameters, in ``param_vals`` order (a parameter
+        labelled in the description carries its label)."""
+        return [name for name, prm in self.parameters.items() if prm.active]
+
+    def mean_structure_terms(self, theta: np.ndarray, nu: np.ndarray, alpha: np.ndarray):
+        """-2 logL up to a constant (as :meth:`_fiml_terms`) under the structured mean
+        mu = nu + Lambda C alpha, C = (I - B)^-1 (nu: item intercepts; alpha: intercepts of
+        the inner variables, so E[eta] = C alpha), and its gradient over (theta, nu, alpha);
+        (inf, None) where Sigma is not positive definite.
+
+        With g = dF/dmu from :meth:`_fiml_terms`: dF/dnu = g, dF/dalpha = M'g (M = Lambda C),
+        dF/dLambda = g (C alpha)' and, as dC = C dB C, dF/dB = M'g (C alpha)'; a parameter
+        sums its entries (as :meth:`chain_sigma`)."""
+        self.update_matrices(theta)
+        _, (m, c) = self.calc_sigma()
+        value, grad = self._fiml_terms(theta, nu + m @ alpha, True)
+        if grad is None:
+            return value, None
+        k = theta.size
+        g_mu = grad[k:]
+        g_alpha = m.T @ g_mu
+        eta = c @ alpha
+        g_theta = grad[:k].copy()
+        for g, where in zip((np.outer(g_alpha, eta), np.outer(g_mu, eta)),
+                            self._positions()[:2], strict=True):
+            if where is not None:
+                rows, cols, j = where
+                g_theta += np.bincount(j, weights=g[rows, cols], minlength=k)
+        return value, np.concatenate([g_theta, g_mu, g_alpha])
+
 
 def _converged(res, bounds: list, scale: float, tol: float = 1e-6) -> bool:
     """Whether an L-BFGS-B run reached a minimum: its own criteria, or a projected gradient
