@@ -596,8 +596,8 @@ class CbsemGroupFit:
 SCALAR_CONSTRAINTS = (
     "Loadings and item intercepts equal in both groups; latent means 0 in the first group and "
     "free in the second (lavaan's group.equal = c(\"loadings\", \"intercepts\")). A "
-    "single-item construct's intercept stays free in each group (one item cannot separate an "
-    "intercept from a latent mean). A second-order construct: its dimensions' item intercepts "
+    "single-item construct's intercept stays free in each group, as a structural intercept (one "
+    "item cannot separate an intercept from a latent mean). A second-order construct: its dimensions' item intercepts "
     "equal, the dimensions' own intercepts 0 in both groups, the second-order mean free in "
     "the second group (Chen, Sousa & West 2005).")
 

@@ -229,6 +229,11 @@ class _Model(semopy.Model):
         labelled in the description carries its label)."""
         return [name for name, prm in self.parameters.items() if prm.active]
 
+    def mean_map(self, theta: np.ndarray) -> np.ndarray:
+        """M = Lambda (I - B)^-1 at ``theta``: the structured mean is nu + M alpha."""
+        self.update_matrices(theta)
+        return self.calc_sigma()[1][0]
+
     def mean_structure_terms(self, theta: np.ndarray, nu: np.ndarray, alpha: np.ndarray):
         """-2 logL up to a constant (as :meth:`_fiml_terms`) under the structured mean
         mu = nu + Lambda C alpha, C = (I - B)^-1 (nu: item intercepts; alpha: intercepts of

@@ -31,8 +31,12 @@ factorial invariance", Psychometrika 58, 525-543):
   the latent scales) and free in the others (lavaan's ``group.equal = c("loadings",
   "intercepts")``), so group g's alpha is its latent mean difference from the first group.
   - A single-item construct enters the inner model as its item: its intercept stays free in
-    every group (its alpha is 0). With one indicator there is nothing to separate an item
-    intercept from a latent mean, so an equality would only force equal item means.
+    every group. With one indicator there is nothing to separate an item intercept from a
+    latent mean, so an equality would only force equal means (lavaan's default holds the
+    intercept of an observed dependent variable equal; ``group.partial`` frees it). The
+    intercept sits in alpha (nu = 0), so that it passes to the construct's effects as a
+    structural intercept, as in lavaan. (semopy makes a single item that only depends on
+    latents an indicator of them; then its nu is free in each group, to the same effect.)
   - A second-order construct: the item intercepts of its dimensions are equal, the
     dimensions' own intercepts are 0 in every group and the second-order construct's mean is
     free from the second group on (Chen, Sousa & West 2005, "Testing measurement invariance
@@ -45,6 +49,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,6 +203,17 @@ class _Layout:
     bounds: tuple[tuple[float | None, float | None], ...]
 
 
+def _take(z: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """z at ``index``, 0 where the index is -1 (a value fixed at 0)."""
+    return np.where(index >= 0, z[np.maximum(index, 0)], 0.0)
+
+
+def _put(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """``values`` summed into a vector of ``size`` at ``index``, skipping the -1s."""
+    free = index >= 0
+    return np.bincount(index[free], weights=values[free], minlength=size)
+
+
 class MultiGroupModel:
     """The model of ``bound`` in each group of ``groups`` (item data frames, NaN for missing),
     ready to be fitted under any :class:`Equalities` (:meth:`fit`).
@@ -235,6 +251,7 @@ class MultiGroupModel:
         dims = {d for _, ds in bound.second_order for d in ds}
         self.shared_intercepts = frozenset(i for c, its in bound.measurement
                                            if len(its) > 1 for i in its)
+        self.inner_items = frozenset(self.inner) & frozenset(self.observed)
         latents = set(first.vars["latent"])
         self.mean_latents = tuple(x for x in bound.constructs if x in latents and x not in dims)
         self.n = sum(g.x.shape[0] for g in self.groups)
@@ -307,10 +324,15 @@ class MultiGroupModel:
             if not equal.intercepts:
                 mean.append(np.array([at(("mu", i, g)) for i in self.observed], int))
                 continue
-            mean.append(np.array([at(("nu", i) if i in self.shared_intercepts else
+            # An item standing in the inner model (single-item construct) has its intercept
+            # on the inner side, so that it passes to its effects as lavaan's intercept of
+            # an observed dependent variable does; its nu is 0.
+            mean.append(np.array([-1 if i in self.inner_items else
+                                  at(("nu", i) if i in self.shared_intercepts else
                                      ("nu", i, g)) for i in self.observed], int))
-            alpha.append(np.array([at(("alpha", v, g)) if g > 0 and v in self.mean_latents
-                                   else -1 for v in self.inner], int))
+            alpha.append(np.array([at(("alpha", v, g)) if v in self.inner_items
+                                   or (g > 0 and v in self.mean_latents) else -1
+                                   for v in self.inner], int))
         return _Layout(tuple(keys), tuple(theta), tuple(mean),
                        tuple(alpha) if equal.intercepts else None, tuple(bounds))
 
@@ -327,19 +349,16 @@ class MultiGroupModel:
                     value += v
                     continue
             else:
-                a = lay.alpha[g]
-                alpha = np.where(a >= 0, z[np.maximum(a, 0)], 0.0)
-                v, gr = group.model.mean_structure_terms(theta, z[lay.mean[g]], alpha)
+                v, gr = group.model.mean_structure_terms(theta, _take(z, lay.mean[g]),
+                                                         _take(z, lay.alpha[g]))
             if gr is None or not math.isfinite(v):
                 return math.inf, None
             value += v
             k, p = idx.size, lay.mean[g].size
             grad += np.bincount(idx, weights=gr[:k], minlength=z.size)
-            grad += np.bincount(lay.mean[g], weights=gr[k:k + p], minlength=z.size)
+            grad += _put(lay.mean[g], gr[k:k + p], z.size)
             if lay.alpha is not None:
-                free = lay.alpha[g] >= 0
-                grad += np.bincount(lay.alpha[g][free], weights=gr[k + p:][free],
-                                    minlength=z.size)
+                grad += _put(lay.alpha[g], gr[k + p:], z.size)
         return value, grad
 
     # ------------------------------------------------------------------ fitting
@@ -376,19 +395,51 @@ class MultiGroupModel:
             if kind == "nu":
                 return float(np.mean([values.get(("mu", key[1], g), means[g][key[1]])
                                       for g in groups]))
+            if key[1] in self.inner_items:  # a single item's intercept: its mean
+                return means[key[2]][key[1]]
             return 0.0  # a latent intercept
 
-        return np.array([value(k) for k in lay.keys], float)
+        z = np.array([value(k) for k in lay.keys], float)
+        if lay.alpha is not None:
+            z = self._start_means(lay, z)
+        return z
+
+    def _start_means(self, lay: _Layout, z: np.ndarray) -> np.ndarray:
+        """Intercepts that reproduce the groups' (EM) item means as closely as the structured
+        mean allows at the structure of ``z``: mu_g = nu_g + M_g alpha_g is linear in (nu,
+        alpha), so least squares over the groups' means gives them in one step (L-BFGS-B
+        from 0 latent means took 300 iterations for a second-order model)."""
+        free = sorted({int(j) for idx in lay.mean + lay.alpha for j in idx if j >= 0})
+        col = {j: c for c, j in enumerate(free)}
+        rows, target = [], []
+        for g, group in enumerate(self.groups):
+            m = group.model.mean_map(z[lay.theta[g]])
+            design = np.zeros((m.shape[0], len(free)))
+            for i, j in enumerate(lay.mean[g]):
+                if j >= 0:
+                    design[i, col[j]] += 1.0
+            for v, j in enumerate(lay.alpha[g]):
+                if j >= 0:
+                    design[:, col[j]] += m[:, v]
+            rows.append(design)
+            target.append(group.mean)
+        solution, *_ = np.linalg.lstsq(np.vstack(rows), np.concatenate(target), rcond=None)
+        z = z.copy()
+        z[free] = solution
+        return z
 
     def fit(self, equal: Equalities = CONFIGURAL, start: MultiGroupFit | None = None
             ) -> MultiGroupFit:
         """Fit the model under ``equal``, from the estimates of ``start`` (a less restricted
-        fit of this model) where given. L-BFGS-B within semopy's bounds (variances >= 0),
-        finished by Newton steps on the analytic gradient with a numerical Hessian (as
-        fit_sem); the Hessian of -2 logL gives the latent means' standard errors (observed
-        information H / 2)."""
-        import time
+        fit of this model) where given, within semopy's bounds (variances >= 0, as
+        estimate_cbsem; lavaan would let a variance go negative).
 
+        L-BFGS-B to a relative change of 1e-10 (its convergence is linear: a second-order
+        scalar model took 300 iterations to reach 1e-15), then Newton steps on the analytic
+        gradient with the numerical Hessian there (as fit_sem), which converge in a few
+        steps; where a step would cross a bound (a variance at 0) L-BFGS-B goes on to its
+        tight tolerance instead. The Hessian of -2 logL gives the latent means' standard
+        errors (observed information H / 2)."""
         t0 = time.perf_counter()
         lay = self._layout(equal)
         with threadpool_limits(1):
@@ -402,25 +453,31 @@ class MultiGroupModel:
 
             bounds = list(lay.bounds)
             res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
-            converged = _converged(res, bounds, float(self.n))
+                           options={"maxiter": 10000, "ftol": 1e-10, "gtol": 1e-6})
             hessian = _hessian(lambda z: fun(z)[1], res.x)
             h_inv = _pd_inverse(hessian)
-            z = res.x
+            ok = False
             if h_inv is not None:
                 lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds])
-                refined, ok = _newton(lambda z: self._objective(lay, z), res.x, h_inv, lower,
-                                      1e-16 * self.n, 50)
-                if ok:
-                    z, converged = refined, True
+                z, ok = _newton(lambda z: self._objective(lay, z), res.x, h_inv, lower,
+                                1e-16 * self.n, 50)
+            if ok:
+                converged = True
+            else:
+                res = minimize(fun, res.x, jac=True, method="L-BFGS-B", bounds=bounds,
+                               options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
+                z, converged = res.x, _converged(res, bounds, float(self.n))
             value, _ = self._objective(lay, z)
+            if equal.intercepts:
+                # The latent means' standard errors from the Hessian at the estimates.
+                h_inv = _pd_inverse(_hessian(lambda z: fun(z)[1], z))
         n_cells = sum(g.n_cells for g in self.groups)
         logl = -0.5 * (value + n_cells * LOG2PI)
         saturated = sum(g.logl_saturated for g in self.groups)
         latent_means = []
         if equal.intercepts:
             for j, key in enumerate(lay.keys):
-                if key[0] != "alpha":
+                if key[0] != "alpha" or key[1] not in self.mean_latents:
                     continue
                 var = 2.0 * h_inv[j, j] if h_inv is not None else math.nan
                 se = math.sqrt(var) if var > 0 else None
