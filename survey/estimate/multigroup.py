@@ -64,7 +64,6 @@ from threadpoolctl import threadpool_limits
 from survey.errors import EstimationError
 from survey.estimate.cbsem import (
     _converged,
-    _hessian,
     _Model,
     _newton,
     _pd_inverse,
@@ -155,8 +154,10 @@ class MultiGroupFit:
     message: str
     seconds: float
     latent_means: tuple[LatentMean, ...] = ()
-    #: The estimates by parameter key (the start of a restricted model).
+    #: The estimates by parameter key, in the layout's order (the start of a restricted
+    #: model), and the Hessian of -2 logL over them (its Newton steps).
     values: Mapping[Key, float] = field(default_factory=dict, compare=False, repr=False)
+    hessian: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
@@ -201,6 +202,28 @@ class _Layout:
     mean: tuple[np.ndarray, ...]
     alpha: tuple[np.ndarray, ...] | None
     bounds: tuple[tuple[float | None, float | None], ...]
+
+
+def _mapped_hessian(start: MultiGroupFit | None, keys: Sequence[Key]) -> np.ndarray | None:
+    """P'HP: the Hessian of ``start`` (over its keys) for a model whose keys only merge
+    ``start``'s (a group's copy ("p", name, g) becoming the shared ("p", name)); None when
+    the model is not such a restriction of ``start`` (other keys, another mean structure)."""
+    if start is None or start.hessian is None or not np.all(np.isfinite(start.hessian)):
+        return None
+    at = {k: j for j, k in enumerate(keys)}
+    rows = []
+    for key in start.values:
+        if key in at:
+            rows.append(at[key])
+        elif key[0] == "p" and len(key) == 3 and ("p", key[1]) in at:
+            rows.append(at[("p", key[1])])
+        else:
+            return None
+    p = np.zeros((len(rows), len(keys)))
+    p[np.arange(len(rows)), rows] = 1.0
+    if not p.any(axis=0).all():
+        return None
+    return p.T @ start.hessian @ p
 
 
 def _take(z: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -336,30 +359,60 @@ class MultiGroupModel:
         return _Layout(tuple(keys), tuple(theta), tuple(mean),
                        tuple(alpha) if equal.intercepts else None, tuple(bounds))
 
-    def _objective(self, lay: _Layout, z: np.ndarray, want_grad: bool = True):
-        """-2 logL up to a constant over the shared vector z, and its gradient."""
+    def _objective(self, lay: _Layout, z: np.ndarray):
+        """-2 logL up to a constant over the shared vector z, and its gradient; (inf, None)
+        where a group's Sigma is not positive definite."""
         value = 0.0
         grad = np.zeros(z.size)
-        for g, group in enumerate(self.groups):
-            idx = lay.theta[g]
-            theta = z[idx]
-            if lay.alpha is None:
-                v, gr = group.model._fiml_terms(theta, z[lay.mean[g]], want_grad)
-                if not want_grad and math.isfinite(v):
-                    value += v
-                    continue
-            else:
-                v, gr = group.model.mean_structure_terms(theta, _take(z, lay.mean[g]),
-                                                         _take(z, lay.alpha[g]))
-            if gr is None or not math.isfinite(v):
+        for g in range(len(self.groups)):
+            v, gr = self._group_terms(lay, g, z)
+            if gr is None:
                 return math.inf, None
             value += v
-            k, p = idx.size, lay.mean[g].size
-            grad += np.bincount(idx, weights=gr[:k], minlength=z.size)
-            grad += _put(lay.mean[g], gr[k:k + p], z.size)
-            if lay.alpha is not None:
-                grad += _put(lay.alpha[g], gr[k + p:], z.size)
+            grad += gr
         return value, grad
+
+    def _group_terms(self, lay: _Layout, g: int, z: np.ndarray):
+        """Group g's -2 logL (up to a constant) and its gradient over the shared vector."""
+        idx = lay.theta[g]
+        theta = z[idx]
+        model = self.groups[g].model
+        if lay.alpha is None:
+            v, gr = model._fiml_terms(theta, z[lay.mean[g]], True)
+        else:
+            v, gr = model.mean_structure_terms(theta, _take(z, lay.mean[g]),
+                                               _take(z, lay.alpha[g]))
+        if gr is None or not math.isfinite(v):
+            return math.inf, None
+        k, p = idx.size, lay.mean[g].size
+        grad = np.bincount(idx, weights=gr[:k], minlength=z.size)
+        grad += _put(lay.mean[g], gr[k:k + p], z.size)
+        if lay.alpha is not None:
+            grad += _put(lay.alpha[g], gr[k + p:], z.size)
+        return v, grad
+
+    def _hessian(self, lay: _Layout, z: np.ndarray) -> np.ndarray:
+        """Forward differences of the analytic gradient (h = 1e-6 relative, as
+        cbsem._hessian), group by group: a parameter moves only the terms of the groups that
+        hold it, so each group's term is differenced over its own parameters only (half the
+        gradient evaluations for two groups)."""
+        hess = np.zeros((z.size, z.size))
+        for g in range(len(self.groups)):
+            own = [lay.theta[g], lay.mean[g]] + ([] if lay.alpha is None else [lay.alpha[g]])
+            cols = np.unique(np.concatenate(own))
+            cols = cols[cols >= 0]
+            g0 = self._group_terms(lay, g, z)[1]
+            if g0 is None:
+                return np.full((z.size, z.size), math.nan)
+            for j in cols:
+                h = 1e-6 * max(1.0, abs(z[j]))
+                e = np.zeros(z.size)
+                e[j] = h
+                gj = self._group_terms(lay, g, z + e)[1]
+                if gj is None:
+                    return np.full((z.size, z.size), math.nan)
+                hess[cols, j] += (gj[cols] - g0[cols]) / h
+        return (hess + hess.T) / 2
 
     # ------------------------------------------------------------------ fitting
 
@@ -434,12 +487,15 @@ class MultiGroupModel:
         fit of this model) where given, within semopy's bounds (variances >= 0, as
         estimate_cbsem; lavaan would let a variance go negative).
 
-        L-BFGS-B to a relative change of 1e-10 (its convergence is linear: a second-order
-        scalar model took 300 iterations to reach 1e-15), then Newton steps on the analytic
-        gradient with the numerical Hessian there (as fit_sem), which converge in a few
-        steps; where a step would cross a bound (a variance at 0) L-BFGS-B goes on to its
-        tight tolerance instead. The Hessian of -2 logL gives the latent means' standard
-        errors (observed information H / 2)."""
+        Where ``equal`` only adds equalities to ``start``'s (metric from configural, a path
+        from metric), its parameters are a linear map P of the restricted ones and P'HP is
+        the restricted model's Hessian from ``start``'s H: Newton steps with it from the
+        averaged estimates converge in a few gradients. Otherwise (or when a step would
+        cross a bound) L-BFGS-B to a relative change of 1e-10 (its convergence is linear: a
+        second-order scalar model took 300 iterations to reach 1e-15), then Newton steps with
+        the numerical Hessian there (as fit_sem); where a step would cross a bound (a
+        variance at 0) L-BFGS-B goes on to its tight tolerance instead. The Hessian of
+        -2 logL gives the latent means' standard errors (observed information H / 2)."""
         t0 = time.perf_counter()
         lay = self._layout(equal)
         with threadpool_limits(1):
@@ -452,25 +508,32 @@ class MultiGroupModel:
                 return v, g
 
             bounds = list(lay.bounds)
-            res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options={"maxiter": 10000, "ftol": 1e-10, "gtol": 1e-6})
-            hessian = _hessian(lambda z: fun(z)[1], res.x)
-            h_inv = _pd_inverse(hessian)
-            ok = False
-            if h_inv is not None:
-                lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds])
-                z, ok = _newton(lambda z: self._objective(lay, z), res.x, h_inv, lower,
-                                1e-16 * self.n, 50)
-            if ok:
-                converged = True
-            else:
-                res = minimize(fun, res.x, jac=True, method="L-BFGS-B", bounds=bounds,
-                               options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
-                z, converged = res.x, _converged(res, bounds, float(self.n))
+            lower = np.array([-math.inf if b[0] is None else b[0] for b in bounds])
+            tol = 1e-16 * self.n
+            z, ok, message = z0, False, "Newton steps from the general model's Hessian"
+            hessian = _mapped_hessian(start, lay.keys)
+            if hessian is not None and (h_inv := _pd_inverse(hessian)) is not None:
+                z, ok = _newton(lambda z: self._objective(lay, z), z0, h_inv, lower, tol, 50)
+            if not ok:
+                res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds,
+                               options={"maxiter": 10000, "ftol": 1e-10, "gtol": 1e-6})
+                hessian = self._hessian(lay, res.x)
+                h_inv = _pd_inverse(hessian)
+                if h_inv is not None:
+                    z, ok = _newton(lambda z: self._objective(lay, z), res.x, h_inv, lower,
+                                    tol, 50)
+                message = "L-BFGS-B, then Newton steps"
+                if not ok:
+                    res = minimize(fun, res.x, jac=True, method="L-BFGS-B", bounds=bounds,
+                                   options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
+                    z, ok, message = res.x, _converged(res, bounds, float(self.n)), \
+                        str(res.message)
+            converged = ok
             value, _ = self._objective(lay, z)
             if equal.intercepts:
                 # The latent means' standard errors from the Hessian at the estimates.
-                h_inv = _pd_inverse(_hessian(lambda z: fun(z)[1], z))
+                hessian = self._hessian(lay, z)
+                h_inv = _pd_inverse(hessian)
         n_cells = sum(g.n_cells for g in self.groups)
         logl = -0.5 * (value + n_cells * LOG2PI)
         saturated = sum(g.logl_saturated for g in self.groups)
@@ -486,6 +549,6 @@ class MultiGroupModel:
             latent_means.sort(key=lambda m: (m.group, self.mean_latents.index(m.latent)))
         return MultiGroupFit(
             equal, logl, saturated, 2.0 * (saturated - logl), self.moments - len(lay.keys),
-            self.n, len(lay.keys), bool(converged), str(res.message),
+            self.n, len(lay.keys), bool(converged), message,
             time.perf_counter() - t0, tuple(latent_means),
-            dict(zip(lay.keys, map(float, z), strict=True)))
+            dict(zip(lay.keys, map(float, z), strict=True)), hessian)
