@@ -649,7 +649,7 @@ def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) ->
         verdict = "untested"
     out.update(verdict=verdict, verdict_text=tr(INVARIANCE, verdict, lang),
                level="bad" if verdict in ("no", "metric_fails") else
-               "ok" if verdict in ("full", "metric_holds") else "")
+               "ok" if verdict in ("full", "metric_holds", "scalar_holds") else "")
     return out
 
 
