@@ -21,7 +21,8 @@ One class per case and data set (complete: ML; about 5 % of the values missing: 
 * df: exact; CFI: 1e-6 absolute;
 * chi2 difference of every likelihood-ratio test: 1e-4 absolute (a difference of two logL of
   -3700 each; seen 1e-8) and its p-value 1e-5 absolute;
-* latent means of the scalar model: 1e-5 absolute; their standard errors (observed
+* latent means of the scalar model: 5e-5 absolute (lavaan stops ~1e-5 short in the
+  parameters; seen 9e-6); their standard errors (observed
   information, lavaan ``information = "observed"``; ours a numerical Hessian of the analytic
   gradient) 1e-4 relative;
 * a model whose lavaan solution has a negative variance (Heywood case; ours keeps variances
@@ -175,8 +176,8 @@ class _LavaanMultiGroup:
         assert [m["latent"] for m in means] == list(self.mean_latents)
         for m in means:
             r = ref.loc[m["latent"]]
-            assert m["mean_2"] == pytest.approx(r.est, abs=1e-5)
-            assert m["difference"] == pytest.approx(-r.est, abs=1e-5)
+            assert m["mean_2"] == pytest.approx(r.est, abs=5e-5)
+            assert m["difference"] == pytest.approx(-r.est, abs=5e-5)
             assert m["se"] == pytest.approx(r.se, rel=1e-4)
 
     def test_verdicts(self, pair):
