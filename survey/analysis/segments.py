@@ -14,8 +14,10 @@
   procedure for multi-group PLS analysis", in Handbook of Partial Least Squares, 171-193) of
   every path and every 0-100 index, after MICOM (Henseler, Ringle & Sarstedt 2016, "Testing
   measurement invariance of composites using partial least squares", International Marketing
-  Review 33(3), 405-431). CB-SEM: configural and metric invariance by likelihood ratio, Wald
-  tests of path differences.
+  Review 33(3), 405-431). CB-SEM: configural, metric and scalar invariance by likelihood
+  ratio in a two-group ML model (:mod:`survey.estimate.multigroup`), and path differences by
+  likelihood ratio inside the metric (equal-loadings) model: each path held equal (1 df) and
+  all paths together.
 
 Why the permutations are batched. A group's PLS estimate is the estimate under frequency
 weights 1 on its rows and 0 elsewhere, so the two groups of P permutations are 2P weight
@@ -33,7 +35,6 @@ Python loop per permutation.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,7 +49,16 @@ from scipy import stats
 from survey.errors import EstimationError, Problem, ResponseValidationError
 from survey.estimate import ESTIMATORS, MISSING, estimate_model
 from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import fit_sem, model_syntax
+from survey.estimate.multigroup import (
+    METRIC,
+    SCALAR,
+    Equalities,
+    LatentMean,
+    LikelihoodRatio,
+    MultiGroupFit,
+    MultiGroupModel,
+    lr_test,
+)
 from survey.estimate.pls import (
     compile_design,
     pls_core,
@@ -399,9 +409,12 @@ class ParameterTest:
 
     ``kind`` 'path' (``a`` -> ``b``), 'index' (``a`` the latent), or 'loading' (CB-SEM's
     heuristic per-loading comparison, ``a`` the latent, ``b`` the item). ``test``:
-    'permutation' (PLS) or 'wald' (CB-SEM, independent samples). ``p_holm``: Holm-adjusted
-    over the pairs of levels compared for this parameter. ``comparable``: whether the
-    measurement invariance the comparison needs was established (None: not assessed).
+    'permutation' (PLS), 'lr' (CB-SEM paths: likelihood ratio of the two-group equal-loadings
+    model against it with the parameter held equal; ``chi2`` and ``df`` the chi2 difference
+    and its df), 'wald' (CB-SEM loadings, independent samples) or 'none'. ``p_holm``:
+    Holm-adjusted over the pairs of levels compared for this parameter. ``comparable``:
+    whether the measurement invariance the comparison needs was established (None: not
+    assessed).
     """
 
     kind: str
@@ -416,6 +429,8 @@ class ParameterTest:
     interval: tuple[float | None, float | None] = (None, None)
     comparable: bool | None = None
     note: str = ""
+    chi2: float | None = None
+    df: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -430,6 +445,8 @@ class ParameterTest:
                     "p_holm": _num(self.p_holm), "test": self.test,
                     "null_interval": [_num(self.interval[0]), _num(self.interval[1])],
                     "comparable": self.comparable, "note": self.note})
+        if self.test == "lr":
+            out.update({"chi2_difference": _num(self.chi2), "df_difference": self.df})
         return out
 
 
@@ -552,9 +569,69 @@ class CbsemGroupFit:
                 "tli": _num(self.tli), "rmsea": _num(self.rmsea), "n": self.n}
 
 
+#: What the scalar model holds equal and frees (survey.estimate.multigroup explains why).
+SCALAR_CONSTRAINTS = (
+    "Loadings and item intercepts equal in both groups; latent means 0 in the first group and "
+    "free in the second (lavaan's group.equal = c(\"loadings\", \"intercepts\")). A "
+    "single-item construct's intercept stays free in each group, as a structural intercept (one "
+    "item cannot separate an intercept from a latent mean). A second-order construct: its dimensions' item intercepts "
+    "equal, the dimensions' own intercepts 0 in both groups, the second-order mean free in "
+    "the second group (Chen, Sousa & West 2005).")
+
+
+@dataclass(frozen=True)
+class InvarianceStep:
+    """A two-group model restricting the metric (equal-loadings) model, tested against it by
+    likelihood ratio: ``scalar`` (equal item intercepts, with the second group's latent means)
+    or ``paths_equal`` (every structural path equal: the omnibus test of the path
+    differences)."""
+
+    name: str
+    against: str
+    fit: CbsemGroupFit | None
+    chi2_difference: float | None = None
+    df_difference: int | None = None
+    p_value: float | None = None
+    cfi_difference: float | None = None
+    reason: str = ""
+    latent_means: tuple[LatentMean, ...] = ()
+
+    @property
+    def holds(self) -> bool | None:
+        """The restriction not rejected at 5 % by the likelihood-ratio test (None: not run)."""
+        return None if self.p_value is None else self.p_value >= 0.05
+
+    def to_json(self) -> dict[str, Any]:
+        if self.fit is None:
+            return {"available": False, "reason": self.reason}
+        out: dict[str, Any] = {
+            "available": True, "against": self.against, "fit": self.fit.to_json(),
+            "chi2_difference": _num(self.chi2_difference), "df_difference": self.df_difference,
+            "p_value": _num(self.p_value), "cfi_difference": _num(self.cfi_difference),
+            "holds": self.holds}
+        if self.name == "scalar":
+            out.update(
+                constraints=SCALAR_CONSTRAINTS,
+                latent_means=[{"latent": m.latent, "mean_1": 0.0, "mean_2": _num(m.estimate),
+                               "difference": _num(-m.estimate), "se": _num(m.se),
+                               "p_value": _num(m.p_value)} for m in self.latent_means],
+                note="Equal intercepts are rejected when the likelihood-ratio test against the "
+                     "metric model has p < 0.05 (with large samples also look at the CFI "
+                     "difference, Cheung & Rensvold 2002). Latent means: the first group's are "
+                     "0; mean_2 is the second group's in the unit of the construct's marker "
+                     "item, difference = level_1 - level_2, standard errors from the observed "
+                     "information; comparable only when scalar invariance holds.")
+        else:
+            out["note"] = ("Omnibus test of the path differences: every structural path held "
+                           "equal in the equal-loadings model; the paths' own tests are the "
+                           "'lr' rows of the pair's tests.")
+        return out
+
+
 @dataclass(frozen=True)
 class CbsemInvariance:
-    """Configural and metric invariance of a CB-SEM model across two groups."""
+    """Configural, metric and scalar invariance of a CB-SEM model across two groups, and the
+    omnibus test of equal paths."""
 
     groups: Mapping[str, CbsemGroupFit]
     configural: CbsemGroupFit
@@ -565,6 +642,8 @@ class CbsemInvariance:
     p_value: float | None
     cfi_difference: float | None
     method: str
+    scalar: InvarianceStep | None = None
+    paths_equal: InvarianceStep | None = None
 
     @property
     def metric_holds(self) -> bool | None:
@@ -591,7 +670,9 @@ class CbsemInvariance:
                                        "total is the sum of the groups' chi2 and df (the "
                                        "multi-group configural model), RMSEA with the "
                                        "multi-group correction sqrt(G) (as lavaan)."},
-                "metric": metric}
+                "metric": metric,
+                "scalar": None if self.scalar is None else self.scalar.to_json(),
+                "paths_equal": None if self.paths_equal is None else self.paths_equal.to_json()}
 
 
 @dataclass(frozen=True)
@@ -628,7 +709,8 @@ class PairComparison:
         return pd.DataFrame([{"kind": t.kind, "a": t.a, "b": t.b, "value_1": t.value_1,
                               "value_2": t.value_2, "difference": t.difference,
                               "p_value": t.p_value, "p_holm": t.p_holm, "test": t.test,
-                              "comparable": t.comparable} for t in self.tests])
+                              "chi2": t.chi2, "df": t.df, "comparable": t.comparable}
+                             for t in self.tests])
 
     def to_json(self) -> dict[str, Any]:
         return {"segment": str(self.segment), "level_1": self.level_1, "level_2": self.level_2,
@@ -674,8 +756,10 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
     permuted ``permutations`` times (group sizes kept), both groups re-estimated each time;
     p = (1 + #{|d_perm| >= |d_obs|}) / (1 + permutations that succeeded). Reproducible from
     ``seed`` (permutation chunk c is drawn from ``SeedSequence(seed, spawn_key=(c,))``).
-    CB-SEM: configural and metric invariance (likelihood ratio), Wald tests of path
-    differences and, as a heuristic, of each loading; index differences without a test.
+    CB-SEM: configural, metric and scalar invariance (likelihood ratio; ``cbsem``), each
+    path's difference by a likelihood-ratio test inside the equal-loadings model (test 'lr')
+    plus the omnibus test of all paths (``cbsem.paths_equal``), Wald tests of each loading as
+    a heuristic; index differences without a test.
     A level below ``min_n`` (default :func:`minimum_n`) is not compared; the result says why.
     """
     spec = _Spec.make(method, missing, scheme, hoc, weights)
@@ -1005,44 +1089,6 @@ def _micom(constructs: Sequence[str], observed: _PairValues, stack, alpha: float
 # --------------------------------------------------------------------------- CB-SEM
 
 
-_LINE = re.compile(r"^\s*(\w+)\s*(=~|~)\s*(.+?)\s*$")
-
-
-def group_syntax(description: str, constructs: Sequence[str], *, equal_loadings: bool) -> str:
-    """Two copies of a model description, variables suffixed ``__g1`` / ``__g2``, for a
-    two-group model fitted as one model on stacked data (each group's rows observe only its
-    own copy; see :func:`_compare_cbsem`). With ``equal_loadings`` every free loading carries
-    a label shared by the two copies: semopy constrains parameters with one label to one
-    value. Covariances between the copies are fixed at 0 (semopy would free those of
-    exogenous and final latents)."""
-    lines = []
-    for g in (1, 2):
-        for line in description.splitlines():
-            if not line.strip():
-                continue
-            m = _LINE.match(line)
-            if m is None:
-                raise EstimationError(f"Unexpected model syntax line {line!r}.")
-            lhs, op, rhs = m.groups()
-            terms = [t.strip() for t in rhs.split("+")]
-            if op == "=~" and equal_loadings:
-                # The first indicator is the marker (fixed at 1 in each group).
-                parts = [f"{terms[0]}__g{g}"] + [f"L__{lhs}__{t}*{t}__g{g}" for t in terms[1:]]
-            else:
-                parts = [f"{t}__g{g}" for t in terms]
-            lines.append(f"{lhs}__g{g} {op} " + " + ".join(parts))
-    for a in constructs:
-        for b in constructs:
-            lines.append(f"{a}__g1 ~~ 0*{b}__g2")
-    return "\n".join(lines)
-
-
-def _stacked(items: Sequence[str], rows: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
-    parts = [r[list(items)].rename(columns={i: f"{i}__g{g}" for i in items}).astype(float)
-             for g, r in ((1, rows[0]), (2, rows[1]))]
-    return pd.concat(parts, ignore_index=True)
-
-
 def _mg_fit(chi2: float, df: int, chi2_base: float, df_base: int, n: int,
             groups: int) -> CbsemGroupFit:
     """Multi-group CFI, TLI and RMSEA from summed chi2 and df (lavaan's definitions; RMSEA
@@ -1056,20 +1102,68 @@ def _mg_fit(chi2: float, df: int, chi2_base: float, df_base: int, n: int,
     return CbsemGroupFit(chi2, df, cfi, tli, rmsea, n)
 
 
+class _Fits:
+    """The two-group models of one CB-SEM pair (``model``, None when it could not be built,
+    with the reason), each fitted once, a restricted model from the estimates of the model
+    it restricts; a model that cannot be fitted or does not converge is None with the
+    reason."""
+
+    #: The general models: equalities and the model each restricts.
+    GENERAL: dict[str, tuple[Equalities, str | None]] = {
+        "configural": (Equalities(), None), "metric": (METRIC, "configural")}
+    NAMES = {"configural": "configural", "metric": "equal-loadings",
+             "scalar": "equal-intercepts", "paths_equal": "equal-paths"}
+
+    def __init__(self, model: MultiGroupModel | None, reason: str) -> None:
+        self.model = model
+        self.failed = reason
+        self.fits: dict[str, MultiGroupFit | None] = {}
+        self.reasons: dict[str, str] = {}
+
+    def fit(self, name: str, equal: Equalities, general: str | None) -> MultiGroupFit | None:
+        if name in self.fits:
+            return self.fits[name]
+        start = None if general is None else self.fit(general, *self.GENERAL[general])
+        out = None
+        what = self.NAMES.get(name, f"'{name}'")
+        if self.model is None:
+            self.reasons[name] = self.failed
+        elif general is not None and start is None:
+            self.reasons[name] = self.reasons[general]
+        else:
+            try:
+                out = self.model.fit(equal, start)
+            except EstimationError as exc:
+                self.reasons[name] = f"The {what} model could not be fitted: {exc}"
+            else:
+                if not out.converged:
+                    self.reasons[name] = f"The {what} model did not converge."
+                    out = None
+        self.fits[name] = out
+        return out
+
+    def test(self, name: str, equal: Equalities, general: str
+             ) -> tuple[MultiGroupFit | None, LikelihoodRatio | None, str]:
+        """Fit ``name`` and test it against ``general`` by likelihood ratio."""
+        restricted = self.fit(name, equal, general)
+        base = self.fits[general]
+        if restricted is None or base is None:
+            return None, None, self.reasons[name]
+        return restricted, lr_test(base, restricted), ""
+
+
 def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str, str],
                    rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str]
                    ) -> PairComparison:
-    """Configural: each group fitted alone (as estimate_cbsem). Metric: equal loadings, by a
-    two-group model fitted as ONE semopy model on stacked data. semopy 2.3.11 has no
-    multi-group model with cross-group constraints (``semopy.multigroup`` fits each group
-    separately, nothing shared), but its parameter labels constrain equal-labelled
-    parameters to one value. Two copies of the model (one per group, no covariance between
-    them) on stacked rows where each respondent observes only its group's copy give, under
-    FIML with saturated means, a log-likelihood that is exactly the sum of the groups' (a
-    pattern's likelihood involves only its observed block); the configural copy reproduces
-    the sum of the separate fits (tests/unit/test_segments.py). chi2 of the metric model =
-    2 (sum of the groups' saturated logL - its logL), df = configural df + one per equal
-    loading."""
+    """Configural: each group fitted alone (as estimate_cbsem); the multi-group configural
+    model (:mod:`survey.estimate.multigroup`) reproduces the sum of these fits and is the
+    base of the tests. Metric: equal loadings, likelihood ratio against the configural model.
+    Scalar: equal loadings and item intercepts (structured means), likelihood ratio against
+    the metric model. Paths: inside the metric model (equal loadings, so the paths of the two
+    groups are on one scale), each path held equal by a 1-df likelihood ratio and all paths
+    together (omnibus); a Wald test on the separately fitted groups ignores that their
+    loadings, hence the latent scales, differ (Holzinger-Swineford by school: visual -> speed
+    Wald p = 0.047, lavaan's likelihood ratio p = 0.081)."""
     items = list(bound.items)
     if spec.missing == "listwise":
         rows = tuple(r[r[items].notna().all(axis=1)] for r in rows)  # type: ignore[assignment]
@@ -1086,41 +1180,45 @@ def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[st
     base_chi2 = float(sum(f["baseline_chi2"] for f in fits))
     base_df = int(sum(f["baseline_df"] for f in fits))
     configural = _mg_fit(chi2_c, df_c, base_chi2, base_df, n_total, 2)
-    description, single = model_syntax(bound)
-    names = [single.get(c, c) for c in bound.constructs]
-    syntax = group_syntax(description, names, equal_loadings=True)
-    # One equality constraint per free (non-marker) loading.
-    n_equal = sum(len(m.group(3).split("+")) - 1 for m in map(_LINE.match, description.splitlines())
-                  if m is not None and m.group(2) == "=~")
+
+    def overall(fit: MultiGroupFit) -> CbsemGroupFit:
+        return _mg_fit(fit.chi2, fit.df, base_chi2, base_df, n_total, 2)
+
+    try:
+        model, failed = MultiGroupModel(bound, rows, missing=spec.missing, where=where), ""
+    except EstimationError as exc:
+        model, failed = None, f"The multi-group model could not be built: {exc}"
+    runs = _Fits(model, failed)
     metric = None
     reason = ""
     chi2_d = df_d = p = cfi_d = None
-    try:
-        stacked = fit_sem(syntax, _stacked(items, rows), missing="fiml", standard_errors=False)
-    except EstimationError as exc:
-        reason = f"The equal-loadings model could not be fitted: {exc}"
-    else:
-        if not stacked.converged:
-            reason = "The equal-loadings model did not converge."
-        else:
-            sat = sum(f["logl_saturated"] for f in fits)
-            chi2_m = 2 * (sat - float(stacked.fit["logl"]))
-            metric = _mg_fit(chi2_m, df_c + n_equal, base_chi2, base_df, n_total, 2)
-            chi2_d = chi2_m - chi2_c
-            df_d = n_equal
-            p = float(stats.chi2.sf(max(chi2_d, 0.0), df_d)) if df_d > 0 else None
-            cfi_d = (metric.cfi or 0.0) - (configural.cfi or 0.0)
+    metric_fit, lr, reason = runs.test("metric", METRIC, "configural")
+    if metric_fit is not None and lr is not None:
+        metric = overall(metric_fit)
+        chi2_d, df_d, p = lr.chi2, lr.df, lr.p_value
+        cfi_d = (metric.cfi or 0.0) - (configural.cfi or 0.0)
+    scalar = _step(runs, "scalar", SCALAR, overall, metric)
+    all_paths = Equalities(loadings=True, paths=tuple(bound.model.paths))
+    paths_equal = _step(runs, "paths_equal", all_paths, overall, metric)
     invariance = CbsemInvariance(
         groups, configural, metric, reason, chi2_d, df_d, p, cfi_d,
-        method="two-group ML (FIML, saturated means) as one semopy model on stacked data with "
-               "shared loading labels; likelihood-ratio test against the configural model")
+        method="two-group ML (FIML with missing answers), item means free in each group, "
+               "loadings held equal; likelihood-ratio test against the configural model",
+        scalar=scalar, paths_equal=paths_equal)
     holds = invariance.metric_holds
     tests = []
     for p1 in ests[0].paths:
         p2 = ests[1].path(p1.source, p1.target)
-        tests.append(_wald("path", p1.source, p1.target, p1.estimate, p1.se, p2.estimate, p2.se,
-                           holds, "unstandardized paths; comparable when metric invariance "
-                                  "holds"))
+        equal = Equalities(loadings=True, paths=((p1.source, p1.target),))
+        _, lr, why = runs.test(f"path {p1.source} -> {p1.target}", equal, "metric")
+        tests.append(ParameterTest(
+            "path", p1.source, p1.target, p1.estimate, p2.estimate,
+            p1.estimate - p2.estimate, None if lr is None else lr.p_value, "lr",
+            comparable=holds, chi2=None if lr is None else lr.chi2,
+            df=None if lr is None else lr.df,
+            note=("unstandardized paths of the separately fitted groups; p: likelihood ratio "
+                  "of the equal-loadings model against it with this path held equal" if lr
+                  else why)))
     for x1 in ests[0].loadings:
         x2 = next(x for x in ests[1].loadings if (x.latent, x.item) == (x1.latent, x1.item))
         if x1.se is None or x2.se is None:
@@ -1142,9 +1240,26 @@ def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[st
             "Metric invariance is rejected: the items do not measure the constructs alike in "
             "the two groups; compare paths and indices with caution." if holds is False else
             "Metric invariance could not be assessed: " + reason)
+    if holds and scalar.holds is not None:
+        note += (" Scalar invariance holds: the item intercepts can be taken as equal, so the "
+                 "groups' latent means can be compared." if scalar.holds else
+                 " Scalar invariance is rejected: the item intercepts differ, so differences "
+                 "in the item means are not only differences in the latent means.")
     return PairComparison(column, levels[0], levels[1], len(rows[0]), len(rows[1]), "cbsem",
                           tuple(replace(t, p_holm=t.p_value) for t in tests), cbsem=invariance,
                           note=note, estimates=ests)
+
+
+def _step(runs: _Fits, name: str, equal: Equalities, overall, metric: CbsemGroupFit | None
+          ) -> InvarianceStep:
+    """A model restricting the metric model, tested against it."""
+    fit, lr, reason = runs.test(name, equal, "metric")
+    if fit is None or lr is None or metric is None:
+        return InvarianceStep(name, "metric", None, reason=reason)
+    total = overall(fit)
+    return InvarianceStep(name, "metric", total, lr.chi2, lr.df, lr.p_value,
+                          (total.cfi or 0.0) - (metric.cfi or 0.0),
+                          latent_means=fit.latent_means)
 
 
 def _wald(kind: str, a: str, b: str, v1: float, se1: float | None, v2: float,

@@ -222,28 +222,41 @@ class _Model(semopy.Model):
         g_mean = -2 * (k @ (s.t_sum - s.n_obs * mean) - mean_corr)
         return value, np.concatenate([self.chain_sigma(g_sigma, m, c), g_mean])
 
-    def minimise_fiml(self, z0: np.ndarray, *, max_iter: int = 5000):
-        """L-BFGS-B on the current pattern sums from z0 = (parameters, means). Sets both;
-        returns scipy's result and whether it converged (see :func:`_converged`)."""
-        self._positions()
-        k = len(self.param_vals)
+    def active_names(self) -> list[str]:
+        """semopy's names of the free parameters, in ``param_vals`` order (a parameter
+        labelled in the description carries its label)."""
+        return [name for name, prm in self.parameters.items() if prm.active]
 
-        def fun(z):
-            value, grad = self._fiml_terms(z[:k], z[k:], True)
-            if grad is None:
-                return math.inf, np.full(z.size, math.nan)
-            return value, grad
+    def mean_map(self, theta: np.ndarray) -> np.ndarray:
+        """M = Lambda (I - B)^-1 at ``theta``: the structured mean is nu + M alpha."""
+        self.update_matrices(theta)
+        return self.calc_sigma()[1][0]
 
-        res = minimize(fun, z0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9})
-        self.param_vals = res.x[:k]
-        self.update_matrices(self.param_vals)
-        self.fiml_mean = res.x[k:]
-        return res, _converged(res, max(self.fiml_sums.n_total, 1.0))
+    def mean_structure_terms(self, theta: np.ndarray, nu: np.ndarray, alpha: np.ndarray):
+        """-2 logL up to a constant (as :meth:`_fiml_terms`) under the structured mean
+        mu = nu + Lambda C alpha, C = (I - B)^-1 (nu: item intercepts; alpha: intercepts of
+        the inner variables, so E[eta] = C alpha), and its gradient over (theta, nu, alpha);
+        (inf, None) where Sigma is not positive definite.
 
-    def fiml_gradient(self, z: np.ndarray) -> np.ndarray:
-        k = len(self.param_vals)
-        return self._fiml_terms(z[:k], z[k:], True)[1]
+        With g = dF/dmu from :meth:`_fiml_terms`: dF/dnu = g, dF/dalpha = M'g (M = Lambda C),
+        dF/dLambda = g (C alpha)' and, as dC = C dB C, dF/dB = M'g (C alpha)'; a parameter
+        sums its entries (as :meth:`chain_sigma`)."""
+        self.update_matrices(theta)
+        _, (m, c) = self.calc_sigma()
+        value, grad = self._fiml_terms(theta, nu + m @ alpha, True)
+        if grad is None:
+            return value, None
+        k = theta.size
+        g_mu = grad[k:]
+        g_alpha = m.T @ g_mu
+        eta = c @ alpha
+        g_theta = grad[:k].copy()
+        for g, where in zip((np.outer(g_alpha, eta), np.outer(g_mu, eta)),
+                            self._positions()[:2], strict=True):
+            if where is not None:
+                rows, cols, j = where
+                g_theta += np.bincount(j, weights=g[rows, cols], minlength=k)
+        return value, np.concatenate([g_theta, g_mu, g_alpha])
 
 
 def _converged(res, scale: float, tol: float = _GTOL, loose: float = 1e-3) -> bool:
@@ -444,29 +457,23 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
             cov_frame = pd.DataFrame(em_cov, index=observed, columns=observed)
             # Two-stage ML on the EM moments gives starting values; then FIML proper.
             model.fit(frame - em_mean, cov=cov_frame, obj="MLW", options={"ftol": _FTOL})
-            result, converged = model.minimise_fiml(
-                np.concatenate([np.asarray(model.param_vals, float), em_mean]))
             mean, cov = em_mean, em_cov
             q = len(model.param_vals)
             fun = lambda z: model._fiml_terms(z[:q], z[q:], True)  # noqa: E731
-            z = np.concatenate([model.param_vals, model.fiml_mean])
-            if not converged:
-                z = _quasi_newton(fun, z, model.fiml_sums.n_total)
-            hessian, refined = _refine(model, fun, z, model.fiml_sums.n_total)
+            z, hessian, converged, message = minimise(
+                fun, np.concatenate([np.asarray(model.param_vals, float), em_mean]),
+                model.fiml_sums.n_total)
         else:
             mean = x.mean(axis=0)
             cov = np.cov(x, rowvar=False, bias=True)
             check_positive_definite(cov, observed, source)
             # semopy's SLSQP (variances bounded at 0) for starting values, then unbounded ML.
             model.fit(frame, options={"ftol": _FTOL})
-            result, converged = model.fit_ml(cov, np.array(model.param_vals, float))
             logdet = np.linalg.slogdet(cov)[1]
             fun = lambda t: model.ml_terms(t, cov, logdet)  # noqa: E731
-            z = np.array(model.param_vals, float)
-            if not converged:
-                z = _quasi_newton(fun, z, 1.0)
-            hessian, refined = _refine(model, fun, z, 1.0)
-    converged = converged or refined  # a Newton decrement ~0 is a minimum whatever SLSQP said
+            z, hessian, converged, message = minimise(
+                fun, np.array(model.param_vals, float), 1.0)
+        _set_estimates(model, z)
     sigma, (_, c) = model.calc_sigma()
     k = len(model.param_vals)
     if not standard_errors:
@@ -487,29 +494,66 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         inner_cov=pd.DataFrame(inner_cov, index=inner, columns=inner),
         cross_cov=pd.DataFrame(cross, index=observed, columns=inner),
         sample_mean=mean, sample_cov=cov, n=len(frame), n_dropped=n_total - len(frame),
-        missing=mode, converged=converged, message=str(result.message), fit=fit,
+        missing=mode, converged=converged, message=message, fit=fit,
         information_ok=info_ok, param_vals=np.array(model.param_vals, float),
         implied_mean=model.fiml_mean.copy() if mode == "fiml" else None, hessian=hessian,
         residual_cov=np.array(model.mx_theta, float),
     )
 
 
-def _refine(model: _Model, fun: Callable, z0: np.ndarray, scale: float, *, rounds: int = 20
-            ) -> tuple[np.ndarray, bool]:
-    """Finish the optimiser's run with Newton steps on the analytic gradient: the minimiser of
+def minimise(fun: Callable, z0: np.ndarray, scale: float, *,
+             hessian_of: Callable[[np.ndarray], np.ndarray] | None = None,
+             hessian: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None, bool, str]:
+    """Minimise ``fun`` (value, gradient; (inf, None) outside the positive-definite region)
+    from z0, unbounded: the full-sample fits of :func:`fit_sem` and the multi-group fits.
+
+    With ``hessian`` (a good guess: a multi-group restriction's mapped Hessian), Newton steps
+    from z0 first; otherwise, or when they fail, L-BFGS-B, and BFGS where L-BFGS-B stops short
+    (:func:`_quasi_newton`). Then Newton rounds finish the run (:func:`_polish`).
+    ``hessian_of(z)`` computes the Hessian (default: forward differences of the gradient).
+    ``scale``: the objective's size per unit of gradient tolerance (1 for F_ML, n for
+    -2 logL). Returns the estimates, the Hessian there, whether the run converged and how."""
+    grad = lambda v: fun(v)[1]  # noqa: E731
+    hessian_of = hessian_of or (lambda v: _hessian(grad, v))
+    if hessian is not None and (h_inv := _pd_inverse(hessian)) is not None:
+        z, ok = _newton(fun, z0, h_inv, 1e-16 * scale, 50, gtol=_GTOL * scale)
+        if ok:
+            return (*_polish(fun, z, scale, hessian_of, hessian),
+                    "Newton steps from a related model's Hessian")
+
+    def objective(z):
+        value, g = fun(z)
+        return (value, g) if g is not None else (math.inf, np.full(z.size, math.nan))
+
+    res = minimize(objective, z0, jac=True, method="L-BFGS-B",
+                   options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
+    z, message = (res.x, f"L-BFGS-B ({res.message}), then Newton steps") \
+        if np.all(np.isfinite(res.x)) and math.isfinite(float(res.fun)) else (z0, "")
+    if not _converged(res, scale):
+        z = _quasi_newton(fun, z, scale)
+        message = "L-BFGS-B stopped short; BFGS, then Newton steps"
+    z, hessian, ok = _polish(fun, z, scale, hessian_of)
+    return z, hessian, ok, message if ok else f"not converged: {message}"
+
+
+def _polish(fun: Callable, z0: np.ndarray, scale: float,
+            hessian_of: Callable[[np.ndarray], np.ndarray], hessian: np.ndarray | None = None,
+            *, rounds: int = 20) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Finish an optimiser's run with Newton steps on the analytic gradient: the minimiser of
     every bootstrap resample, so a resample equal to the sample gives back these estimates
     (semopy's SLSQP stops ~1e-6 short of the minimum at ftol=1e-12, L-BFGS-B in flat
     directions too).
 
-    A round takes Newton steps with the Hessian (forward differences) of its start, damped
-    towards positive definiteness when it is not, so every step descends; another round with
-    the Hessian recomputed follows while the steps moved the estimates or the Hessian was
-    damped. Leaves the model at the refined estimates (at z0 when nothing converges).
-    Returns the objective's Hessian at the estimates (for the standard errors and the
-    resamples' steps) and whether the steps converged."""
-    grad = lambda v: fun(v)[1]  # noqa: E731
+    A round takes Newton steps with the Hessian of its start (``hessian`` for the first
+    round when given, else ``hessian_of``), damped towards positive definiteness when it is
+    not, so every step descends; another round with the Hessian recomputed follows while the
+    steps moved the estimates or the Hessian was damped. Returns the estimates (z0 when
+    nothing converges), the objective's Hessian there (for the standard errors and the
+    resamples' steps; with lavaan's five-point stencil when ill-conditioned) and whether the
+    steps converged."""
     z, ok = z0, False
-    hessian = _hessian(grad, z)
+    hessian = hessian_of(z) if hessian is None else hessian
     for _ in range(rounds):
         h_inv, damped = _damped_inverse(hessian)
         if h_inv is None:
@@ -522,15 +566,14 @@ def _refine(model: _Model, fun: Callable, z0: np.ndarray, scale: float, *, round
         ok = False
         if moved == 0.0 and damped:
             break
-        hessian = _hessian(grad, z)
+        hessian = hessian_of(z)
     if not np.all(np.isfinite(z)):
         z, ok = z0, False
     if ok:
         eig = np.linalg.eigvalsh(hessian)
         if eig[0] <= 0 or eig[-1] > _ILL_CONDITIONED * eig[0]:
-            hessian = _hessian_five_point(grad, z)
-    _set_estimates(model, z)
-    return hessian, ok
+            hessian = _hessian_five_point(lambda v: fun(v)[1], z)
+    return z, hessian, ok
 
 
 def _damped_inverse(hessian: np.ndarray) -> tuple[np.ndarray | None, bool]:
@@ -579,27 +622,11 @@ class _quiet_semopy:
 def _standard_errors(model: _Model, mode: str, hessian: np.ndarray | None = None
                      ) -> tuple[np.ndarray, bool]:
     x0 = np.array(model.param_vals, dtype=float)
-    if mode == "fiml" and hessian is not None:
-        # The Hessian of -2 logL over (parameters, means) that _refine computed from the
-        # analytic gradient at the optimiser's point (the Newton steps after it move the
-        # estimates by ~1e-8): the observed information is H / 2.
+    if mode == "fiml":
+        # Observed information over structure parameters and means jointly, lavaan's default
+        # under missing = "ml": the FIML objective is -2 logL + const, so I = H / 2, with H
+        # the Hessian minimise() computed at the estimates.
         info = (hessian + hessian.T) / 4
-    elif mode == "fiml":
-        # Observed information over structure parameters and means jointly; the FIML
-        # objective is -2 logL + const, so I = H / 2 (lavaan's default under missing = "ml").
-        # Forward differences of the analytic gradient: half the cost of central ones, and
-        # their O(h) error (h = 1e-6) is far below the SEs' own sampling error.
-        z0 = np.concatenate([x0, model.fiml_mean])
-        k = z0.size
-        g0 = model.fiml_gradient(z0)
-        hess = np.empty((k, k))
-        for i in range(k):
-            h = 1e-6 * max(1.0, abs(z0[i]))
-            e = np.zeros(k)
-            e[i] = h
-            hess[:, i] = (model.fiml_gradient(z0 + e) - g0) / h
-        model.update_matrices(x0)
-        info = (hess + hess.T) / 4
     else:
         info = model.calc_fim()
     try:
@@ -1058,13 +1085,14 @@ class CbsemBootstrap:
       FIML objective with saturated means, and the EM moments for the indices' item means and
       SDs, are computed from those sums.
 
-    Both objectives come with analytic gradients; they are minimised by Newton steps with the
-    full sample's Hessian (:func:`_newton`), falling back on L-BFGS-B within the bounds
-    (:meth:`_Model.fit_ml`, :meth:`_Model.minimise_fiml`) when a step would leave them.
+    Both objectives come with analytic gradients; they are minimised, unbounded, by Newton
+    steps started with the full sample's Hessian (:func:`_newton`), falling back on BFGS
+    (:meth:`CbsemBootstrap._minimise`).
 
-    A resample fails, with its reason, when its covariance is singular, the optimiser (or EM)
-    does not converge, a variance sits at its bound of 0 (Heywood case) or the latent
-    covariance matrix is not positive definite. Picklable: plain arrays and the bound model;
+    A resample fails, with its reason, when its covariance is singular or the optimiser (or
+    EM) does not converge. It is inadmissible, with its reason, when a variance is negative
+    (Heywood case) or the latent or residual covariance matrix is not positive definite: kept
+    or dropped by the settings' policy. Picklable: plain arrays and the bound model;
     the semopy model and the pattern structure are rebuilt lazily in each process and left
     out of the pickle.
     """

@@ -26,6 +26,7 @@ from survey.report.texts import (
     FUNNEL_GROUPS,
     GAUGES,
     INVARIANCE,
+    INVARIANCE_STEPS,
     METHOD_MEASURES,
     METHOD_NAMES,
     METHOD_TEXT,
@@ -514,7 +515,18 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
         "latents": [{"id": x, "label": names.driver(x)} for x in latents],
         "header": _segment_header(latents, names, t, lang, result),
         "columns": blocks, "tiers": tiers,
+        "tests_note": _tests_note(a.get("segment_tests") or [], t),
     }
+
+
+def _tests_note(blocks: Sequence[Mapping[str, Any]], t: Mapping[str, str]) -> str:
+    """What the invariance verdicts mean: MICOM's (PLS) or the likelihood-ratio steps'
+    (CB-SEM); empty without tests."""
+    pairs = [p for b in blocks for p in b.get("pairs") or []]
+    if not pairs:
+        return ""
+    return t["invariance_lr_note" if any(p.get("method") == "cbsem" for p in pairs)
+             else "micom_note"]
 
 
 def _segment_header(latents: Sequence[str], names: Names, t: Mapping[str, str], lang: str,
@@ -590,8 +602,13 @@ def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
     n_holm = sum(1 for _, x in significant
                  if _finite(x.get("p_holm")) and x["p_holm"] < SIGNIFICANCE)
     failing = [m for m in micom if m["verdict"] in ("no", "metric_fails")]
+    # CB-SEM pairs test by likelihood ratio, PLS pairs by permutation.
+    lr = any(p.get("method") == "cbsem" for p in pairs)
     return {
-        "summary": t["tests_summary"].format(
+        "title": t["segment_tests_lr" if lr else "segment_tests"],
+        "invariance_title": t["invariance_lr" if lr else "micom"],
+        "detail_header": t["lr_tests" if lr else "composition_differs"],
+        "summary": t["tests_summary_lr" if lr else "tests_summary"].format(
             pairs=len(pairs), tests=f"{n_tests:,}", permutations=f"{permutations:,}",
             sig=len(significant), expected=f"{SIGNIFICANCE * n_defined:.0f}", holm=n_holm),
         "rows": shown, "n_significant": len(significant),
@@ -604,10 +621,11 @@ def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
 
 
 def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) -> dict[str, Any]:
-    """MICOM's verdict for a PLS pair (CB-SEM: metric invariance) and what failed."""
+    """MICOM's verdict for a PLS pair and what failed; for a CB-SEM pair the verdict of the
+    metric and scalar steps and their likelihood-ratio tests (``steps``)."""
     n = pair.get("n") or {}
-    out = {"pair": label, "n_1": n.get(pair["level_1"]), "n_2": n.get(pair["level_2"]),
-           "failed": []}
+    out: dict[str, Any] = {"pair": label, "n_1": n.get(pair["level_1"]),
+                           "n_2": n.get(pair["level_2"]), "failed": [], "steps": []}
     m = pair.get("micom")
     cb = pair.get("cbsem")
     if m:
@@ -617,11 +635,21 @@ def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) ->
     elif cb and (cb.get("metric") or {}).get("available"):
         holds = cb["metric"].get("holds")
         verdict = "untested" if holds is None else "metric_holds" if holds else "metric_fails"
+        scalar = cb.get("scalar") or {}
+        if holds and scalar.get("available") and scalar.get("holds") is not None:
+            verdict = "scalar_holds" if scalar["holds"] else "scalar_fails"
+        for step in ("metric", "scalar", "paths_equal"):
+            block = cb.get(step) or {}
+            if block.get("available"):
+                out["steps"].append({"name": tr(INVARIANCE_STEPS, step, lang),
+                                     "chi2": block.get("chi2_difference"),
+                                     "df": block.get("df_difference"),
+                                     "p": block.get("p_value")})
     else:
         verdict = "untested"
     out.update(verdict=verdict, verdict_text=tr(INVARIANCE, verdict, lang),
                level="bad" if verdict in ("no", "metric_fails") else
-               "ok" if verdict in ("full", "metric_holds") else "")
+               "ok" if verdict in ("full", "metric_holds", "scalar_holds") else "")
     return out
 
 
@@ -709,6 +737,7 @@ def _notes(a: Mapping[str, Any], lang: str, headline: str) -> list[str]:
     if a.get("ipma"):
         lines.append(tr(ANALYSIS_NOTES, "ipma", lang))
     if a.get("segment_tests"):
-        lines.append(tr(ANALYSIS_NOTES, "segments", lang))
+        lr = any(p.get("method") == "cbsem" for s in a["segment_tests"] for p in s["pairs"])
+        lines.append(tr(ANALYSIS_NOTES, "segments_cbsem" if lr else "segments", lang))
     return lines
 

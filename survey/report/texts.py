@@ -619,6 +619,25 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
                             "of those levels involving the constructs listed cannot be "
                             "interpreted."},
     "composition_differs": {"zh": "构成不同的潜变量", "en": "Constructs built differently"},
+    "segment_tests_lr": {"zh": "组间差异检验（似然比检验）",
+                         "en": "Differences between levels (likelihood-ratio tests)"},
+    "tests_summary_lr": {
+        "zh": "{pairs} 对分组，共 {tests} 项比较（路径差异用等载荷双组模型内的似然比检验）：{sig} 项 p < 0.05"
+              "（即使各组之间毫无差异，偶然也会出现约 {expected} 项），其中 {holm} 项经 Holm 校正后仍显著。",
+        "en": "{pairs} pairs of levels, {tests} comparisons (path differences by likelihood-ratio "
+              "tests inside the two-group equal-loadings model): {sig} with p < 0.05 (about "
+              "{expected} would be by chance alone if no level differed), {holm} of them still "
+              "significant after Holm's correction."},
+    "invariance_lr": {"zh": "测量不变性（似然比检验）", "en": "Measurement invariance (likelihood-ratio tests)"},
+    "lr_tests": {"zh": "似然比检验", "en": "Likelihood-ratio tests"},
+    "invariance_lr_note": {
+        "zh": "测量不变性以双组最大似然模型的似然比检验判断（Meredith 1993）：度量不变（载荷相等）对构型模型，标量不变"
+              "（载荷与题项截距相等）对度量模型。度量不变成立时路径差异可比；标量不变也成立时潜变量均值与指数水平才可比。",
+        "en": "Measurement invariance by likelihood-ratio tests in a two-group ML model "
+              "(Meredith 1993): metric (equal loadings) against the configural model, scalar "
+              "(equal loadings and item intercepts) against the metric model. Path differences "
+              "are comparable when metric invariance holds; latent means and index levels only "
+              "when scalar invariance holds as well."},
     "test_note": {"zh": "说明", "en": "Note"},
     # Precision
     "precision": {"zh": "指数精度", "en": "Precision of the indices"},
@@ -756,7 +775,18 @@ INVARIANCE: dict[str, dict[str, str]] = {
     "no": {"zh": "不成立", "en": "not established"},
     "metric_holds": {"zh": "度量不变性成立（载荷相等）", "en": "metric invariance holds (equal loadings)"},
     "metric_fails": {"zh": "度量不变性不成立（载荷不等）", "en": "metric invariance rejected (loadings differ)"},
+    "scalar_holds": {"zh": "度量与标量不变性均成立（载荷与截距相等）",
+                     "en": "metric and scalar invariance hold (equal loadings and intercepts)"},
+    "scalar_fails": {"zh": "度量不变性成立；标量不变性不成立（截距不等）",
+                     "en": "metric invariance holds; scalar invariance rejected (intercepts differ)"},
     "untested": {"zh": "未检验", "en": "not tested"},
+}
+
+#: The CB-SEM invariance steps tested by likelihood ratio (survey.analysis.segments).
+INVARIANCE_STEPS: dict[str, dict[str, str]] = {
+    "metric": {"zh": "度量", "en": "metric"},
+    "scalar": {"zh": "标量", "en": "scalar"},
+    "paths_equal": {"zh": "全部路径相等", "en": "all paths equal"},
 }
 
 #: Kinds of the parameters compared between levels.
@@ -788,6 +818,14 @@ ANALYSIS_NOTES: dict[str, dict[str, str]] = {
               "sample; differences tested by permutation (group labels permuted, both "
               "groups re-estimated), p-values Holm-adjusted over the pairs of levels for each "
               "parameter; MICOM measurement invariance assessed first (Henseler et al. 2016)."},
+    "segments_cbsem": {
+        "zh": "细分群体：每组以与全体相同的设置单独估计；路径差异在等载荷的双组最大似然模型内以似然比检验（该路径两组相等 "
+              "对 自由），p 值按各参数在所有分组对之间做 Holm 校正；先以似然比检验度量与标量不变性。",
+        "en": "Segments: each level estimated on its own with the settings of the whole "
+              "sample; path differences tested by likelihood ratio inside the two-group "
+              "equal-loadings ML model (the path held equal against free), p-values "
+              "Holm-adjusted over the pairs of levels for each parameter; metric and scalar "
+              "invariance tested first, by likelihood ratio."},
     "precision_taylor": {"zh": "加权均值的 Taylor 线性化（svy）", "en": "Taylor linearisation of the weighted mean (svy)"},
 }
 

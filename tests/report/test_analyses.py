@@ -505,3 +505,53 @@ def test_a_failed_invariance_is_warned_about(rich):
         "div", attrs={"data-segment": blocks[0]["segment"]})
     warning = node.find("p", class_="alert-inline")
     assert warning is not None and "1" in text(warning)
+
+
+# --------------------------------------------------------------------------- CB-SEM segments
+
+
+@pytest.fixture(scope="module")
+def cbsem_segments(rich):
+    """The rich study with its airline comparison replaced by CB-SEM's for two airlines: the
+    CCSI model with its second-order quality, FIML, likelihood-ratio tests."""
+    from survey.analysis.segments import compare_segments
+
+    block = compare_segments(rich.bound, rich.responses.data, "airline", levels=["1", "2"],
+                             method="cbsem").to_json()
+    tests = [block] + [s for s in rich.analyses["segment_tests"] if s["segment"] != "airline"]
+    return dataclasses.replace(rich, analyses={**rich.analyses, "segment_tests": tests})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cbsem_comparison_shows_likelihood_ratio_tests_and_the_scalar_step(cbsem_segments,
+                                                                          lang):
+    block = cbsem_segments.analyses["segment_tests"][0]
+    pair = block["pairs"][0]
+    assert pair["method"] == "cbsem"
+    assert {x["test"] for x in pair["tests"] if x["kind"] == "path"} == {"lr"}
+    cb = pair["cbsem"]
+    assert cb["metric"]["available"] and cb["scalar"]["available"]
+    assert cb["paths_equal"]["df_difference"] == len(cbsem_segments.bound.model.paths)
+    d = soup(render_report(build_context(cbsem_segments, lang)))
+    node = d.find(id="segments").find("div", attrs={"data-segment": "airline"})
+    tests = node.find("div", class_="segment-tests")
+    ui = texts.ANALYSIS_UI
+    assert text(tests.h4) == ui["segment_tests_lr"][lang]
+    between = ui["tests_summary_lr"][lang].split("{tests}")[1].split("{sig}")[0]
+    assert " ".join(between.split()) in text(tests.p)
+    row = tests.find("table", class_="micom-table").tbody.tr
+    holds = cb["metric"]["holds"] and cb["scalar"]["holds"]
+    verdict = "scalar_holds" if holds else "scalar_fails" if cb["metric"]["holds"] \
+        else "metric_fails"
+    assert row["data-verdict"] == verdict
+    steps = text(row.find_all("td")[-1])
+    for step in ("metric", "scalar", "paths_equal"):
+        b = cb[step]
+        assert f"χ²({b['df_difference']}) = {b['chi2_difference']:.2f}" in steps
+        assert texts.INVARIANCE_STEPS[step][lang] in steps
+    # The PLS blocks keep their MICOM heading; the note says what the verdicts mean.
+    other = d.find("div", attrs={"data-segment": "age_band"}).find("div", class_="segment-tests")
+    assert text(other.h4) == ui["segment_tests"][lang]
+    assert ui["invariance_lr_note"][lang] in text(d.find(id="segments"))
+    lines = " ".join(text(li) for li in d.find_all("li")) + text(d)
+    assert texts.ANALYSIS_NOTES["segments_cbsem"][lang][:20] in lines

@@ -6,8 +6,11 @@
 * Permutation tests and MICOM on populations with a known difference: a changed path is found,
   a changed loading fails compositional invariance, same-population groups give calibrated
   p-values; reproducible from the seed.
-* CB-SEM: the stacked two-group model reproduces the separate fits' log-likelihood, metric
-  invariance holds in one population and is rejected when a loading differs.
+* CB-SEM: the configural two-group model reproduces the separate fits' log-likelihood; the
+  structured mean's gradient is the objective's derivative; metric invariance holds in one
+  population and is rejected when a loading differs, scalar invariance when an item intercept
+  differs; a changed path is found by its likelihood-ratio test (lavaan's numbers are in
+  tests/reference/test_multigroup_reference.py).
 
 The model is small (four constructs, three items each) so every comparison takes well under a
 second with 1000 permutations.
@@ -20,19 +23,20 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from survey.analysis.segments import (
     compare_levels,
     compare_segments,
     estimate_segments,
-    group_syntax,
     holm,
     minimum_n,
     value_tiers,
 )
 from survey.errors import ResponseValidationError
 from survey.estimate.bootstrap import MIN_USABLE, BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem, fit_sem, model_syntax
+from survey.estimate.cbsem import estimate_cbsem
+from survey.estimate.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
 from survey.estimate.pls import estimate_pls
 from survey.simulate import Population, simulate_responses
 
@@ -317,23 +321,53 @@ def test_every_pair_of_levels_with_holm_adjustment(bound):
 # --------------------------------------------------------------------------- CB-SEM
 
 
-def test_stacked_two_group_model_reproduces_the_separate_fits(bound):
+def test_configural_two_group_model_reproduces_the_separate_fits(bound):
     data = with_gaps(two_groups(bound, POP, seed=70, n=200), 0.02, seed=2)
     items = list(bound.items)
     rows = [data.loc[data["grp"] == g, items] for g in "AB"]
     separate = [estimate_cbsem(bound, r) for r in rows]
-    description, single = model_syntax(bound)
-    stacked = pd.concat([r.rename(columns={i: f"{i}__g{k}" for i in items})
-                         for k, r in enumerate(rows, start=1)], ignore_index=True)
-    both = fit_sem(group_syntax(description, list(bound.constructs), equal_loadings=False),
-                   stacked, missing="fiml")
-    assert both.fit["logl"] == pytest.approx(sum(e.fit["logl"] for e in separate), abs=1e-5)
-    assert both.fit["chi2"] == pytest.approx(sum(e.fit["chi2"] for e in separate), abs=1e-4)
-    loads = both.params.set_index(["lhs", "op", "rhs"])["est"]
-    for k, est in enumerate(separate, start=1):
+    both = MultiGroupModel(bound, rows).fit()
+    assert both.converged and both.n == sum(e.n for e in separate)
+    assert both.logl == pytest.approx(sum(e.fit["logl"] for e in separate), abs=1e-5)
+    assert both.chi2 == pytest.approx(sum(e.fit["chi2"] for e in separate), abs=1e-4)
+    assert both.df == sum(e.fit["df"] for e in separate)
+    for g, est in enumerate(separate):
         for x in est.loadings:
-            assert loads[(f"{x.latent}__g{k}", "=~", f"{x.item}__g{k}")] == pytest.approx(
-                x.estimate, abs=1e-4)
+            if x.se is not None:
+                assert both.values[("p", f"L__{x.latent}__{x.item}", g)] == pytest.approx(
+                    x.estimate, abs=1e-4)
+
+
+def test_restricted_models_count_their_equalities(bound):
+    data = two_groups(bound, POP, seed=71, n=150)
+    model = MultiGroupModel(bound, [data[data["grp"] == g] for g in "AB"])
+    free = model.fit()
+    metric = model.fit(METRIC, free)
+    path = model.fit(Equalities(loadings=True, paths=(("x1", "y"),)), metric)
+    scalar = model.fit(SCALAR, metric)
+    # 8 free loadings; 1 path; 12 item intercepts for 4 latent means of the second group.
+    assert (metric.df - free.df, path.df - metric.df, scalar.df - metric.df) == (8, 1, 8)
+    assert free.logl >= metric.logl >= path.logl and metric.logl >= scalar.logl
+    assert [(m.latent, m.group) for m in scalar.latent_means] == [
+        (x, 1) for x in bound.constructs]
+    assert all(abs(m.estimate) < 3 * m.se for m in scalar.latent_means)  # one population
+
+
+def test_structured_mean_gradient_is_the_derivative_of_the_objective(bound):
+    data = with_gaps(two_groups(bound, POP, seed=72, n=120), 0.05, seed=3)
+    model = MultiGroupModel(bound, [data[data["grp"] == g] for g in "AB"])
+    lay = model._layout(SCALAR)
+    rng = np.random.default_rng(0)
+    z = model._start(lay, model.fit(METRIC, model.fit())) + rng.normal(0, 0.02, len(lay.keys))
+    # Latent means far from 0, so the mean's chain rule to loadings and paths matters.
+    z[[k for k, key in enumerate(lay.keys) if key[0] == "alpha"]] += [0.5, -0.4, 0.7, 0.3]
+    _, grad = model._objective(lay, z)
+    numeric = np.empty_like(z)
+    for i in range(z.size):
+        e = np.zeros_like(z)
+        e[i] = 1e-6
+        numeric[i] = (model._objective(lay, z + e)[0] - model._objective(lay, z - e)[0]) / 2e-6
+    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-4)
 
 
 def test_cbsem_metric_invariance_holds_in_one_population_and_fails_otherwise(bound):
@@ -355,11 +389,35 @@ def test_cbsem_metric_invariance_holds_in_one_population_and_fails_otherwise(bou
     assert set(doc["configural"]["groups"]) == {"A", "B"}
 
 
-def test_cbsem_path_difference_by_wald_test(bound):
+def test_cbsem_path_difference_by_likelihood_ratio_in_the_metric_model(bound):
     weak = dataclasses.replace(POP, paths={**POP.paths, ("x1", "y"): 0.25})
     pair = compare_levels(bound, two_groups(bound, weak, seed=12), "grp", "A", "B",
                           method="cbsem")
-    assert pair.test("path", "x1", "y").p_value < 0.01
+    test = pair.test("path", "x1", "y")
+    assert test.test == "lr" and test.df == 1 and test.p_value < 0.01
+    assert test.p_value == pytest.approx(stats.chi2.sf(test.chi2, 1))
     others = [t for t in pair.tests if t.kind == "path" and (t.a, t.b) != ("x1", "y")]
     assert sum(t.p_value < 0.05 for t in others) <= 1
+    omnibus = pair.cbsem.paths_equal
+    assert omnibus.df_difference == 3 and omnibus.p_value < 0.01 and omnibus.holds is False
     assert pair.test("index", "y").p_value is None and pair.test("index", "y").note
+    doc = pair.to_json()
+    row = next(t for t in doc["tests"] if t["kind"] == "path" and t["from"] == "x1")
+    assert row["test"] == "lr" and row["df_difference"] == 1 and row["chi2_difference"] > 6.6
+    assert row["p_holm"] == row["p_value"]
+    assert doc["cbsem"]["paths_equal"]["available"] is True
+    assert doc["cbsem"]["scalar"]["holds"] is True
+
+
+def test_cbsem_scalar_invariance_is_rejected_when_an_intercept_differs(bound):
+    data = two_groups(bound, POP, seed=13)
+    data.loc[data["grp"] == "B", "b2"] += 0.6    # an item intercept, not the latent mean
+    pair = compare_levels(bound, data, "grp", "A", "B", method="cbsem")
+    assert pair.cbsem.metric_holds
+    scalar = pair.cbsem.scalar
+    assert scalar.df_difference == 8 and scalar.p_value < 1e-4 and scalar.holds is False
+    assert scalar.cfi_difference < 0
+    assert "Scalar invariance is rejected" in pair.note
+    doc = pair.to_json()["cbsem"]["scalar"]
+    assert [m["latent"] for m in doc["latent_means"]] == list(bound.constructs)
+    assert "Chen, Sousa & West" in doc["constraints"]
