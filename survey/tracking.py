@@ -15,7 +15,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,9 @@ class Tracking:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The run as tidy tables: cells, indices, paths, changes, improvement, failures."""
+        """The run as tidy tables: cells (failures included), indices, paths, changes,
+        improvement. Each has its columns even without rows (a first wave with no driver to
+        improve first checks nothing), so the store keeps every table of every run."""
         keys = ("wave", *self.by)
         cells, indices, paths = [], [], []
         for c in self.cells:
@@ -155,9 +157,13 @@ class Tracking:
             base = {**s.group, "wave_from": s.wave_from, "wave_to": s.wave_to}
             changes += [{**base, **c.to_json()} for c in s.changes]
             checks += [{**base, **c.to_json()} for c in s.improvement]
-        return {"cells": pd.DataFrame(cells), "indices": pd.DataFrame(indices),
-                "paths": pd.DataFrame(paths), "changes": pd.DataFrame(changes),
-                "improvement": pd.DataFrame(checks)}
+        cell_keys = dict.fromkeys(keys, "str")
+        step_keys = {**dict.fromkeys(self.by, "str"), "wave_from": "str", "wave_to": "str"}
+        return {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
+                "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
+                "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
+                "changes": _table(changes, {**step_keys, **_columns(Change)}),
+                "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
 
     def to_json(self) -> dict[str, Any]:
         return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
@@ -165,6 +171,30 @@ class Tracking:
                 "steps": [{"group": s.group, "wave_from": s.wave_from, "wave_to": s.wave_to,
                            "micom": s.micom, "note": s.note} for s in self.steps],
                 "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed]}
+
+
+#: Columns (and their dtypes when a table has no rows) of the run tables, after the cell's
+#: key columns (wave and the ``by`` columns).
+CELL_COLUMNS = {"status": "str", "n": "Int64", "method": "str", "admissible": "boolean",
+                "error": "str"}
+INDEX_COLUMNS = {"latent": "str", "index": "float64", "se": "float64", "ci_low": "float64",
+                 "ci_high": "float64", "valid": "boolean", "n": "Int64"}
+PATH_COLUMNS = {"source": "str", "target": "str", "estimate": "float64", "ci_low": "float64",
+                "ci_high": "float64", "p_value": "float64"}
+
+
+def _columns(result: type) -> dict[str, str]:
+    """The columns of a result dataclass's rows (its ``to_json``: the fields) and their dtypes
+    (annotations are text here: ``from __future__ import annotations``)."""
+    kinds = {"str": "str", "float": "float64", "bool": "boolean", "int": "Int64"}
+    return {f.name: kinds[str(f.type).split(" | ")[0]] for f in fields(result)}
+
+
+def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+    """Rows as a frame with these columns; without rows, the columns with their dtypes."""
+    if rows:
+        return pd.DataFrame(rows, columns=list(columns))
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -131,3 +131,62 @@ def test_survey_run_end_to_end(root, tmp_path, bound):
     tables = Study.open(study).run_tables(runs.iloc[0]["run_id"])
     assert {"cells", "indices", "paths", "changes", "improvement"} <= set(tables)
     assert len(tables["indices"]) == 4 * len(bound.constructs)
+
+
+THREE = {"quality": ("q1", "q2", "q3"), "satisfaction": ("s1", "s2", "s3"),
+         "loyalty": ("l1", "l2")}
+
+
+def _three_construct_study(tmp_path):
+    """quality -> satisfaction -> loyalty: no brands, no screening, no profile."""
+    def text(word):
+        return f"{{zh: {word}, en: {word}}}"
+
+    lines = ["id: three", f"title: {text('Three')}", "scales:",
+             "  ten: {min: 1, max: 10, dont_know: 99}", "constructs:"]
+    for construct, items in THREE.items():
+        lines += [f"  {construct}:", f"    label: {text(construct.title())}",
+                  "    scale: ten", "    items:"]
+        lines += [f"      {i}: {text(i)}" for i in items]
+    q = tmp_path / "q.yaml"
+    q.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = tmp_path / "m.yaml"
+    m.write_text("id: three\nname: {zh: m, en: m}\nlatents: [quality, satisfaction, loyalty]\n"
+                 "paths: [quality -> satisfaction, satisfaction -> loyalty]\n"
+                 "target: satisfaction\n", encoding="utf-8")
+    return q, m
+
+
+def test_survey_run_stores_a_run_with_no_driver_to_improve_first(tmp_path):
+    """Three constructs: the only driver of satisfaction is never 'improve first', so the
+    improvement table has no rows; the run is still stored, every table with its columns."""
+    from survey.pathmodel import bind, load_model
+    from survey.questionnaire import load_questionnaire
+    from survey.simulate import Population
+
+    q, m = _three_construct_study(tmp_path)
+    bound = bind(load_model(m), load_questionnaire(q))
+    population = Population(paths={("quality", "satisfaction"): 0.6,
+                                   ("satisfaction", "loyalty"): 0.6})
+    runner = CliRunner()
+
+    def run(*args):
+        r = runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    study = tmp_path / "study"
+    run("init", study, "--questionnaire", q, "--model", m)
+    for k, wave in enumerate(["W1", "W2"]):
+        path = tmp_path / f"{wave}.csv"
+        simulate_responses(bound, population, n=150, seed=k).to_csv(path, index=False)
+        run("ingest", study, path, "--wave", wave)
+    out = run("run", study, "--by", "", "--bootstrap", "30", "--permutations", "30",
+              "--workers", "0", "--out", tmp_path / "report", "--lang", "en")
+    assert "2 cells estimated, 0 failed" in out
+    runs = Study.open(study).runs()
+    tables = Study.open(study).run_tables(runs.iloc[0]["run_id"])
+    assert tables["improvement"].empty
+    assert {"wave_from", "wave_to", "driver", "verdict", "change"} <= set(
+        tables["improvement"].columns)
+    assert len(tables["indices"]) == 2 * 3 and len(tables["changes"]) > 0
