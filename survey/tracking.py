@@ -24,6 +24,7 @@ import pandas as pd
 from survey.analysis.waves import Change, ImprovementCheck, consecutive_pairs, wave_changes
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
+from survey.errors import EstimationError, Problem, SurveyError
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimate.result import Estimate
 from survey.pathmodel import BoundModel
@@ -221,8 +222,6 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
     frame["wave"] = frame["wave"].astype(str)
     for column in by:
         if column not in frame.columns:
-            from survey.errors import SurveyError
-
             raise SurveyError(f"Column '{column}' to split the cells by is not in the study's "
                               f"responses. Expected one of the responses' columns.")
         frame[column] = frame[column].astype("string")
@@ -238,11 +237,22 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
             if mask.any():
                 cells.append(Cell((("wave", str(wave)), *group.items()),
                                   rows=frame.index[mask.to_numpy()]))
+    if not cells:
+        raise EstimationError(f"No accepted respondent in wave(s) {[str(w) for w in waves]}: "
+                              "there is nothing to estimate. Check the files' ingest counts "
+                              "with 'survey waves'.")
     bar = progress("cells") if progress else None
     outcomes = run_cells(functools.partial(estimate_cell, spec=spec), frame, cells,
                          scheduler=scheduler, workers=workers, progress=bar)
     done = [o.result for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
+    if not done:
+        # A run of failures only would store and report nothing but the failures (and a
+        # report whose settings and trends are blanks): say why instead.
+        raise EstimationError(f"None of the {len(failed)} cells could be estimated, so "
+                              f"there is nothing to store or report. The first: "
+                              f"{failed[0].error} Split the waves into fewer cells (--by) "
+                              "or collect more respondents.")
     by_key = {tuple(sorted(c.key.items())): c for c in done}
 
     compare = []
@@ -324,12 +334,13 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     started = time.time()
     study = Study.open(path)
     stored = study.waves()
+    if stored.empty:
+        raise SurveyError(Problem(str(path), "The study has no waves yet. Add one with "
+                                             "'survey ingest'."))
     order = list(dict.fromkeys(stored["wave"].astype(str)))
     if waves:
         unknown = [w for w in waves if w not in order]
         if unknown:
-            from survey.errors import SurveyError
-
             raise SurveyError(f"{path}: wave(s) {unknown} are not in the study. Expected "
                               f"some of {order}.")
         order = [w for w in waves]

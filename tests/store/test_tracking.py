@@ -190,3 +190,41 @@ def test_survey_run_stores_a_run_with_no_driver_to_improve_first(tmp_path):
     assert {"wave_from", "wave_to", "driver", "verdict", "change"} <= set(
         tables["improvement"].columns)
     assert len(tables["indices"]) == 2 * 3 and len(tables["changes"]) > 0
+
+
+def test_a_run_with_no_cell_estimated_is_an_error_not_an_empty_report(bound, data):
+    from survey.errors import EstimationError
+
+    with pytest.raises(EstimationError, match=r"None of the 1 cells could be estimated.*"
+                                              r"fewer than the"):
+        track(bound, data[data["brand"] == "C"], waves=["2026Q2"], by=["brand"], workers=0,
+              bootstrap=5, permutations=5)
+    with pytest.raises(EstimationError, match=r"No accepted respondent in wave\(s\) "
+                                              r"\['2026Q3'\]"):
+        track(bound, data, waves=["2026Q3"], by=["brand"], workers=0)
+
+
+def test_survey_run_on_a_study_without_waves_fails_in_one_line(root, tmp_path):
+    runner = CliRunner()
+    study = tmp_path / "study"
+    r = runner.invoke(cli, ["init", str(study), "--questionnaire",
+                            str(root / "questionnaires/airline.yaml"), "--model",
+                            str(root / "models/ccsi.yaml")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["run", str(study), "--workers", "0"])
+    assert r.exit_code == 2
+    assert r.output == f"error: {study}: The study has no waves yet. Add one with 'survey ingest'.\n"
+    assert Study.open(study).runs().empty
+
+
+@pytest.mark.parametrize("given,specs", [
+    (("brand",), ["brand"]),
+    (("brand,age=30,45",), ["brand", "age=30,45"]),
+    (("age=30,45,60", "region"), ["age=30,45,60", "region"]),
+    (("age=30,45,region,gender",), ["age=30,45", "region", "gender"]),
+    (("",), []),
+])
+def test_by_keeps_the_cut_points_of_a_band_together(given, specs):
+    from survey.cli.run import _split_by
+
+    assert _split_by(given) == specs
