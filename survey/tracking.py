@@ -349,7 +349,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     bound = bind(model, q)
     data = study.responses(order).reset_index()  # row numbers repeat across files
     data, columns = segment_columns(data, [b for b in by if b != "brand"], str(path))
-    columns = (["brand"] if "brand" in by else []) + columns
+    # A study without brands (no file ingested with one) has the one brand '': splitting by
+    # it (the default) would label every cell and step with an empty brand; it splits nothing.
+    branded = "brand" in by and bool(data["brand"].fillna("").astype(str).ne("").any())
+    columns = (["brand"] if branded else []) + columns
     tracking = track(bound, data, waves=order, by=columns, method=method, missing=missing,
                      scheme=scheme, hoc=hoc, weights=weights, bootstrap=bootstrap, seed=seed,
                      interval=interval, permutations=permutations, scheduler=scheduler,

@@ -181,12 +181,15 @@ def test_survey_run_stores_a_run_with_no_driver_to_improve_first(tmp_path):
         path = tmp_path / f"{wave}.csv"
         simulate_responses(bound, population, n=150, seed=k).to_csv(path, index=False)
         run("ingest", study, path, "--wave", wave)
-    out = run("run", study, "--by", "", "--bootstrap", "30", "--permutations", "30",
+    # The default --by brand: a study without brands is not split (no cell of brand '').
+    out = run("run", study, "--bootstrap", "30", "--permutations", "30",
               "--workers", "0", "--out", tmp_path / "report", "--lang", "en")
     assert "2 cells estimated, 0 failed" in out
+    assert "  all: W1 -> W2: " in out and "brand" not in out
     runs = Study.open(study).runs()
+    assert runs.iloc[0]["manifest"]["by"] == []
     tables = Study.open(study).run_tables(runs.iloc[0]["run_id"])
-    assert tables["improvement"].empty
+    assert tables["improvement"].empty and "brand" not in tables["cells"]
     assert {"wave_from", "wave_to", "driver", "verdict", "change"} <= set(
         tables["improvement"].columns)
     assert len(tables["indices"]) == 2 * 3 and len(tables["changes"]) > 0
