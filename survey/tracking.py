@@ -237,10 +237,14 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
             if mask.any():
                 cells.append(Cell((("wave", str(wave)), *group.items()),
                                   rows=frame.index[mask.to_numpy()]))
-    if not cells:
+    if not cells and frame.empty:
         raise EstimationError(f"No accepted respondent in wave(s) {[str(w) for w in waves]}: "
                               "there is nothing to estimate. Check the files' ingest counts "
                               "with 'survey waves'.")
+    if not cells:
+        raise EstimationError(f"None of the {len(frame)} respondents of wave(s) "
+                              f"{[str(w) for w in waves]} has an answer in {list(by)} to be "
+                              "split by. Choose other columns to split by (--by).")
     bar = progress("cells") if progress else None
     outcomes = run_cells(functools.partial(estimate_cell, spec=spec), frame, cells,
                          scheduler=scheduler, workers=workers, progress=bar)

@@ -205,6 +205,10 @@ def test_a_run_with_no_cell_estimated_is_an_error_not_an_empty_report(bound, dat
     with pytest.raises(EstimationError, match=r"No accepted respondent in wave\(s\) "
                                               r"\['2026Q3'\]"):
         track(bound, data, waves=["2026Q3"], by=["brand"], workers=0)
+    with pytest.raises(EstimationError, match=r"None of the 805 respondents of wave\(s\) "
+                                              r"\['2026Q1', '2026Q2'\] has an answer in "
+                                              r"\['region'\]"):
+        track(bound, data.assign(region=pd.NA), waves=WAVES, by=["region"], workers=0)
 
 
 def test_survey_run_on_a_study_without_waves_fails_in_one_line(root, tmp_path):
