@@ -134,7 +134,10 @@ def read_responses(path: str | Path, questionnaire: Questionnaire, *,
                    items: Sequence[str] | None = None, sheet: str | int | None = None
                    ) -> ResponseSet:
     """Read and validate a response file. ``items`` are the item columns that must be present
-    (default: every item of the questionnaire); ``sheet`` picks an Excel sheet."""
+    (default: every item of the questionnaire); the questionnaire's other items and its
+    stated-importance ratings are checked on their scale when the file has them (a gauge or
+    an expectation item outside the model is then a number, and a file accepts the same
+    respondents whatever the model). ``sheet`` picks an Excel sheet."""
     return read_coded_responses(path, questionnaire, items=items, sheet=sheet).response_set()
 
 
@@ -145,8 +148,7 @@ def read_coded_responses(path: str | Path, questionnaire: Questionnaire, *,
     the same validation, rejects and report, with each rated column kept as codes into its
     distinct cells. The study store writes from this (a million respondents' 60 items are
     60 MB of codes here, 480 MB of floats in a frame)."""
-    rated = {*(items if items is not None else (i.id for i in questionnaire.items)),
-             *(r.id for r in questionnaire.importance)}
+    rated = {*(i.id for i in questionnaire.items), *(r.id for r in questionnaire.importance)}
     table, codes = _read(path, sheet=sheet, coded=frozenset(rated))
     return _check(table.frame, questionnaire, source=str(table.path), items=items,
                   fmt=table.format, encoding=table.encoding, sha256=table.sha256, codes=codes)
@@ -493,8 +495,12 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
     rows = np.arange(2, len(frame) + 2)
     problems: list[tuple[int, str, str, str]] = []
     rated_codes: dict[str, RatedColumn] = {}
-    # Stated-importance ratings are optional columns, validated on their scale like items.
-    rated = items + [r.id for r in q.importance if r.id in frame.columns and r.id not in items]
+    # The questionnaire's other items and its stated-importance ratings are optional columns,
+    # validated on their scale like the required items: the analyses read some of them (the
+    # gauges, the expectation pairs), which must not see 99 as a rating or '' as text.
+    optional = [i.id for i in q.items] + [r.id for r in q.importance]
+    rated = items + [c for c in dict.fromkeys(optional)
+                     if c in frame.columns and c not in items]
     coded = {c: codes[c] if c in codes else _factorize(frame[c]) for c in rated}
     for item_id in rated:
         scale = q.scale_of(item_id)

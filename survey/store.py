@@ -22,7 +22,8 @@ Tables (every name below is a column; ``responses`` grows a column per new file 
   be checked later (an incidence rate by answer, a changed qualification rule), at the cost of
   a few short rows; the counts are in ``ingests``.
 * ``runs`` (run_id, created_at, manifest JSON) and ``run_tables`` (run_id, name, table_name,
-  n_rows, index): result tables of estimation runs, each stored as its own table.
+  n_rows, index): result tables of estimation runs, each stored as its own table (a table
+  without rows keeps its columns; one without columns has table_name NULL).
 
 Times are UTC. Wave, brand and run labels are values in the database, never file names, so a
 label such as ``../x`` or ``CON`` cannot write outside the study folder.
@@ -460,15 +461,19 @@ class Study:
             con.execute("INSERT INTO runs VALUES (?, ?, ?)", [run_id, _now(), manifest_json])
             number = con.execute("SELECT COUNT(*) FROM run_tables").fetchone()[0]
             for name, (frame, index) in prepared.items():
-                number += 1
-                table_name = f"run_table_{number}"
-                while con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?",
-                                  [table_name]).fetchone():
+                table_name = None
+                # DuckDB has no table without columns: such a frame is only an entry in
+                # run_tables (table_name NULL) with its row count, and is restored from it.
+                if len(frame.columns):
                     number += 1
                     table_name = f"run_table_{number}"
-                con.register("_run_table", frame)
-                con.execute(f"CREATE TABLE {table_name} AS SELECT * FROM _run_table")
-                con.unregister("_run_table")
+                    while con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?",
+                                      [table_name]).fetchone():
+                        number += 1
+                        table_name = f"run_table_{number}"
+                    con.register("_run_table", frame)
+                    con.execute(f"CREATE TABLE {table_name} AS SELECT * FROM _run_table")
+                    con.unregister("_run_table")
                 con.execute("INSERT INTO run_tables VALUES (?, ?, ?, ?, ?)",
                             [run_id, name, table_name, len(frame), json.dumps(index)])
 
@@ -485,13 +490,16 @@ class Study:
     def run_tables(self, run_id: str) -> dict[str, pd.DataFrame]:
         """The result tables of a run, by name, as they were saved."""
         with self._connect() as con:
-            entries = con.execute("SELECT name, table_name, \"index\" FROM run_tables "
+            entries = con.execute("SELECT name, table_name, \"index\", n_rows FROM run_tables "
                                   "WHERE run_id = ? ORDER BY name", [run_id]).fetchall()
             if not entries and not con.execute("SELECT 1 FROM runs WHERE run_id = ?",
                                                [run_id]).fetchone():
                 raise StoreError(Problem(str(self.path), f"No run '{run_id}' in this study."))
             out = {}
-            for name, table_name, index in entries:
+            for name, table_name, index, n_rows in entries:
+                if table_name is None:  # saved without columns
+                    out[name] = pd.DataFrame(index=pd.RangeIndex(n_rows))
+                    continue
                 frame = _frame(con, f"SELECT * FROM {table_name}")
                 index = json.loads(index)
                 out[name] = frame.set_index(index) if index else frame
@@ -884,7 +892,9 @@ def _frame(con: Any, sql: str, params: Sequence[Any] | None = None) -> pd.DataFr
 
 def _storable(table: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
     """A result table ready for DuckDB: the index as columns (unless it is the default
-    0..n-1) and text for object columns of mixed values."""
+    0..n-1); object columns of flags or numbers with gaps as nullable flags or numbers, and
+    the other object columns (mixed values, or no value at all: DuckDB would give those the
+    type NULL, which no later run's values fit) as text."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"Run table '{name}' must be a pandas DataFrame, got "
                         f"{type(table).__name__}.")
@@ -905,8 +915,18 @@ def _storable(table: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
         raise StoreError(Problem(name, "Run table columns must differ in more than case."))
     for c in frame.columns:
         col = frame[c]
-        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) not in (
-                "string", "empty"):
+        if col.dtype != object:
+            continue
+        kind = pd.api.types.infer_dtype(col, skipna=True)
+        # Flags and numbers with gaps (None beside them keeps pandas at 'object') keep their
+        # type: a flag stored as the text 'False' would read back as true.
+        if kind == "boolean":
+            frame[c] = col.astype("boolean")
+        elif kind == "integer":
+            frame[c] = col.astype("Int64")
+        elif kind in ("floating", "mixed-integer-float"):
+            frame[c] = col.astype("Float64")
+        elif kind != "string":
             frame[c] = pd.array([None if _missing(v) else str(v) for v in col], dtype="str")
     return frame, index
 

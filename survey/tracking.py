@@ -15,7 +15,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from survey.analysis.waves import (
 )
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
+from survey.errors import EstimationError, Problem, SurveyError
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimate.result import Estimate
 from survey.estimate.sample_size import minimum_n
@@ -136,7 +137,9 @@ class Tracking:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The run as tidy tables: cells, indices, paths, changes, improvement, failures."""
+        """The run as tidy tables: cells (failures included), indices, paths, changes,
+        improvement. Each has its columns even without rows (a first wave with no driver to
+        improve first checks nothing), so the store keeps every table of every run."""
         keys = ("wave", *self.by)
         cells, indices, paths = [], [], []
         for c in self.cells:
@@ -161,9 +164,13 @@ class Tracking:
             base = {**s.group, "wave_from": s.wave_from, "wave_to": s.wave_to}
             changes += [{**base, **c.to_json()} for c in s.changes]
             checks += [{**base, **c.to_json()} for c in s.improvement]
-        return {"cells": pd.DataFrame(cells), "indices": pd.DataFrame(indices),
-                "paths": pd.DataFrame(paths), "changes": pd.DataFrame(changes),
-                "improvement": pd.DataFrame(checks)}
+        cell_keys = dict.fromkeys(keys, "str")
+        step_keys = {**dict.fromkeys(self.by, "str"), "wave_from": "str", "wave_to": "str"}
+        return {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
+                "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
+                "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
+                "changes": _table(changes, {**step_keys, **_columns(Change)}),
+                "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
 
     def to_json(self) -> dict[str, Any]:
         return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
@@ -174,6 +181,30 @@ class Tracking:
                 "cell_warnings": [{"cell": c.key, "warnings": list(c.estimate.warnings),
                                    "warning_codes": [n.to_json() for n in c.estimate.notices]}
                                   for c in self.cells if c.estimate.notices]}
+
+
+#: Columns (and their dtypes when a table has no rows) of the run tables, after the cell's
+#: key columns (wave and the ``by`` columns).
+CELL_COLUMNS = {"status": "str", "n": "Int64", "method": "str", "admissible": "boolean",
+                "error": "str"}
+INDEX_COLUMNS = {"latent": "str", "index": "float64", "se": "float64", "ci_low": "float64",
+                 "ci_high": "float64", "valid": "boolean", "n": "Int64"}
+PATH_COLUMNS = {"source": "str", "target": "str", "estimate": "float64", "ci_low": "float64",
+                "ci_high": "float64", "p_value": "float64"}
+
+
+def _columns(result: type) -> dict[str, str]:
+    """The columns of a result dataclass's rows (its ``to_json``: the fields) and their dtypes
+    (annotations are text here: ``from __future__ import annotations``)."""
+    kinds = {"str": "str", "float": "float64", "bool": "boolean", "int": "Int64"}
+    return {f.name: kinds[str(f.type).split(" | ")[0]] for f in fields(result)}
+
+
+def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+    """Rows as a frame with these columns; without rows, the columns with their dtypes."""
+    if rows:
+        return pd.DataFrame(rows, columns=list(columns))
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -200,8 +231,6 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
     frame["wave"] = frame["wave"].astype(str)
     for column in by:
         if column not in frame.columns:
-            from survey.errors import SurveyError
-
             raise SurveyError(f"Column '{column}' to split the cells by is not in the study's "
                               f"responses. Expected one of the responses' columns.")
         frame[column] = frame[column].astype("string")
@@ -217,11 +246,26 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
             if mask.any():
                 cells.append(Cell((("wave", str(wave)), *group.items()),
                                   rows=frame.index[mask.to_numpy()]))
+    if not cells and frame.empty:
+        raise EstimationError(f"No accepted respondent in wave(s) {[str(w) for w in waves]}: "
+                              "there is nothing to estimate. Check the files' ingest counts "
+                              "with 'survey waves'.")
+    if not cells:
+        raise EstimationError(f"None of the {len(frame)} respondents of wave(s) "
+                              f"{[str(w) for w in waves]} has an answer in {list(by)} to be "
+                              "split by. Choose other columns to split by (--by).")
     bar = progress("cells") if progress else None
     outcomes = run_cells(functools.partial(estimate_cell, spec=spec), frame, cells,
                          scheduler=scheduler, workers=workers, progress=bar)
     done = [o.result for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
+    if not done:
+        # A run of failures only would store and report nothing but the failures (and a
+        # report whose settings and trends are blanks): say why instead.
+        raise EstimationError(f"None of the {len(failed)} cells could be estimated, so "
+                              f"there is nothing to store or report. The first: "
+                              f"{failed[0].error} Split the waves into fewer cells (--by) "
+                              "or collect more respondents.")
     by_key = {tuple(sorted(c.key.items())): c for c in done}
 
     compare = []
@@ -303,12 +347,13 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     started = time.time()
     study = Study.open(path)
     stored = study.waves()
+    if stored.empty:
+        raise SurveyError(Problem(str(path), "The study has no waves yet. Add one with "
+                                             "'survey ingest'."))
     order = list(dict.fromkeys(stored["wave"].astype(str)))
     if waves:
         unknown = [w for w in waves if w not in order]
         if unknown:
-            from survey.errors import SurveyError
-
             raise SurveyError(f"{path}: wave(s) {unknown} are not in the study. Expected "
                               f"some of {order}.")
         order = [w for w in waves]
@@ -317,7 +362,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     bound = bind(model, q)
     data = study.responses(order).reset_index()  # row numbers repeat across files
     data, columns = segment_columns(data, [b for b in by if b != "brand"], str(path))
-    columns = (["brand"] if "brand" in by else []) + columns
+    # A study without brands (no file ingested with one) has the one brand '': splitting by
+    # it (the default) would label every cell and step with an empty brand; it splits nothing.
+    branded = "brand" in by and bool(data["brand"].fillna("").astype(str).ne("").any())
+    columns = (["brand"] if branded else []) + columns
     tracking = track(bound, data, waves=order, by=columns, method=method, missing=missing,
                      scheme=scheme, hoc=hoc, weights=weights, bootstrap=bootstrap, seed=seed,
                      interval=interval, permutations=permutations, scheduler=scheduler,

@@ -57,9 +57,13 @@ class MethodResult:
     items: tuple[dict[str, Any], ...] = ()
     detail: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""
+    #: Why the method is not available, as a code (the report words it in its language):
+    #: 'no_importance_items', 'no_importance_columns', 'no_importance_of_drivers', 'no_pls'.
+    reason_code: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"available": self.available, "reason": self.reason or None,
+                "reason_code": self.reason_code or None,
                 "drivers": list(self.rows), "priorities": list(self.priorities),
                 "items": list(self.items), **dict(self.detail)}
 
@@ -164,9 +168,7 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
             "dual_evaluation", True, rows=rows, priorities=order,
             detail={"not_rated": [d for d in drivers if d not in stated]})
     else:
-        out["dual_evaluation"] = MethodResult(
-            "dual_evaluation", False, reason="The questionnaire has no stated-importance "
-                                             "ratings of the drivers (section 'importance').")
+        out["dual_evaluation"] = _no_stated_importance(q.importance, data, drivers)
 
     # 3. Improved dual evaluation: derived importance.
     derived = {d: _wcorr(driver_scores[d], items[outcome], w) for d in drivers}
@@ -231,8 +233,30 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
                        for d, p in sem.items()),
             priorities=_order(score))
     else:
-        out["sem"] = MethodResult("sem", False, reason="No PLS estimate (IPMA) is available.")
+        out["sem"] = MethodResult("sem", False, reason="No PLS estimate (IPMA) is available.",
+                                  reason_code="no_pls")
     return out
+
+
+def _no_stated_importance(ratings: Sequence[Any], data: pd.DataFrame,
+                          drivers: Sequence[str]) -> MethodResult:
+    """Why the dual evaluation cannot run: no ratings in the questionnaire, none in the data,
+    or none of a driver (a higher-order construct's rating is not one of its dimensions')."""
+    present = [r for r in ratings if r.id in data.columns]
+    if not ratings:
+        code, reason = ("no_importance_items", "The questionnaire has no stated-importance "
+                                               "ratings of the drivers (section 'importance').")
+    elif not present:
+        code, reason = ("no_importance_columns", "The data has none of the questionnaire's "
+                        f"stated-importance columns ({', '.join(r.id for r in ratings)}).")
+    else:
+        code, reason = ("no_importance_of_drivers", "The stated-importance ratings are of "
+                        f"{', '.join(dict.fromkeys(r.of for r in present))}, none of which is a "
+                        f"driver compared here ({', '.join(drivers)}; a higher-order "
+                        "construct's dimensions are its drivers).")
+    return MethodResult("dual_evaluation", False, reason=reason, reason_code=code,
+                        detail={"rated": list(dict.fromkeys(r.of for r in present)),
+                                "columns": [r.id for r in ratings]})
 
 
 def disagreements(results: Mapping[str, MethodResult]) -> dict[str, Any]:

@@ -89,9 +89,12 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
 
 @contextmanager
 def progress_bars(console: Console) -> Iterator[Callable[[str], Callable[[int, int], None]]]:
-    """A factory of progress bars: ``factory(label)`` returns ``advance(done, total)``."""
+    """A factory of progress bars: ``factory(label)`` returns ``advance(done, total)``.
+    Off when stderr is not a terminal: a log or a pipe would get a stray blank line from
+    rich's live display, ahead of the one-line error or the summary."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bars:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bars:
         def factory(label: str) -> Callable[[int, int], None]:
             task = bars.add_task(label, total=None)
 

@@ -21,6 +21,29 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _split_by(values: tuple[str, ...]) -> list[str]:
+    """``--by`` specs: comma-separated columns, where the commas after ``column=`` separate
+    cut points ('brand,age=30,45' is brand and age banded at 30 and 45), not columns."""
+    specs: list[str] = []
+    for value in values:
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            if specs and "=" in specs[-1] and "=" not in part and _is_number(part):
+                specs[-1] += f",{part}"
+            else:
+                specs.append(part)
+    return specs
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 @cli.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--waves", "waves", multiple=True, metavar="W1,W2,...",
@@ -55,7 +78,7 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
     console = Console(stderr=True)
     with progress_bars(console) as progress:
         run_id, tracking, manifest, bound = run_study(
-            study, waves=_split(waves) or None, by=_split(by), method=method,
+            study, waves=_split(waves) or None, by=_split_by(by), method=method,
             bootstrap=bootstrap, seed=seed, permutations=permutations, scheduler=scheduler,
             workers=workers, progress=progress)
     out = Path(out_dir) if out_dir else Path(study) / "reports" / run_id

@@ -275,7 +275,8 @@ def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
             cells.append({"tau": pair["tau"] if pair else None, "n": pair["n"] if pair else None})
         matrix.append({"method": x, "name": tr(METHOD_NAMES, x, lang), "cells": cells})
     outcome = names.item(m.get("regression", {}).get("outcome") or "")
-    explanations = [_method_text(k, m[k], names, lang, target, outcome) for k in order]
+    explanations = [_method_text(k, m[k], names, lang, target, outcome, drivers)
+                    for k in order]
     return {
         "intro": t["methods_intro"].format(gap=cmp.get("rank_gap", "")),
         "methods": [{"key": k, "name": tr(METHOD_NAMES, k, lang),
@@ -292,12 +293,21 @@ def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
     }
 
 
+#: The reason code of an unavailable method in results written before codes existed.
+_OLD_REASON = {"dual_evaluation": "no_importance_items", "sem": "no_pls"}
+
+
 def _method_text(key: str, block: Mapping[str, Any], names: Names, lang: str, target: str,
-                 outcome: str) -> dict[str, Any]:
+                 outcome: str, drivers: Sequence[str]) -> dict[str, Any]:
     name = tr(METHOD_NAMES, key, lang)
     if not block.get("available"):
-        text = (tr(METHOD_UNAVAILABLE, key, lang) if key in METHOD_UNAVAILABLE
-                else block.get("reason") or "")
+        code = block.get("reason_code") or _OLD_REASON.get(key)
+        sep = "、" if lang == "zh" else ", "
+        text = (tr(METHOD_UNAVAILABLE, code, lang).format(
+                    rated=sep.join(names.driver(d) for d in block.get("rated") or ()),
+                    drivers=sep.join(names.driver(d) for d in drivers),
+                    columns=sep.join(block.get("columns") or ()))
+                if code in METHOD_UNAVAILABLE else block.get("reason") or "")
         return {"key": key, "name": name, "text": text, "available": False}
     fields: dict[str, Any] = {"target": names.latent(target), "outcome": outcome}
     if key == "dual_evaluation":

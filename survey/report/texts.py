@@ -728,11 +728,20 @@ METHOD_TEXT: dict[str, dict[str, str]] = {
               "measurement error; it needs an adequate sample and sound measurement (see "
               "Measurement quality)."},
 }
+#: Why a method did not run, by the reason code of its result (survey.analysis.methods).
 METHOD_UNAVAILABLE: dict[str, dict[str, str]] = {
-    "dual_evaluation": {"zh": "未使用：问卷中没有驱动因素的陈述重要性题目（importance 部分）。",
-                        "en": "Not run: the questionnaire has no stated-importance ratings of "
-                              "the drivers (section 'importance')."},
-    "sem": {"zh": "未使用：没有 PLS 估计（IPMA）。", "en": "Not run: no PLS estimate (IPMA) is available."},
+    "no_importance_items": {"zh": "未使用：问卷中没有驱动因素的陈述重要性题目（importance 部分）。",
+                            "en": "Not run: the questionnaire has no stated-importance ratings "
+                                  "of the drivers (section 'importance')."},
+    "no_importance_columns": {"zh": "未使用：数据中没有问卷的陈述重要性题目（{columns}）。",
+                              "en": "Not run: the data has none of the questionnaire's "
+                                    "stated-importance columns ({columns})."},
+    "no_importance_of_drivers": {"zh": "未使用：陈述重要性题目问的是{rated}，都不是这里比较的驱动因素"
+                                       "（{drivers}；高阶构念的驱动因素是它的各个维度）。",
+                                 "en": "Not run: the stated-importance ratings are of {rated}, "
+                                       "none of which is a driver compared here ({drivers}; a "
+                                       "higher-order construct's drivers are its dimensions)."},
+    "no_pls": {"zh": "未使用：没有 PLS 估计（IPMA）。", "en": "Not run: no PLS estimate (IPMA) is available."},
 }
 
 #: Bands of the satisfaction ratio (survey.analysis.ratio.BANDS): the reading, and the range.

@@ -250,3 +250,16 @@ def test_importance_ratings_and_other_questions_are_validated(q, tmp_path):
     assert "not one of the options 1, 2" in reasons["complained"]
     assert r.data.loc[2, "imp_im"] == 9 and np.isnan(r.data.loc[3, "imp_im"])  # 99: don't know
     assert r.report.dont_know["imp_im"] == pytest.approx(1 / 2)
+
+
+def test_items_outside_the_model_are_validated_when_the_file_has_them(q, tmp_path):
+    """Reading for a model that uses only some items (``items``), the questionnaire's other
+    items in the file are still checked on their scale: a gauge or an expectation item
+    outside the model is read as numbers (99 and blanks missing, not the number 99 or a
+    text ''), and the file accepts the same respondents as the study store's ingest."""
+    path = csv_file(tmp_path, [*ROWS, "1,30,1,2026-09-05,x,7,7,7,11"])
+    r = read_responses(path, q, items=["im1", "im2"])
+    assert r.data["sa1"].dtype == float and r.data["sa2"].dtype == float
+    assert r.data.loc[3, "sa2"] != r.data.loc[3, "sa2"]  # blank: missing
+    assert r.rejects["column"].tolist() == ["sa2"] and r.report.n_rejected == 1
+    assert r.report.n_accepted == read_responses(path, q).report.n_accepted == 3

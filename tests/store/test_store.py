@@ -311,6 +311,27 @@ def test_runs_store_a_manifest_and_tables(study):
         study.run_tables("nope")
 
 
+def test_runs_store_tables_without_rows_and_without_columns(study):
+    """A run whose improvement check found nothing to check still stores every table: one
+    without rows keeps its columns, one without columns is kept with its row count."""
+    no_rows = pd.DataFrame({"wave_from": pd.Series([], dtype="str"),
+                            "change": pd.Series([], dtype="float64"),
+                            "verdict": pd.Series([], dtype=object)})
+    no_columns = pd.DataFrame()
+    study.save_run("r1", {}, {"improvement": no_rows, "nothing": no_columns,
+                              "cells": pd.DataFrame({"error": [None, None],
+                                                     "significant": [False, None]})})
+    tables = study.run_tables("r1")
+    assert study.runs()["tables"].iloc[0] == ["cells", "improvement", "nothing"]
+    assert list(tables["improvement"].columns) == ["wave_from", "change", "verdict"]
+    assert tables["improvement"].empty and tables["nothing"].shape == (0, 0)
+    # A column of nothing but missing values is stored as text, not as DuckDB's NULL type.
+    assert tables["cells"]["error"].isna().all() and len(tables["cells"]) == 2
+    # A flag with gaps stays a flag: stored as the text 'False' it would read back as true.
+    assert tables["cells"]["significant"].iloc[0] is False
+    assert pd.isna(tables["cells"]["significant"].iloc[1])
+
+
 def test_an_ingest_that_lands_meanwhile_is_taken_into_account(study, tmp_path, monkeypatch):
     """Validation runs before the lock is taken; whatever another ingest stored meanwhile
     (here: the study's first columns) is planned for again under the lock."""

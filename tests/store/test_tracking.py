@@ -131,3 +131,107 @@ def test_survey_run_end_to_end(root, tmp_path, bound):
     tables = Study.open(study).run_tables(runs.iloc[0]["run_id"])
     assert {"cells", "indices", "paths", "changes", "improvement"} <= set(tables)
     assert len(tables["indices"]) == 4 * len(bound.constructs)
+
+
+THREE = {"quality": ("q1", "q2", "q3"), "satisfaction": ("s1", "s2", "s3"),
+         "loyalty": ("l1", "l2")}
+
+
+def _three_construct_study(tmp_path):
+    """quality -> satisfaction -> loyalty: no brands, no screening, no profile."""
+    def text(word):
+        return f"{{zh: {word}, en: {word}}}"
+
+    lines = ["id: three", f"title: {text('Three')}", "scales:",
+             "  ten: {min: 1, max: 10, dont_know: 99}", "constructs:"]
+    for construct, items in THREE.items():
+        lines += [f"  {construct}:", f"    label: {text(construct.title())}",
+                  "    scale: ten", "    items:"]
+        lines += [f"      {i}: {text(i)}" for i in items]
+    q = tmp_path / "q.yaml"
+    q.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = tmp_path / "m.yaml"
+    m.write_text("id: three\nname: {zh: m, en: m}\nlatents: [quality, satisfaction, loyalty]\n"
+                 "paths: [quality -> satisfaction, satisfaction -> loyalty]\n"
+                 "target: satisfaction\n", encoding="utf-8")
+    return q, m
+
+
+def test_survey_run_stores_a_run_with_no_driver_to_improve_first(tmp_path):
+    """Three constructs: the only driver of satisfaction is never 'improve first', so the
+    improvement table has no rows; the run is still stored, every table with its columns."""
+    from survey.pathmodel import bind, load_model
+    from survey.questionnaire import load_questionnaire
+    from survey.simulate import Population
+
+    q, m = _three_construct_study(tmp_path)
+    bound = bind(load_model(m), load_questionnaire(q))
+    population = Population(paths={("quality", "satisfaction"): 0.6,
+                                   ("satisfaction", "loyalty"): 0.6})
+    runner = CliRunner()
+
+    def run(*args):
+        r = runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    study = tmp_path / "study"
+    run("init", study, "--questionnaire", q, "--model", m)
+    for k, wave in enumerate(["W1", "W2"]):
+        path = tmp_path / f"{wave}.csv"
+        simulate_responses(bound, population, n=150, seed=k).to_csv(path, index=False)
+        run("ingest", study, path, "--wave", wave)
+    # The default --by brand: a study without brands is not split (no cell of brand '').
+    out = run("run", study, "--bootstrap", "30", "--permutations", "30",
+              "--workers", "0", "--out", tmp_path / "report", "--lang", "en")
+    assert "2 cells estimated, 0 failed" in out
+    assert "  all: W1 -> W2: " in out and "brand" not in out
+    runs = Study.open(study).runs()
+    assert runs.iloc[0]["manifest"]["by"] == []
+    tables = Study.open(study).run_tables(runs.iloc[0]["run_id"])
+    assert tables["improvement"].empty and "brand" not in tables["cells"]
+    assert {"wave_from", "wave_to", "driver", "verdict", "change"} <= set(
+        tables["improvement"].columns)
+    assert len(tables["indices"]) == 2 * 3 and len(tables["changes"]) > 0
+
+
+def test_a_run_with_no_cell_estimated_is_an_error_not_an_empty_report(bound, data):
+    from survey.errors import EstimationError
+
+    with pytest.raises(EstimationError, match=r"None of the 1 cells could be estimated.*"
+                                              r"fewer than the"):
+        track(bound, data[data["brand"] == "C"], waves=["2026Q2"], by=["brand"], workers=0,
+              bootstrap=5, permutations=5)
+    with pytest.raises(EstimationError, match=r"No accepted respondent in wave\(s\) "
+                                              r"\['2026Q3'\]"):
+        track(bound, data, waves=["2026Q3"], by=["brand"], workers=0)
+    with pytest.raises(EstimationError, match=r"None of the 805 respondents of wave\(s\) "
+                                              r"\['2026Q1', '2026Q2'\] has an answer in "
+                                              r"\['region'\]"):
+        track(bound, data.assign(region=pd.NA), waves=WAVES, by=["region"], workers=0)
+
+
+def test_survey_run_on_a_study_without_waves_fails_in_one_line(root, tmp_path):
+    runner = CliRunner()
+    study = tmp_path / "study"
+    r = runner.invoke(cli, ["init", str(study), "--questionnaire",
+                            str(root / "questionnaires/airline.yaml"), "--model",
+                            str(root / "models/ccsi.yaml")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["run", str(study), "--workers", "0"])
+    assert r.exit_code == 2
+    assert r.output == f"error: {study}: The study has no waves yet. Add one with 'survey ingest'.\n"
+    assert Study.open(study).runs().empty
+
+
+@pytest.mark.parametrize("given,specs", [
+    (("brand",), ["brand"]),
+    (("brand,age=30,45",), ["brand", "age=30,45"]),
+    (("age=30,45,60", "region"), ["age=30,45,60", "region"]),
+    (("age=30,45,region,gender",), ["age=30,45", "region", "gender"]),
+    (("",), []),
+])
+def test_by_keeps_the_cut_points_of_a_band_together(given, specs):
+    from survey.cli.run import _split_by
+
+    assert _split_by(given) == specs

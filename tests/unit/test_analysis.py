@@ -170,6 +170,25 @@ def test_dual_evaluation_unavailable_without_ratings(airline):
     constructs, _ = ipma(bound2, scores)
     res = classic_methods(bound2, data, constructs)["dual_evaluation"]
     assert not res.available and "importance" in res.reason
+    assert res.reason_code == "no_importance_items"
+
+
+def test_dual_evaluation_says_why_ratings_are_unusable(airline):
+    """Ratings of the higher-order 'quality' only (its dimensions are the drivers), or rating
+    columns absent from the data: the reason says which, not 'the questionnaire has none'."""
+    bound, data, _, scores = airline
+    only_quality = tuple(dataclasses.replace(r, of="quality")
+                         for r in bound.questionnaire.importance if r.of == "crew")
+    q = dataclasses.replace(bound.questionnaire, importance=only_quality)
+    bound2 = dataclasses.replace(bound, questionnaire=q)
+    constructs, _ = ipma(bound2, scores)
+    res = classic_methods(bound2, data, constructs)["dual_evaluation"]
+    assert not res.available and res.reason_code == "no_importance_of_drivers"
+    assert "ratings are of quality, none of which is a driver" in res.reason
+    assert res.to_json()["rated"] == ["quality"]
+    res = classic_methods(bound, data.drop(columns=[r.id for r in bound.questionnaire.importance]),
+                          constructs)["dual_evaluation"]
+    assert res.reason_code == "no_importance_columns" and "imp_crew" in res.reason
 
 
 def test_satisfaction_ratio_by_hand(airline):
