@@ -26,6 +26,11 @@ def validate(questionnaire: str, model: str | None) -> None:
     if model:
         m = load_model(model)
         bound = bind(m, q)
+        shape = (f"{len(m.paths)} paths" if m.paths
+                 else "no paths (a measurement model: the latents covary)")
+        target = f", target '{m.target}'" if m.target is not None else ""
+        extras = "".join(f", {n} {what}" for n, what in (
+            (len(m.covariances), "residual covariances"), (len(m.fixed), "fixed parameters"),
+            (len(m.equal), "equality constraints")) if n)
         click.echo(f"{model}: model '{m.id}' is valid for this questionnaire: {len(m.latents)} "
-                   f"latents, {len(m.paths)} paths, target '{m.target}', "
-                   f"{len(bound.items)} items used.")
+                   f"latents, {shape}{target}{extras}, {len(bound.items)} items used.")
