@@ -111,6 +111,28 @@ class _Model(semopy.Model):
     item means jointly (a saturated mean structure, as lavaan's ``missing = "ml"``) from
     missing-data pattern sums. semopy's own FIML fixes the means at zero."""
 
+    def finalize_variable_classification(self, effects: dict) -> None:
+        """Only indicators are measured variables (rows of Lambda with a residual in Theta);
+        every other variable stays in the inner model (Beta, Psi).
+
+        semopy (``mimic_lavaan=False``) makes every variable that receives arrows and sends
+        none a measured one: a single-item construct that only depends on latents
+        (``loy1 ~ satisfaction``) became an indicator of its causes, its regressions
+        loadings, and the construct vanished from the inner model (a KeyError in
+        estimate_cbsem and in the bootstrap layout). lavaan keeps ``y ~ f`` for an observed y a
+        regression (y in Beta, its residual variance in Psi): the same implied covariance,
+        now also the same bookkeeping. semopy's ``mimic_lavaan=True`` does this too, but also
+        frees the covariances of all such variables, which lavaan's ``sem()`` frees among
+        every terminal endogenous variable, observed or latent (``auto.cov.y``) and this
+        package nowhere: no covariance is added here."""
+        self.vars["_output"] = set(self.vars["indicator"]) & set(self.vars["output"])
+        self.vars["output"] = {}
+        inner = self.vars["all"] - self.vars["_output"]
+        obs = self.vars["observed"]
+        self.vars["inner"] = sorted(self.vars["latent"] & inner) + sorted(obs & inner)
+        measured = obs & self.vars["_output"]
+        self.vars["observed"] = sorted(measured) + sorted(obs - measured)
+
     def _positions(self) -> list:
         """Where each active parameter sits in beta, lambda, psi, theta: (rows, cols, param)."""
         if getattr(self, "_where", None) is None:

@@ -35,8 +35,8 @@ factorial invariance", Psychometrika 58, 525-543):
     latent mean, so an equality would only force equal means (lavaan's default holds the
     intercept of an observed dependent variable equal; ``group.partial`` frees it). The
     intercept sits in alpha (nu = 0), so that it passes to the construct's effects as a
-    structural intercept, as in lavaan. (semopy makes a single item that only depends on
-    latents an indicator of them; then its nu is free in each group, to the same effect.)
+    structural intercept, as in lavaan (a single item that only depends on latents too:
+    cbsem._Model keeps it in the inner model, as lavaan does).
   - A second-order construct: the item intercepts of its dimensions are equal, the
     dimensions' own intercepts are 0 in every group and the second-order construct's mean is
     free from the second group on (Chen, Sousa & West 2005, "Testing measurement invariance
