@@ -84,6 +84,7 @@ from survey.estimate.quality import (
     rho_a,
 )
 from survey.estimate.result import (
+    CovarianceEstimate,
     EffectEstimate,
     Estimate,
     LoadingEstimate,
@@ -730,18 +731,58 @@ def _parameter_table(model: _Model, se: np.ndarray, sigma: np.ndarray, c: np.nda
 # --------------------------------------------------------------------------- questionnaire models
 
 
+#: Label prefix of the parameters held equal: semopy estimates parameters that share a name as
+#: one, as lavaan does parameters that share a label (``a*y2 ... a*y6``).
+EQUAL = "EQ__"
+
+
+def _value(x: float) -> str:
+    """A fixed value as semopy's syntax reads it (no exponent: '1e+20' would split at '+')."""
+    return np.format_float_positional(float(x), trim="0")
+
+
 def model_syntax(bound: BoundModel) -> tuple[str, dict[str, str]]:
     """lavaan/semopy syntax for a bound model, and the map of single-item constructs to the item
-    that stands for them (a single-item construct enters the structural model as its item)."""
+    that stands for them (a single-item construct enters the structural model as its item).
+
+    The model's residual covariances are ``~~`` lines; a fixed parameter is written with its
+    value (``0.5*x``), the parameters of an equality with one shared label (``EQ__1*x``). The
+    marker loading (the first indicator, fixed at 1) is written ``1.0*x`` when another loading
+    of the construct carries a value or a label: semopy would otherwise take the first fixed
+    loading for the marker and free the first indicator, where lavaan fixes both. Lines
+    without values or labels are as they always were."""
     single = {c: items[0] for c, items in bound.measurement if len(items) == 1}
     name = lambda x: single.get(x, x)  # noqa: E731
-    lines = [f"{c} =~ " + " + ".join(items) for c, items in bound.measurement if len(items) > 1]
+    model = bound.model
+    mult: dict[tuple[str, str, str], str] = {}
+    for f in model.fixed:
+        mult[f.parameter.key] = f"{_value(f.value)}*"
+    for k, e in enumerate(model.equal, start=1):
+        for p in e.parameters:
+            mult[p.key] = f"{EQUAL}{k}*"
+
+    def measure(construct: str, indicators: Sequence[str]) -> str:
+        keys = [("=~", construct, x) for x in indicators]
+        terms = [mult.get(k, "") + name(x) for k, x in zip(keys, indicators, strict=True)]
+        if keys[0] not in mult and any(k in mult for k in keys[1:]):
+            terms[0] = f"1.0*{name(indicators[0])}"
+        return f"{construct} =~ " + " + ".join(terms)
+
+    lines = [measure(c, items) for c, items in bound.measurement if len(items) > 1]
     for latent, dims in bound.second_order:
-        lines.append(f"{latent} =~ " + " + ".join(name(d) for d in dims))
-    for latent in bound.model.latents:
-        preds = bound.model.predecessors(latent)
+        lines.append(measure(latent, dims))
+    for latent in model.latents:
+        preds = model.predecessors(latent)
         if preds:
-            lines.append(f"{name(latent)} ~ " + " + ".join(name(p) for p in preds))
+            lines.append(f"{name(latent)} ~ " + " + ".join(
+                mult.get(("->", p, latent), "") + name(p) for p in preds))
+    covariances = [(p.lhs, p.rhs, p.key) for p in model.covariances]
+    declared = {key for _, _, key in covariances}
+    # Fixed or equal (residual) variances, and covariances fixed without being freed.
+    covariances += [(key[1], key[2], key) for key in mult
+                    if key[0] == "~~" and key not in declared]
+    for a, b, key in covariances:
+        lines.append(f"{name(a)} ~~ {mult.get(key, '')}{name(b)}")
     return "\n".join(lines), single
 
 
@@ -805,6 +846,7 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                                 fit.cross_cov.to_numpy())
     variances = [(f"{r.lhs} ~~ {r.rhs}", r.est, _num(r.se)) for r in table.itertuples(index=False)
                  if r.op == "~~" and r.lhs == r.rhs]
+    covariances = _covariances(bound, table, name, z)
     notices = list(check_admissibility(fit, bound, name, paths, loadings))
     incomplete = _count_incomplete(data, bound)
     if fit.missing == "fiml":
@@ -825,12 +867,51 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                         "n_incomplete": incomplete,
                         "n_dropped": fit.n_dropped},
         variances=tuple(variances), index_weights="factor_score_regression",
-        inference="wald", **quality,
+        inference="wald", covariances=covariances, constraints=constraints_json(bound),
+        **quality,
     )
     if bootstrap is None:
         return est
     statistic = CbsemBootstrap(bound, fit, _rows_used(fit, data), est)
     return est.with_bootstrap(_run(statistic, bootstrap, progress), interval)
+
+
+def _covariances(bound: BoundModel, table: pd.DataFrame, name: Callable[[str], str],
+                 z: float) -> tuple[CovarianceEstimate, ...]:
+    """The covariances that are parameters: every free one (the exogenous constructs'
+    covariances, by default; those the model frees) and those the model fixed, with Wald
+    intervals. semopy's fixed covariances of exogenous single items (their sample values,
+    lavaan's ``fixed.x``) are not parameters of the model and are left out."""
+    fixed = {("~~", *sorted((name(f.parameter.lhs), name(f.parameter.rhs))))
+             for f in bound.model.fixed}
+    residual = {i for _, items in bound.measurement if len(items) > 1 for i in items}
+    # Each pair in the model's order (constructs, then items), as lavaan writes them; semopy
+    # sorts the exogenous pairs by name.
+    order = {v: k for k, v in enumerate([name(c) for c in bound.constructs] + list(bound.items))}
+    out = []
+    for r in table.itertuples(index=False):
+        if r.op != "~~" or r.lhs == r.rhs:
+            continue
+        if not r.free and ("~~", *sorted((r.lhs, r.rhs))) not in fixed:
+            continue
+        a, b = sorted((r.lhs, r.rhs), key=lambda v: order.get(v, len(order)))
+        se = _num(r.se)
+        out.append(CovarianceEstimate(
+            a, b, "item" if a in residual else "construct", float(r.est),
+            _num(r.std), se, _num(r.p_value), None if se is None else r.est - z * se,
+            None if se is None else r.est + z * se, fixed=not r.free))
+    return tuple(out)
+
+
+def constraints_json(bound: BoundModel) -> dict[str, list]:
+    """The model's fixed parameters and equalities as the JSON's ``constraints`` block."""
+    model = bound.model
+    out: dict[str, list] = {}
+    if model.fixed:
+        out["fixed"] = [{"parameter": str(f.parameter), "value": f.value} for f in model.fixed]
+    if model.equal:
+        out["equal"] = [[str(p) for p in e.parameters] for e in model.equal]
+    return out
 
 
 def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], str],
@@ -992,7 +1073,8 @@ class _Layout:
     unstandardized free coefficients (matrix 0 = beta, 1 = lambda; row; column), then the
     standardized ones (matrix, row, column, and the positions of the cause's and the effect's
     SD in [SD of inner variables, SD of observed]), R² (inner positions), standardized total
-    effects (cause, effect), indices (latents) and the free (residual) variances."""
+    effects (cause, effect), indices (latents), the free (residual) variances, and the free
+    covariances unstandardized and as (residual) correlations."""
 
     labels: tuple[Label, ...]
     free: np.ndarray        # (F, 3)
@@ -1003,6 +1085,8 @@ class _Layout:
     index: tuple[str, ...]
     variances: tuple[tuple[int, int], ...]  # free variances: (2 = psi / 3 = theta, position)
     latents: np.ndarray     # inner positions of the constructs (latent covariance check)
+    #: Free covariances: (2 = psi / 3 = theta, row, column), in Estimate.covariances order.
+    covariances: tuple[tuple[int, int, int], ...] = ()
 
 
 def _layout(bound: BoundModel, model: _Model, name: Callable[[str], str], est: Estimate
@@ -1054,12 +1138,20 @@ def _layout(bound: BoundModel, model: _Model, name: Callable[[str], str], est: E
     # Labelled by the estimate's names for them (Estimate.variances: "x ~~ x").
     names = (inner, observed)
     labels += [("variance", f"{v} ~~ {v}", "") for v in (names[m - 2][i] for m, i in variances)]
+    # Covariances by the estimate's names (Estimate.covariances: "a ~~ b"); both in the inner
+    # model: Psi, else Theta (items' residuals).
+    free_cov = [c for c in est.covariances if not c.fixed]
+    covariances = tuple((2, inner.index(c.a), inner.index(c.b)) if c.a in inner and c.b in inner
+                        else (3, observed.index(c.a), observed.index(c.b)) for c in free_cov)
+    labels += [("covariance", c.name, "") for c in free_cov]
+    labels += [("std_covariance", c.name, "") for c in free_cov]
     return _Layout(
         labels=tuple(labels), free=np.array(free, int).reshape(-1, 3),
         std=np.array(std, int).reshape(-1, 5), paths=tuple(bound.model.paths),
         r2=np.array([inner.index(name(x)) for x in r2], int), totals=totals, index=index,
         variances=variances,
-        latents=np.array([inner.index(name(x)) for x in bound.constructs], int))
+        latents=np.array([inner.index(name(x)) for x in bound.constructs], int),
+        covariances=covariances)
 
 
 def _estimate_vector(est: Estimate, labels: Sequence[Label]) -> np.ndarray:
@@ -1079,6 +1171,9 @@ def _estimate_vector(est: Estimate, labels: Sequence[Label]) -> np.ndarray:
         value[("index", i.latent, "")] = i.value
     for name, v, _ in est.variances:
         value[("variance", name, "")] = v
+    for c in est.covariances:
+        value[("covariance", c.name, "")] = c.estimate
+        value[("std_covariance", c.name, "")] = c.std_estimate
     return np.array([math.nan if value[x] is None else value[x] for x in labels], float)
 
 
@@ -1264,9 +1359,16 @@ class CbsemBootstrap:
         _, indices = _indices(self.blocks, self._name, self.observed, list(model.vars["inner"]),
                               mean, cov, sigma, model.mx_lambda @ phi)
         index = {i.latent: math.nan if i.value is None else i.value for i in indices}
+        cov = np.array([model.matrices[m][i, j] for m, i, j in lay.covariances])
+        var = np.array([(model.matrices[m][i, i], model.matrices[m][j, j])
+                        for m, i, j in lay.covariances]).reshape(-1, 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # The (residual) correlation; undefined beside a negative variance (lavaan: NaN).
+            corr = np.where(np.all(var > 0, axis=1),
+                            cov / np.sqrt(np.abs(var[:, 0] * var[:, 1])), np.nan)
         return np.concatenate([free, std, r2, [total.get(t, 0.0) for t in lay.totals],
                                [index[x] for x in lay.index],
-                               [model.matrices[m][i, i] for m, i in lay.variances]])
+                               [model.matrices[m][i, i] for m, i in lay.variances], cov, corr])
 
 
 def cbsem_statistic(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
@@ -1286,8 +1388,10 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
                     max_iter: int | None = None) -> BootstrapResult:
     """Bootstrap the CB-SEM ``estimate`` of ``bound`` on ``data``: unstandardized paths
     ("path") and free loadings ("loading", second-order ones included), standardized paths
-    and loadings ("std_path", "std_loading"), R² ("r2"), standardized total effects ("total")
-    and 0-100 indices ("index"), labelled with the estimate's names.
+    and loadings ("std_path", "std_loading"), R² ("r2"), standardized total effects ("total"),
+    0-100 indices ("index"), free (residual) variances ("variance") and covariances
+    ("covariance", and as correlations "std_covariance"), labelled with the estimate's
+    names.
 
     ``settings`` as for :func:`~survey.estimate.bootstrap.run_bootstrap`, with at most
     :data:`JACKKNIFE_GROUPS` jackknife groups for BCa. Resamples that fail are counted by

@@ -60,7 +60,7 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from survey.errors import EstimationError
+from survey.errors import EstimationError, Problem
 from survey.estimate.cbsem import (
     _Model,
     _pd_inverse,
@@ -76,6 +76,7 @@ LOADING = "L__"
 PATH = "B__"
 
 _LINE = re.compile(r"^\s*(\w+)\s*(=~|~)\s*(.+?)\s*$")
+_COVARIANCE = re.compile(r"^\s*\w+\s*~~")
 
 Key = tuple  # a parameter of the shared vector, see MultiGroupModel._layout
 
@@ -89,15 +90,20 @@ def labelled_syntax(description: str) -> str:
     for line in description.splitlines():
         if not line.strip():
             continue
+        if _COVARIANCE.match(line):
+            lines.append(line)  # a residual covariance: each group has its own
+            continue
         m = _LINE.match(line)
         if m is None:
             raise EstimationError(f"Unexpected model syntax line {line!r}.")
         lhs, op, rhs = m.groups()
         terms = [t.strip() for t in rhs.split("+")]
+        # A term with a value or a label already (fixed, marker written out) stays as it is.
         if op == "=~":
-            parts = [terms[0]] + [f"{LOADING}{lhs}__{t}*{t}" for t in terms[1:]]
+            parts = [terms[0]] + [t if "*" in t else f"{LOADING}{lhs}__{t}*{t}"
+                                  for t in terms[1:]]
         else:
-            parts = [f"{PATH}{lhs}__{t}*{t}" for t in terms]
+            parts = [t if "*" in t else f"{PATH}{lhs}__{t}*{t}" for t in terms]
         lines.append(f"{lhs} {op} " + " + ".join(parts))
     return "\n".join(lines)
 
@@ -248,6 +254,15 @@ class MultiGroupModel:
             raise EstimationError("A multi-group model needs at least two groups.")
         where = list(where) if where is not None else [f"group {g + 1}" for g in
                                                        range(len(groups))]
+        if bound.model.fixed or bound.model.equal:
+            # Which groups an equality binds (lavaan: every group, unless the labels differ)
+            # and how a fixed path is compared have no answer here yet.
+            raise EstimationError(Problem(
+                str(bound.model.source or bound.model.id),
+                "Multi-group comparisons do not support fixed parameters or equality "
+                f"constraints yet; model '{bound.model.id}' has "
+                f"{len(bound.model.fixed) + len(bound.model.equal)}. Compare the groups with "
+                "a model without them."))
         description, single = model_syntax(bound)
         self.bound = bound
         self.syntax = labelled_syntax(description)

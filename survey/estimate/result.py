@@ -45,6 +45,30 @@ class LoadingEstimate:
 
 
 @dataclass(frozen=True)
+class CovarianceEstimate:
+    """A covariance of the CB-SEM solution: of two items' residuals (``kind`` 'item') or of
+    two constructs (``kind`` 'construct': exogenous constructs' covariance, endogenous ones'
+    disturbance covariance). ``std_estimate`` is the (residual) correlation, lavaan's std.all.
+    ``a``/``b`` are the variables' names in the parameter table (a single-item construct's is
+    its item), as in ``Estimate.variances``; ``fixed`` when the model fixed its value."""
+
+    a: str
+    b: str
+    kind: str
+    estimate: float
+    std_estimate: float | None = None
+    se: float | None = None
+    p_value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    fixed: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.a} ~~ {self.b}"
+
+
+@dataclass(frozen=True)
 class WeightEstimate:
     latent: str
     item: str
@@ -103,9 +127,17 @@ class Estimate:
     bootstrap: BootstrapResult | None = field(default=None, compare=False)
     #: The warnings as codes with parameters (``warnings`` holds their English sentences).
     notices: tuple[Notice, ...] = ()
+    #: CB-SEM: the covariances of the solution that are parameters (free, or fixed by the
+    #: model): latent covariances (a CFA's factor covariances among them) and residual ones.
+    covariances: tuple[CovarianceEstimate, ...] = ()
+    #: The model's fixed parameters and equalities as the estimator honoured them:
+    #: {"fixed": [{"parameter": "a -> b", "value": 0.5}], "equal": [["f =~ x", "g =~ y"]]};
+    #: empty when there were none or the estimator could not honour them (PLS: a notice).
+    constraints: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("r2", "fit", "reliability", "missing_detail", "adj_r2", "settings"):
+        for name in ("r2", "fit", "reliability", "missing_detail", "adj_r2", "settings",
+                     "constraints"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def index(self, latent: str) -> float | None:
@@ -170,6 +202,12 @@ class Estimate:
                                for i, c, v in self.cross_loadings],
             "fit": dict(self.fit),
             "variances": [{"name": n, "estimate": e, "se": s} for n, e, s in self.variances],
+            "covariances": [
+                {"a": c.a, "b": c.b, "kind": c.kind, "estimate": c.estimate,
+                 "std_estimate": c.std_estimate, "se": c.se, "p_value": c.p_value,
+                 "ci_low": c.ci_low, "ci_high": c.ci_high, "fixed": c.fixed}
+                for c in self.covariances],
+            "constraints": {k: list(v) for k, v in self.constraints.items()},
             "settings": dict(self.settings),
             "inference": self.inference,
             "bootstrap": None,
@@ -186,7 +224,8 @@ class Estimate:
     def with_bootstrap(self, result: BootstrapResult, interval: str = "percentile") -> Estimate:
         """A new estimate whose SEs, t, p and intervals come from ``result`` (``interval``
         'percentile' or 'bca'). Parameters are matched by label: ("path", from, to) for a
-        path's ``estimate``, ("loading", latent, item), ("index", latent, "").
+        path's ``estimate``, ("loading", latent, item), ("index", latent, ""), ("variance",
+        "x ~~ x", ""), ("covariance", "a ~~ b", "").
 
         The usable-resample rule (:meth:`BootstrapResult.usability`) decides whether the run
         carries inference: when it does not, every SE, t, p and interval is None (the Wald
@@ -205,6 +244,8 @@ class Estimate:
                 indices=tuple(replace(i, se=None, ci_low=None, ci_high=None)
                               for i in self.indices),
                 variances=tuple((name, v, None) for name, v, _ in self.variances),
+                covariances=tuple(replace(c, se=None, p_value=None, ci_low=None, ci_high=None)
+                                  for c in self.covariances),
                 bootstrap=result, inference="none", settings=settings,
                 warnings=(*self.warnings, *(n.text() for n in notices)),
                 notices=(*self.notices, *notices))
@@ -234,8 +275,14 @@ class Estimate:
                 i, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi))))
         variances = tuple(v if (r := rows.get(("variance", v[0], ""))) is None
                           else (v[0], v[1], num(r.se)) for v in self.variances)
+        covariances = tuple(
+            c if (r := rows.get(("covariance", c.name, ""))) is None else replace(
+                c, se=num(r.se), p_value=num(r.p_value), ci_low=num(getattr(r, lo)),
+                ci_high=num(getattr(r, hi)))
+            for c in self.covariances)
         return replace(self, paths=tuple(paths), loadings=tuple(loadings),
-                       indices=tuple(indices), variances=variances, bootstrap=result,
+                       indices=tuple(indices), variances=variances, covariances=covariances,
+                       bootstrap=result,
                        inference="bootstrap",
                        settings=settings, warnings=(*self.warnings, *(n.text() for n in notices)),
                        notices=(*self.notices, *notices))
