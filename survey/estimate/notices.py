@@ -46,6 +46,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "CB-SEM ignores the case weights in '{column}' (semopy has no sampling weights); "
               "only the PLS results are weighted.",
         "zh": "CB-SEM 未使用权重列“{column}”（semopy 不支持抽样权重）；只有 PLS 结果经过加权。"},
+    "pls_covariances_ignored": {
+        "en": "PLS path modelling cannot estimate residual covariances: the model's {covariances} "
+              "are left out, and the rest of the model is estimated.",
+        "zh": "PLS 路径建模无法估计残差协方差：模型中的 {covariances} 未纳入估计，模型的其余部分照常估计。"},
+    "pls_constraints_ignored": {
+        "en": "PLS path modelling cannot fix parameters or hold them equal: the model's "
+              "{constraints} are ignored, and every weight, loading and path is estimated "
+              "freely.",
+        "zh": "PLS 路径建模无法固定参数或令参数相等：模型中的 {constraints} 被忽略，所有权重、载荷和路径"
+              "均自由估计。"},
     "bootstrap_unusable": {
         "en": "No bootstrap inference: only {ok} of {resamples} resamples gave a usable "
               "solution ({reasons}); at least {min_usable}, and {min_share} of those asked for, "

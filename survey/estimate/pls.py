@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from survey.errors import EstimationError
+from survey.errors import EstimationError, Problem
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
 from survey.estimate.notices import notice
 from survey.estimate.prepare import (
@@ -136,6 +136,14 @@ def compile_design(bound: BoundModel, *, hoc: str = "repeated", scheme: str = "p
     if hoc not in HOC_METHODS:
         raise EstimationError(f"Unknown higher-order method {hoc!r}. Expected one of "
                               f"{list(HOC_METHODS)}.")
+    if bound.model.is_cfa:
+        # Every outer-weight update goes through the inner proxies, built from the adjacent
+        # latents (Lohmöller 1989): a model without paths gives them nothing to build from.
+        raise EstimationError(Problem(
+            str(bound.model.source or bound.model.id),
+            f"Model '{bound.model.id}' has no paths between its latents (a measurement model, "
+            "CFA); PLS path modelling estimates its weights through the paths of an inner "
+            "model, so it cannot estimate it. Use --method cbsem."))
     items = bound.items
     col = {item: j for j, item in enumerate(items)}
     constructs = bound.constructs
@@ -711,6 +719,7 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
     elif fit.data.n_dropped:
         notices.append(notice("listwise_dropped", n=fit.data.n_dropped))
     notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
+    notices += _ignored(bound)
     for st_name, st in (("stage 1", core.stage1), ("stage 2", core.stage2)):
         if st is not None and not st.converged[0]:
             notices.append(notice("pls_not_converged", max_iter=d.max_iter, stage=st_name))
@@ -745,6 +754,20 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
         inner_vif=tuple(vifs), latent_correlations=tuple(correlations),
         cross_loadings=tuple(cross_loadings), settings=settings, inference="none",
     )
+
+
+def _ignored(bound: BoundModel) -> list:
+    """Notices for what the model asks of a covariance-based estimator only: residual
+    covariances, fixed parameters and equalities (PLS has composites, no such parameters)."""
+    model = bound.model
+    out = []
+    if model.covariances:
+        out.append(notice("pls_covariances_ignored",
+                          covariances=", ".join(f"'{p}'" for p in model.covariances)))
+    if model.fixed or model.equal:
+        out.append(notice("pls_constraints_ignored", constraints=", ".join(
+            [f"'{f}'" for f in model.fixed] + [f"'{e}'" for e in model.equal])))
+    return out
 
 
 def _predecessors(d: Design, x: str) -> list[str]:
