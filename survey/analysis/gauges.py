@@ -103,7 +103,10 @@ def complaint_funnel(bound: BoundModel, data: pd.DataFrame, scores: Scores
     w = pd.Series(np.ones(len(rows)) if scores.weights is None else scores.weights, index=rows)
     yes = {str(c) for c in g.complained_yes}
     complained = data.loc[rows, g.complained].astype(str).str.strip().isin(yes)
-    overall = g.overall or q.indicators(bound.model.target)[0].id
+    target = bound.model.target
+    overall = g.overall or (q.indicators(target)[0].id if target is not None else None)
+    if overall is None:
+        return None  # no item to split the respondents by (survey.analysis.suite says so)
     scale = q.scale_of(overall)
     dissatisfied = data.loc[rows, overall].astype(float) < (scale.min + scale.max) / 2
     again = None

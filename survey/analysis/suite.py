@@ -5,7 +5,8 @@ contract grows, nothing in it changes meaning).
 causes; ``methods``: the classic methods side by side with the SEM and where they disagree;
 ``satisfaction_ratio``: perceived / expected per paired indicator; ``gauges``: loyalty and
 satisfaction gauges and the complaint funnel. The analyses use the headline estimate's index
-weights (PLS outer weights when PLS was run).
+weights (PLS outer weights when PLS was run). ``analyses_skipped``: the analyses the model
+cannot have (a measurement model has no drivers), each with its reason.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
     the sampling design for the indices' precision (margin of error only for a probability
     sample)."""
     scores = construct_scores(bound, estimate, data, weights=weights)
-    constructs, items = ipma(bound, scores)
-    methods = classic_methods(bound, data, constructs, weights=scores.weights)
+    skipped = skipped_analyses(bound)
+    if any(s["analysis"] == "ipma" for s in skipped):
+        constructs, items, methods = [], [], {}
+    else:
+        constructs, items = ipma(bound, scores)
+        methods = classic_methods(bound, data, constructs, weights=scores.weights)
     target = bound.model.target
     out: dict[str, Any] = {
         "ipma": [p.to_json() for p in constructs],
@@ -52,7 +57,29 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
             "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
                                else "listwise")},
     }
+    if skipped:
+        out["analyses_skipped"] = skipped
     return out, scores
+
+
+def skipped_analyses(bound: BoundModel) -> list[dict[str, str]]:
+    """The analyses this model cannot have, each with a reason code and sentence: IPMA and
+    the classic methods rank the drivers of the target by their effects on it, which a model
+    without paths (a measurement model) does not have; the complaint funnel needs an overall
+    satisfaction item (gauges.overall, else the target's first item)."""
+    model = bound.model
+    out = []
+    if model.is_cfa:
+        why = ("The model has no paths (a measurement model): there are no drivers of a target "
+               "and no effects to rank them by.")
+        out += [{"analysis": a, "code": "no_paths", "reason": why} for a in ("ipma", "methods")]
+    g = bound.questionnaire.gauges
+    if model.target is None and g.complained is not None and g.overall is None:
+        out.append({"analysis": "complaint_funnel", "code": "no_target",
+                    "reason": "The model names no target and the questionnaire no overall "
+                              "satisfaction item (gauges.overall) to split the respondents "
+                              "by."})
+    return out
 
 
 def precision(bound: BoundModel, data: pd.DataFrame, scores: Scores, *, strata: str | None,

@@ -35,6 +35,7 @@ from survey.report.texts import (
     PARAMETER_KINDS,
     QUADRANTS,
     RATIO_BANDS,
+    SKIPPED_NAMES,
     TIERS,
     join,
     paren,
@@ -137,7 +138,8 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
     headline indices); ``headline``: the headline estimator's display name."""
     a = result.analyses
     names = Names(result, lang, t)
-    target = result.bound.model.target
+    # A measurement model may name no target: its first construct heads the tables instead.
+    target = result.bound.model.target or (index_rows[0]["id"] if index_rows else None)
     return {
         "drivers": _drivers(a, names, t, lang, target),
         "methods": _methods(a, names, t, lang, target),
@@ -749,5 +751,11 @@ def _notes(a: Mapping[str, Any], lang: str, headline: str) -> list[str]:
     if a.get("segment_tests"):
         lr = any(p.get("method") == "cbsem" for s in a["segment_tests"] for p in s["pairs"])
         lines.append(tr(ANALYSIS_NOTES, "segments_cbsem" if lr else "segments", lang))
+    skipped: dict[str, list[str]] = {}
+    for s in a.get("analyses_skipped") or ():
+        skipped.setdefault(s["code"], []).append(tr(SKIPPED_NAMES, s["analysis"], lang))
+    for code, analyses in skipped.items():
+        lines.append(tr(ANALYSIS_NOTES, f"skipped_{code}", lang).format(
+            analyses=join(analyses, lang)))
     return lines
 

@@ -194,6 +194,17 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
     def item_label(item_id: str) -> str:
         return q.item(item_id).short.get(lang)
 
+    single_item = {items[0]: c for c, items in bound.measurement if len(items) == 1}
+
+    def variable_label(name: str) -> str:
+        """A variable of the CB-SEM parameter table: a construct, or an item (a single-item
+        construct's item stands for the construct)."""
+        if name in q.constructs:
+            return dim_label(name)
+        if name in single_item:
+            return dim_label(single_item[name])
+        return f"{item_label(name)} ({name})"
+
     ci_label = _ci_label(est, lang)
 
     # Scorecard: each higher-order latent followed by its dimensions.
@@ -233,8 +244,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
               for x in est.loadings if x.item in dims]
 
     structural = _structural(est, result, lang, t, cell, label)
-    target_r2 = _num(est.r2.get(model.target))
-    target_idx = by_latent.get(model.target)
+    target = model.target  # None: a measurement model that names no headline construct
+    target_r2 = _num(est.r2.get(target)) if target is not None else None
+    target_idx = by_latent.get(target) if target is not None else None
     alerts = []
     for m, e in result.estimates.items():
         if not e.admissible:
@@ -285,8 +297,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
             "incomplete": est.missing_detail.get("n_incomplete", 0), "source": ing.source,
             "encoding": ing.encoding or ing.format, "inference": inference,
         },
-        "target": {"id": model.target, "label": label(model.target),
-                   "value": index_of.get(model.target), "r2": target_r2,
+        "target": {"id": target, "label": label(target) if target is not None else None,
+                   "value": index_of.get(target) if target is not None else None,
+                   "r2": target_r2,
                    "ci_low": _num(target_idx.ci_low) if target_idx else None,
                    "ci_high": _num(target_idx.ci_high) if target_idx else None},
         "resamples": est.bootstrap.settings.resamples if est.bootstrap is not None else None,
@@ -298,7 +311,10 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "scorecard_svg": scorecard_svg(
             index_rows, t["index"],
             (("误差线：" if lang == "zh" else "error bars: ") + ci_label) if has_index_ci else None),
-        "diagram_svg": path_diagram_svg(nodes, edges, second),
+        # A measurement model has no paths to draw: its latent correlations instead.
+        "diagram_svg": path_diagram_svg(nodes, edges, second) if model.paths else "",
+        "cfa": (_latent_correlations(est, bound, t, cell, dim_label)
+                if model.is_cfa else None),
         "diagram_note": _paren(t["diagram_note"] if any(e["tested"] for e in edges)
                                else t["diagram_note_untested"], NAMES.get(headline, headline),
                                lang),
@@ -308,7 +324,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "small_samples": [{"name": NAMES.get(m, m), "text": n.text(lang)}
                           for m, e in result.estimates.items() for n in e.notices
                           if n.code == SMALL_SAMPLE],
-        "fit": [_fit_block(m, e, lang, t) for m, e in result.estimates.items()],
+        "fit": [_fit_block(m, e, lang, t, variable_label) for m, e in result.estimates.items()],
         "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
                                     parent_of),
         "comparison": _comparison(result, lang, t, dim_label) if len(methods) == 2 else None,
@@ -388,8 +404,42 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
     }
 
 
-def _fit_block(method: str, est: Estimate, lang: str, t: dict) -> dict[str, Any]:
-    """Admissibility, convergence, global fit (CB-SEM only) and warnings of one estimate."""
+def _latent_correlations(est: Estimate, bound, t: dict, cell: _Cells, dim_label
+                         ) -> dict[str, Any]:
+    """A measurement model's latent correlations as a lower-triangular matrix."""
+    constructs = list(bound.constructs)
+    corr = {}
+    for a, b, v in est.latent_correlations:
+        corr[(a, b)] = corr[(b, a)] = v
+    rows = [{"id": a, "label": dim_label(a),
+             "cells": [cell(corr.get((a, b))) for b in constructs[:i]]
+             + [{**cell(1.0), "level": "diag"}]} for i, a in enumerate(constructs)]
+    return {"note": t["cfa_note"].format(name=NAMES.get(est.method, est.method)),
+            "constructs": [dim_label(c) for c in constructs], "rows": rows}
+
+
+def _covariances(est: Estimate, lang: str, t: dict, variable_label) -> dict[str, Any] | None:
+    """The CB-SEM covariance parameters (latent and residual) and the model's fixed
+    parameters and equalities, as the estimate carries them."""
+    rows = [{"a": variable_label(c.a), "b": variable_label(c.b), "names": c.name,
+             "kind": t[f"covariance_kind_{c.kind}"], "estimate": _num(c.estimate),
+             "std": _num(c.std_estimate), "se": _num(c.se), "p": _num(c.p_value),
+             "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "fixed": c.fixed}
+            for c in est.covariances]
+    lines = [t["constraint_fixed"].format(value=f"{f['value']:g}", parameter=f["parameter"])
+             for f in est.constraints.get("fixed", ())]
+    lines += [t["constraint_equal"].format(parameters=" = ".join(group))
+              for group in est.constraints.get("equal", ())]
+    if not rows and not lines:
+        return None
+    return {"rows": rows, "constraints": lines, "ci_label": _ci_label(est, lang),
+            "has_ci": any(r["ci_low"] is not None for r in rows)}
+
+
+def _fit_block(method: str, est: Estimate, lang: str, t: dict, variable_label=str
+               ) -> dict[str, Any]:
+    """Admissibility, convergence, global fit (CB-SEM only), the covariance parameters and
+    constraints (CB-SEM) and warnings of one estimate."""
     rows = []
     for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"), ("cfi", "CFI"),
                       ("tli", "TLI"), ("rmsea", "RMSEA"), ("srmr", "SRMR"), ("logl", "logL"),
@@ -415,6 +465,7 @@ def _fit_block(method: str, est: Estimate, lang: str, t: dict) -> dict[str, Any]
         "converged": est.converged, "status": status,
         "rows": rows if method != "pls" else None,
         "no_fit_note": _tr(NOTES, "pls_no_fit", lang) if method == "pls" else "",
+        "covariances": _covariances(est, lang, t, variable_label),
         "warnings": warning_texts(est, lang),
     }
 

@@ -185,6 +185,27 @@ UI: dict[str, dict[str, str]] = {
     "dimension": {"zh": "（维度）", "en": " (dimension)"},
     "not_available": {"zh": "该估计方法未提供此项。", "en": "Not available for this estimator."},
     "ns": {"zh": "不显著", "en": "n.s."},
+    # A measurement model (CFA) and the CB-SEM parameters beyond paths and loadings.
+    "latent_correlations": {"zh": "潜变量相关", "en": "Latent correlations"},
+    "cfa_note": {"zh": "本模型为测量模型（验证性因子分析）：潜变量之间没有路径，彼此自由相关。下表为 {name} 估计的潜变量相关系数。",
+                 "en": "This is a measurement model (confirmatory factor analysis): no paths "
+                       "between the latents, which covary freely. The table shows the latent "
+                       "correlations of the {name} estimate."},
+    "covariances": {"zh": "协方差", "en": "Covariances"},
+    "covariance_kind_item": {"zh": "指标残差", "en": "item residuals"},
+    "covariance_kind_construct": {"zh": "潜变量", "en": "constructs"},
+    "covariance_kind": {"zh": "对象", "en": "Between"},
+    "covariance_std": {"zh": "相关（标准化）", "en": "Correlation (standardized)"},
+    "fixed": {"zh": "固定", "en": "fixed"},
+    "covariances_note": {"zh": "潜变量之间的协方差（内生潜变量为其扰动项的协方差）与模型设定的指标残差协方差；标准化值为（残差）相关系数，与 lavaan 的 std.all 相同。",
+                         "en": "Covariances of constructs (of their disturbances for endogenous "
+                               "ones) and the item residual covariances the model frees; the "
+                               "standardized value is the (residual) correlation, lavaan's "
+                               "std.all."},
+    "constraints": {"zh": "固定参数与等值约束", "en": "Fixed parameters and equality constraints"},
+    "constraint_fixed": {"zh": "固定为 {value}：{parameter}", "en": "Fixed at {value}: {parameter}"},
+    "constraint_equal": {"zh": "估计为同一个参数：{parameters}",
+                         "en": "Estimated as one parameter: {parameters}"},
 }
 
 #: Every quality flag, in each language: code -> text.
@@ -769,6 +790,13 @@ FUNNEL_GROUPS: dict[str, dict[str, str]] = {
 }
 
 #: Customer value tiers (SOURCE.md §3).
+#: The analyses survey.analysis.suite may skip, by their JSON block.
+SKIPPED_NAMES: dict[str, dict[str, str]] = {
+    "ipma": {"zh": "驱动因素分析（IPMA）", "en": "the drivers' importance-performance map (IPMA)"},
+    "methods": {"zh": "五种测评方法对照", "en": "the classic methods side by side"},
+    "complaint_funnel": {"zh": "投诉漏斗", "en": "the complaint funnel"},
+}
+
 TIERS: dict[str, dict[str, str]] = {
     "platinum": {"zh": "白金客户", "en": "Platinum"},
     "gold": {"zh": "黄金客户", "en": "Gold"},
@@ -836,6 +864,15 @@ ANALYSIS_NOTES: dict[str, dict[str, str]] = {
               "Holm-adjusted over the pairs of levels for each parameter; metric and scalar "
               "invariance tested first, by likelihood ratio."},
     "precision_taylor": {"zh": "加权均值的 Taylor 线性化（svy）", "en": "Taylor linearisation of the weighted mean (svy)"},
+    # Analyses the model cannot have (survey.analysis.suite.skipped_analyses), by reason code.
+    "skipped_no_paths": {
+        "zh": "未进行：{analyses}。它们按对目标变量的效应为驱动因素排序，而测量模型（验证性因子分析）没有路径。",
+        "en": "Not run: {analyses}. They rank the drivers of the target by their effects on "
+              "it, and a measurement model (confirmatory factor analysis) has no paths."},
+    "skipped_no_target": {
+        "zh": "未进行：{analyses}。模型未指定目标变量，问卷也未指定总体满意度题目（gauges.overall）。",
+        "en": "Not run: {analyses}. The model names no target construct and the questionnaire "
+              "no overall satisfaction item (gauges.overall)."},
 }
 
 # --------------------------------------------------------------------------- tracking report
