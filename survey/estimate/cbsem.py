@@ -8,6 +8,11 @@ assembles the immutable :class:`~survey.estimate.result.Estimate`. :func:`bootst
 ``estimate_cbsem(bootstrap=...)``) refits it on bootstrap resamples through the shared driver
 (:mod:`survey.estimate.bootstrap`) with :class:`CbsemBootstrap` as the statistic.
 
+Case weights are lavaan's ``sampling.weights``: rescaled to sum to the respondents used,
+weighted ML (weighted moments) or weighted FIML (weighted pattern sums), and lavaan's default
+inference under them, MLR: sandwich standard errors and the Yuan-Bentler scaled test
+(:mod:`survey.estimate.robust`).
+
 Traps avoided:
 * semopy's default SLSQP tolerance stops early (Political Democracy differs from lavaan by
   0.012); with ``ftol=1e-12`` it agrees to 1e-5.
@@ -51,7 +56,7 @@ from scipy.optimize import minimize
 from semopy.utils import chol_inv2
 from threadpoolctl import threadpool_limits
 
-from survey.errors import EstimationError
+from survey.errors import EstimationError, Problem
 from survey.estimate.admissibility import check_admissibility, not_positive_definite
 from survey.estimate.bootstrap import (
     INADMISSIBLE_REASONS,
@@ -65,6 +70,7 @@ from survey.estimate.bootstrap import (
 from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
 from survey.estimate.notices import notice
 from survey.estimate.prepare import (
+    case_weights,
     check_items,
     check_positive_definite,
     check_sample_size,
@@ -90,6 +96,7 @@ from survey.estimate.result import (
     PathEstimate,
     WeightEstimate,
 )
+from survey.estimate.robust import robust_ml, vech_index
 from survey.indices import IndexResult, index_from_weights
 from survey.pathmodel import BoundModel
 from survey.questionnaire import Scale
@@ -159,10 +166,27 @@ class _Model(semopy.Model):
         self.update_matrices(res.x)
         return res, _converged(res, 1.0)
 
-    def prepare_fiml_means(self, x: np.ndarray) -> None:
-        """Group rows by missingness pattern and take their (unweighted) pattern sums."""
+    def prepare_fiml_means(self, x: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Group rows by missingness pattern and take their pattern sums, weighted by the case
+        ``weights`` when given (then -2 logL is -2 sum_i w_i l_i, lavaan's under
+        ``sampling.weights``)."""
         self.fiml_patterns = Patterns(x)
-        self.fiml_sums = self.fiml_patterns.sums()
+        self.fiml_sums = self.fiml_patterns.sums(weights)
+
+    def sigma_jacobian(self) -> np.ndarray:
+        """d vech(Sigma) / d theta (p* x q) at the current parameters, vech in
+        :func:`~survey.estimate.robust.vech_index` order: :meth:`chain_sigma` of each
+        symmetric unit matrix (E_ab + E_ba gives twice the derivative of sigma_ab)."""
+        _, (m, c) = self.calc_sigma()
+        self._positions()
+        p = m.shape[0]
+        rows, cols = vech_index(p)
+        out = np.empty((rows.size, len(self.param_vals)))
+        for k, (a, b) in enumerate(zip(rows, cols, strict=True)):
+            unit = np.zeros((p, p))
+            unit[a, b] = unit[b, a] = 1.0
+            out[k] = self.chain_sigma(unit, m, c) / (1.0 if a == b else 2.0)
+        return out
 
     def _fiml_terms(self, theta: np.ndarray, mean: np.ndarray, want_grad: bool):
         """-2 logL up to a constant, and optionally its gradient (structure params, means).
@@ -405,23 +429,36 @@ class SemFit:
     hessian: np.ndarray | None = None
     #: Covariance matrix of the observed variables' residuals (Theta), in ``observed`` order.
     residual_cov: np.ndarray | None = None
+    #: The case weights of the rows used, rescaled to sum to their number (None: unweighted).
+    weights: np.ndarray | None = None
+    #: lavaan's names of the standard errors and the test: "expected" (complete data) or
+    #: "observed" (FIML) information and the "standard" chi2; under case weights
+    #: "robust.huber.white" and "yuan.bentler.mplus" (:mod:`survey.estimate.robust`).
+    se_type: str = "expected"
+    test: str = "standard"
 
 
 def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
-            standard_errors: bool = True, source: str = "data") -> SemFit:
+            standard_errors: bool = True, source: str = "data",
+            weights: np.ndarray | None = None) -> SemFit:
     """Fit a lavaan-syntax model by ML (complete data) or FIML/listwise (with NaN).
 
     ``missing`` is 'fiml' or 'listwise'; it only matters when ``data`` has NaN. Without
     ``standard_errors`` (a likelihood-ratio test needs only logL) the SEs are NaN.
+    ``weights``: case weights of the rows of ``data`` (non-negative), as lavaan's
+    ``sampling.weights``: rescaled to sum to the number of rows used, weighted ML (weighted
+    moments) or weighted FIML, robust standard errors and the Yuan-Bentler scaled test
+    (:mod:`survey.estimate.robust`).
     """
     # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
     # against other processes (semopy's fit of the airline model went from 0.2 s to 17 s).
     with threadpool_limits(1):
-        return _fit_sem(description, data, missing, standard_errors, source)
+        return _fit_sem(description, data, missing, standard_errors, source, weights)
 
 
 def _fit_sem(description: str, data: pd.DataFrame, missing: str,
-             standard_errors: bool = True, source: str = "data") -> SemFit:
+             standard_errors: bool = True, source: str = "data",
+             weights: np.ndarray | None = None) -> SemFit:
     try:
         model = _Model(description)
     except Exception as exc:  # semopy raises bare exceptions on syntax problems
@@ -435,13 +472,17 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
     has_missing = bool(frame.isna().to_numpy().any())
     mode = "listwise"
     if has_missing and missing == "listwise":
-        frame = frame.dropna()
+        keep = frame.notna().all(axis=1).to_numpy()
     elif has_missing:
         mode = "fiml"
         # A respondent with no answer at all carries no information (lavaan ignores such
         # cases too); counted as dropped.
-        frame = frame[~frame.isna().all(axis=1)]
+        keep = frame.notna().any(axis=1).to_numpy()
+    else:
+        keep = np.ones(n_total, bool)
+    frame = frame[keep]
     x = frame.to_numpy()
+    w = None if weights is None else _rescaled(np.asarray(weights, float)[keep], source)
     check_sample_size(len(frame), observed, source, missing=mode,
                       remedy="Use FIML (--missing fiml) to keep incomplete respondents. "
                       if mode == "listwise" and has_missing else "")
@@ -449,7 +490,7 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         warnings.simplefilter("ignore")
         if mode == "fiml":
             # The pattern sums serve the saturated (EM) moments and the FIML likelihood.
-            model.prepare_fiml_means(x)
+            model.prepare_fiml_means(x, w)
             em_mean, em_cov, _ = em_from_sums(model.fiml_patterns, model.fiml_sums,
                                               np.nanmean(x, axis=0),
                                               np.diag(np.nanvar(x, axis=0)))
@@ -463,6 +504,19 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
             z, hessian, converged, message = minimise(
                 fun, np.concatenate([np.asarray(model.param_vals, float), em_mean]),
                 model.fiml_sums.n_total)
+        elif w is not None:
+            # Weighted ML: F_ML on the weighted moments (N denominator), semopy's SLSQP on
+            # them for starting values.
+            center = x.mean(axis=0)
+            means, covs = weighted_moments(x - center, w[None, :])
+            mean, cov = center + means[0], covs[0]
+            check_positive_definite(cov, observed, source)
+            model.fit(frame - mean, cov=pd.DataFrame(cov, index=observed, columns=observed),
+                      obj="MLW", options={"ftol": _FTOL})
+            logdet = np.linalg.slogdet(cov)[1]
+            fun = lambda t: model.ml_terms(t, cov, logdet)  # noqa: E731
+            z, hessian, converged, message = minimise(
+                fun, np.array(model.param_vals, float), 1.0)
         else:
             mean = x.mean(axis=0)
             cov = np.cov(x, rowvar=False, bias=True)
@@ -476,7 +530,18 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         _set_estimates(model, z)
     sigma, (_, c) = model.calc_sigma()
     k = len(model.param_vals)
-    if not standard_errors:
+    if mode == "fiml":
+        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k, saturated=(mean, cov), weights=w)
+    else:
+        fit = ml_fit_measures(cov, sigma, len(frame), k)
+    se_type, test = "observed" if mode == "fiml" else "expected", "standard"
+    if w is not None:
+        se_type, test = "robust.huber.white", "yuan.bentler.mplus"
+        se, info_ok, robust = _robust(model, mode, x, w, z, hessian, (mean, cov), fit)
+        fit.update(robust)
+        if not standard_errors:
+            se = np.full(k, np.nan)
+    elif not standard_errors:
         se, info_ok = np.full(len(model.param_vals), np.nan), True
     else:
         se, info_ok = _standard_errors(model, mode, hessian if mode == "fiml" else None)
@@ -484,10 +549,6 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
     inner = list(model.vars["inner"])
     inner_cov = c @ model.mx_psi @ c.T
     cross = model.mx_lambda @ inner_cov  # cov(observed, inner)
-    if mode == "fiml":
-        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k, saturated=(mean, cov))
-    else:
-        fit = ml_fit_measures(cov, sigma, len(frame), k)
     return SemFit(
         params=params, observed=tuple(observed), latents=tuple(sorted(model.vars["latent"])),
         implied_cov=sigma,
@@ -497,8 +558,50 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         missing=mode, converged=converged, message=message, fit=fit,
         information_ok=info_ok, param_vals=np.array(model.param_vals, float),
         implied_mean=model.fiml_mean.copy() if mode == "fiml" else None, hessian=hessian,
-        residual_cov=np.array(model.mx_theta, float),
+        residual_cov=np.array(model.mx_theta, float), weights=w, se_type=se_type, test=test,
     )
+
+
+def _rescaled(weights: np.ndarray, source: str) -> np.ndarray:
+    """Case weights rescaled to sum to their number, lavaan's ``sampling.weights.
+    normalization = "total"`` (a single group): N stays the number of respondents in chi2,
+    RMSEA and BIC, and the estimates do not depend on the weights' scale."""
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise EstimationError(Problem(source, "The case weights of the respondents used must "
+                                              "be non-negative and not all zero."))
+    return weights * (weights.size / weights.sum())
+
+
+def _robust(model: _Model, mode: str, x: np.ndarray, w: np.ndarray, z: np.ndarray,
+            hessian: np.ndarray | None, saturated: tuple[np.ndarray, np.ndarray], fit: dict
+            ) -> tuple[np.ndarray, bool, dict]:
+    """lavaan's MLR under sampling weights (:func:`~survey.estimate.robust.robust_ml`):
+    sandwich standard errors of the parameters (and the means under FIML) and the scaled and
+    robust fit measures. The bread is the observed information, from the Hessian that
+    :func:`minimise` left at the estimates (forward differences of the analytic gradient, the
+    five-point stencil where ill-conditioned): of -2 logL under FIML, of F_ML = -2 logL / N +
+    const for complete data."""
+    fiml = mode == "fiml"
+    k = len(model.param_vals)
+    if hessian is None or not np.all(np.isfinite(hessian)):
+        return np.full(k, np.nan), False, {}
+    information = hessian / 2 if fiml else hessian * (w.sum() / 2)
+    mean = model.fiml_mean if fiml else saturated[0]
+    _set_estimates(model, z)
+    sigma = model.calc_sigma()[0]
+    result = robust_ml(x, w, fiml=fiml, mean=mean, sigma=sigma,
+                       delta=model.sigma_jacobian(), information=information,
+                       saturated=saturated, chi2=fit["chi2"], df=int(fit["df"]),
+                       chi2_base=fit["baseline_chi2"], df_base=int(fit["baseline_df"]))
+    if result.covariance is None:
+        return np.full(k, np.nan), False, result.fit
+    eig = np.linalg.eigvalsh(information)
+    ok = bool(np.all(eig > 1e-10 * max(1.0, eig.max())))
+    diag = np.diag(result.covariance)[:k]
+    if not ok:
+        # Not identified by these data (as _standard_errors): no standard errors.
+        return np.full(k, np.nan), False, result.fit
+    return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan), ok, result.fit
 
 
 def minimise(fun: Callable, z0: np.ndarray, scale: float, *,
@@ -726,7 +829,8 @@ def model_syntax(bound: BoundModel) -> tuple[str, dict[str, str]]:
 def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fiml",
                    source: str = "data", bootstrap: BootstrapSettings | None = None,
                    interval: str = "percentile",
-                   progress: Callable[[int, int], None] | None = None) -> Estimate:
+                   progress: Callable[[int, int], None] | None = None,
+                   weights: str | None = None) -> Estimate:
     """Estimate a questionnaire-bound path model by CB-SEM (ML; FIML or listwise for missing).
 
     ``data`` holds the item columns as floats with NaN for missing (a ResponseSet's ``data``).
@@ -734,11 +838,16 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     Without ``bootstrap`` SEs and intervals are Wald's, from the ML information; with it, SEs,
     t, p and ``interval`` ('percentile' or 'bca') intervals of paths, loadings and indices come
     from :func:`bootstrap_cbsem` (``progress`` as in
-    :func:`~survey.estimate.bootstrap.run_bootstrap`).
+    :func:`~survey.estimate.bootstrap.run_bootstrap`). ``weights`` names a case-weight column
+    of ``data``: lavaan's ``sampling.weights`` (see :func:`fit_sem`): weighted estimates,
+    moments and indices, robust (sandwich) Wald SEs, the Yuan-Bentler scaled test; a bootstrap
+    resample's frequencies multiply the weights.
     """
     check_items(bound.items, data, source)
     description, single = model_syntax(bound)
-    fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source)
+    w = case_weights(data, weights, source)
+    fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source,
+                  weights=w)
     name = lambda x: single.get(x, x)  # noqa: E731
     table = fit.params
     lookup = {(r.lhs, r.op, r.rhs): r for r in table.itertuples(index=False)}
@@ -803,12 +912,22 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                         "n_incomplete": incomplete,
                         "n_dropped": fit.n_dropped},
         variances=tuple(variances), index_weights="factor_score_regression",
-        inference="wald", **quality,
+        inference="wald", settings=_settings(fit, weights), **quality,
     )
     if bootstrap is None:
         return est
     statistic = CbsemBootstrap(bound, fit, _rows_used(fit, data), est)
     return est.with_bootstrap(_run(statistic, bootstrap, progress), interval)
+
+
+def _settings(fit: SemFit, weights: str | None) -> dict:
+    """What the estimate was made with, in lavaan's words: the case-weight column (rescaled
+    to sum to the respondents used), the standard errors and the test statistic."""
+    return {"weights_column": weights,
+            "weights_normalization": None if weights is None else "total",
+            "standard_errors": fit.se_type, "test": fit.test,
+            "information": "observed" if fit.weights is not None or fit.missing == "fiml"
+            else "expected"}
 
 
 def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], str],
@@ -1085,6 +1204,9 @@ class CbsemBootstrap:
       FIML objective with saturated means, and the EM moments for the indices' item means and
       SDs, are computed from those sums.
 
+    With case weights, a row's weight in a resample is its count times its case weight (a
+    resample of weighted respondents carries their weights, as lavaan's bootstrap does).
+
     Both objectives come with analytic gradients; they are minimised, unbounded, by Newton
     steps started with the full sample's Hessian (:func:`_newton`), falling back on BFGS
     (:meth:`CbsemBootstrap._minimise`).
@@ -1107,6 +1229,8 @@ class CbsemBootstrap:
         self.observed = fit.observed
         self.x = x
         self.n = x.shape[0]
+        # Case weights (rescaled as in the fit): a resample's frequencies multiply them.
+        self.weights = None if fit.weights is None else np.array(fit.weights, float)
         self.fiml = fit.missing == "fiml"
         self.start = np.array(fit.param_vals, float)
         self.start_mean = None if fit.implied_mean is None else np.array(fit.implied_mean)
@@ -1167,14 +1291,17 @@ class CbsemBootstrap:
         model, patterns = self._work()
         values = np.full((counts.shape[0], len(self.labels)), np.nan)
         reasons = []
+        freq = counts.astype(float)
+        if self.weights is not None:
+            freq = freq * self.weights[None, :]
         # Many small matrices: BLAS threads only contend (workers parallelise instead).
         with threadpool_limits(1):
             if not self.fiml:
                 center = self.sample_mean
-                means, covs = weighted_moments(self.x - center, counts.astype(float))
+                means, covs = weighted_moments(self.x - center, freq)
             for b in range(counts.shape[0]):
                 if self.fiml:
-                    reason, mean, cov = self._fit_fiml(model, patterns, counts[b])
+                    reason, mean, cov = self._fit_fiml(model, patterns, freq[b])
                 else:
                     reason, mean, cov = self._fit_ml(model, center + means[b], covs[b])
                 reason = reason or self._inadmissible(model)
@@ -1248,20 +1375,24 @@ class CbsemBootstrap:
 
 
 def cbsem_statistic(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
-                    missing: str = "fiml", max_iter: int | None = None) -> CbsemBootstrap:
+                    missing: str = "fiml", max_iter: int | None = None,
+                    weights: str | None = None) -> CbsemBootstrap:
     """The bootstrap statistic of ``estimate`` (which :func:`estimate_cbsem` made from
-    ``bound`` and ``data`` with ``missing``); refits the full sample for its warm start.
-    ``max_iter`` caps the optimiser's iterations per resample (default 1000, FIML 5000)."""
+    ``bound`` and ``data`` with ``missing`` and ``weights``); refits the full sample for its
+    warm start. ``max_iter`` caps the optimiser's iterations per resample (default 1000,
+    FIML 5000)."""
     check_items(bound.items, data, "data")
     description, _ = model_syntax(bound)
-    fit = fit_sem(description, data[list(bound.items)], missing=missing)
+    fit = fit_sem(description, data[list(bound.items)], missing=missing,
+                  weights=case_weights(data, weights, "data"))
     return CbsemBootstrap(bound, fit, _rows_used(fit, data), estimate, max_iter=max_iter)
 
 
 def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
                     settings: BootstrapSettings, *, missing: str = "fiml",
                     progress: Callable[[int, int], None] | None = None,
-                    max_iter: int | None = None) -> BootstrapResult:
+                    max_iter: int | None = None, weights: str | None = None
+                    ) -> BootstrapResult:
     """Bootstrap the CB-SEM ``estimate`` of ``bound`` on ``data``: unstandardized paths
     ("path") and free loadings ("loading", second-order ones included), standardized paths
     and loadings ("std_path", "std_loading"), R² ("r2"), standardized total effects ("total")
@@ -1270,9 +1401,11 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
     ``settings`` as for :func:`~survey.estimate.bootstrap.run_bootstrap`, with at most
     :data:`JACKKNIFE_GROUPS` jackknife groups for BCa. Resamples that fail are counted by
     reason in the result (see :class:`CbsemBootstrap`). ``estimate_cbsem(bootstrap=...)``
-    does the same without a second full-sample fit.
+    does the same without a second full-sample fit. ``weights``: the case-weight column the
+    estimate was made with (a resample's frequencies multiply the weights).
     """
-    statistic = cbsem_statistic(bound, data, estimate, missing=missing, max_iter=max_iter)
+    statistic = cbsem_statistic(bound, data, estimate, missing=missing, max_iter=max_iter,
+                                weights=weights)
     return _run(statistic, settings, progress)
 
 
