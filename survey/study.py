@@ -108,9 +108,6 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         if missing is not None and missing not in MISSING[m]:
             raise SurveyError(f"Missing-data treatment {missing!r} is not available for {m}. "
                               f"Expected one of {list(MISSING[m])}.")
-    if weights is not None and method == "cbsem":
-        raise SurveyError("Case weights are not supported by CB-SEM (semopy has no sampling "
-                          "weights). Use --method pls, or both (CB-SEM is then unweighted).")
     started = time.time()
     q = load_questionnaire(questionnaire)
     bound = bind(load_model(model), q)
@@ -140,8 +137,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
-    head_weights = weights if headline.method == "pls" else None
-    analyses, _ = run_analyses(bound, frame, headline, weights=head_weights,
+    analyses, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability)
     if tiers is not None:
@@ -153,7 +149,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         boot = resamples.get(headline.method)
         analyses.update(_segment_blocks(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
-            scheme=scheme, hoc=hoc, weights=head_weights,
+            scheme=scheme, hoc=hoc, weights=weights,
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
             progress=progress("segments") if progress else None))

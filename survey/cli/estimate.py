@@ -35,7 +35,8 @@ from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
               help="PLS higher-order constructs: repeated indicators, embedded or disjoint "
                    "two-stage.")
 @click.option("--weights", "weights", default=None, metavar="COLUMN",
-              help="Case-weight column of the data (weighted PLS).")
+              help="Case-weight column of the data (weighted PLS; CB-SEM as lavaan's "
+                   "sampling.weights, with robust SEs and the scaled chi-square).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
               help="Bootstrap resamples for SEs, p-values and intervals (0: none).")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Bootstrap seed.")
@@ -138,6 +139,13 @@ def summarise(result: StudyResult, console: Console) -> None:
             console.print(f"  Fit: chi2 = {fit['chi2']:.2f}, df = {fit['df']}, CFI = "
                           f"{fit['cfi']:.3f}, TLI = {fit['tli']:.3f}, RMSEA = {fit['rmsea']:.3f}, "
                           f"SRMR = {fit['srmr']:.3f}")
+            if fit.get("chi2_scaled") is not None:
+                weighted = e.settings.get("weights_column")
+                console.print(f"  Weighted by '{weighted}' (robust SEs): scaled chi2 = "
+                              f"{fit['chi2_scaled']:.2f} (Yuan-Bentler, scaling factor "
+                              f"{fit['scaling_factor']:.3f}), robust CFI = "
+                              f"{fit['cfi_robust']:.3f}, robust RMSEA = "
+                              f"{fit['rmsea_robust']:.3f}")
         if e.bootstrap is not None:
             s = e.bootstrap.summary()
             console.print(f"  Bootstrap: {s['ok']} of {s['resamples']} resamples used, "

@@ -848,6 +848,7 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     w = case_weights(data, weights, source)
     fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source,
                   weights=w)
+    settings = _settings(fit, weights)
     name = lambda x: single.get(x, x)  # noqa: E731
     table = fit.params
     lookup = {(r.lhs, r.op, r.rhs): r for r in table.itertuples(index=False)}
@@ -912,7 +913,7 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                         "n_incomplete": incomplete,
                         "n_dropped": fit.n_dropped},
         variances=tuple(variances), index_weights="factor_score_regression",
-        inference="wald", settings=_settings(fit, weights), **quality,
+        inference="wald", settings=settings, **quality,
     )
     if bootstrap is None:
         return est

@@ -42,10 +42,6 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "pls_not_converged": {
         "en": "PLS did not converge in {max_iter} iterations ({stage}).",
         "zh": "PLS 在 {max_iter} 次迭代内未收敛（{stage}）。"},
-    "weights_ignored": {
-        "en": "CB-SEM ignores the case weights in '{column}' (semopy has no sampling weights); "
-              "only the PLS results are weighted.",
-        "zh": "CB-SEM 未使用权重列“{column}”（semopy 不支持抽样权重）；只有 PLS 结果经过加权。"},
     "bootstrap_unusable": {
         "en": "No bootstrap inference: only {ok} of {resamples} resamples gave a usable "
               "solution ({reasons}); at least {min_usable}, and {min_share} of those asked for, "

@@ -21,6 +21,7 @@ from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
     ANALYSIS_UI,
+    FIT_NAMES,
     FLAGS,
     INTERVALS,
     MISSING,
@@ -391,15 +392,20 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
 def _fit_block(method: str, est: Estimate, lang: str, t: dict) -> dict[str, Any]:
     """Admissibility, convergence, global fit (CB-SEM only) and warnings of one estimate."""
     rows = []
-    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"), ("cfi", "CFI"),
-                      ("tli", "TLI"), ("rmsea", "RMSEA"), ("srmr", "SRMR"), ("logl", "logL"),
-                      ("aic", "AIC"), ("bic", "BIC")):
+    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"),
+                      ("chi2_scaled", ""), ("scaling_factor", ""), ("p_value_scaled", ""),
+                      ("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA"), ("cfi_robust", ""),
+                      ("tli_robust", ""), ("rmsea_robust", ""), ("srmr", "SRMR"),
+                      ("logl", "logL"), ("aic", "AIC"), ("bic", "BIC")):
         if key not in est.fit:
             continue
         value = _num(est.fit.get(key))
-        row = {"name": name, "value": value, "cutoff": "", "verdict": ""}
-        if key in CUTOFFS and value is not None:
-            good, ok, higher = CUTOFFS[key]
+        row = {"name": name or _tr(FIT_NAMES, key, lang), "value": value, "cutoff": "",
+               "verdict": ""}
+        # A robust CFI, TLI or RMSEA is judged by the cut-offs of the plain one.
+        base = key.removesuffix("_robust")
+        if base in CUTOFFS and value is not None:
+            good, ok, higher = CUTOFFS[base]
             sign = "≥" if higher else "≤"
             row["cutoff"] = (f"{_paren(f'{sign} {good}', t['good'], lang)}, "
                              f"{_paren(f'{sign} {ok}', t['acceptable'], lang)}")
@@ -789,6 +795,9 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             items.append(_tr(NOTES, "cbsem_estimator", lang))
             if est.missing in NOTES:
                 items.append(_tr(NOTES, est.missing, lang).format(**detail))
+            column = est.settings.get("weights_column")
+            items.append(_tr(NOTES, "cbsem_weights", lang).format(column=column) if column
+                         else _tr(NOTES, "cbsem_no_weights", lang))
             items.append(_tr(NOTES, "fit", lang))
             items.append(_tr(NOTES, "cbsem_std", lang))
         if est.index_weights in NOTES:

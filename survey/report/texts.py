@@ -282,6 +282,18 @@ NOTES: dict[str, dict[str, str]] = {
               "{n_values_replaced} answers of {n_incomplete} respondents; all {n_used} "
               "respondents are used.",
     },
+    "cbsem_weights": {
+        "zh": "个案权重：列 “{column}”，按 lavaan 的 sampling.weights 处理：权重缩放至总和等于参与估计的受访者数，"
+              "以加权矩（FIML 时为加权的个案似然）做最大似然估计；标准误为稳健的三明治（Huber-White）标准误，"
+              "由观测信息矩阵求得；χ² 另给 Yuan-Bentler 校正值（Mplus 变体），并给出稳健的 CFI、TLI、RMSEA"
+              "（lavaan 在有抽样权重时的默认做法，即 MLR）。",
+        "en": "Case weights from column '{column}', as lavaan's sampling.weights: rescaled to "
+              "sum to the respondents used; ML on the weighted moments (under FIML, the "
+              "weighted casewise likelihood); robust (Huber-White sandwich) standard errors "
+              "from the observed information; the χ² also Yuan-Bentler scaled (Mplus variant), "
+              "with robust CFI, TLI and RMSEA (lavaan's default under sampling weights, MLR).",
+    },
+    "cbsem_no_weights": {"zh": "未使用个案权重。", "en": "No case weights."},
     "fit": {
         "zh": "拟合指标按 lavaan 的定义自行计算（基准模型为独立模型；RMSEA 用 N；SRMR 为 Bentler 定义），并已与 lavaan 结果核对。",
         "en": "Fit measures are computed with lavaan's definitions (independence baseline, "
@@ -389,6 +401,17 @@ NOTES: dict[str, dict[str, str]] = {
         "en": "Note: the CB-SEM solution is inadmissible; its numbers below are for diagnosis "
               "only, and a disagreement does not mean the PLS results are wrong.",
     },
+}
+
+#: Fit measures with a language of their own (the others are symbols: χ², CFI, ...): lavaan's
+#: scaled and robust measures under case weights (MLR).
+FIT_NAMES: dict[str, dict[str, str]] = {
+    "chi2_scaled": {"zh": "χ²（Yuan-Bentler 校正）", "en": "χ² (Yuan-Bentler scaled)"},
+    "p_value_scaled": {"zh": "p（校正）", "en": "p (scaled)"},
+    "scaling_factor": {"zh": "校正因子", "en": "Scaling factor"},
+    "cfi_robust": {"zh": "CFI（稳健）", "en": "CFI (robust)"},
+    "tli_robust": {"zh": "TLI（稳健）", "en": "TLI (robust)"},
+    "rmsea_robust": {"zh": "RMSEA（稳健）", "en": "RMSEA (robust)"},
 }
 
 SCHEMES = {"path": {"zh": "路径", "en": "path"}, "centroid": {"zh": "质心", "en": "centroid"},

@@ -119,7 +119,6 @@ def test_both_methods_side_by_side(root, wave, tmp_path):
     (("--missing", "fiml"), "'fiml' is not available for pls"),
     (("--method", "cbsem", "--missing", "mean"), "'mean' is not available for cbsem"),
     (("--weights", "no_such_column"), "Weight column 'no_such_column' is not in the data"),
-    (("--method", "cbsem", "--weights", "age"), "Case weights are not supported by CB-SEM"),
 ])
 def test_bad_estimation_options_fail_cleanly(root, wave, tmp_path, args, message):
     r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
