@@ -469,6 +469,8 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         raise EstimationError(f"Columns {absent} named by the model are not in the data.")
     frame = data[observed].astype(float)
     n_total = len(frame)
+    if weights is not None and len(weights) != n_total:
+        raise EstimationError(f"{len(weights)} case weights for {n_total} rows of data.")
     has_missing = bool(frame.isna().to_numpy().any())
     mode = "listwise"
     if has_missing and missing == "listwise":

@@ -15,6 +15,10 @@ saturated moments come from the EM algorithm (Dempster, Laird & Rubin 1977) and 
 logL factorises over variables (its ML means and variances are the available-case ones). SRMR
 compares the model-implied to the EM covariance. The mean structure adds p parameters and p
 moments to each model, so df are unchanged.
+
+Case weights (lavaan's ``sampling.weights``, rescaled to sum to N): the same definitions on the
+weighted moments, every log-likelihood the weighted sum of the casewise terms; the scaled and
+robust measures lavaan adds are in :mod:`survey.estimate.robust`.
 """
 
 from __future__ import annotations
