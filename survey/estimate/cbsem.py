@@ -449,10 +449,11 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         if mode == "fiml":
             # The pattern sums serve the saturated (EM) moments and the FIML likelihood.
             model.prepare_fiml_means(x)
-            em_mean, em_cov, _ = em_from_sums(model.fiml_patterns, model.fiml_sums,
-                                              np.nanmean(x, axis=0),
-                                              np.diag(np.nanvar(x, axis=0)))
-            check_positive_definite(em_cov, observed, source)
+            em_mean, em_cov, em_ok = em_from_sums(model.fiml_patterns, model.fiml_sums,
+                                                  np.nanmean(x, axis=0),
+                                                  np.diag(np.nanvar(x, axis=0)))
+            check_positive_definite(em_cov, observed, source, converged=em_ok, incomplete=(
+                len(frame), int((~np.isnan(x).any(axis=1)).sum())))
             cov_frame = pd.DataFrame(em_cov, index=observed, columns=observed)
             # Two-stage ML on the EM moments gives starting values; then FIML proper.
             model.fit(frame - em_mean, cov=cov_frame, obj="MLW", options={"ftol": _FTOL})

@@ -202,3 +202,20 @@ def test_reliability_above_one_is_flagged():
     assert [(n.code, n.params["construct"], n.params["measure"]) for n in notices] == [
         ("reliability_above_one", "image", "rho_c")]
     assert "1.12, above 1" in notices[0].text()
+
+
+def test_fiml_on_too_few_answers_for_the_items_is_refused():
+    """60 airline respondents (17 complete) for 40 items: the saturated (EM) covariance is
+    singular; this ended in a LinAlgError traceback in the fit measures."""
+    from survey.cli.simulate import airline_ccsi
+    from survey.ingest import response_set_from_frame
+
+    bound = airline_ccsi()
+    frame = simulate_responses(bound, AIRLINE_CCSI, n=60, seed=2)
+    data = response_set_from_frame(frame, bound.questionnaire, items=bound.items).data
+    with pytest.raises(EstimationError) as err:
+        estimate_cbsem(bound, data, source="w60.csv")
+    assert ("w60.csv: The item covariance matrix cannot be estimated from these answers: 60 "
+            "respondents, 17 of them complete, for 40 items (the EM estimate is singular"
+            in str(err.value))
+    assert "Collect more responses or drop items from the model." in str(err.value)
