@@ -219,3 +219,25 @@ def test_fiml_on_too_few_answers_for_the_items_is_refused():
             "respondents, 17 of them complete, for 40 items (the EM estimate is singular"
             in str(err.value))
     assert "Collect more responses or drop items from the model." in str(err.value)
+
+
+def test_a_standardized_path_above_one_in_a_clean_solution_is_a_note(make_bound):
+    """Predictors correlated 0.92 and a standardized path of 1.04 in the population: the
+    solution is admissible (lavaan gives the same value and no warning); the reader gets a
+    note, not an inadmissible verdict."""
+    rng = np.random.default_rng(7)
+    n = 600
+    a = rng.standard_normal(n)
+    b = 0.92 * a + np.sqrt(1 - 0.92 ** 2) * rng.standard_normal(n)
+    explained = 1.04 ** 2 + 0.2 ** 2 - 2 * 1.04 * 0.2 * 0.92
+    c = 1.04 * a - 0.2 * b + np.sqrt(1 - explained) * rng.standard_normal(n)
+    cols = {f"{name}{k}": 4 + (0.85 * eta + np.sqrt(1 - 0.85 ** 2) * rng.standard_normal(n))
+            for name, eta in (("a", a), ("b", b), ("c", c)) for k in (1, 2, 3)}
+    bound = make_bound({x: [f"{x}{k}" for k in (1, 2, 3)] for x in "abc"},
+                       [("a", "c"), ("b", "c")])
+    est = estimate_cbsem(bound, pd.DataFrame(cols))
+    assert est.path("a", "c").std_estimate > 1
+    assert est.admissible
+    note = next(n for n in est.notices if n.code == "std_path_beyond_one")
+    assert not note.inadmissible and note.params["source"] == "a"
+    assert note.text().startswith("Note: the standardized path a -> c is")
