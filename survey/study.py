@@ -90,6 +90,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
                    interval: str = "percentile", workers: int = 1,
                    segments: Sequence[str] = (), tiers: str | None = None,
                    permutations: int = 1000, design: SamplingDesign | None = None,
+                   inadmissible: str = "keep",
                    progress: Callable[[str], Callable[[int, int], None]] | None = None
                    ) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
@@ -99,6 +100,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
     column at those cut points. ``tiers``: a spend or value column for the customer value
     tiers (another segment). Levels are compared by ``permutations`` permutation tests (0:
     none). ``design``: strata, fpc, probability sample, margins to rake to.
+    ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
+    whose CB-SEM solution is inadmissible (survey.estimate.bootstrap).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     """
     if method not in METHODS:
@@ -128,7 +131,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         settings = None
         if b:
             resamples[m] = b
-            settings = BootstrapSettings(b, seed=seed, workers=workers)
+            settings = BootstrapSettings(b, seed=seed, workers=workers,
+                                         inadmissible=inadmissible)
         callback = progress(f"{m} bootstrap") if progress and b else None
         estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
                                       weights=weights, bootstrap=settings, interval=interval,
@@ -150,7 +154,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         analyses.update(_segment_blocks(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
             scheme=scheme, hoc=hoc, weights=weights,
-            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers) if boot else None,
+            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
+                                        inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
             progress=progress("segments") if progress else None))
     manifest = {
@@ -159,6 +164,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         "method": method,
         "settings": {"missing": missing, "scheme": scheme, "higher_order": hoc,
                      "weights": weights, "bootstrap": resamples, "seed": seed,
+                     "inadmissible": inadmissible,
                      "interval": interval, "workers": workers, "segments": list(segments),
                      "tiers": tiers, "permutations": permutations,
                      "design": {"strata": design.strata, "fpc": design.fpc,

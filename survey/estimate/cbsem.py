@@ -45,7 +45,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -68,7 +68,7 @@ from survey.estimate.bootstrap import (
     run_bootstrap,
 )
 from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
-from survey.estimate.notices import notice
+from survey.estimate.notices import Notice, notice
 from survey.estimate.prepare import (
     case_weights,
     check_items,
@@ -87,7 +87,6 @@ from survey.estimate.quality import (
     htmt_pairs,
     inner_vif,
     r2_from_corr,
-    rho_a,
 )
 from survey.estimate.result import (
     EffectEstimate,
@@ -493,10 +492,11 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         if mode == "fiml":
             # The pattern sums serve the saturated (EM) moments and the FIML likelihood.
             model.prepare_fiml_means(x, w)
-            em_mean, em_cov, _ = em_from_sums(model.fiml_patterns, model.fiml_sums,
-                                              np.nanmean(x, axis=0),
-                                              np.diag(np.nanvar(x, axis=0)))
-            check_positive_definite(em_cov, observed, source)
+            em_mean, em_cov, em_ok = em_from_sums(model.fiml_patterns, model.fiml_sums,
+                                                  np.nanmean(x, axis=0),
+                                                  np.diag(np.nanvar(x, axis=0)))
+            check_positive_definite(em_cov, observed, source, converged=em_ok, incomplete=(
+                len(frame), int((~np.isnan(x).any(axis=1)).sum())))
             cov_frame = pd.DataFrame(em_cov, index=observed, columns=observed)
             # Two-stage ML on the EM moments gives starting values; then FIML proper.
             model.fit(frame - em_mean, cov=cov_frame, obj="MLW", options={"ftol": _FTOL})
@@ -903,7 +903,8 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
         notices.insert(0, notice("listwise_dropped", n=fit.n_dropped))
     notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
     admissible = fit.converged and not any(n.inadmissible for n in notices)
-    quality = _measurement_quality(bound, fit, name, loadings, weights, r2)
+    quality = _measurement_quality(bound, fit, name, loadings, r2)
+    notices += reliability_notices(quality["reliability"])
     est = Estimate(
         method="cbsem", model_id=bound.model.id, n=fit.n, n_dropped=fit.n_dropped,
         missing=fit.missing, converged=fit.converged, admissible=admissible,
@@ -934,39 +935,40 @@ def _settings(fit: SemFit, weights: str | None) -> dict:
 
 
 def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], str],
-                         loadings: list[LoadingEstimate], weights: list[WeightEstimate],
-                         r2: dict[str, float]) -> dict:
+                         loadings: list[LoadingEstimate], r2: dict[str, float]) -> dict:
     """Measurement and structural quality of a CB-SEM solution, as the Estimate's fields.
 
-    alpha from the ML (EM under FIML) item covariances; rho_A from the factor-score weights
-    (Dijkstra & Henseler's formula applies to any weights); rho_C and AVE from the
-    standardized loadings; HTMT and HTMT2 from the item correlations (as for PLS);
+    alpha from the ML (EM under FIML) item covariances; rho_C and AVE from the standardized
+    loadings; omega, the reliability the model implies for the construct's unit-weighted sum
+    score: the squared correlation of the sum with the latent, (1'cov(x, eta))^2 /
+    (var(eta) 1'Sigma_xx 1) from the model-implied moments (McDonald's omega for a congeneric
+    block; residual covariances and cross-loadings enter through Sigma; for a higher-order
+    construct, over all its dimensions' items, the share of the sum explained by it). rho_A is
+    a reliability of PLS composites (Dijkstra & Henseler 2015) and is not given: from
+    factor-score weights it came out at 3.30. Values above 1 are possible only in an
+    inadmissible solution and are flagged (notice ``reliability_above_one``). HTMT and HTMT2
+    from the item correlations (as for PLS);
     latent correlations and cross-loadings (structure coefficients: the model-implied
     correlation of each item with each latent); inner VIF, adjusted R² and f² from the implied
     latent correlations (f² without re-estimating the model).
     """
     obs = list(fit.observed)
-    measured = dict(bound.measurement)
     second = dict(bound.second_order)
     corr_items = correlation(fit.sample_cov)
     own = {c: [x.std_estimate for x in loadings if x.latent == c] for c in bound.constructs}
-    std_w = {}
-    for w in weights:
-        std_w.setdefault(w.latent, []).append(w.estimate)
     reliability = {}
     for construct in bound.constructs:
         std = own[construct]
-        if construct in second:
-            alpha = rho = None
-        else:
-            idx = [obs.index(i) for i in measured[construct]]
-            alpha = cronbach_alpha(fit.sample_cov[np.ix_(idx, idx)])
-            rho = rho_a(np.array(std_w[construct]), corr_items[np.ix_(idx, idx)])
-        single = construct in measured and len(measured[construct]) == 1
+        items = [i.id for i in bound.indicators(construct)]
+        idx = [obs.index(i) for i in items]
+        alpha = None if construct in second else cronbach_alpha(
+            fit.sample_cov[np.ix_(idx, idx)])
+        single = len(items) == 1
         reliability[construct] = {
-            "alpha": alpha, "rho_a": rho,
+            "alpha": alpha, "rho_a": None,
             "rho_c": None if single else composite_reliability(std),
-            "ave": None if single else average_variance_extracted(std)}
+            "ave": None if single else average_variance_extracted(std),
+            "omega": None if single else _omega(fit, idx, name(construct))}
     blocks = {c: [obs.index(i) for i in items] for c, items in bound.measurement}
     pairs = htmt_pairs(list(blocks))
     h1 = htmt_batched(corr_items[None], blocks, pairs)[0]
@@ -1001,6 +1003,30 @@ def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], s
             "htmt2": tuple((a, b, float(v)) for (a, b), v in zip(pairs, h2, strict=True)),
             "latent_correlations": tuple(correlations), "cross_loadings": tuple(cross_loadings),
             "adj_r2": adj, "f2": tuple(f2), "inner_vif": tuple(vifs)}
+
+
+def _omega(fit: SemFit, idx: Sequence[int], latent: str) -> float:
+    """Model-implied reliability of the unit-weighted sum of the items at ``idx`` for
+    ``latent``: (1'cov(x, eta))^2 / (var(eta) 1'Sigma_xx 1)."""
+    cov_x_eta = float(fit.cross_cov[latent].to_numpy()[idx].sum())
+    var_sum = float(fit.implied_cov[np.ix_(idx, idx)].sum())
+    var_eta = float(fit.inner_cov.loc[latent, latent])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov_x_eta ** 2 / (var_eta * var_sum) if var_eta * var_sum > 0 else math.nan
+
+
+def reliability_notices(reliability: Mapping[str, Mapping[str, float | None]]
+                        ) -> list[Notice]:
+    """A notice for every composite reliability or omega above 1: impossible in an
+    admissible solution (a negative error variance makes 1 - l^2 negative)."""
+    out = []
+    for construct, values in reliability.items():
+        for measure in ("rho_c", "omega"):
+            v = values.get(measure)
+            if v is not None and math.isfinite(v) and v > 1:
+                out.append(notice("reliability_above_one", construct=construct,
+                                  measure=measure, value=f"{v:.2f}"))
+    return out
 
 
 def _count_incomplete(data: pd.DataFrame, bound: BoundModel) -> int:

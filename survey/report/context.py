@@ -503,8 +503,13 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
         row = {"id": c, "label": label(c) + (t["dimension"] if c in dims else ""),
                "mode": mode.get(c, "A")}
         for measure, threshold in (("alpha", RELIABILITY_MIN), ("rho_a", RELIABILITY_MIN),
-                                   ("rho_c", RELIABILITY_MIN), ("ave", AVE_MIN)):
+                                   ("rho_c", RELIABILITY_MIN), ("omega", RELIABILITY_MIN),
+                                   ("ave", AVE_MIN)):
             v = None if mode.get(c) == "B" else _num(values.get(measure))
+            if v is not None and v > 1 and measure in ("rho_c", "omega"):
+                # Not a reliability at all (the estimator's notice says why).
+                row[measure] = cell(v, "above_one")
+                continue
             row[measure] = cell.below(v, threshold, measure,
                                       na=notes(na_reason(c, measure)) if v is None else None)
         reliability.append(row)
@@ -630,6 +635,8 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
         "loading_ci_label": _ci_label(est, lang),
         "formative": formative,
         "reliability": reliability,
+        # omega: the model's reliability of a sum score, CB-SEM only.
+        "has_omega": not is_pls,
         "footnotes": notes.items(),
         "fornell_larcker": fl,
         "htmt": htmt,
@@ -670,7 +677,8 @@ def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict]
     ok = "全部满足" if zh else "all pass"
     line(f"{t['loading']} ≥ 0.708", [r["label"] for r in loadings if r["std"]["flag"]],
          len(loadings), ok)
-    for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC")):
+    for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC"),
+                          ("omega", "ω")):
         rows = [r for r in reliability if r[measure]["v"] is not None]
         line(f"{name} ≥ 0.70", [r["label"] for r in rows if r[measure]["flag"]], len(rows), ok)
     rows = [r for r in reliability if r["ave"]["v"] is not None]
@@ -813,8 +821,15 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
                 resamples=f"{s['resamples']:,}", seed=s["seed"], ok=f"{s['ok']:,}",
                 failed=f"{s['failed']:,}", failures=failures,
                 p_value=_p_value_text(s.get("p_value", ""), lang))]
+            if method == "cbsem":
+                kept = sum(s.get("inadmissible_kept", {}).values())
+                boot.append(_tr(NOTES, f"inadmissible_{s['inadmissible']}", lang).format(
+                    kept=f"{kept:,}"))
             interval = _interval(est)
-            if interval == "bca":
+            if est.inference != "bootstrap":
+                # The usable-resample rule withheld the inference: its notice says why.
+                boot += [n.text(lang) for n in est.notices if n.code == "bootstrap_unusable"]
+            elif interval == "bca":
                 boot.append(_tr(NOTES, "interval_bca", lang).format(
                     level=s.get("level", 0.95), groups=s.get("jackknife_groups") or "–"))
             else:

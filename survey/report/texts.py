@@ -133,6 +133,7 @@ UI: dict[str, dict[str, str]] = {
     "alpha": {"zh": "Cronbach α", "en": "Cronbach's α"},
     "rho_a": {"zh": "ρA", "en": "ρA"},
     "rho_c": {"zh": "组合信度 ρC", "en": "Composite reliability ρC"},
+    "omega": {"zh": "模型信度 ω", "en": "Model-implied ω"},
     "ave": {"zh": "平均提取方差 AVE", "en": "AVE"},
     "fornell_larcker": {"zh": "Fornell-Larcker 准则", "en": "Fornell-Larcker criterion"},
     "fornell_larcker_note": {"zh": "对角线为 √AVE，其下为潜变量相关系数；每个相关系数应小于所在行与列的 √AVE。",
@@ -193,6 +194,9 @@ FLAGS: dict[str, dict[str, str]] = {
     "alpha": {"zh": "Cronbach α < 0.70", "en": "Cronbach's α < 0.70"},
     "rho_a": {"zh": "ρA < 0.70", "en": "ρA < 0.70"},
     "rho_c": {"zh": "ρC < 0.70", "en": "ρC < 0.70"},
+    "omega": {"zh": "ω < 0.70", "en": "ω < 0.70"},
+    "above_one": {"zh": "大于 1：不是信度（误差方差为负）",
+                  "en": "Above 1: not a reliability (a negative error variance)"},
     "ave": {"zh": "AVE < 0.50：收敛效度不足", "en": "AVE < 0.50: convergent validity not established"},
     "fornell_larcker": {"zh": "潜变量相关系数大于 √AVE：不满足 Fornell-Larcker 准则",
                         "en": "latent correlation above √AVE: Fornell-Larcker criterion violated"},
@@ -354,6 +358,16 @@ NOTES: dict[str, dict[str, str]] = {
         "en": "Bootstrap: {resamples} resamples (seed {seed}), {ok} succeeded and {failed} "
               "failed{failures}. The standard error is the standard deviation of the draws, "
               "t = estimate / SE, p-values: {p_value}.",
+    },
+    "inadmissible_keep": {
+        "zh": "解不可接受的重抽样（方差为负、协方差矩阵非正定）：保留（与 lavaan 一致），共 {kept} 次。",
+        "en": "Resamples with an inadmissible solution (a negative variance, a "
+              "non-positive-definite covariance matrix): kept, as lavaan does ({kept}).",
+    },
+    "inadmissible_drop": {
+        "zh": "解不可接受的重抽样（方差为负、协方差矩阵非正定）：剔除，计入失败次数。",
+        "en": "Resamples with an inadmissible solution (a negative variance, a "
+              "non-positive-definite covariance matrix): dropped, counted among the failures.",
     },
     "interval_percentile": {
         "zh": "置信区间：{level:.0%} 百分位区间（percentile）。",
