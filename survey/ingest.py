@@ -5,8 +5,9 @@ Formats: CSV (UTF-8, UTF-8 with BOM or GB18030, detected strictly, never latin-1
 so the questionnaire's don't-know codes apply exactly as for CSV) and Parquet.
 
 Rules: a don't-know code becomes missing; an empty cell is missing; a value that is not a number,
-lies outside the scale or is not a scale point rejects the whole row, and every such problem is
-kept (row, column, value, reason) in ``ResponseSet.rejects``, never coerced or dropped silently.
+lies outside the scale or is not a scale point rejects the whole row (a continuous scale has no
+points: any number between its ends is an answer), and every such problem is kept (row, column,
+value, reason) in ``ResponseSet.rejects``, never coerced or dropped silently.
 Respondents whose screening answers do not qualify are excluded and counted. Only file-level
 problems (unreadable file, missing columns) raise :class:`ResponseValidationError`.
 
@@ -517,7 +518,9 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
             (not_number, "value {v!r} is not a number."),
             (~is_blank & ~not_number & ~is_dk & ~in_range,
              f"value {{v!r}} is outside the {lo}-{hi} scale. Recode it or declare it a missing code."),
-            (in_range & ~point, f"value {{v!r}} is not a point of the {lo}-{hi} scale (whole numbers only)."),
+            (in_range & ~point, f"value {{v!r}} is not a point of the {lo}-{hi} scale (whole "
+                                "numbers only; declare the scale 'continuous: true' if answers "
+                                "may lie between its points)."),
         ):
             _flag(problems, mask, index, rows, item_id, text, partial(_format_reason, reason))
         values = num.where(point).astype(float).to_numpy()

@@ -37,17 +37,24 @@ class Label:
 
 @dataclass(frozen=True)
 class Scale:
-    """A rating scale: valid scores ``min..max`` and the codes meaning "can't answer"."""
+    """A rating scale: valid scores ``min..max`` and the codes meaning "can't answer".
+
+    A rating scale's answers are its whole-number points (``min``, ``min + 1``, ..., ``max``).
+    A ``continuous`` scale takes any number in [min, max]: a measurement or a composite
+    score rather than a rating (Bollen's democracy indices, test scores, a 0-100 slider);
+    its ends need not be whole numbers."""
 
     id: str
     min: float
     max: float
     dont_know: tuple[float, ...] = ()
     labels: tuple[tuple[int, Label], ...] = ()
+    continuous: bool = False
 
     @property
     def integer(self) -> bool:
-        return float(self.min).is_integer() and float(self.max).is_integer()
+        """Whether the answers must be whole numbers (a rating scale's points)."""
+        return not self.continuous
 
 
 @dataclass(frozen=True)
@@ -392,6 +399,19 @@ class _Builder:
             if lo >= hi:
                 self.fail(keys, f"Expected min < max. Got min={lo}, max={hi} instead.")
                 continue
+            continuous = spec.get("continuous", False)
+            if not isinstance(continuous, bool):
+                self.fail([*keys, "continuous"], f"Expected true or false. Got "
+                                                 f"{continuous!r} instead.")
+                continuous = False
+            elif not continuous and not (float(lo).is_integer() and float(hi).is_integer()):
+                # Points of a rating scale are whole numbers: ends like 0.5 are a slip, or a
+                # continuous scale that should say so (it then accepts any number inside).
+                self.fail(keys, f"A rating scale's points are whole numbers. Got min={lo}, "
+                                f"max={hi} instead. Use whole-number ends, or declare "
+                                "'continuous: true' for answers that may be any number "
+                                "between min and max.")
+                continue
             dk = spec.get("dont_know", [])
             dk = dk if isinstance(dk, list) else [dk]
             for code in dk:
@@ -408,10 +428,11 @@ class _Builder:
                     continue
                 labels.append((point, self.label(text, [*keys, "labels", point])))
             for key in spec:
-                if key not in {"min", "max", "dont_know", "labels"}:
+                if key not in {"min", "max", "dont_know", "labels", "continuous"}:
                     self.fail([*keys, key], f"Unknown scale key '{key}'. "
-                                            "Expected min, max, dont_know, labels.")
-            out[sid] = Scale(sid, lo, hi, tuple(c for c in dk if _is_number(c)), tuple(labels))
+                                            "Expected min, max, dont_know, labels, continuous.")
+            out[sid] = Scale(sid, lo, hi, tuple(c for c in dk if _is_number(c)), tuple(labels),
+                             continuous)
         return out
 
     def questions(self, raw: Any, section: str) -> tuple[Question, ...]:

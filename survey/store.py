@@ -60,7 +60,7 @@ import pandas as pd
 from survey.errors import Problem, QuestionnaireError, SurveyError
 from survey.ingest import CodedResponses, read_coded_responses
 from survey.pathmodel import PathModel, bind, load_model
-from survey.questionnaire import Questionnaire, load_questionnaire
+from survey.questionnaire import Questionnaire, Scale, load_questionnaire
 
 DATABASE = "study.duckdb"
 DEFINITIONS = "definitions"
@@ -769,7 +769,8 @@ def _screened_table(coded: CodedResponses):
 
 def _check_compatible(new: Questionnaire, versions: list[tuple[int, Questionnaire]]) -> None:
     """Refuse a questionnaire version whose items would not fit the stored columns: an item
-    whose scale (min-max) changed, a rated item turned into a question, or the reverse."""
+    whose scale (min-max) changed or stopped being continuous (its stored answers need not be
+    scale points), a rated item turned into a question, or the reverse."""
     problems = []
     where = str(new.source or new.id)
     new_rated = {i: new.scale_of(i) for i in _rated_ids(new)}
@@ -779,10 +780,9 @@ def _check_compatible(new: Questionnaire, versions: list[tuple[int, Questionnair
         old_questions = {x.id for x in (*old.screening, *old.demographics, *old.questions)}
         for item in sorted(new_rated.keys() & old_rated.keys()):
             a, b = old_rated[item], new_rated[item]
-            if (a.min, a.max) != (b.min, b.max):
-                problems.append(Problem(where, f"Item '{item}' is on the {_num(b.min)}-"
-                                               f"{_num(b.max)} scale here but on the "
-                                               f"{_num(a.min)}-{_num(a.max)} scale in "
+            if (a.min, a.max) != (b.min, b.max) or (a.continuous and not b.continuous):
+                problems.append(Problem(where, f"Item '{item}' is on the {_scale(b)} scale "
+                                               f"here but on the {_scale(a)} scale in "
                                                f"questionnaire version {version}. An item whose "
                                                "scale changed cannot share a column with its "
                                                "earlier answers: give it a new id."))
@@ -951,6 +951,11 @@ def _wave_text(wave: str, brand: str) -> str:
 def _q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def _scale(scale: Scale) -> str:
+    """'1-10', or '0-10 continuous'."""
+    return f"{_num(scale.min)}-{_num(scale.max)}{' continuous' if scale.continuous else ''}"
 
 
 def _num(x: float) -> str:

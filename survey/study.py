@@ -90,6 +90,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
                    interval: str = "percentile", workers: int = 1,
                    segments: Sequence[str] = (), tiers: str | None = None,
                    permutations: int = 1000, design: SamplingDesign | None = None,
+                   inadmissible: str = "keep",
                    progress: Callable[[str], Callable[[int, int], None]] | None = None
                    ) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
@@ -99,6 +100,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
     column at those cut points. ``tiers``: a spend or value column for the customer value
     tiers (another segment). Levels are compared by ``permutations`` permutation tests (0:
     none). ``design``: strata, fpc, probability sample, margins to rake to.
+    ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
+    whose CB-SEM solution is inadmissible (survey.estimate.bootstrap).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     """
     if method not in METHODS:
@@ -108,9 +111,6 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         if missing is not None and missing not in MISSING[m]:
             raise SurveyError(f"Missing-data treatment {missing!r} is not available for {m}. "
                               f"Expected one of {list(MISSING[m])}.")
-    if weights is not None and method == "cbsem":
-        raise SurveyError("Case weights are not supported by CB-SEM (semopy has no sampling "
-                          "weights). Use --method pls, or both (CB-SEM is then unweighted).")
     started = time.time()
     q = load_questionnaire(questionnaire)
     bound = bind(load_model(model), q)
@@ -131,7 +131,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         settings = None
         if b:
             resamples[m] = b
-            settings = BootstrapSettings(b, seed=seed, workers=workers)
+            settings = BootstrapSettings(b, seed=seed, workers=workers,
+                                         inadmissible=inadmissible)
         callback = progress(f"{m} bootstrap") if progress and b else None
         estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
                                       weights=weights, bootstrap=settings, interval=interval,
@@ -140,8 +141,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
-    head_weights = weights if headline.method == "pls" else None
-    analyses, _ = run_analyses(bound, frame, headline, weights=head_weights,
+    analyses, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability)
     if tiers is not None:
@@ -153,8 +153,9 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         boot = resamples.get(headline.method)
         analyses.update(_segment_blocks(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
-            scheme=scheme, hoc=hoc, weights=head_weights,
-            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers) if boot else None,
+            scheme=scheme, hoc=hoc, weights=weights,
+            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
+                                        inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
             progress=progress("segments") if progress else None))
     manifest = {
@@ -163,6 +164,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
         "method": method,
         "settings": {"missing": missing, "scheme": scheme, "higher_order": hoc,
                      "weights": weights, "bootstrap": resamples, "seed": seed,
+                     "inadmissible": inadmissible,
                      "interval": interval, "workers": workers, "segments": list(segments),
                      "tiers": tiers, "permutations": permutations,
                      "design": {"strata": design.strata, "fpc": design.fpc,

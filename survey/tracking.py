@@ -55,6 +55,7 @@ class CellSpec:
     seed: int
     interval: str
     permutations: int
+    inadmissible: str = "keep"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
     if len(rows) < floor:
         raise EstimationError(f"cell {cell.label}: {len(rows)} respondents, fewer than the "
                               f"{floor} this model needs; not estimated.")
-    boot = (BootstrapSettings(spec.resamples, seed=cell_seed(spec.seed, cell.key))
+    boot = (BootstrapSettings(spec.resamples, seed=cell_seed(spec.seed, cell.key),
+                              inadmissible=spec.inadmissible)
             if spec.resamples else None)
     est = estimate_model(spec.method, spec.bound, rows, missing=spec.missing,
                          scheme=spec.scheme, hoc=spec.hoc, weights=spec.weights,
@@ -194,10 +196,12 @@ PATH_COLUMNS = {"source": "str", "target": "str", "estimate": "float64", "ci_low
 
 
 def _columns(result: type) -> dict[str, str]:
-    """The columns of a result dataclass's rows (its ``to_json``: the fields) and their dtypes
-    (annotations are text here: ``from __future__ import annotations``)."""
+    """The columns of a result dataclass's rows (its ``to_json``: the fields, then what it
+    ``derived`` from them) and their dtypes (annotations are text here: ``from __future__
+    import annotations``)."""
     kinds = {"str": "str", "float": "float64", "bool": "boolean", "int": "Int64"}
-    return {f.name: kinds[str(f.type).split(" | ")[0]] for f in fields(result)}
+    return {**{f.name: kinds[str(f.type).split(" | ")[0]] for f in fields(result)},
+            **getattr(result, "derived", {})}
 
 
 def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
@@ -220,12 +224,14 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
           scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
           bootstrap: int = 1000, seed: int = 2026, interval: str = "percentile",
           permutations: int = 1000, scheduler: str | None = None, workers: int | None = None,
+          inadmissible: str = "keep",
           progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Tracking:
     """Estimate every cell wave x ``by`` levels on Dask and compare consecutive waves.
 
     ``waves`` in chronological order (only these are used); ``by`` columns split each wave
     (e.g. brand; a segment column); a cell with too few respondents or whose estimation
-    fails is reported, the others go on. ``workers=0`` runs without Dask.
+    fails is reported, the others go on. ``workers=0`` runs without Dask. ``inadmissible``:
+    keep (lavaan's convention) or drop bootstrap resamples with an inadmissible solution.
     """
     frame = data[data["wave"].astype(str).isin([str(w) for w in waves])].copy()
     frame["wave"] = frame["wave"].astype(str)
@@ -235,7 +241,7 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
                               f"responses. Expected one of the responses' columns.")
         frame[column] = frame[column].astype("string")
     spec = CellSpec(bound, method, missing, scheme, hoc, weights, bootstrap, seed, interval,
-                    permutations)
+                    permutations, inadmissible)
     groups = _groups(frame, by)
     cells = []
     for wave in waves:
@@ -305,7 +311,7 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
                                   note))
     settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
                 "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
-                "permutations": permutations, "scheduler": scheduler or "local",
+                "inadmissible": inadmissible, "permutations": permutations, "scheduler": scheduler or "local",
                 "workers": workers, "significance_rule": CHANGE_RULE.to_json(),
                 "minimum_n": minimum_n(bound, method)}
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
@@ -329,6 +335,7 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
               bootstrap: int = 1000, seed: int = 2026, interval: str = "percentile",
               permutations: int = 1000, scheduler: str | None = None,
               workers: int | None = None, run_id: str | None = None,
+              inadmissible: str = "keep",
               progress: Callable[[str], Callable[[int, int], None]] | None = None
               ) -> tuple[str, Tracking, dict[str, Any], BoundModel]:
     """Re-estimate a stored study: every cell of the chosen ``waves`` (default: all, in
@@ -369,7 +376,7 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     tracking = track(bound, data, waves=order, by=columns, method=method, missing=missing,
                      scheme=scheme, hoc=hoc, weights=weights, bootstrap=bootstrap, seed=seed,
                      interval=interval, permutations=permutations, scheduler=scheduler,
-                     workers=workers, progress=progress)
+                     workers=workers, inadmissible=inadmissible, progress=progress)
     run_id = run_id or time.strftime("run-%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:6]
     used = stored[stored["wave"].astype(str).isin(order)]
     current = {kind: definitions[definitions["kind"] == kind].sort_values("version").iloc[-1]

@@ -69,7 +69,9 @@ def gauges(bound: BoundModel, data: pd.DataFrame, scores: Scores) -> dict[str, A
         values = data.loc[rows, item].astype(float)
         answered = values.notna()
         dist = {}
-        for point in range(int(scale.min), int(scale.max) + 1):
+        # A continuous scale has no points to count answers on (its boxes still apply).
+        points = range(int(scale.min), int(scale.max) + 1) if scale.integer else ()
+        for point in points:
             dist[str(point)] = float(w[values == point].sum() / w[answered].sum())
         boxes = _boxes(values, scale.min, scale.max)
         entry: dict[str, Any] = {

@@ -17,7 +17,8 @@
   Review 33(3), 405-431). CB-SEM: configural, metric and scalar invariance by likelihood
   ratio in a two-group ML model (:mod:`survey.estimate.multigroup`), and path differences by
   likelihood ratio inside the metric (equal-loadings) model: each path held equal (1 df) and
-  all paths together.
+  all paths together. With case weights the levels are estimated weighted, but not compared by
+  CB-SEM (:data:`CBSEM_WEIGHTED_COMPARISON` says why).
 
 Why the permutations are batched. A group's PLS estimate is the estimate under frequency
 weights 1 on its rows and 0 elsewhere, so the two groups of P permutations are 2P weight
@@ -146,9 +147,6 @@ class _Spec:
         if missing not in MISSING[method]:
             raise EstimationError(f"Missing-data treatment {missing!r} is not available for "
                                   f"{method}. Expected one of {list(MISSING[method])}.")
-        if method == "cbsem" and weights is not None:
-            raise EstimationError("Case weights are available for PLS only; CB-SEM estimates "
-                                  "unweighted.")
         return cls(method, missing, scheme, hoc, weights)
 
     def estimate(self, bound: BoundModel, rows: pd.DataFrame, *, source: str,
@@ -159,10 +157,21 @@ class _Spec:
                               bootstrap=bootstrap, interval=interval, source=source)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"method": self.method, "missing": self.missing}
+        out: dict[str, Any] = {"method": self.method, "missing": self.missing,
+                               "weights_column": self.weights}
         if self.method == "pls":
-            out.update(scheme=self.scheme, higher_order=self.hoc, weights_column=self.weights)
+            out.update(scheme=self.scheme, higher_order=self.hoc)
         return out
+
+
+#: Why two levels are not compared by weighted CB-SEM (each level is estimated weighted).
+CBSEM_WEIGHTED_COMPARISON = (
+    "Levels are not compared by CB-SEM with case weights: the invariance and path tests are "
+    "likelihood-ratio tests, and under sampling weights lavaan replaces them by the scaled "
+    "(Satorra-Bentler 2001) difference of the Yuan-Bentler statistics, which the multi-group "
+    "model does not compute yet; the plain difference of weighted likelihoods is not "
+    "chi-square distributed. Compare the levels with --method pls (permutation tests), or "
+    "without weights.")
 
 
 # --------------------------------------------------------------------------- estimates by level
@@ -785,6 +794,8 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
     if spec.method == "pls":
         return _compare_pls(bound, spec, column, (a, b), (rows_1, rows_2), where,
                             permutations, seed, alpha)
+    if spec.weights is not None:
+        raise EstimationError(Problem(source, CBSEM_WEIGHTED_COMPARISON))
     return _compare_cbsem(bound, spec, column, (a, b), (rows_1, rows_2), where)
 
 

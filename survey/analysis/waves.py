@@ -99,6 +99,8 @@ class Change:
     p_value: float | None
     significance: str
     comparable: bool | None
+    #: What the JSON (and the stored tables) carry beside the fields: name -> column dtype.
+    derived: ClassVar[dict[str, str]] = {"significant": "boolean", "verdict": "str"}
 
     @property
     def significant(self) -> bool | None:
@@ -116,7 +118,7 @@ class Change:
         return {NOT_SIGNIFICANT: "no_change"}.get(self.significance, self.significance)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "significant": self.significant, "verdict": self.verdict}
+        return {**asdict(self), **{name: getattr(self, name) for name in self.derived}}
 
 
 def _draws(est: Estimate, kind: str, a: str, b: str = "") -> np.ndarray | None:

@@ -13,8 +13,10 @@ from survey.cli.estimate import progress_bars, summarise, write_outputs
 from survey.resources import bundled
 from survey.study import estimate_study
 
-#: PLS bootstrap resamples of the demo (CB-SEM shows its ML standard errors).
+#: PLS bootstrap resamples of the demo (CB-SEM shows its ML standard errors) and the
+#: permutations of its segment comparisons and, with --tracking, of its wave comparisons.
 DEMO_RESAMPLES = 1000
+DEMO_PERMUTATIONS = {"segments": 500, "waves": 1000}
 #: Segments of the demo: the airline flown and age bands, plus the customer value tiers.
 DEMO_SEGMENTS = ("airline", "age=30,45,60")
 DEMO_TIERS = "spend_12m"
@@ -29,24 +31,34 @@ DEMO_TIERS = "spend_12m"
               help="Run the bundled tracking study instead (two waves of two airlines): "
                    "create it in OUT/study, ingest the waves, re-estimate on Dask and write "
                    "the tracking report.")
-def demo(out_dir: str, lang: str | None, tracking: bool) -> None:
+@click.option("--bootstrap", "resamples", default=DEMO_RESAMPLES, show_default=True,
+              type=click.IntRange(min=0), help="Bootstrap resamples (fewer: a quicker look).")
+@click.option("--permutations", default=None, type=click.IntRange(min=0),
+              help=f"Permutations of the group comparisons [default: "
+                   f"{DEMO_PERMUTATIONS['segments']} for the segments, "
+                   f"{DEMO_PERMUTATIONS['waves']} for the waves of --tracking].")
+def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
+         permutations: int | None) -> None:
     """Estimate the CCSI model on the bundled airline survey wave (PLS with a bootstrap, CB-SEM
     beside it) and write the report."""
     console = Console(stderr=True)
     started = time.time()
     if tracking:
-        _tracking_demo(Path(out_dir), lang, console)
+        _tracking_demo(Path(out_dir), lang, console, resamples,
+                       DEMO_PERMUTATIONS["waves"] if permutations is None else permutations)
         console.print(f"({time.time() - started:.1f} s)")
         return
     data = bundled("examples") / "airline_wave1.csv"
     console.print("Estimating the CCSI model on the airline example (PLS with "
-                  f"{DEMO_RESAMPLES} bootstrap resamples; CB-SEM with FIML; drivers, classic "
+                  f"{resamples} bootstrap resamples; CB-SEM with FIML; drivers, classic "
                   "methods, segments and value tiers)...")
     with progress_bars(console) as progress:
         result = estimate_study(bundled("questionnaires") / "airline.yaml",
                                 bundled("models") / "ccsi.yaml", data, method="both",
-                                bootstrap={"pls": DEMO_RESAMPLES}, seed=2026,
-                                segments=DEMO_SEGMENTS, tiers=DEMO_TIERS, permutations=500,
+                                bootstrap={"pls": resamples}, seed=2026,
+                                segments=DEMO_SEGMENTS, tiers=DEMO_TIERS,
+                                permutations=DEMO_PERMUTATIONS["segments"]
+                                if permutations is None else permutations,
                                 progress=progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +70,8 @@ def demo(out_dir: str, lang: str | None, tracking: bool) -> None:
                   f"({time.time() - started:.1f} s)")
 
 
-def _tracking_demo(out: Path, lang: str | None, console: Console) -> None:
+def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int,
+                   permutations: int) -> None:
     """The bundled tracking study end to end: init, ingest every wave, run, report."""
     from survey.cli.run import summarise as summarise_run
     from survey.report.tracking import write_tracking_report
@@ -75,7 +88,7 @@ def _tracking_demo(out: Path, lang: str | None, console: Console) -> None:
         console.print(f"{path.name} -> wave {wave}, brand {brand}: {result.message}")
     with progress_bars(console) as progress:
         run_id, tracking, manifest, bound = run_study(
-            folder, by=("brand",), bootstrap=DEMO_RESAMPLES, permutations=1000, seed=2026,
+            folder, by=("brand",), bootstrap=resamples, permutations=permutations, seed=2026,
             progress=progress)
     report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
                                    manifest=manifest)

@@ -12,7 +12,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from survey.cli import cli
+from survey.estimate.bootstrap import INADMISSIBLE_POLICIES
 from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
+
+#: ``--inadmissible``, for every command that bootstraps CB-SEM.
+inadmissible_option = click.option(
+    "--inadmissible", type=click.Choice(INADMISSIBLE_POLICIES),
+    default=INADMISSIBLE_POLICIES[0], show_default=True,
+    help="Bootstrap resamples whose CB-SEM solution is inadmissible (a negative variance, a "
+         "non-positive-definite covariance matrix): keep them, as lavaan does, or drop them. "
+         "Counted and reported either way.")
 
 
 @cli.command()
@@ -35,12 +44,14 @@ from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
               help="PLS higher-order constructs: repeated indicators, embedded or disjoint "
                    "two-stage.")
 @click.option("--weights", "weights", default=None, metavar="COLUMN",
-              help="Case-weight column of the data (weighted PLS).")
+              help="Case-weight column of the data (weighted PLS; CB-SEM as lavaan's "
+                   "sampling.weights, with robust SEs and the scaled chi-square).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
               help="Bootstrap resamples for SEs, p-values and intervals (0: none).")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Bootstrap seed.")
 @click.option("--interval", type=click.Choice(["percentile", "bca"]), default="percentile",
               show_default=True, help="Bootstrap confidence interval.")
+@inadmissible_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for the bootstrap (results are identical for any number).")
 @click.option("--segment", "segments", multiple=True, metavar="COLUMN[=CUTS]",
@@ -69,7 +80,8 @@ from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
               help="Report language (default: the questionnaire's first language).")
 def estimate(questionnaire: str, model: str, data: str, method: str, missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
-             interval: str, workers: int, segments: tuple[str, ...], tiers: str | None,
+             interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
+             tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
              margins: str | None, json_out: str | None, report_out: str | None,
              lang: str | None) -> None:
@@ -79,6 +91,7 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
         result = estimate_study(questionnaire, model, data, method=method, missing=missing,
                                 scheme=scheme, hoc=hoc, weights=weights,
                                 bootstrap=bootstrap or None, seed=seed, interval=interval,
+                                inadmissible=inadmissible,
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
@@ -138,10 +151,22 @@ def summarise(result: StudyResult, console: Console) -> None:
             console.print(f"  Fit: chi2 = {fit['chi2']:.2f}, df = {fit['df']}, CFI = "
                           f"{fit['cfi']:.3f}, TLI = {fit['tli']:.3f}, RMSEA = {fit['rmsea']:.3f}, "
                           f"SRMR = {fit['srmr']:.3f}")
+            if fit.get("chi2_scaled") is not None:
+                weighted = e.settings.get("weights_column")
+                console.print(f"  Weighted by '{weighted}' (robust SEs): scaled chi2 = "
+                              f"{fit['chi2_scaled']:.2f} (Yuan-Bentler, scaling factor "
+                              f"{fit['scaling_factor']:.3f}), robust CFI = "
+                              f"{fit['cfi_robust']:.3f}, robust RMSEA = "
+                              f"{fit['rmsea_robust']:.3f}")
         if e.bootstrap is not None:
             s = e.bootstrap.summary()
+            kept = (f", {sum(s['inadmissible_kept'].values())} inadmissible kept"
+                    if s["inadmissible_kept"] else "")
             console.print(f"  Bootstrap: {s['ok']} of {s['resamples']} resamples used, "
-                          f"{s['failed']} failed {s['failures'] or ''} (seed {s['seed']}).")
+                          f"{s['failed']} failed {s['failures'] or ''}{kept} (seed "
+                          f"{s['seed']}, inadmissible resamples: {s['inadmissible']}); "
+                          + ("inference from the bootstrap." if e.inference == "bootstrap"
+                             else "no bootstrap inference (see below)."))
         if not e.admissible:
             console.print("  [bold red]The solution is inadmissible:[/]")
         for w in e.warnings:

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from survey.cli import cli
-from survey.cli.estimate import progress_bars
+from survey.cli.estimate import inadmissible_option, progress_bars
 
 if TYPE_CHECKING:
     from survey.tracking import Tracking
@@ -55,6 +55,7 @@ def _is_number(text: str) -> bool:
 @click.option("--method", type=click.Choice(["pls", "cbsem"]), default="pls", show_default=True)
 @click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples per cell.")
+@inadmissible_option
 @click.option("--permutations", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Permutations per wave-over-wave comparison (0: none).")
 @click.option("--seed", type=int, default=2026, show_default=True)
@@ -68,8 +69,8 @@ def _is_number(text: str) -> bool:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
 def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,
-        permutations: int, seed: int, scheduler: str | None, workers: int | None,
-        out_dir: str | None, lang: str | None) -> None:
+        inadmissible: str, permutations: int, seed: int, scheduler: str | None,
+        workers: int | None, out_dir: str | None, lang: str | None) -> None:
     """Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, and
     write the tracking report."""
     from survey.report.tracking import write_tracking_report
@@ -80,7 +81,7 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
         run_id, tracking, manifest, bound = run_study(
             study, waves=_split(waves) or None, by=_split_by(by), method=method,
             bootstrap=bootstrap, seed=seed, permutations=permutations, scheduler=scheduler,
-            workers=workers, progress=progress)
+            workers=workers, inadmissible=inadmissible, progress=progress)
     out = Path(out_dir) if out_dir else Path(study) / "reports" / run_id
     out.mkdir(parents=True, exist_ok=True)
     report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,

@@ -28,9 +28,10 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
                    progress: Callable[[int, int], None] | None = None,
                    source: str = "data") -> Estimate:
     """Estimate ``bound`` on ``data`` with ``method`` ('pls' or 'cbsem') and its default
-    missing-data treatment unless ``missing`` says otherwise. CB-SEM has no case weights:
-    given ``weights``, it estimates unweighted and says so in a notice. An estimate on fewer
-    respondents than :func:`~survey.estimate.sample_size.minimum_n` says so in a notice."""
+    missing-data treatment unless ``missing`` says otherwise, weighted by the case-weight
+    column ``weights`` when given (weighted PLS; CB-SEM as lavaan's ``sampling.weights``).
+    An estimate on fewer respondents than :func:`~survey.estimate.sample_size.minimum_n`
+    says so in a notice."""
     from survey.estimate.notices import notice
     from survey.estimate.result import with_notice
     from survey.estimate.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
@@ -46,9 +47,7 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
         from survey.estimate.cbsem import estimate_cbsem
 
         est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
-                             interval=interval, progress=progress)
-        if weights:
-            est = with_notice(est, notice("weights_ignored", column=weights))
+                             interval=interval, progress=progress, weights=weights)
     # Here, not in each estimator: one rule for every caller (study, segments, tracking cells).
     minimum = minimum_n(bound, method)
     if est.n < minimum:

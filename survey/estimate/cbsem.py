@@ -8,6 +8,11 @@ assembles the immutable :class:`~survey.estimate.result.Estimate`. :func:`bootst
 ``estimate_cbsem(bootstrap=...)``) refits it on bootstrap resamples through the shared driver
 (:mod:`survey.estimate.bootstrap`) with :class:`CbsemBootstrap` as the statistic.
 
+Case weights are lavaan's ``sampling.weights``: rescaled to sum to the respondents used,
+weighted ML (weighted moments) or weighted FIML (weighted pattern sums), and lavaan's default
+inference under them, MLR: sandwich standard errors and the Yuan-Bentler scaled test
+(:mod:`survey.estimate.robust`).
+
 Traps avoided:
 * semopy's default SLSQP tolerance stops early (Political Democracy differs from lavaan by
   0.012); with ``ftol=1e-12`` it agrees to 1e-5.
@@ -40,7 +45,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -51,7 +56,7 @@ from scipy.optimize import minimize
 from semopy.utils import chol_inv2
 from threadpoolctl import threadpool_limits
 
-from survey.errors import EstimationError
+from survey.errors import EstimationError, Problem
 from survey.estimate.admissibility import check_admissibility, not_positive_definite
 from survey.estimate.bootstrap import (
     INADMISSIBLE_REASONS,
@@ -63,8 +68,9 @@ from survey.estimate.bootstrap import (
     run_bootstrap,
 )
 from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
-from survey.estimate.notices import notice
+from survey.estimate.notices import Notice, notice
 from survey.estimate.prepare import (
+    case_weights,
     check_items,
     check_positive_definite,
     check_sample_size,
@@ -81,7 +87,6 @@ from survey.estimate.quality import (
     htmt_pairs,
     inner_vif,
     r2_from_corr,
-    rho_a,
 )
 from survey.estimate.result import (
     CovarianceEstimate,
@@ -91,6 +96,7 @@ from survey.estimate.result import (
     PathEstimate,
     WeightEstimate,
 )
+from survey.estimate.robust import robust_ml, vech_index
 from survey.indices import IndexResult, index_from_weights
 from survey.pathmodel import BoundModel
 from survey.questionnaire import Scale
@@ -182,10 +188,27 @@ class _Model(semopy.Model):
         self.update_matrices(res.x)
         return res, _converged(res, 1.0)
 
-    def prepare_fiml_means(self, x: np.ndarray) -> None:
-        """Group rows by missingness pattern and take their (unweighted) pattern sums."""
+    def prepare_fiml_means(self, x: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Group rows by missingness pattern and take their pattern sums, weighted by the case
+        ``weights`` when given (then -2 logL is -2 sum_i w_i l_i, lavaan's under
+        ``sampling.weights``)."""
         self.fiml_patterns = Patterns(x)
-        self.fiml_sums = self.fiml_patterns.sums()
+        self.fiml_sums = self.fiml_patterns.sums(weights)
+
+    def sigma_jacobian(self) -> np.ndarray:
+        """d vech(Sigma) / d theta (p* x q) at the current parameters, vech in
+        :func:`~survey.estimate.robust.vech_index` order: :meth:`chain_sigma` of each
+        symmetric unit matrix (E_ab + E_ba gives twice the derivative of sigma_ab)."""
+        _, (m, c) = self.calc_sigma()
+        self._positions()
+        p = m.shape[0]
+        rows, cols = vech_index(p)
+        out = np.empty((rows.size, len(self.param_vals)))
+        for k, (a, b) in enumerate(zip(rows, cols, strict=True)):
+            unit = np.zeros((p, p))
+            unit[a, b] = unit[b, a] = 1.0
+            out[k] = self.chain_sigma(unit, m, c) / (1.0 if a == b else 2.0)
+        return out
 
     def _fiml_terms(self, theta: np.ndarray, mean: np.ndarray, want_grad: bool):
         """-2 logL up to a constant, and optionally its gradient (structure params, means).
@@ -428,23 +451,36 @@ class SemFit:
     hessian: np.ndarray | None = None
     #: Covariance matrix of the observed variables' residuals (Theta), in ``observed`` order.
     residual_cov: np.ndarray | None = None
+    #: The case weights of the rows used, rescaled to sum to their number (None: unweighted).
+    weights: np.ndarray | None = None
+    #: lavaan's names of the standard errors and the test: "expected" (complete data) or
+    #: "observed" (FIML) information and the "standard" chi2; under case weights
+    #: "robust.huber.white" and "yuan.bentler.mplus" (:mod:`survey.estimate.robust`).
+    se_type: str = "expected"
+    test: str = "standard"
 
 
 def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
-            standard_errors: bool = True, source: str = "data") -> SemFit:
+            standard_errors: bool = True, source: str = "data",
+            weights: np.ndarray | None = None) -> SemFit:
     """Fit a lavaan-syntax model by ML (complete data) or FIML/listwise (with NaN).
 
     ``missing`` is 'fiml' or 'listwise'; it only matters when ``data`` has NaN. Without
     ``standard_errors`` (a likelihood-ratio test needs only logL) the SEs are NaN.
+    ``weights``: case weights of the rows of ``data`` (non-negative), as lavaan's
+    ``sampling.weights``: rescaled to sum to the number of rows used, weighted ML (weighted
+    moments) or weighted FIML, robust standard errors and the Yuan-Bentler scaled test
+    (:mod:`survey.estimate.robust`).
     """
     # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
     # against other processes (semopy's fit of the airline model went from 0.2 s to 17 s).
     with threadpool_limits(1):
-        return _fit_sem(description, data, missing, standard_errors, source)
+        return _fit_sem(description, data, missing, standard_errors, source, weights)
 
 
 def _fit_sem(description: str, data: pd.DataFrame, missing: str,
-             standard_errors: bool = True, source: str = "data") -> SemFit:
+             standard_errors: bool = True, source: str = "data",
+             weights: np.ndarray | None = None) -> SemFit:
     try:
         model = _Model(description)
     except Exception as exc:  # semopy raises bare exceptions on syntax problems
@@ -455,16 +491,22 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         raise EstimationError(f"Columns {absent} named by the model are not in the data.")
     frame = data[observed].astype(float)
     n_total = len(frame)
+    if weights is not None and len(weights) != n_total:
+        raise EstimationError(f"{len(weights)} case weights for {n_total} rows of data.")
     has_missing = bool(frame.isna().to_numpy().any())
     mode = "listwise"
     if has_missing and missing == "listwise":
-        frame = frame.dropna()
+        keep = frame.notna().all(axis=1).to_numpy()
     elif has_missing:
         mode = "fiml"
         # A respondent with no answer at all carries no information (lavaan ignores such
         # cases too); counted as dropped.
-        frame = frame[~frame.isna().all(axis=1)]
+        keep = frame.notna().any(axis=1).to_numpy()
+    else:
+        keep = np.ones(n_total, bool)
+    frame = frame[keep]
     x = frame.to_numpy()
+    w = None if weights is None else _rescaled(np.asarray(weights, float)[keep], source)
     check_sample_size(len(frame), observed, source, missing=mode,
                       remedy="Use FIML (--missing fiml) to keep incomplete respondents. "
                       if mode == "listwise" and has_missing else "")
@@ -472,11 +514,12 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         warnings.simplefilter("ignore")
         if mode == "fiml":
             # The pattern sums serve the saturated (EM) moments and the FIML likelihood.
-            model.prepare_fiml_means(x)
-            em_mean, em_cov, _ = em_from_sums(model.fiml_patterns, model.fiml_sums,
-                                              np.nanmean(x, axis=0),
-                                              np.diag(np.nanvar(x, axis=0)))
-            check_positive_definite(em_cov, observed, source)
+            model.prepare_fiml_means(x, w)
+            em_mean, em_cov, em_ok = em_from_sums(model.fiml_patterns, model.fiml_sums,
+                                                  np.nanmean(x, axis=0),
+                                                  np.diag(np.nanvar(x, axis=0)))
+            check_positive_definite(em_cov, observed, source, converged=em_ok, incomplete=(
+                len(frame), int((~np.isnan(x).any(axis=1)).sum())))
             cov_frame = pd.DataFrame(em_cov, index=observed, columns=observed)
             # Two-stage ML on the EM moments gives starting values; then FIML proper.
             model.fit(frame - em_mean, cov=cov_frame, obj="MLW", options={"ftol": _FTOL})
@@ -486,6 +529,19 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
             z, hessian, converged, message = minimise(
                 fun, np.concatenate([np.asarray(model.param_vals, float), em_mean]),
                 model.fiml_sums.n_total)
+        elif w is not None:
+            # Weighted ML: F_ML on the weighted moments (N denominator), semopy's SLSQP on
+            # them for starting values.
+            center = x.mean(axis=0)
+            means, covs = weighted_moments(x - center, w[None, :])
+            mean, cov = center + means[0], covs[0]
+            check_positive_definite(cov, observed, source)
+            model.fit(frame - mean, cov=pd.DataFrame(cov, index=observed, columns=observed),
+                      obj="MLW", options={"ftol": _FTOL})
+            logdet = np.linalg.slogdet(cov)[1]
+            fun = lambda t: model.ml_terms(t, cov, logdet)  # noqa: E731
+            z, hessian, converged, message = minimise(
+                fun, np.array(model.param_vals, float), 1.0)
         else:
             mean = x.mean(axis=0)
             cov = np.cov(x, rowvar=False, bias=True)
@@ -499,7 +555,18 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         _set_estimates(model, z)
     sigma, (_, c) = model.calc_sigma()
     k = len(model.param_vals)
-    if not standard_errors:
+    if mode == "fiml":
+        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k, saturated=(mean, cov), weights=w)
+    else:
+        fit = ml_fit_measures(cov, sigma, len(frame), k)
+    se_type, test = "observed" if mode == "fiml" else "expected", "standard"
+    if w is not None:
+        se_type, test = "robust.huber.white", "yuan.bentler.mplus"
+        se, info_ok, robust = _robust(model, mode, x, w, z, hessian, (mean, cov), fit)
+        fit.update(robust)
+        if not standard_errors:
+            se = np.full(k, np.nan)
+    elif not standard_errors:
         se, info_ok = np.full(len(model.param_vals), np.nan), True
     else:
         se, info_ok = _standard_errors(model, mode, hessian if mode == "fiml" else None)
@@ -507,10 +574,6 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
     inner = list(model.vars["inner"])
     inner_cov = c @ model.mx_psi @ c.T
     cross = model.mx_lambda @ inner_cov  # cov(observed, inner)
-    if mode == "fiml":
-        fit = fiml_fit_measures(x, model.fiml_mean, sigma, k, saturated=(mean, cov))
-    else:
-        fit = ml_fit_measures(cov, sigma, len(frame), k)
     return SemFit(
         params=params, observed=tuple(observed), latents=tuple(sorted(model.vars["latent"])),
         implied_cov=sigma,
@@ -520,8 +583,50 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
         missing=mode, converged=converged, message=message, fit=fit,
         information_ok=info_ok, param_vals=np.array(model.param_vals, float),
         implied_mean=model.fiml_mean.copy() if mode == "fiml" else None, hessian=hessian,
-        residual_cov=np.array(model.mx_theta, float),
+        residual_cov=np.array(model.mx_theta, float), weights=w, se_type=se_type, test=test,
     )
+
+
+def _rescaled(weights: np.ndarray, source: str) -> np.ndarray:
+    """Case weights rescaled to sum to their number, lavaan's ``sampling.weights.
+    normalization = "total"`` (a single group): N stays the number of respondents in chi2,
+    RMSEA and BIC, and the estimates do not depend on the weights' scale."""
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise EstimationError(Problem(source, "The case weights of the respondents used must "
+                                              "be non-negative and not all zero."))
+    return weights * (weights.size / weights.sum())
+
+
+def _robust(model: _Model, mode: str, x: np.ndarray, w: np.ndarray, z: np.ndarray,
+            hessian: np.ndarray | None, saturated: tuple[np.ndarray, np.ndarray], fit: dict
+            ) -> tuple[np.ndarray, bool, dict]:
+    """lavaan's MLR under sampling weights (:func:`~survey.estimate.robust.robust_ml`):
+    sandwich standard errors of the parameters (and the means under FIML) and the scaled and
+    robust fit measures. The bread is the observed information, from the Hessian that
+    :func:`minimise` left at the estimates (forward differences of the analytic gradient, the
+    five-point stencil where ill-conditioned): of -2 logL under FIML, of F_ML = -2 logL / N +
+    const for complete data."""
+    fiml = mode == "fiml"
+    k = len(model.param_vals)
+    if hessian is None or not np.all(np.isfinite(hessian)):
+        return np.full(k, np.nan), False, {}
+    information = hessian / 2 if fiml else hessian * (w.sum() / 2)
+    mean = model.fiml_mean if fiml else saturated[0]
+    _set_estimates(model, z)
+    sigma = model.calc_sigma()[0]
+    result = robust_ml(x, w, fiml=fiml, mean=mean, sigma=sigma,
+                       delta=model.sigma_jacobian(), information=information,
+                       saturated=saturated, chi2=fit["chi2"], df=int(fit["df"]),
+                       chi2_base=fit["baseline_chi2"], df_base=int(fit["baseline_df"]))
+    if result.covariance is None:
+        return np.full(k, np.nan), False, result.fit
+    eig = np.linalg.eigvalsh(information)
+    ok = bool(np.all(eig > 1e-10 * max(1.0, eig.max())))
+    diag = np.diag(result.covariance)[:k]
+    if not ok:
+        # Not identified by these data (as _standard_errors): no standard errors.
+        return np.full(k, np.nan), False, result.fit
+    return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan), ok, result.fit
 
 
 def minimise(fun: Callable, z0: np.ndarray, scale: float, *,
@@ -789,7 +894,8 @@ def model_syntax(bound: BoundModel) -> tuple[str, dict[str, str]]:
 def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fiml",
                    source: str = "data", bootstrap: BootstrapSettings | None = None,
                    interval: str = "percentile",
-                   progress: Callable[[int, int], None] | None = None) -> Estimate:
+                   progress: Callable[[int, int], None] | None = None,
+                   weights: str | None = None) -> Estimate:
     """Estimate a questionnaire-bound path model by CB-SEM (ML; FIML or listwise for missing).
 
     ``data`` holds the item columns as floats with NaN for missing (a ResponseSet's ``data``).
@@ -797,11 +903,17 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     Without ``bootstrap`` SEs and intervals are Wald's, from the ML information; with it, SEs,
     t, p and ``interval`` ('percentile' or 'bca') intervals of paths, loadings and indices come
     from :func:`bootstrap_cbsem` (``progress`` as in
-    :func:`~survey.estimate.bootstrap.run_bootstrap`).
+    :func:`~survey.estimate.bootstrap.run_bootstrap`). ``weights`` names a case-weight column
+    of ``data``: lavaan's ``sampling.weights`` (see :func:`fit_sem`): weighted estimates,
+    moments and indices, robust (sandwich) Wald SEs, the Yuan-Bentler scaled test; a bootstrap
+    resample's frequencies multiply the weights.
     """
     check_items(bound.items, data, source)
     description, single = model_syntax(bound)
-    fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source)
+    w = case_weights(data, weights, source)
+    fit = fit_sem(description, data[list(bound.items)], missing=missing, source=source,
+                  weights=w)
+    settings = _settings(fit, weights)
     name = lambda x: single.get(x, x)  # noqa: E731
     table = fit.params
     lookup = {(r.lhs, r.op, r.rhs): r for r in table.itertuples(index=False)}
@@ -855,7 +967,8 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
         notices.insert(0, notice("listwise_dropped", n=fit.n_dropped))
     notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
     admissible = fit.converged and not any(n.inadmissible for n in notices)
-    quality = _measurement_quality(bound, fit, name, loadings, weights, r2)
+    quality = _measurement_quality(bound, fit, name, loadings, r2)
+    notices += reliability_notices(quality["reliability"])
     est = Estimate(
         method="cbsem", model_id=bound.model.id, n=fit.n, n_dropped=fit.n_dropped,
         missing=fit.missing, converged=fit.converged, admissible=admissible,
@@ -867,8 +980,8 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
                         "n_incomplete": incomplete,
                         "n_dropped": fit.n_dropped},
         variances=tuple(variances), index_weights="factor_score_regression",
-        inference="wald", covariances=covariances, constraints=constraints_json(bound),
-        **quality,
+        inference="wald", settings=settings, covariances=covariances,
+        constraints=constraints_json(bound), **quality,
     )
     if bootstrap is None:
         return est
@@ -914,40 +1027,51 @@ def constraints_json(bound: BoundModel) -> dict[str, list]:
     return out
 
 
+def _settings(fit: SemFit, weights: str | None) -> dict:
+    """What the estimate was made with, in lavaan's words: the case-weight column (rescaled
+    to sum to the respondents used), the standard errors and the test statistic."""
+    return {"weights_column": weights,
+            "weights_normalization": None if weights is None else "total",
+            "standard_errors": fit.se_type, "test": fit.test,
+            "information": "observed" if fit.weights is not None or fit.missing == "fiml"
+            else "expected"}
+
+
 def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], str],
-                         loadings: list[LoadingEstimate], weights: list[WeightEstimate],
-                         r2: dict[str, float]) -> dict:
+                         loadings: list[LoadingEstimate], r2: dict[str, float]) -> dict:
     """Measurement and structural quality of a CB-SEM solution, as the Estimate's fields.
 
-    alpha from the ML (EM under FIML) item covariances; rho_A from the factor-score weights
-    (Dijkstra & Henseler's formula applies to any weights); rho_C and AVE from the
-    standardized loadings; HTMT and HTMT2 from the item correlations (as for PLS);
+    alpha from the ML (EM under FIML) item covariances; rho_C and AVE from the standardized
+    loadings; omega, the reliability the model implies for the construct's unit-weighted sum
+    score: the squared correlation of the sum with the latent, (1'cov(x, eta))^2 /
+    (var(eta) 1'Sigma_xx 1) from the model-implied moments (McDonald's omega for a congeneric
+    block; residual covariances and cross-loadings enter through Sigma; for a higher-order
+    construct, over all its dimensions' items, the share of the sum explained by it). rho_A is
+    a reliability of PLS composites (Dijkstra & Henseler 2015) and is not given: from
+    factor-score weights it came out at 3.30. Values above 1 are possible only in an
+    inadmissible solution and are flagged (notice ``reliability_above_one``). HTMT and HTMT2
+    from the item correlations (as for PLS);
     latent correlations and cross-loadings (structure coefficients: the model-implied
     correlation of each item with each latent); inner VIF, adjusted R² and f² from the implied
     latent correlations (f² without re-estimating the model).
     """
     obs = list(fit.observed)
-    measured = dict(bound.measurement)
     second = dict(bound.second_order)
     corr_items = correlation(fit.sample_cov)
     own = {c: [x.std_estimate for x in loadings if x.latent == c] for c in bound.constructs}
-    std_w = {}
-    for w in weights:
-        std_w.setdefault(w.latent, []).append(w.estimate)
     reliability = {}
     for construct in bound.constructs:
         std = own[construct]
-        if construct in second:
-            alpha = rho = None
-        else:
-            idx = [obs.index(i) for i in measured[construct]]
-            alpha = cronbach_alpha(fit.sample_cov[np.ix_(idx, idx)])
-            rho = rho_a(np.array(std_w[construct]), corr_items[np.ix_(idx, idx)])
-        single = construct in measured and len(measured[construct]) == 1
+        items = [i.id for i in bound.indicators(construct)]
+        idx = [obs.index(i) for i in items]
+        alpha = None if construct in second else cronbach_alpha(
+            fit.sample_cov[np.ix_(idx, idx)])
+        single = len(items) == 1
         reliability[construct] = {
-            "alpha": alpha, "rho_a": rho,
+            "alpha": alpha, "rho_a": None,
             "rho_c": None if single else composite_reliability(std),
-            "ave": None if single else average_variance_extracted(std)}
+            "ave": None if single else average_variance_extracted(std),
+            "omega": None if single else _omega(fit, idx, name(construct))}
     blocks = {c: [obs.index(i) for i in items] for c, items in bound.measurement}
     pairs = htmt_pairs(list(blocks))
     h1 = htmt_batched(corr_items[None], blocks, pairs)[0]
@@ -982,6 +1106,30 @@ def _measurement_quality(bound: BoundModel, fit: SemFit, name: Callable[[str], s
             "htmt2": tuple((a, b, float(v)) for (a, b), v in zip(pairs, h2, strict=True)),
             "latent_correlations": tuple(correlations), "cross_loadings": tuple(cross_loadings),
             "adj_r2": adj, "f2": tuple(f2), "inner_vif": tuple(vifs)}
+
+
+def _omega(fit: SemFit, idx: Sequence[int], latent: str) -> float:
+    """Model-implied reliability of the unit-weighted sum of the items at ``idx`` for
+    ``latent``: (1'cov(x, eta))^2 / (var(eta) 1'Sigma_xx 1)."""
+    cov_x_eta = float(fit.cross_cov[latent].to_numpy()[idx].sum())
+    var_sum = float(fit.implied_cov[np.ix_(idx, idx)].sum())
+    var_eta = float(fit.inner_cov.loc[latent, latent])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov_x_eta ** 2 / (var_eta * var_sum) if var_eta * var_sum > 0 else math.nan
+
+
+def reliability_notices(reliability: Mapping[str, Mapping[str, float | None]]
+                        ) -> list[Notice]:
+    """A notice for every composite reliability or omega above 1: impossible in an
+    admissible solution (a negative error variance makes 1 - l^2 negative)."""
+    out = []
+    for construct, values in reliability.items():
+        for measure in ("rho_c", "omega"):
+            v = values.get(measure)
+            if v is not None and math.isfinite(v) and v > 1:
+                out.append(notice("reliability_above_one", construct=construct,
+                                  measure=measure, value=f"{v:.2f}"))
+    return out
 
 
 def _count_incomplete(data: pd.DataFrame, bound: BoundModel) -> int:
@@ -1202,6 +1350,9 @@ class CbsemBootstrap:
       FIML objective with saturated means, and the EM moments for the indices' item means and
       SDs, are computed from those sums.
 
+    With case weights, a row's weight in a resample is its count times its case weight (a
+    resample of weighted respondents carries their weights, as lavaan's bootstrap does).
+
     Both objectives come with analytic gradients; they are minimised, unbounded, by Newton
     steps started with the full sample's Hessian (:func:`_newton`), falling back on BFGS
     (:meth:`CbsemBootstrap._minimise`).
@@ -1224,6 +1375,8 @@ class CbsemBootstrap:
         self.observed = fit.observed
         self.x = x
         self.n = x.shape[0]
+        # Case weights (rescaled as in the fit): a resample's frequencies multiply them.
+        self.weights = None if fit.weights is None else np.array(fit.weights, float)
         self.fiml = fit.missing == "fiml"
         self.start = np.array(fit.param_vals, float)
         self.start_mean = None if fit.implied_mean is None else np.array(fit.implied_mean)
@@ -1284,14 +1437,17 @@ class CbsemBootstrap:
         model, patterns = self._work()
         values = np.full((counts.shape[0], len(self.labels)), np.nan)
         reasons = []
+        freq = counts.astype(float)
+        if self.weights is not None:
+            freq = freq * self.weights[None, :]
         # Many small matrices: BLAS threads only contend (workers parallelise instead).
         with threadpool_limits(1):
             if not self.fiml:
                 center = self.sample_mean
-                means, covs = weighted_moments(self.x - center, counts.astype(float))
+                means, covs = weighted_moments(self.x - center, freq)
             for b in range(counts.shape[0]):
                 if self.fiml:
-                    reason, mean, cov = self._fit_fiml(model, patterns, counts[b])
+                    reason, mean, cov = self._fit_fiml(model, patterns, freq[b])
                 else:
                     reason, mean, cov = self._fit_ml(model, center + means[b], covs[b])
                 reason = reason or self._inadmissible(model)
@@ -1372,20 +1528,24 @@ class CbsemBootstrap:
 
 
 def cbsem_statistic(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
-                    missing: str = "fiml", max_iter: int | None = None) -> CbsemBootstrap:
+                    missing: str = "fiml", max_iter: int | None = None,
+                    weights: str | None = None) -> CbsemBootstrap:
     """The bootstrap statistic of ``estimate`` (which :func:`estimate_cbsem` made from
-    ``bound`` and ``data`` with ``missing``); refits the full sample for its warm start.
-    ``max_iter`` caps the optimiser's iterations per resample (default 1000, FIML 5000)."""
+    ``bound`` and ``data`` with ``missing`` and ``weights``); refits the full sample for its
+    warm start. ``max_iter`` caps the optimiser's iterations per resample (default 1000,
+    FIML 5000)."""
     check_items(bound.items, data, "data")
     description, _ = model_syntax(bound)
-    fit = fit_sem(description, data[list(bound.items)], missing=missing)
+    fit = fit_sem(description, data[list(bound.items)], missing=missing,
+                  weights=case_weights(data, weights, "data"))
     return CbsemBootstrap(bound, fit, _rows_used(fit, data), estimate, max_iter=max_iter)
 
 
 def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
                     settings: BootstrapSettings, *, missing: str = "fiml",
                     progress: Callable[[int, int], None] | None = None,
-                    max_iter: int | None = None) -> BootstrapResult:
+                    max_iter: int | None = None, weights: str | None = None
+                    ) -> BootstrapResult:
     """Bootstrap the CB-SEM ``estimate`` of ``bound`` on ``data``: unstandardized paths
     ("path") and free loadings ("loading", second-order ones included), standardized paths
     and loadings ("std_path", "std_loading"), R² ("r2"), standardized total effects ("total"),
@@ -1396,9 +1556,11 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
     ``settings`` as for :func:`~survey.estimate.bootstrap.run_bootstrap`, with at most
     :data:`JACKKNIFE_GROUPS` jackknife groups for BCa. Resamples that fail are counted by
     reason in the result (see :class:`CbsemBootstrap`). ``estimate_cbsem(bootstrap=...)``
-    does the same without a second full-sample fit.
+    does the same without a second full-sample fit. ``weights``: the case-weight column the
+    estimate was made with (a resample's frequencies multiply the weights).
     """
-    statistic = cbsem_statistic(bound, data, estimate, missing=missing, max_iter=max_iter)
+    statistic = cbsem_statistic(bound, data, estimate, missing=missing, max_iter=max_iter,
+                                weights=weights)
     return _run(statistic, settings, progress)
 
 

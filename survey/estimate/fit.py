@@ -15,6 +15,10 @@ saturated moments come from the EM algorithm (Dempster, Laird & Rubin 1977) and 
 logL factorises over variables (its ML means and variances are the available-case ones). SRMR
 compares the model-implied to the EM covariance. The mean structure adds p parameters and p
 moments to each model, so df are unchanged.
+
+Case weights (lavaan's ``sampling.weights``, rescaled to sum to N): the same definitions on the
+weighted moments, every log-likelihood the weighted sum of the casewise terms; the scaled and
+robust measures lavaan adds are in :mod:`survey.estimate.robust`.
 """
 
 from __future__ import annotations
@@ -86,26 +90,30 @@ def _information(logl: float, k: int, n: int) -> dict[str, float]:
     return {"logl": logl, "n_params": k, "aic": -2 * logl + 2 * k, "bic": -2 * logl + k * math.log(n)}
 
 
-def _patterns(x: np.ndarray):
-    """Rows grouped by missingness pattern: (observed column indices, rows)."""
+def pattern_rows(x: np.ndarray):
+    """Rows grouped by missingness pattern: (observed column indices, row indices)."""
     observed = ~np.isnan(x)
     keys, inverse = np.unique(observed, axis=0, return_inverse=True)
     for k, key in enumerate(keys):
         cols = np.flatnonzero(key)
         if cols.size:
-            yield cols, x[np.flatnonzero(inverse.ravel() == k)][:, cols]
+            yield cols, np.flatnonzero(inverse.ravel() == k)
 
 
-def normal_loglik(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
-    """Casewise (FIML) normal log-likelihood of data with NaN for missing values."""
+def normal_loglik(x: np.ndarray, mean: np.ndarray, cov: np.ndarray,
+                  weights: np.ndarray | None = None) -> float:
+    """Casewise (FIML) normal log-likelihood of data with NaN for missing values; with
+    ``weights``, sum_i w_i l_i (lavaan's under sampling weights)."""
     total = 0.0
-    for cols, rows in _patterns(x):
+    for cols, at in pattern_rows(x):
+        rows = x[np.ix_(at, cols)]
         sub = cov[np.ix_(cols, cols)]
         centered = rows - mean[cols]
         chol = np.linalg.cholesky(sub)
         z = np.linalg.solve(chol, centered.T)
-        total += -0.5 * (rows.shape[0] * (cols.size * LOG2PI + 2 * np.sum(np.log(np.diag(chol))))
-                         + float(np.sum(z * z)))
+        w = np.ones(at.size) if weights is None else weights[at]
+        total += -0.5 * (w.sum() * (cols.size * LOG2PI + 2 * np.sum(np.log(np.diag(chol))))
+                         + float(np.sum(z * z, axis=0) @ w))
     return total
 
 
@@ -274,20 +282,28 @@ def em_moments(x: np.ndarray, *, tol: float = 1e-10, max_iter: int = 2000
 
 
 def fiml_fit_measures(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.ndarray,
-                      n_params: int, saturated: tuple[np.ndarray, np.ndarray] | None = None
-                      ) -> dict[str, float]:
+                      n_params: int, saturated: tuple[np.ndarray, np.ndarray] | None = None,
+                      weights: np.ndarray | None = None) -> dict[str, float]:
     """Fit measures for data with missing values (FIML). ``n_params`` counts covariance-structure
     parameters; the p saturated means are added to the information criteria as lavaan does.
-    ``saturated``: the EM mean and covariance of ``x`` when already computed."""
+    ``saturated``: the EM mean and covariance of ``x`` when already computed. ``weights``:
+    case weights summing to the number of rows (lavaan's sampling weights: every likelihood
+    is the weighted sum of the casewise terms, the baseline's moments weighted too)."""
     n, p = x.shape
-    sat_mean, sat_cov = saturated if saturated is not None else em_moments(x)[:2]
-    logl_sat = normal_loglik(x, sat_mean, sat_cov)
-    logl = normal_loglik(x, implied_mean, implied_cov)
+    if saturated is None:
+        if weights is not None:
+            raise ValueError("Weighted fit measures need the weighted EM moments.")
+        saturated = em_moments(x)[:2]
+    sat_mean, sat_cov = saturated
+    logl_sat = normal_loglik(x, sat_mean, sat_cov, weights)
+    logl = normal_loglik(x, implied_mean, implied_cov, weights)
+    w = np.ones(n) if weights is None else weights
     base = 0.0
     for j in range(p):
-        col = x[:, j][~np.isnan(x[:, j])]
-        var = col.var()
-        base += -0.5 * (col.size * (LOG2PI + math.log(var)) + col.size)
+        seen = ~np.isnan(x[:, j])
+        col, wj = x[seen, j], w[seen]
+        var = float(np.average((col - np.average(col, weights=wj)) ** 2, weights=wj))
+        base += -0.5 * wj.sum() * (LOG2PI + math.log(var) + 1)
     chi2 = 2 * (logl_sat - logl)
     df = p * (p + 1) // 2 - n_params
     out = _indices(chi2, df, 2 * (logl_sat - base), p * (p - 1) // 2, n)

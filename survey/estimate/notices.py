@@ -42,10 +42,6 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "pls_not_converged": {
         "en": "PLS did not converge in {max_iter} iterations ({stage}).",
         "zh": "PLS 在 {max_iter} 次迭代内未收敛（{stage}）。"},
-    "weights_ignored": {
-        "en": "CB-SEM ignores the case weights in '{column}' (semopy has no sampling weights); "
-              "only the PLS results are weighted.",
-        "zh": "CB-SEM 未使用权重列“{column}”（semopy 不支持抽样权重）；只有 PLS 结果经过加权。"},
     "pls_covariances_ignored": {
         "en": "PLS path modelling cannot estimate residual covariances: the model's {covariances} "
               "are left out, and the rest of the model is estimated.",
@@ -106,6 +102,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
               "than its two variances allow.",
         "zh": "解不可接受：指标残差的协方差矩阵非正定（最小特征值 {value}）；某个残差协方差超出了"
               "其两个方差所允许的范围。"},
+    "reliability_above_one": {
+        "en": "The {measure} of '{construct}' is {value}, above 1: impossible for a "
+              "reliability, it comes from a negative error variance (see the inadmissible "
+              "solution above) and is not a reliability.",
+        "zh": "“{construct}”的 {measure} 为 {value}，大于 1：信度不可能超过 1，这是误差方差为负（见上文不可接受的解）"
+              "造成的，不能作为信度解读。"},
     "information_singular": {
         "en": "Inadmissible solution: the information matrix is singular, so the model is not "
               "identified by these data; no standard errors, p-values or intervals are given.",

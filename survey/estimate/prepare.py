@@ -45,24 +45,39 @@ def check_sample_size(n: int, items: Sequence[str], where: str, *, missing: str,
                                          f"from the model."))
 
 
-def check_positive_definite(cov: np.ndarray, items: Sequence[str], where: str) -> None:
+def check_positive_definite(cov: np.ndarray, items: Sequence[str], where: str, *,
+                            incomplete: tuple[int, int] | None = None,
+                            converged: bool = True) -> None:
     """Refuse a singular (or numerically singular) item covariance matrix, naming the items
-    that are linear combinations of each other (the largest entries of the eigenvector of the
-    smallest eigenvalue of the correlation matrix): duplicated columns, an item that is the
-    sum of others."""
+    involved (the largest entries of the eigenvector of the smallest eigenvalue of the
+    correlation matrix): duplicated columns, an item that is the sum of others.
+
+    ``incomplete`` = (respondents, of them complete) when ``cov`` is the saturated (EM)
+    estimate from incomplete data: then the likelier cause is too few answers for the items
+    (the message says too whether the EM ``converged``: towards a singular matrix it creeps).
+    Numerically singular: the smallest eigenvalue of the correlation matrix below 1e-8 of the
+    largest (two items correlated 0.99999 still pass with 1e-5)."""
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)
     eig, vec = np.linalg.eigh(corr)
-    if np.all(np.isfinite(eig)) and eig[0] > 1e-10 * max(eig[-1], 1.0):
+    if np.all(np.isfinite(eig)) and eig[0] > 1e-8 * max(eig[-1], 1.0):
         return
     v = np.abs(vec[:, 0]) if np.all(np.isfinite(vec)) else np.ones(len(items))
-    involved = [items[j] for j in np.argsort(-v) if v[j] >= 0.2 * v.max()]
+    involved = ", ".join(repr(items[j]) for j in np.argsort(-v) if v[j] >= 0.2 * v.max())
+    if incomplete is not None:
+        n, complete = incomplete
+        state = "is singular" + ("" if converged else " (and the EM did not converge)")
+        raise EstimationError(Problem(where, f"The item covariance matrix cannot be estimated "
+                                             f"from these answers: {n} respondents, {complete} "
+                                             f"of them complete, for {len(items)} items (the "
+                                             f"EM estimate {state}; items involved: "
+                                             f"{involved}). Collect more responses or drop "
+                                             f"items from the model."))
     raise EstimationError(Problem(where, f"The item covariance matrix is singular: items "
-                                         f"{', '.join(repr(i) for i in involved[:8])} are "
-                                         f"linearly dependent (e.g. a duplicated column, or one "
-                                         f"item the sum of others). Remove the redundant "
-                                         f"item(s) from the model or fix the data."))
+                                         f"{involved} are linearly dependent (e.g. a duplicated "
+                                         f"column, or one item the sum of others). Remove the "
+                                         f"redundant item(s) from the model or fix the data."))
 
 
 def case_weights(data: pd.DataFrame, column: str | None, where: str) -> np.ndarray | None:

@@ -397,9 +397,13 @@ def _ratio(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
 
 
 def _box_range(scale, share: float, top: bool) -> str:
-    """The scale points of the top (or bottom) box, e.g. "8-10"."""
+    """The scale points of the top (or bottom) box, e.g. "8-10"; on a continuous scale the
+    interval, e.g. "7-10" for answers from 7 up."""
     lo, hi = int(scale.min), int(scale.max)
     cut = scale.min + share * (scale.max - scale.min)
+    if not scale.integer:
+        ends = (cut, scale.max) if top else (scale.min, cut)
+        return "-".join(f"{x:g}" for x in ends)
     points = [p for p in range(lo, hi + 1) if (p >= cut if top else p <= cut)]
     if not points:
         return "–"
@@ -431,8 +435,8 @@ def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
                      "correlation": x.get("correlation_with_satisfaction"),
                      "distribution": x.get("distribution") or {}})
     chart = ""
-    if rows:
-        points = sorted({p for r in rows for p in r["distribution"]}, key=float)
+    points = sorted({p for r in rows for p in r["distribution"]}, key=float)
+    if points:  # continuous scales have no points to chart
         chart = distribution_svg([{"label": r["name"], "shares": r["distribution"]}
                                   for r in rows], points, t["share_axis"])
     out: dict[str, Any] = {

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib
 
@@ -32,7 +33,28 @@ class MissingCJKFontWarning(UserWarning):
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed CJK font family, or None."""
+    """The first installed CJK font family, or None.
+
+    matplotlib keeps its list of fonts in a cache file made the first time it ran: a CJK font
+    installed afterwards (say, by scripts/test.sh after the demo ran) is not in it, and every
+    Chinese label would stay an empty box. So when no CJK family is known, the fonts on the
+    system whose file names say CJK are added to the list before giving up."""
+    family = _known_cjk_family()
+    if family is None:
+        added = [path for path in font_manager.findSystemFonts() if "CJK" in Path(path).name]
+        for path in added:
+            font_manager.fontManager.addfont(path)
+        family = _known_cjk_family()
+        if family is not None:
+            # Write the completed list back, so later runs do not scan again.
+            cache = (Path(matplotlib.get_cachedir())
+                     / f"fontlist-v{font_manager.FontManager.__version__}.json")
+            if cache.exists():
+                font_manager.json_dump(font_manager.fontManager, cache)
+    return family
+
+
+def _known_cjk_family() -> str | None:
     for family in CJK_FAMILIES:
         try:
             font_manager.findfont(font_manager.FontProperties(family=family),

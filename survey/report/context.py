@@ -21,6 +21,7 @@ from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
     ANALYSIS_UI,
+    FIT_NAMES,
     FLAGS,
     INTERVALS,
     MISSING,
@@ -441,15 +442,20 @@ def _fit_block(method: str, est: Estimate, lang: str, t: dict, variable_label=st
     """Admissibility, convergence, global fit (CB-SEM only), the covariance parameters and
     constraints (CB-SEM) and warnings of one estimate."""
     rows = []
-    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"), ("cfi", "CFI"),
-                      ("tli", "TLI"), ("rmsea", "RMSEA"), ("srmr", "SRMR"), ("logl", "logL"),
-                      ("aic", "AIC"), ("bic", "BIC")):
+    for key, name in (("chi2", "χ²"), ("df", "df"), ("p_value", "p"),
+                      ("chi2_scaled", ""), ("scaling_factor", ""), ("p_value_scaled", ""),
+                      ("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA"), ("cfi_robust", ""),
+                      ("tli_robust", ""), ("rmsea_robust", ""), ("srmr", "SRMR"),
+                      ("logl", "logL"), ("aic", "AIC"), ("bic", "BIC")):
         if key not in est.fit:
             continue
         value = _num(est.fit.get(key))
-        row = {"name": name, "value": value, "cutoff": "", "verdict": ""}
-        if key in CUTOFFS and value is not None:
-            good, ok, higher = CUTOFFS[key]
+        row = {"name": name or _tr(FIT_NAMES, key, lang), "value": value, "cutoff": "",
+               "verdict": ""}
+        # A robust CFI, TLI or RMSEA is judged by the cut-offs of the plain one.
+        base = key.removesuffix("_robust")
+        if base in CUTOFFS and value is not None:
+            good, ok, higher = CUTOFFS[base]
             sign = "≥" if higher else "≤"
             row["cutoff"] = (f"{_paren(f'{sign} {good}', t['good'], lang)}, "
                              f"{_paren(f'{sign} {ok}', t['acceptable'], lang)}")
@@ -548,8 +554,13 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
         row = {"id": c, "label": label(c) + (t["dimension"] if c in dims else ""),
                "mode": mode.get(c, "A")}
         for measure, threshold in (("alpha", RELIABILITY_MIN), ("rho_a", RELIABILITY_MIN),
-                                   ("rho_c", RELIABILITY_MIN), ("ave", AVE_MIN)):
+                                   ("rho_c", RELIABILITY_MIN), ("omega", RELIABILITY_MIN),
+                                   ("ave", AVE_MIN)):
             v = None if mode.get(c) == "B" else _num(values.get(measure))
+            if v is not None and v > 1 and measure in ("rho_c", "omega"):
+                # Not a reliability at all (the estimator's notice says why).
+                row[measure] = cell(v, "above_one")
+                continue
             row[measure] = cell.below(v, threshold, measure,
                                       na=notes(na_reason(c, measure)) if v is None else None)
         reliability.append(row)
@@ -675,6 +686,8 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
         "loading_ci_label": _ci_label(est, lang),
         "formative": formative,
         "reliability": reliability,
+        # omega: the model's reliability of a sum score, CB-SEM only.
+        "has_omega": not is_pls,
         "footnotes": notes.items(),
         "fornell_larcker": fl,
         "htmt": htmt,
@@ -715,7 +728,8 @@ def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict]
     ok = "全部满足" if zh else "all pass"
     line(f"{t['loading']} ≥ 0.708", [r["label"] for r in loadings if r["std"]["flag"]],
          len(loadings), ok)
-    for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC")):
+    for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC"),
+                          ("omega", "ω")):
         rows = [r for r in reliability if r[measure]["v"] is not None]
         line(f"{name} ≥ 0.70", [r["label"] for r in rows if r[measure]["flag"]], len(rows), ok)
     rows = [r for r in reliability if r["ave"]["v"] is not None]
@@ -840,6 +854,9 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             items.append(_tr(NOTES, "cbsem_estimator", lang))
             if est.missing in NOTES:
                 items.append(_tr(NOTES, est.missing, lang).format(**detail))
+            column = est.settings.get("weights_column")
+            items.append(_tr(NOTES, "cbsem_weights", lang).format(column=column) if column
+                         else _tr(NOTES, "cbsem_no_weights", lang))
             items.append(_tr(NOTES, "fit", lang))
             items.append(_tr(NOTES, "cbsem_std", lang))
         if est.index_weights in NOTES:
@@ -855,8 +872,15 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
                 resamples=f"{s['resamples']:,}", seed=s["seed"], ok=f"{s['ok']:,}",
                 failed=f"{s['failed']:,}", failures=failures,
                 p_value=_p_value_text(s.get("p_value", ""), lang))]
+            if method == "cbsem":
+                kept = sum(s.get("inadmissible_kept", {}).values())
+                boot.append(_tr(NOTES, f"inadmissible_{s['inadmissible']}", lang).format(
+                    kept=f"{kept:,}"))
             interval = _interval(est)
-            if interval == "bca":
+            if est.inference != "bootstrap":
+                # The usable-resample rule withheld the inference: its notice says why.
+                boot += [n.text(lang) for n in est.notices if n.code == "bootstrap_unusable"]
+            elif interval == "bca":
                 boot.append(_tr(NOTES, "interval_bca", lang).format(
                     level=s.get("level", 0.95), groups=s.get("jackknife_groups") or "–"))
             else:

@@ -133,6 +133,7 @@ UI: dict[str, dict[str, str]] = {
     "alpha": {"zh": "Cronbach α", "en": "Cronbach's α"},
     "rho_a": {"zh": "ρA", "en": "ρA"},
     "rho_c": {"zh": "组合信度 ρC", "en": "Composite reliability ρC"},
+    "omega": {"zh": "模型信度 ω", "en": "Model-implied ω"},
     "ave": {"zh": "平均提取方差 AVE", "en": "AVE"},
     "fornell_larcker": {"zh": "Fornell-Larcker 准则", "en": "Fornell-Larcker criterion"},
     "fornell_larcker_note": {"zh": "对角线为 √AVE，其下为潜变量相关系数；每个相关系数应小于所在行与列的 √AVE。",
@@ -214,6 +215,9 @@ FLAGS: dict[str, dict[str, str]] = {
     "alpha": {"zh": "Cronbach α < 0.70", "en": "Cronbach's α < 0.70"},
     "rho_a": {"zh": "ρA < 0.70", "en": "ρA < 0.70"},
     "rho_c": {"zh": "ρC < 0.70", "en": "ρC < 0.70"},
+    "omega": {"zh": "ω < 0.70", "en": "ω < 0.70"},
+    "above_one": {"zh": "大于 1：不是信度（误差方差为负）",
+                  "en": "Above 1: not a reliability (a negative error variance)"},
     "ave": {"zh": "AVE < 0.50：收敛效度不足", "en": "AVE < 0.50: convergent validity not established"},
     "fornell_larcker": {"zh": "潜变量相关系数大于 √AVE：不满足 Fornell-Larcker 准则",
                         "en": "latent correlation above √AVE: Fornell-Larcker criterion violated"},
@@ -303,6 +307,18 @@ NOTES: dict[str, dict[str, str]] = {
               "{n_values_replaced} answers of {n_incomplete} respondents; all {n_used} "
               "respondents are used.",
     },
+    "cbsem_weights": {
+        "zh": "个案权重：列 “{column}”，按 lavaan 的 sampling.weights 处理：权重缩放至总和等于参与估计的受访者数，"
+              "以加权矩（FIML 时为加权的个案似然）做最大似然估计；标准误为稳健的三明治（Huber-White）标准误，"
+              "由观测信息矩阵求得；χ² 另给 Yuan-Bentler 校正值（Mplus 变体），并给出稳健的 CFI、TLI、RMSEA"
+              "（lavaan 在有抽样权重时的默认做法，即 MLR）。",
+        "en": "Case weights from column '{column}', as lavaan's sampling.weights: rescaled to "
+              "sum to the respondents used; ML on the weighted moments (under FIML, the "
+              "weighted casewise likelihood); robust (Huber-White sandwich) standard errors "
+              "from the observed information; the χ² also Yuan-Bentler scaled (Mplus variant), "
+              "with robust CFI, TLI and RMSEA (lavaan's default under sampling weights, MLR).",
+    },
+    "cbsem_no_weights": {"zh": "未使用个案权重。", "en": "No case weights."},
     "fit": {
         "zh": "拟合指标按 lavaan 的定义自行计算（基准模型为独立模型；RMSEA 用 N；SRMR 为 Bentler 定义），并已与 lavaan 结果核对。",
         "en": "Fit measures are computed with lavaan's definitions (independence baseline, "
@@ -364,6 +380,16 @@ NOTES: dict[str, dict[str, str]] = {
               "failed{failures}. The standard error is the standard deviation of the draws, "
               "t = estimate / SE, p-values: {p_value}.",
     },
+    "inadmissible_keep": {
+        "zh": "解不可接受的重抽样（方差为负、协方差矩阵非正定）：保留（与 lavaan 一致），共 {kept} 次。",
+        "en": "Resamples with an inadmissible solution (a negative variance, a "
+              "non-positive-definite covariance matrix): kept, as lavaan does ({kept}).",
+    },
+    "inadmissible_drop": {
+        "zh": "解不可接受的重抽样（方差为负、协方差矩阵非正定）：剔除，计入失败次数。",
+        "en": "Resamples with an inadmissible solution (a negative variance, a "
+              "non-positive-definite covariance matrix): dropped, counted among the failures.",
+    },
     "interval_percentile": {
         "zh": "置信区间：{level:.0%} 百分位区间（percentile）。",
         "en": "Intervals: {level:.0%} percentile intervals.",
@@ -410,6 +436,17 @@ NOTES: dict[str, dict[str, str]] = {
         "en": "Note: the CB-SEM solution is inadmissible; its numbers below are for diagnosis "
               "only, and a disagreement does not mean the PLS results are wrong.",
     },
+}
+
+#: Fit measures with a language of their own (the others are symbols: χ², CFI, ...): lavaan's
+#: scaled and robust measures under case weights (MLR).
+FIT_NAMES: dict[str, dict[str, str]] = {
+    "chi2_scaled": {"zh": "χ²（Yuan-Bentler 校正）", "en": "χ² (Yuan-Bentler scaled)"},
+    "p_value_scaled": {"zh": "p（校正）", "en": "p (scaled)"},
+    "scaling_factor": {"zh": "校正因子", "en": "Scaling factor"},
+    "cfi_robust": {"zh": "CFI（稳健）", "en": "CFI (robust)"},
+    "tli_robust": {"zh": "TLI（稳健）", "en": "TLI (robust)"},
+    "rmsea_robust": {"zh": "RMSEA（稳健）", "en": "RMSEA (robust)"},
 }
 
 SCHEMES = {"path": {"zh": "路径", "en": "path"}, "centroid": {"zh": "质心", "en": "centroid"},

@@ -119,7 +119,6 @@ def test_both_methods_side_by_side(root, wave, tmp_path):
     (("--missing", "fiml"), "'fiml' is not available for pls"),
     (("--method", "cbsem", "--missing", "mean"), "'mean' is not available for cbsem"),
     (("--weights", "no_such_column"), "Weight column 'no_such_column' is not in the data"),
-    (("--method", "cbsem", "--weights", "age"), "Case weights are not supported by CB-SEM"),
 ])
 def test_bad_estimation_options_fail_cleanly(root, wave, tmp_path, args, message):
     r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
@@ -129,11 +128,15 @@ def test_bad_estimation_options_fail_cleanly(root, wave, tmp_path, args, message
 
 
 def test_demo_writes_report_and_json(tmp_path):
-    r = run("demo", "--out", str(tmp_path / "demo"), "--lang", "en")
+    """The demo as a user runs it, with fewer resamples and permutations (the full-size demo
+    is timed in bench/, not here)."""
+    r = run("demo", "--out", str(tmp_path / "demo"), "--lang", "en", "--bootstrap", "200",
+            "--permutations", "100")
     assert r.exit_code == 0, r.output
     doc = json.loads((tmp_path / "demo" / "airline_ccsi.json").read_text(encoding="utf-8"))
     assert doc["n"] > 500 and doc["admissible"] and doc["method"] == "pls"
-    assert doc["bootstrap"]["resamples"] == 1000
+    assert doc["bootstrap"]["resamples"] == 200 and doc["inference"] == "bootstrap"
+    assert doc["manifest"]["settings"]["permutations"] == 100
     assert doc["alternatives"]["cbsem"]["missing"] == "fiml"
     assert (tmp_path / "demo" / "airline_ccsi_report_en.html").exists()
 
@@ -152,7 +155,8 @@ def test_console_script_exit_code_and_debug(root, tmp_path):
 
 
 def test_tracking_demo_runs_the_bundled_study(tmp_path):
-    r = run("demo", "--tracking", "--out", str(tmp_path / "t"), "--lang", "en")
+    r = run("demo", "--tracking", "--out", str(tmp_path / "t"), "--lang", "en",
+            "--bootstrap", "200", "--permutations", "200")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "t" / "tracking_report.html").stat().st_size > 20_000
     from survey.store import Study

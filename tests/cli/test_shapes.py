@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.cli import cli
+from survey.estimate.bootstrap import MIN_USABLE
 from survey.pathmodel import BoundModel, bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.simulate import Population, simulate_responses
@@ -290,16 +291,28 @@ def check_estimate(doc: dict, shape: Shape, files: StudyFiles, method: str,
     for e in [doc, *doc.get("alternatives", {}).values()]:
         assert e["converged"] and 0 < e["n"] <= shape.n
         assert {(p["from"], p["to"]) for p in e["paths"]} == set(bound.model.paths)
+        # Inference from the bootstrap when it had enough usable resamples, else none (and
+        # said why); CB-SEM without a bootstrap from the information matrix (Wald).
+        expected = ("bootstrap" if bootstrap and e["bootstrap"]["usability"]["level"] != "none"
+                    else "none" if bootstrap else "wald" if e["method"] == "cbsem" else "none")
+        assert e["inference"] == expected, (e["method"], e["inference"])
+        if bootstrap and expected == "none":
+            assert "bootstrap_unusable" in [w["code"] for w in e["warning_codes"]]
         for p in e["paths"]:
             assert _finite(p["estimate"]), p
-            if bootstrap or e["method"] == "cbsem":
+            if expected != "none":
                 assert _finite(p["se"]) and p["se"] > 0, p
                 assert _finite(p["ci_low"]) and p["ci_low"] <= p["ci_high"], p
+            else:
+                assert p["se"] is None and p["ci_low"] is None and p["p_value"] is None, p
         assert set(bound.items) <= {x["item"] for x in e["loadings"]}
         assert all(_finite(x["estimate"]) for x in e["loadings"])
         # A second-order construct's dimensions are explained by it: they have an R² too.
         assert set(bound.model.endogenous) <= set(e["r2"]) <= set(bound.constructs)
-        assert all(_finite(v) and 0 <= v <= 1 for v in e["r2"].values()), e["r2"]
+        # R² is undefined (null) only for a negative disturbance variance, flagged by name.
+        negative = {w["params"]["variable"] for w in e["warning_codes"] if w["code"] == "heywood"}
+        assert all(_finite(v) and 0 <= v <= 1 for k, v in e["r2"].items()
+                   if v is not None or k not in negative), (e["r2"], e["warnings"])
         assert set(bound.constructs) <= set(e["indices"])
         assert all(_finite(v) and 0 <= v <= 100 for v in e["indices"].values()), e["indices"]
         for construct, items in bound.measurement:
@@ -457,7 +470,7 @@ def test_every_command_on_the_shape(shape, tmp_path):
     assert (f"{shape.constructs} constructs" in out
             and f"{len(files.bound.model.paths)} paths" in out), out
 
-    estimate(shape, files, tmp_path, "pls", *shape.segment_args, bootstrap=50,
+    estimate(shape, files, tmp_path, "pls", *shape.segment_args, bootstrap=MIN_USABLE,
              report=shape.report == "pls")
     estimate(shape, files, tmp_path, "cbsem", bootstrap=shape.cbsem_bootstrap,
              report=shape.report == "cbsem")

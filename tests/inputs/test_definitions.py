@@ -230,3 +230,50 @@ def test_expects_must_name_a_construct_or_item(tmp_path):
     with pytest.raises(QuestionnaireError) as exc:
         load_questionnaire(write(tmp_path, bad))
     assert "constructs.image.items.im1.expects: 'expects' must name another construct" in problems(exc)
+
+
+CONTINUOUS = """\
+id: pd
+title: {zh: 民主, en: Democracy}
+scales:
+  rating: {min: 0, max: 10, continuous: true, dont_know: -9}
+  log: {min: 0.5, max: 8.25, continuous: true}
+constructs:
+  dem:
+    label: {zh: 民主, en: Democracy}
+    scale: rating
+    items:
+      y1: {zh: 一, en: One}
+      y2: {zh: 二, en: Two}
+  ind:
+    label: {zh: 工业化, en: Industrialisation}
+    scale: log
+    items:
+      x1: {zh: 三, en: Three}
+      x2: {zh: 四, en: Four}
+"""
+
+
+def test_continuous_scales_load(tmp_path):
+    q = load_questionnaire(write(tmp_path, CONTINUOUS))
+    rating, log = q.scale_of("y1"), q.scale_of("x1")
+    assert rating.continuous and not rating.integer and rating.dont_know == (-9,)
+    assert (log.min, log.max, log.continuous) == (0.5, 8.25, True)
+    assert not load_questionnaire(write(tmp_path, GOOD, "g.yaml")).scale_of("im1").continuous
+
+
+def test_non_whole_ends_need_a_continuous_scale(tmp_path):
+    text = CONTINUOUS.replace("log: {min: 0.5, max: 8.25, continuous: true}",
+                              "log: {min: 0.5, max: 8.25}")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(write(tmp_path, text))
+    assert "scales.log: A rating scale's points are whole numbers. Got min=0.5, max=8.25 " \
+           "instead." in problems(exc) and "'continuous: true'" in problems(exc)
+
+
+def test_continuous_must_be_true_or_false(tmp_path):
+    text = CONTINUOUS.replace("continuous: true, dont_know", "continuous: 'yes', dont_know")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(write(tmp_path, text))
+    assert "scales.rating.continuous: Expected true or false. Got 'yes' instead." \
+        in problems(exc)

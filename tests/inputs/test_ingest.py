@@ -263,3 +263,46 @@ def test_items_outside_the_model_are_validated_when_the_file_has_them(q, tmp_pat
     assert r.data.loc[3, "sa2"] != r.data.loc[3, "sa2"]  # blank: missing
     assert r.rejects["column"].tolist() == ["sa2"] and r.report.n_rejected == 1
     assert r.report.n_accepted == read_responses(path, q).report.n_accepted == 3
+
+
+CONTINUOUS = """\
+id: pd
+title: {zh: 民主, en: Democracy}
+scales:
+  rating: {min: 0, max: 10, continuous: true, dont_know: -9}
+  log: {min: 0.5, max: 8.25, continuous: true}
+constructs:
+  dem:
+    label: {zh: 民主, en: Democracy}
+    scale: rating
+    items:
+      y1: {zh: 一, en: One}
+      y2: {zh: 二, en: Two}
+  ind:
+    label: {zh: 工业化, en: Industrialisation}
+    scale: log
+    items:
+      x1: {zh: 三, en: Three}
+"""
+
+
+def test_continuous_scale_takes_any_number_inside_and_rejects_outside(tmp_path):
+    """Non-whole answers within [min, max] are accepted as they are, ends included;
+    out-of-range ones reject the row with file, row and column; the don't-know code is
+    still missing."""
+    (tmp_path / "q.yaml").write_text(CONTINUOUS, encoding="utf-8")
+    q = load_questionnaire(tmp_path / "q.yaml")
+    path = csv_file(tmp_path, ["2.5,3.333333,4.442651", "0,10,0.5", "-9,7.25,8.25",
+                               "10.5,1,2", "1,2,0.25", "1,2,abc"], header="y1,y2,x1")
+    r = read_responses(path, q)
+    assert list(r.data.index) == [2, 3, 4]
+    assert r.data.loc[2, "y2"] == 3.333333 and r.data.loc[2, "x1"] == 4.442651
+    assert r.data.loc[3].tolist() == [0.0, 10.0, 0.5]
+    assert np.isnan(r.data.loc[4, "y1"]) and r.report.dont_know["y1"] == pytest.approx(1 / 3)
+    got = {(x.row, x.column): x.message for x in r.rejects.itertuples()}
+    assert got == {
+        (5, "y1"): f"{path}:5: column 'y1': value '10.5' is outside the 0-10 scale. Recode it "
+                   "or declare it a missing code.",
+        (6, "x1"): f"{path}:6: column 'x1': value '0.25' is outside the 0.5-8.25 scale. "
+                   "Recode it or declare it a missing code.",
+        (7, "x1"): f"{path}:7: column 'x1': value 'abc' is not a number."}

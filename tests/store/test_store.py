@@ -267,6 +267,27 @@ def test_an_item_whose_scale_changed_is_refused(study, questionnaire, tmp_path):
     assert_same(before, snapshot(study))
 
 
+def test_a_continuous_scale_may_not_turn_back_into_points(questionnaire, model, tmp_path):
+    """Answers stored on a continuous scale (7.5) need not be points of a rating scale; the
+    reverse change (points to continuous) keeps every stored answer valid."""
+    continuous = _questionnaire_variant(
+        questionnaire, tmp_path, "v1.yaml",
+        lambda t: t.replace("ten: {min: 1, max: 10, dont_know: 99}",
+                            "ten: {min: 1, max: 10, dont_know: 99, continuous: true}"))
+    study = Study.create(tmp_path / "study", questionnaire=continuous, model=model,
+                         lock_timeout=5)
+    study.ingest(write_csv(tmp_path / "w1.csv", ["1,34,1,2026-09-01,good,7.5,8,9,8.25"]),
+                 wave="w1")
+    assert study.responses()["im1"].tolist() == [7.5]
+    before = snapshot(study)
+    with pytest.raises(QuestionnaireError) as exc:
+        study.ingest(write_csv(tmp_path / "w2.csv", ROWS[:1]), wave="w2",
+                     questionnaire=questionnaire)
+    assert ("Item 'im1' is on the 1-10 scale here but on the 1-10 continuous scale in "
+            "questionnaire version 1") in str(exc.value)
+    assert_same(before, snapshot(study))
+
+
 def test_the_same_questionnaire_again_is_not_a_new_version(study, questionnaire, tmp_path):
     result = study.ingest(write_csv(tmp_path / "w1.csv"), wave="w1", questionnaire=questionnaire)
     assert result.questionnaire_version == 1 and len(study.definitions()) == 2

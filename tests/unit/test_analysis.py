@@ -12,14 +12,15 @@ import pytest
 import statsmodels.api as sm
 
 from survey.analysis.drivers import ipma, priorities, quadrant, unstandardized_total_effects
-from survey.analysis.gauges import complaint_funnel, gauges
+from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX, complaint_funnel, gauges
 from survey.analysis.methods import classic_methods, disagreements, drivers_of_target
 from survey.analysis.ratio import TOLERANCE, band, satisfaction_ratios
 from survey.analysis.scores import construct_scores
 from survey.estimate.pls import estimate_pls
 from survey.ingest import read_responses
 from survey.pathmodel import bind, load_model
-from survey.questionnaire import Gauges, load_questionnaire
+from survey.questionnaire import Gauges, Scale, load_questionnaire
+from survey.report.analyses import _box_range
 from survey.simulate import Population, simulate_responses
 
 
@@ -228,6 +229,25 @@ def test_gauges_by_hand(make_bound):
     assert rec["distribution"]["7"] == pytest.approx(1 / 7)
     assert out["repurchase"]["top_box"] == pytest.approx(4 / 8)
     assert "complaint_funnel" not in out
+
+
+def test_gauges_on_a_continuous_scale_have_boxes_but_no_points(make_bound):
+    bound = make_bound({"x": ["x1", "x2"], "sat": ["s1", "rec"]}, [("x", "sat")])
+    q = dataclasses.replace(bound.questionnaire, gauges=Gauges(overall="s1", recommend="rec"),
+                            scales={"seven": Scale("seven", 1, 7, continuous=True)})
+    bound = dataclasses.replace(bound, questionnaire=q)
+    data = pd.DataFrame({"x1": [1.5, 2.25, 3, 4.5, 5, 6.75, 7, 3.5],
+                         "x2": [2, 2.5, 3.25, 5, 5.5, 6, 6.5, 4],
+                         "s1": [2.2, 1, 3.3, 5, 4.4, 6.9, 6.1, 4],
+                         "rec": [7, 6.5, 5.5, 4, 3, 2.5, 1, 5.3]})
+    rec = gauges(bound, data, construct_scores(bound, estimate_pls(bound, data), data))[
+        "recommend"]
+    # top box >= 5.2: 7, 6.5, 5.5, 5.3; bottom <= 2.8: 2.5, 1.
+    assert rec["distribution"] == {}
+    assert rec["top_box"] == pytest.approx(4 / 8) and rec["bottom_box"] == pytest.approx(2 / 8)
+    scale = q.scale_of("rec")
+    assert (_box_range(scale, TOP_BOX, True), _box_range(scale, BOTTOM_BOX, False)) == (
+        "5.2-7", "1-2.8")
 
 
 def test_complaint_funnel_groups(airline):

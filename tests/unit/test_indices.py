@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from survey.indices import index_from_weights
+from survey.indices import index_from_weights, index_values
 from survey.questionnaire import Scale
 
 TEN = Scale("ten", 1, 10, (99,))
@@ -77,3 +78,29 @@ def test_boundaries_hold_for_any_positive_weights(ws, scale):
     hi = _index(weights, sds, dict.fromkeys(weights, scale.max), dict.fromkeys(weights, scale))
     assert lo.value == pytest.approx(0.0, abs=1e-9)
     assert hi.value == pytest.approx(100.0, abs=1e-9)
+
+
+#: Continuous scales (measurements, not ratings): any number between the ends, which need not
+#: be whole numbers.
+RATING = Scale("rating", 0, 10, (-9,), continuous=True)
+LOG = Scale("log", 0.5, 8.25, continuous=True)
+
+
+@pytest.mark.parametrize("at,expected", [("min", 0.0), ("max", 100.0)])
+def test_continuous_scales_bound_the_index(at, expected):
+    """All items at the ends of continuous scales (one with non-whole ends) give 0 and 100,
+    by the one formula and by its batched twin."""
+    means = {"a": getattr(RATING, at), "b": getattr(LOG, at)}
+    r = _index({"a": 0.7, "b": 0.5}, {"a": 2.1, "b": 0.8}, means, {"a": RATING, "b": LOG})
+    assert r.value == pytest.approx(expected, abs=1e-12) and r.valid
+    batched = index_values(np.array([[[0.7], [0.5]]]), np.array([[means["a"], means["b"]]]),
+                           np.array([[2.1, 0.8]]), np.array([RATING.min, LOG.min]),
+                           np.array([RATING.max, LOG.max]))
+    assert batched[0, 0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_continuous_scale_midpoint():
+    # Means 3.333 on 0-10 and 4.375 on 0.5-8.25 are both a third / a half of the way up.
+    r = _index({"a": 1.0, "b": 1.0}, {"a": 1.0, "b": 1.0}, {"a": 10 / 3, "b": 4.375},
+               {"a": RATING, "b": LOG})
+    assert r.value == pytest.approx(100 * (1 / 3 + 1 / 2) / 2, abs=1e-12)
