@@ -8,10 +8,10 @@ syntax by ``model_syntax`` and fitted. The items of Holzinger & Swineford and of
 Democracy are not whole numbers: the scales are 0-10, which hold them, and the data reach the
 estimator as a DataFrame (no ingestion).
 
-One class per case (data set and model), one tolerance per quantity: estimates, standard
-errors and standardized values (lavaan's std.all) to 1e-3; fit measures to 1e-3, logL, AIC
-and BIC to 1e-3 of their size (as test_cbsem_reference.py); the number of free parameters
-exactly (df counts fixed values and equalities as lavaan does).
+One class per case (data set and model), one tolerance (``TOL``, 1e-5) for estimates, standard
+errors, standardized values (lavaan's std.all) and fit measures (logL, AIC and BIC relative to
+their size); one case where lavaan stops short of the optimum says so and by how much; the
+number of free parameters exactly (df counts fixed values and equalities as lavaan does).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 
 DATA = Path(__file__).parent / "data"
-EST_TOL = SE_TOL = STD_TOL = 1e-3
+EST_TOL = SE_TOL = STD_TOL = 1e-5
 FIT_KEYS = {"chisq": "chi2", "df": "df", "pvalue": "p_value", "cfi": "cfi", "tli": "tli",
             "rmsea": "rmsea", "srmr": "srmr", "logl": "logl", "aic": "aic", "bic": "bic"}
 
@@ -91,6 +91,9 @@ class _LavaanCase:
 
     CASE = DATA_FILE = MODEL = ""
     BLOCKS: dict[str, list[str]] = {}
+    #: Tolerance for estimates, SEs, standardized values and fit measures (logL, AIC and BIC
+    #: relative to their size).
+    TOL = 1e-5
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -121,28 +124,28 @@ class _LavaanCase:
     def test_estimates(self, merged):
         diff = (merged["est_lavaan"] - merged["est"]).abs()
         print(f"{self.CASE}: max |estimate - lavaan| = {diff.max():.1e}")
-        assert diff.max() < EST_TOL
+        assert diff.max() < self.TOL
 
     def test_standard_errors(self, merged):
         free = merged[merged["se_lavaan"] > 0]
         diff = (free["se_lavaan"] - free["se"]).abs()
         print(f"{self.CASE}: max |SE - lavaan| = {diff.max():.1e}")
-        assert diff.max() < SE_TOL
+        assert diff.max() < self.TOL
         # What lavaan fixes, we fix: no standard error.
         assert merged.loc[merged["se_lavaan"] == 0, "se"].isna().all()
 
     def test_standardized(self, merged):
         diff = (merged["std_all"] - merged["std"]).abs()
         print(f"{self.CASE}: max |std - lavaan std.all| = {diff.max():.1e}")
-        assert diff.max() < STD_TOL
+        assert diff.max() < self.TOL
 
     def test_fit_measures(self, fit, lavaan_fit):
         worst = 0.0
         for name, ours in FIT_KEYS.items():
             ref = lavaan_fit[name]
-            tol = 1e-3 * max(1.0, abs(ref)) if name in ("logl", "aic", "bic") else 1e-3
-            assert fit.fit[ours] == pytest.approx(ref, abs=tol), name
-            worst = max(worst, abs(fit.fit[ours] - ref) / (tol / 1e-3))
+            scale = max(1.0, abs(ref)) if name in ("logl", "aic", "bic") else 1.0
+            assert fit.fit[ours] == pytest.approx(ref, abs=self.TOL * scale), name
+            worst = max(worst, abs(fit.fit[ours] - ref) / scale)
         print(f"{self.CASE}: max |fit measure - lavaan| (logL, AIC, BIC relative) = "
               f"{worst:.1e}")
 
@@ -257,6 +260,10 @@ class TestPoliticalDemocracyEqualLoadings(_LavaanCase):
     """lavaan's tutorial: the loadings of the two waves held equal (``a*y2 ... a*y6``)."""
 
     CASE, DATA_FILE, BLOCKS = "pd_equal", "pd_data.csv", PD_BLOCKS
+    #: lavaan stops short of the optimum here: its chi-square is 4e-8 above ours (the test
+    #: below), and along that flat valley its estimates differ from ours by up to 1.2e-4
+    #: (y2 ~~ y4), its SEs and standardized values by up to 2e-5.
+    TOL = 2e-4
     MODEL = ("id: pd_equal\nname: {zh: 等载荷, en: Equal loadings}\n"
              "latents: [ind60, dem60, dem65]\n" + PD_PATHS + PD_COVARIANCES + """\
 equal:
@@ -264,6 +271,10 @@ equal:
   - [dem60 =~ y3, dem65 =~ y7]
   - [dem60 =~ y4, dem65 =~ y8]
 """)
+
+    def test_our_minimum_is_at_least_as_low_as_lavaans(self, fit, lavaan_fit):
+        assert fit.fit["chi2"] <= lavaan_fit["chisq"]
+        assert fit.fit["chi2"] == pytest.approx(lavaan_fit["chisq"], abs=1e-6)
 
     def test_equal_loadings_in_the_estimate(self, bound, data):
         est = estimate_cbsem(bound, data)
