@@ -32,6 +32,7 @@ from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.errors import EstimationError, Problem, SurveyError
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
+from survey.estimate.pls import check_pls_model
 from survey.estimate.result import Estimate
 from survey.estimate.sample_size import minimum_n
 from survey.pathmodel import BoundModel
@@ -240,6 +241,8 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
             raise SurveyError(f"Column '{column}' to split the cells by is not in the study's "
                               f"responses. Expected one of the responses' columns.")
         frame[column] = frame[column].astype("string")
+    if method == "pls":
+        check_pls_model(bound)  # before any cell, not once per cell
     spec = CellSpec(bound, method, missing, scheme, hoc, weights, bootstrap, seed, interval,
                     permutations, inadmissible)
     groups = _groups(frame, by)

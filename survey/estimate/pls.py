@@ -127,6 +127,20 @@ class Design:
         return dict(self.bound.second_order)
 
 
+def check_pls_model(bound: BoundModel) -> None:
+    """Refuse a model PLS path modelling cannot estimate: a measurement model (no paths).
+
+    Every outer-weight update goes through the inner proxies, built from the adjacent latents
+    (Lohmöller 1989): a model without paths gives them nothing to build from.
+    """
+    if bound.model.is_cfa:
+        raise EstimationError(Problem(
+            str(bound.model.source or bound.model.id),
+            f"Model '{bound.model.id}' has no paths between its latents (a measurement model, "
+            "CFA); PLS path modelling estimates its weights through the paths of an inner "
+            "model, so it cannot estimate it. Use --method cbsem."))
+
+
 def compile_design(bound: BoundModel, *, hoc: str = "repeated", scheme: str = "path",
                    tol: float = TOL, max_iter: int = MAX_ITER) -> Design:
     """Compile a questionnaire-bound path model for PLS."""
@@ -136,14 +150,7 @@ def compile_design(bound: BoundModel, *, hoc: str = "repeated", scheme: str = "p
     if hoc not in HOC_METHODS:
         raise EstimationError(f"Unknown higher-order method {hoc!r}. Expected one of "
                               f"{list(HOC_METHODS)}.")
-    if bound.model.is_cfa:
-        # Every outer-weight update goes through the inner proxies, built from the adjacent
-        # latents (Lohmöller 1989): a model without paths gives them nothing to build from.
-        raise EstimationError(Problem(
-            str(bound.model.source or bound.model.id),
-            f"Model '{bound.model.id}' has no paths between its latents (a measurement model, "
-            "CFA); PLS path modelling estimates its weights through the paths of an inner "
-            "model, so it cannot estimate it. Use --method cbsem."))
+    check_pls_model(bound)
     items = bound.items
     col = {item: j for j, item in enumerate(items)}
     constructs = bound.constructs

@@ -73,14 +73,15 @@ def construct_order(bound: BoundModel) -> list[str]:
     model = bound.model
     target = model.target
     drivers: set[str] = set()
-    stack = [target]
+    stack = [target] if target is not None else []
     while stack:
         for p in model.predecessors(stack.pop()):
             if p not in drivers:
                 drivers.add(p)
                 stack.append(p)
     order = model.causal_order()
-    first = [target, *[x for x in order if x in drivers],
+    first = [*([target] if target is not None else []),
+             *[x for x in order if x in drivers],
              *[x for x in order if x != target and x not in drivers]]
     dims = dict(bound.second_order)
     out: list[str] = []
@@ -409,9 +410,10 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
               for g in groups]
     chart = trend_svg(panels, waves, [words.group(g) for g in plotted]) if panels else ""
 
-    # Headline cards: each group's target index in its latest estimated wave.
+    # Headline cards: each group's target index in its latest estimated wave (a measurement
+    # model has no target: its constructs' indices are in the trends table).
     cards = []
-    for g in groups:
+    for g in groups if target is not None else ():
         latest = next((w for w in reversed(waves) if cell(g, w) is not None), None)
         if latest is None:
             continue
@@ -495,7 +497,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         summary.append((t["minimum_n_label"], t["minimum_n_text"].format(n=settings["minimum_n"])))
     fmt = {"by": by_label, "method": f"{method_text}{'；' if lang == 'zh' else '; '}{missing_text}",
            "seed": settings.get("seed", "–"), "resamples": f"{resamples:,}",
-           "permutations": f"{permutations:,}", "target": words.latent(target)}
+           "permutations": f"{permutations:,}", "target": words.latent(target) if target is not None else ""}
     notes = [tr(TRACKING_NOTES, "cells", lang).format(**fmt)]
     hoc = str(settings.get("higher_order", ""))
     for h, ds in bound.second_order:
@@ -531,7 +533,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
                    "ci_label": ci_label},
         "steps": steps,
         "not_compared": not_compared,
-        "improvement": {"intro": t["improvement_intro"].format(target=words.latent(target)),
+        "improvement": {"intro": t["improvement_intro"].format(target=fmt["target"]),
                         "blocks": improvement},
         "failed": failed,
         "warnings": warnings,

@@ -108,3 +108,31 @@ def test_pls_refuses_a_measurement_model_in_one_line(root, files, method):
     assert ("Model 'airline_cfa' has no paths between its latents (a measurement model, CFA); "
             "PLS path modelling estimates its weights through the paths of an inner model, so "
             "it cannot estimate it. Use --method cbsem.") in lines[0]
+
+
+def test_a_tracking_study_with_a_measurement_model(root, files, tmp_path):
+    """init, two waves, ``survey run``: PLS refuses before estimating any cell; CB-SEM tracks
+    every construct's index, with no headline cards (there is no target) and no traceback."""
+    wave, model = files
+    study = tmp_path / "study"
+    assert run("init", str(study), "--questionnaire", str(root / "questionnaires/airline.yaml"),
+               "--model", str(model)).exit_code == 0
+    for name, seed in (("2025Q1", 1), ("2025Q2", 2)):
+        path = tmp_path / f"{name}.csv"
+        simulate_responses(airline_ccsi(), AIRLINE_CCSI, n=250, seed=seed).to_csv(path,
+                                                                                  index=False)
+        assert run("ingest", str(study), str(path), "--wave", name).exit_code == 0
+    refused = CliRunner().invoke(cli, ["run", str(study), "--workers", "0", "--bootstrap", "0",
+                                       "--out", str(tmp_path / "pls")])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert refused.output.strip().splitlines()[-1].endswith("Use --method cbsem.")
+    assert "cells could be estimated" not in refused.output
+    out = tmp_path / "cbsem"
+    r = run("run", str(study), "--method", "cbsem", "--workers", "0", "--bootstrap", "0",
+            "--permutations", "0", "--out", str(out), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "tracking.json").read_text(encoding="utf-8"))
+    assert len(doc["cells"]) == 2 and doc["failures"] == []
+    html = (out / "tracking_report.html").read_text(encoding="utf-8")
+    for label in ("Cabin-crew service", "Catering", "Safety perception", "Satisfaction"):
+        assert label in html
