@@ -6,6 +6,9 @@
 # chromium for the browser test of the rendered report. They are installed when missing (as
 # root, or through sudo); a machine where that cannot be done gets a message naming them.
 # Python packages: a virtual environment in .venv with the package and its test extras.
+# The suite runs on every core (pytest-xdist, one test file per worker: module fixtures are
+# computed once); extra arguments go to pytest (e.g. `bash scripts/test.sh -n 0 -x` runs it
+# in one process and stops at the first failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +33,4 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest -q "$@"
+exec .venv/bin/python -m pytest -q -n auto --dist loadfile "$@"

@@ -129,11 +129,29 @@ def _order(scores: Mapping[str, float]) -> tuple[str, ...]:
     return tuple(sorted(scores, key=lambda k: (-scores[k], k)))
 
 
+def vif(x: np.ndarray) -> np.ndarray:
+    """Variance inflation factors of the columns of ``x`` (complete rows, unweighted): the
+    diagonal of the inverse of their correlation matrix, which is 1 / (1 - R²) of each column
+    regressed on the others with an intercept (statsmodels' ``variance_inflation_factor``
+    with a constant column, in one inversion instead of one regression per column). Columns
+    that are exactly collinear give inf, as there."""
+    corr = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
+    try:
+        if np.linalg.cond(corr) > 1e12:
+            raise np.linalg.LinAlgError
+        return np.diag(np.linalg.inv(corr)).copy()
+    except np.linalg.LinAlgError:
+        from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+        exog = np.column_stack([np.ones(len(x)), x])
+        with np.errstate(divide="ignore"):
+            return np.array([variance_inflation_factor(exog, k + 1) for k in range(x.shape[1])])
+
+
 def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence[IpmaPoint],
                     *, weights: np.ndarray | None = None) -> dict[str, MethodResult]:
     """The five methods for the model's target on the accepted respondents ``data``."""
     import statsmodels.api as sm
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
 
     q = bound.questionnaire
     drivers = drivers_of_target(bound)
@@ -187,13 +205,11 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
         model = (sm.OLS(frame[outcome], exog) if ww is None
                  else sm.WLS(frame[outcome], exog, weights=ww))
         fit = model.fit(cov_type="HC3")
-        vif = pd.Series([variance_inflation_factor(exog.to_numpy(), k + 1)
-                         for k in range(x.shape[1])], index=x.columns)
-        return fit, vif, len(frame)
+        return fit, pd.Series(vif(frame[x.columns].to_numpy()), index=x.columns), len(frame)
 
     raw = pd.DataFrame({d: data[members[d]].astype(float).mean(axis=1, skipna=True)
                         for d in drivers})
-    fit, vif, n_used = ols(raw)
+    fit, driver_vif, n_used = ols(raw)
     coef = {d: float(fit.params[d]) for d in drivers}
     pval = {d: float(fit.pvalues[d]) for d in drivers}
     significant = {d for d in drivers if pval[d] < 0.05 and coef[d] > 0}
@@ -204,7 +220,7 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
     out["regression"] = MethodResult(
         "regression", True,
         rows=tuple({"driver": d, "importance": coef[d], "se": float(fit.bse[d]),
-                    "p_value": pval[d], "vif": float(vif[d]), "performance": perf[d],
+                    "p_value": pval[d], "vif": float(driver_vif[d]), "performance": perf[d],
                     "priority_score": score[d], "significant": d in significant}
                    for d in drivers),
         priorities=order,

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from types import MappingProxyType
@@ -757,7 +757,8 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
                    level_2: Any, *, method: str = "pls", missing: str | None = None,
                    scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
                    permutations: int = PERMUTATIONS, seed: int = 2026, alpha: float = 0.05,
-                   min_n: int | None = None, source: str = "data") -> PairComparison:
+                   min_n: int | None = None, source: str = "data",
+                   cache: dict[Any, Estimate] | None = None) -> PairComparison:
     """Compare two levels of ``column``.
 
     PLS: MICOM, then permutation tests of the difference (level_1 - level_2) of every path
@@ -770,6 +771,8 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
     plus the omnibus test of all paths (``cbsem.paths_equal``), Wald tests of each loading as
     a heuristic; index differences without a test.
     A level below ``min_n`` (default :func:`minimum_n`) is not compared; the result says why.
+    ``cache``: each level's estimate by level, filled and reused (a level of several pairs is
+    estimated once).
     """
     spec = _Spec.make(method, missing, scheme, hoc, weights)
     labels = segment_labels(data, column, source=source)
@@ -791,12 +794,19 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
                               note=f"Not compared: {text}, fewer than the {floor} this model "
                                    "needs.")
     where = (f"{source} [{column} = {a}]", f"{source} [{column} = {b}]")
+    if spec.method != "pls" and spec.weights is not None:
+        raise EstimationError(Problem(source, CBSEM_WEIGHTED_COMPARISON))
+    cache = {} if cache is None else cache
+
+    def estimate(level: Any, rows: pd.DataFrame, where: str) -> Estimate:
+        if level not in cache:
+            cache[level] = spec.estimate(bound, rows, source=where)
+        return cache[level]
+
     if spec.method == "pls":
         return _compare_pls(bound, spec, column, (a, b), (rows_1, rows_2), where,
-                            permutations, seed, alpha)
-    if spec.weights is not None:
-        raise EstimationError(Problem(source, CBSEM_WEIGHTED_COMPARISON))
-    return _compare_cbsem(bound, spec, column, (a, b), (rows_1, rows_2), where)
+                            permutations, seed, alpha, estimate)
+    return _compare_cbsem(bound, spec, column, (a, b), (rows_1, rows_2), where, estimate)
 
 
 def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
@@ -812,12 +822,13 @@ def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
     chosen = ([_level_key(x) for x in levels] if levels is not None
               else _ordered_levels(data, column, labels))
     pairs = []
+    cache: dict[Any, Estimate] = {}
     for x, y in combinations(chosen, 2):
         try:
             pairs.append(compare_levels(bound, data, column, x, y, method=method,
                                         missing=missing, scheme=scheme, hoc=hoc,
                                         weights=weights, permutations=permutations, seed=seed,
-                                        alpha=alpha, min_n=min_n, source=source))
+                                        alpha=alpha, min_n=min_n, source=source, cache=cache))
         except EstimationError as exc:
             # One pair that cannot be estimated (a constant item in a level) does not stop
             # the others; it is listed with the reason.
@@ -976,7 +987,8 @@ class _PlsPair:
 
 def _compare_pls(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str, str],
                  rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str],
-                 permutations: int, seed: int, alpha: float) -> PairComparison:
+                 permutations: int, seed: int, alpha: float,
+                 estimate: Callable[[Any, pd.DataFrame, str], Estimate]) -> PairComparison:
     if permutations < 1:
         raise EstimationError(f"At least 1 permutation is needed. Got {permutations} instead.")
     items = list(bound.items)
@@ -1036,8 +1048,8 @@ def _compare_pls(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str,
         tests.append(_permutation_test("index", latent, "", obs1, obs2, perm, level,
                                        micom.construct(latent).compositional))
     tests = [replace(t, p_holm=t.p_value) for t in tests]
-    est_1 = spec.estimate(bound, rows[0], source=where[0])
-    est_2 = spec.estimate(bound, rows[1], source=where[1])
+    est_1 = estimate(levels[0], rows[0], where[0])
+    est_2 = estimate(levels[1], rows[1], where[1])
     return PairComparison(
         column, levels[0], levels[1], len(rows[0]), len(rows[1]), "pls", tuple(tests),
         micom=micom, permutations={"requested": permutations, "ok": n_ok,
@@ -1164,8 +1176,8 @@ class _Fits:
 
 
 def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str, str],
-                   rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str]
-                   ) -> PairComparison:
+                   rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str],
+                   estimate: Callable[[Any, pd.DataFrame, str], Estimate]) -> PairComparison:
     """Configural: each group fitted alone (as estimate_cbsem); the multi-group configural
     model (:mod:`survey.estimate.multigroup`) reproduces the sum of these fits and is the
     base of the tests. Metric: equal loadings, likelihood ratio against the configural model.
@@ -1178,7 +1190,7 @@ def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[st
     items = list(bound.items)
     if spec.missing == "listwise":
         rows = tuple(r[r[items].notna().all(axis=1)] for r in rows)  # type: ignore[assignment]
-    ests = tuple(spec.estimate(bound, r, source=w) for r, w in zip(rows, where, strict=True))
+    ests = tuple(estimate(x, r, w) for x, r, w in zip(levels, rows, where, strict=True))
     groups = {}
     for level, est in zip(levels, ests, strict=True):
         f = est.fit

@@ -1,11 +1,17 @@
 """The ``survey`` command: a thin shell over the library (one module per command).
 
+A command's module is imported when the command runs, not before: ``survey --help`` and the
+light commands (validate, init, ingest, waves) never import the estimators, the report or the
+cluster. The group's help lists each command with the one-line summary in :data:`COMMANDS`
+(a test keeps it equal to the command's own).
+
 User errors (:class:`~survey.errors.SurveyError`) print on stderr and exit 2, without a
 traceback unless ``--debug`` is given; anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -13,8 +19,50 @@ import click
 from survey import __version__
 from survey.errors import SurveyError
 
+#: Each command (its module under survey/cli has the same name) and its summary.
+COMMANDS = {
+    "demo": "Estimate the CCSI model on the bundled airline survey wave (PLS with a "
+            "bootstrap, CB-SEM beside it) and write the report.",
+    "estimate": "Estimate MODEL on DATA collected with QUESTIONNAIRE.",
+    "ingest": "Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with "
+              "the study's questionnaire and store it as one wave (and brand), in one "
+              "transaction.",
+    "init": "Create the study folder STUDY: its DuckDB store (study.duckdb) and copies of the "
+            "questionnaire and model in STUDY/definitions/.",
+    "run": "Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, "
+           "and write the tracking report.",
+    "sample": "Draw a sample from FRAME (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or "
+              ".parquet; one row per population unit) and write it with selection_prob, "
+              "design_weight and fpc.",
+    "simulate": "Simulate an airline survey wave (UTF-8 CSV) from the documented CCSI "
+                "population.",
+    "validate": "Validate a questionnaire and, if given, a path model bound to it.",
+    "waves": "List the waves and brands of STUDY: accepted, rejected and screened-out counts, "
+             "the file, the questionnaire version it was validated with and when it was "
+             "ingested (UTC).",
+}
+
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            # The module registers its command on ``cli`` when imported.
+            importlib.import_module(f"survey.cli.{name}")
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        # As click's own listing: the summary cut to the width left beside the names.
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, self.commands[name].get_short_help_str(limit) if name in self.commands
+                 else click.utils.make_default_short_help(COMMANDS[name], limit))
+                for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -34,17 +82,3 @@ def cli(debug: bool) -> None:
 
 def main() -> None:
     cli()
-
-
-# The command modules register themselves on ``cli`` when imported.
-from survey.cli import (  # noqa: E402,F401
-    demo,
-    estimate,
-    ingest,
-    init,
-    run,
-    sample,
-    simulate,
-    validate,
-    waves,
-)

@@ -128,15 +128,17 @@ def test_bad_estimation_options_fail_cleanly(root, wave, tmp_path, args, message
 
 
 def test_demo_writes_report_and_json(tmp_path):
-    """The demo as a user runs it, with fewer resamples and permutations (the full-size demo
-    is timed in bench/, not here)."""
+    """The demo as a user runs it, with the fewest resamples that carry inference and without
+    the segment permutation tests (tests/report/test_analyses.py runs those on the same wave;
+    the full-size demo is timed in bench/, not here)."""
     r = run("demo", "--out", str(tmp_path / "demo"), "--lang", "en", "--bootstrap", "200",
-            "--permutations", "100")
+            "--permutations", "0")
     assert r.exit_code == 0, r.output
     doc = json.loads((tmp_path / "demo" / "airline_ccsi.json").read_text(encoding="utf-8"))
     assert doc["n"] > 500 and doc["admissible"] and doc["method"] == "pls"
     assert doc["bootstrap"]["resamples"] == 200 and doc["inference"] == "bootstrap"
-    assert doc["manifest"]["settings"]["permutations"] == 100
+    assert doc["manifest"]["settings"]["permutations"] == 0
+    assert doc["segment_tests"] == [] and doc["segments"]
     assert doc["alternatives"]["cbsem"]["missing"] == "fiml"
     assert (tmp_path / "demo" / "airline_ccsi_report_en.html").exists()
 
@@ -156,7 +158,7 @@ def test_console_script_exit_code_and_debug(root, tmp_path):
 
 def test_tracking_demo_runs_the_bundled_study(tmp_path):
     r = run("demo", "--tracking", "--out", str(tmp_path / "t"), "--lang", "en",
-            "--bootstrap", "200", "--permutations", "200")
+            "--bootstrap", "200", "--permutations", "100")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "t" / "tracking_report.html").stat().st_size > 20_000
     from survey.store import Study

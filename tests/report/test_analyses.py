@@ -43,7 +43,7 @@ def pct(x: float) -> str:
 def rich(root):
     return estimate_study(root / "questionnaires/airline.yaml", root / "models/ccsi.yaml",
                           root / "examples/airline_wave1.csv", method="pls", bootstrap=200,
-                          seed=1, segments=["airline", "age=25,35,45,55"], tiers="spend_12m",
+                          seed=1, segments=["airline", "age=25,45"], tiers="spend_12m",
                           permutations=100)
 
 

@@ -1,0 +1,48 @@
+"""The light commands start light: ``survey --help`` and ``survey validate`` import neither the
+estimators nor the report nor the cluster (each in a fresh interpreter), and the group's help
+lists every command with the summary the command itself gives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from survey.cli import COMMANDS, cli
+
+HEAVY = ("semopy", "sympy", "dask", "distributed", "matplotlib", "statsmodels", "scipy.stats")
+
+
+def imported_after(args: list[str]) -> set[str]:
+    """The heavy modules loaded by running ``survey ARGS`` in a fresh interpreter."""
+    code = ("import sys, json\nfrom survey.cli import cli\n"
+            "try:\n    cli(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "{q}", "{m}"]],
+                         ids=["help", "validate"])
+def test_light_commands_import_no_heavy_library(root, args):
+    args = [a.format(q=root / "questionnaires/airline.yaml", m=root / "models/ccsi.yaml")
+            for a in args]
+    assert imported_after(args) == set()
+
+
+def test_the_estimate_command_does_load_what_it_needs():
+    # The check above can fail: a command that estimates does import the estimators.
+    assert "scipy.stats" in imported_after(["estimate", "--help"])
+
+
+def test_help_lists_every_command_with_its_own_summary():
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+    for name, summary in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(10**6) == summary, name
