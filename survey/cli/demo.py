@@ -37,15 +37,19 @@ DEMO_TIERS = "spend_12m"
               help=f"Permutations of the group comparisons [default: "
                    f"{DEMO_PERMUTATIONS['segments']} for the segments, "
                    f"{DEMO_PERMUTATIONS['waves']} for the waves of --tracking].")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="With --tracking: workers of the local Dask cluster (default: one per "
+                   "core; 0: no Dask, every cell in this process).")
 def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
-         permutations: int | None) -> None:
+         permutations: int | None, workers: int | None) -> None:
     """Estimate the CCSI model on the bundled airline survey wave (PLS with a bootstrap, CB-SEM
     beside it) and write the report."""
     console = Console(stderr=True)
     started = time.time()
     if tracking:
         _tracking_demo(Path(out_dir), lang, console, resamples,
-                       DEMO_PERMUTATIONS["waves"] if permutations is None else permutations)
+                       DEMO_PERMUTATIONS["waves"] if permutations is None else permutations,
+                       workers)
         console.print(f"({time.time() - started:.1f} s)")
         return
     data = bundled("examples") / "airline_wave1.csv"
@@ -71,7 +75,7 @@ def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
 
 
 def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int,
-                   permutations: int) -> None:
+                   permutations: int, workers: int | None) -> None:
     """The bundled tracking study end to end: init, ingest every wave, run, report."""
     from survey.cli.run import summarise as summarise_run
     from survey.report.tracking import write_tracking_report
@@ -89,7 +93,7 @@ def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int
     with progress_bars(console) as progress:
         run_id, tracking, manifest, bound = run_study(
             folder, by=("brand",), bootstrap=resamples, permutations=permutations, seed=2026,
-            progress=progress)
+            workers=workers, progress=progress)
     report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
                                    manifest=manifest)
     console.print(f"Run {run_id}: {len(tracking.cells)} cells, {len(tracking.failed)} failed.")

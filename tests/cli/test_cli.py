@@ -157,8 +157,10 @@ def test_console_script_exit_code_and_debug(root, tmp_path):
 
 
 def test_tracking_demo_runs_the_bundled_study(tmp_path):
+    # In this process (--workers 0): the same numbers as on Dask, which
+    # tests/store/test_tracking.py checks cell by cell.
     r = run("demo", "--tracking", "--out", str(tmp_path / "t"), "--lang", "en",
-            "--bootstrap", "200", "--permutations", "100")
+            "--bootstrap", "200", "--permutations", "100", "--workers", "0")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "t" / "tracking_report.html").stat().st_size > 20_000
     from survey.store import Study
