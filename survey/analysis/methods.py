@@ -28,6 +28,7 @@ SEM uses the estimate's own treatment. Where the methods disagree (a driver's ra
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -144,7 +145,9 @@ def vif(x: np.ndarray) -> np.ndarray:
         from statsmodels.stats.outliers_influence import variance_inflation_factor
 
         exog = np.column_stack([np.ones(len(x)), x])
-        with np.errstate(divide="ignore"):
+        # An unbounded VIF is the finding itself; statsmodels' rank warnings add nothing.
+        with np.errstate(divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return np.array([variance_inflation_factor(exog, k + 1) for k in range(x.shape[1])])
 
 

@@ -29,6 +29,7 @@ def test_equal_to_statsmodels(p, rho):
 
 
 @pytest.mark.filterwarnings("ignore:The design matrix is poorly conditioned")
+@pytest.mark.filterwarnings("ignore:The design matrix is rank-deficient")
 def test_exactly_collinear_columns_are_as_in_statsmodels():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(100, 3))
