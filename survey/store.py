@@ -44,7 +44,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -71,9 +70,6 @@ _RESERVED = frozenset(m.lower() for m in META_COLUMNS)
 #: Seconds a second writer waits for the study's lock before failing.
 LOCK_TIMEOUT = 60.0
 _LABEL_MAX = 100
-#: Test hook: seconds to sleep inside an ingest's transaction, just before COMMIT (the
-#: reliability tests kill the process there). Never set in normal use.
-_PAUSE_ENV = "_SURVEY_STORE_TEST_PAUSE_BEFORE_COMMIT"
 
 _SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -379,7 +375,6 @@ class Study:
                             "?::VARCHAR AS source_sha256, * FROM _incoming",
                             [ingest_id, wave, brand, sha])
                 con.unregister("_incoming")
-            _pause_for_tests()
         if new_raw is not None:
             self._write_definition_files()
         return IngestResult(
@@ -809,13 +804,6 @@ def _version_notes(new: Questionnaire, old: Questionnaire, version: int, previou
         text += (f"; items of version {previous} no longer asked (kept for earlier waves): "
                  f"{', '.join(dropped)}")
     return [text + "."]
-
-
-def _pause_for_tests() -> None:
-    seconds = os.environ.get(_PAUSE_ENV)
-    if seconds:
-        print("survey.store: paused before commit", file=sys.stderr, flush=True)
-        time.sleep(float(seconds))
 
 
 # --------------------------------------------------------------------------- small pieces

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+# A Figure on its own Agg canvas needs no pyplot and no backend switch: importing this module
+# leaves a notebook's backend as it was.
 import matplotlib
-
-matplotlib.use("Agg")  # headless; charts are files, never windows
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC"]
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")

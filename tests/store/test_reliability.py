@@ -11,23 +11,41 @@ import time
 
 import pytest
 
-from survey.store import _PAUSE_ENV, Study
+from survey.store import Study
 
 from .conftest import HEADER, ROWS, assert_same, snapshot, write_csv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
+#: ``survey`` in another process; with a pause, every write transaction of the store stops
+#: just before its COMMIT and says so on stderr (the store's own transaction wrapped here, so
+#: the product carries no test hook).
+_PAUSED_SURVEY = """
+import contextlib, sys, time
+import survey.store as store
+real = store._transaction
+
+@contextlib.contextmanager
+def paused(con, study):
+    with real(con, study):
+        yield
+        print("survey.store: paused before commit", file=sys.stderr, flush=True)
+        time.sleep(PAUSE)
+
+store._transaction = paused
+from survey.cli import main
+main()
+"""
+
+
 def survey_process(*args: str, pause: float | None = None) -> subprocess.Popen:
     """``survey ARGS`` in another process; with ``pause`` it stops inside its transaction,
-    just before COMMIT, and says so on stderr."""
-    env = dict(os.environ)
-    env.pop(_PAUSE_ENV, None)
-    if pause is not None:
-        env[_PAUSE_ENV] = str(pause)
-    return subprocess.Popen([sys.executable, "-c", "from survey.cli import main; main()",
-                             *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    just before COMMIT, for that many seconds, and says so on stderr."""
+    code = ("from survey.cli import main; main()" if pause is None
+            else _PAUSED_SURVEY.replace("PAUSE", repr(float(pause))))
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def wait_until_paused(proc: subprocess.Popen, timeout: float = 60) -> None:
