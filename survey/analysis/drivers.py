@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from survey.analysis.scores import Scores
+from survey.estimate.effects import total_effects
 from survey.pathmodel import BoundModel
 
 #: Points by which a driver is raised to compute its "impact" on the target.
@@ -79,7 +80,7 @@ def unstandardized_total_effects(bound: BoundModel, scores: Scores) -> pd.DataFr
         pred = [latents.index(p) for p in bound.model.predecessors(effect)]
         if pred:
             b[pred, j] = np.linalg.solve(cov[np.ix_(pred, pred)], cov[pred, j])
-    total = np.linalg.inv(np.eye(k) - b.T).T - np.eye(k)
+    total = total_effects(b)
     return pd.DataFrame(total, index=latents, columns=latents)
 
 

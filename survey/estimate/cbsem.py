@@ -67,6 +67,7 @@ from survey.estimate.bootstrap import (
     Label,
     run_bootstrap,
 )
+from survey.estimate.effects import total_effects
 from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
 from survey.estimate.notices import Notice, notice
 from survey.estimate.prepare import (
@@ -1142,13 +1143,13 @@ def _num(x) -> float | None:
 
 def _effects(bound: BoundModel, std_paths: dict[tuple[str, str], float]) -> list[EffectEstimate]:
     """Direct, indirect and total effects between latents from standardized paths:
-    total = (I - B)^-1 - I for a recursive model."""
+    :func:`~survey.estimate.effects.total_effects`."""
     latents = list(bound.model.latents)
     k = len(latents)
     b = np.zeros((k, k))  # b[effect, cause]
     for (a, t), v in std_paths.items():
         b[latents.index(t), latents.index(a)] = v
-    total = np.linalg.inv(np.eye(k) - b) - np.eye(k)
+    total = total_effects(b)
     out = []
     for j, cause in enumerate(latents):
         for i, effect in enumerate(latents):

@@ -37,6 +37,7 @@ import pandas as pd
 
 from survey.errors import EstimationError, Problem
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
+from survey.estimate.effects import total_effects
 from survey.estimate.notices import notice
 from survey.estimate.prepare import (
     PreparedData,
@@ -451,14 +452,8 @@ def _htmt_pairs(design: Design) -> list[tuple[str, str]]:
 
 
 def _total_effects(beta: np.ndarray, latents: Sequence[int]) -> np.ndarray:
-    """Total effects (B, L, L) [cause, effect] among ``latents``: (I - B)^-1 - I."""
-    sub = beta[:, latents][:, :, latents]
-    eye = np.eye(len(latents))
-    with np.errstate(invalid="ignore"):
-        try:
-            return np.linalg.inv(eye - sub) - eye
-        except np.linalg.LinAlgError:  # acyclic: I - B is unit triangular, never singular
-            return np.full(sub.shape, np.nan)
+    """Total effects (B, L, L) [cause, effect] among ``latents``."""
+    return total_effects(beta[:, latents][:, :, latents])
 
 
 @dataclass(frozen=True)
