@@ -137,18 +137,15 @@ def vif(x: np.ndarray) -> np.ndarray:
     with a constant column, in one inversion instead of one regression per column). Columns
     that are exactly collinear give inf, as there."""
     corr = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
-    try:
-        if np.linalg.cond(corr) > 1e12:
-            raise np.linalg.LinAlgError
+    if not np.linalg.cond(corr) > 1e12:
         return np.diag(np.linalg.inv(corr)).copy()
-    except np.linalg.LinAlgError:
-        from statsmodels.stats.outliers_influence import variance_inflation_factor
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-        exog = np.column_stack([np.ones(len(x)), x])
-        # An unbounded VIF is the finding itself; statsmodels' rank warnings add nothing.
-        with np.errstate(divide="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return np.array([variance_inflation_factor(exog, k + 1) for k in range(x.shape[1])])
+    exog = np.column_stack([np.ones(len(x)), x])
+    # An unbounded VIF is the finding itself; statsmodels' rank warnings add nothing.
+    with np.errstate(divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.array([variance_inflation_factor(exog, k + 1) for k in range(x.shape[1])])
 
 
 def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence[IpmaPoint],
