@@ -508,7 +508,7 @@ def _fit_sem(description: str, data: pd.DataFrame, missing: str,
     frame = frame[keep]
     x = frame.to_numpy()
     w = None if weights is None else _rescaled(np.asarray(weights, float)[keep], source)
-    check_sample_size(len(frame), observed, source, missing=mode,
+    check_sample_size(len(frame), observed, source, missing=mode if has_missing else None,
                       remedy="Use FIML (--missing fiml) to keep incomplete respondents. "
                       if mode == "listwise" and has_missing else "")
     with warnings.catch_warnings(), _quiet_semopy():

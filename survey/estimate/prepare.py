@@ -28,17 +28,19 @@ def check_items(items: Sequence[str], data: pd.DataFrame, where: str) -> None:
         raise EstimationError(problems)
 
 
-def check_sample_size(n: int, items: Sequence[str], where: str, *, missing: str,
+def check_sample_size(n: int, items: Sequence[str], where: str, *, missing: str | None,
                       remedy: str = "") -> None:
     """Refuse to estimate from ``n`` usable respondents for ``len(items)`` items when n does
     not exceed the number of items: the item covariance (correlation) matrix then has rank at
     most n - 1 < p, is singular, and every number computed from it is an artefact (lavaan
-    refuses the same data: "sample covariance matrix is not positive-definite")."""
+    refuses the same data: "sample covariance matrix is not positive-definite").
+    ``missing`` names the treatment that left ``n`` (None: the data had no missing answers)."""
     p = len(items)
     if n > p:
         return
-    raise EstimationError(Problem(where, f"Only {n} respondents are usable ({missing} treatment "
-                                         f"of missing answers) for {p} items: with no more "
+    how = f" ({missing} treatment of missing answers)" if missing else ""
+    raise EstimationError(Problem(where, f"Only {n} respondents are usable{how} for {p} items: "
+                                         f"with no more "
                                          f"respondents than items the item covariance matrix "
                                          f"is singular and the model cannot be estimated. "
                                          f"{remedy}Collect more responses, or drop items "

@@ -241,3 +241,17 @@ def test_a_standardized_path_above_one_in_a_clean_solution_is_a_note(make_bound)
     note = next(n for n in est.notices if n.code == "std_path_beyond_one")
     assert not note.inadmissible and note.params["source"] == "a"
     assert note.text().startswith("Note: the standardized path a -> c is")
+
+
+def test_too_few_complete_respondents_name_no_treatment_when_nothing_was_missing():
+    """12 respondents, none with a missing answer, for 24 items: the refusal does not blame a
+    missing-data treatment that removed nobody."""
+    from survey.errors import EstimationError
+    from survey.estimate.cbsem import fit_sem
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(rng.normal(size=(12, 4)), columns=["a1", "a2", "b1", "b2"])
+    with pytest.raises(EstimationError) as exc:
+        fit_sem("A =~ a1 + a2\nB =~ b1 + b2\nB ~ A", data.iloc[:4], source="w.csv")
+    text = str(exc.value)
+    assert "Only 4 respondents are usable for 4 items" in text and "treatment" not in text
