@@ -40,7 +40,9 @@ from survey.estimate.bootstrap import (  # noqa: E402
     chunk_counts,
     run_bootstrap,
 )
-from survey.estimate.cbsem import cbsem_statistic, estimate_cbsem, model_syntax  # noqa: E402
+from survey.estimate.cbsem import estimate_cbsem  # noqa: E402
+from survey.estimate.cbsem_bootstrap import cbsem_statistic  # noqa: E402
+from survey.estimate.cbsem_model import model_syntax  # noqa: E402
 from survey.ingest import read_responses, response_set_from_frame  # noqa: E402
 from survey.pathmodel import bind, load_model  # noqa: E402
 from survey.questionnaire import load_questionnaire  # noqa: E402

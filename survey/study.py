@@ -188,7 +188,7 @@ RAKED = "raked_weight"
 def _raked(frame: pd.DataFrame, weights: str | None, margins: str | Path
            ) -> tuple[pd.DataFrame, str]:
     """Rake the (design or case) weights to the population margins of a YAML file."""
-    from survey.estimate.prepare import case_weights
+    from survey.estimate import case_weights
     from survey.sampling import load_margins, rake
 
     base = case_weights(frame, weights, str(margins))

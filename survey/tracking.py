@@ -31,8 +31,8 @@ from survey.analysis.waves import (
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.errors import EstimationError, Problem, SurveyError
+from survey.estimate import check_pls_model
 from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
-from survey.estimate.pls import check_pls_model
 from survey.estimate.result import Estimate
 from survey.estimate.sample_size import minimum_n
 from survey.pathmodel import BoundModel

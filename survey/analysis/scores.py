@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.estimate.prepare import case_weights, prepare_items
+from survey.estimate import case_weights, prepare_items
 from survey.estimate.result import Estimate
 from survey.pathmodel import BoundModel
 

@@ -48,26 +48,26 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import EstimationError, Problem, ResponseValidationError
-from survey.estimate import ESTIMATORS, MISSING, estimate_model
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.multigroup import (
+from survey.estimate import (
+    ESTIMATORS,
     METRIC,
+    MISSING,
     SCALAR,
+    BatchedPls,
     Equalities,
     LatentMean,
     LikelihoodRatio,
     MultiGroupFit,
     MultiGroupModel,
+    case_weights,
+    check_items,
+    correlation_from_cov,
+    estimate_model,
     lr_test,
 )
-from survey.estimate.pls import (
-    compile_design,
-    pls_core,
-)
-from survey.estimate.prepare import case_weights, check_items, correlation_from_cov
+from survey.estimate.bootstrap import BootstrapSettings
 from survey.estimate.result import Estimate
 from survey.estimate.sample_size import minimum_n
-from survey.indices import index_values
 from survey.pathmodel import BoundModel
 
 #: The value pyramid of SOURCE.md §3: tier and its share of customers, from the top.
@@ -934,12 +934,9 @@ class _PlsPair:
     """Both groups' PLS estimates and MICOM statistics for k splits of the pooled rows at
     once: membership (k, n) of group 1 -> :class:`_PairValues`."""
 
-    def __init__(self, design, moments: _GroupMoments, lo: np.ndarray, hi: np.ndarray) -> None:
-        self.design = design
+    def __init__(self, kernel: BatchedPls, moments: _GroupMoments) -> None:
+        self.kernel = kernel
         self.moments = moments
-        self.lo, self.hi = lo, hi
-        ci = {c: k for k, c in enumerate(design.constructs)}
-        self.path_idx = [(ci[a], ci[b]) for a, b in design.model_paths]
 
     def __call__(self, member: np.ndarray) -> _PairValues:
         k = member.shape[0]
@@ -952,12 +949,8 @@ class _PlsPair:
         means = np.concatenate([m1, m2, mp])
         cov = np.concatenate([second, ep]) - means[:, :, None] * means[:, None, :]
         r, sd = correlation_from_cov(cov)
-        core = pls_core(r, self.design)
-        v = core.v
-        raw_mean = means + self.moments.center
-        idx = index_values(v, raw_mean, sd, self.lo, self.hi)
-        paths = np.stack([core.beta[:, i, j] for i, j in self.path_idx], axis=1) \
-            if self.path_idx else np.zeros((3 * k, 0))
+        fit = self.kernel(r, means + self.moments.center, sd)
+        v, idx, paths = fit.weights, fit.indices, fit.paths
         v1, v2, vp = v[:k], v[k:2 * k], v[2 * k:]
         rp, sdp = r[2 * k:], sd[2 * k:]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -978,7 +971,7 @@ class _PlsPair:
             g1 = np.einsum("bqk,bqp,bpk->bk", scale, c1, scale)
             g2 = np.einsum("bqk,bqp,bpk->bk", scale, c2, scale)
             log_ratio = np.log(g1) - np.log(g2)
-        reasons = core.fail.reason
+        reasons = fit.failed
         joined = tuple(next((x for x in (reasons[i], reasons[k + i], reasons[2 * k + i]) if x),
                             "") for i in range(k))
         return _PairValues((paths[:k], paths[k:2 * k]), (idx[:k], idx[k:2 * k]), c, mean_diff,
@@ -998,7 +991,8 @@ def _compare_pls(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str,
     n1 = len(rows[0])
     member = np.r_[np.ones(n1, bool), np.zeros(len(rows[1]), bool)]
     weights = case_weights(pooled, spec.weights, f"{where[0]} + {where[1]}")
-    x = pooled[items].to_numpy(dtype=float)
+    kernel = BatchedPls(bound, hoc=spec.hoc, scheme=spec.scheme)
+    x = pooled[list(kernel.items)].to_numpy(dtype=float)
     if spec.missing == "listwise":
         keep = ~np.isnan(x).any(axis=1)
         x, member = x[keep], member[keep]
@@ -1008,11 +1002,7 @@ def _compare_pls(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str,
                 raise EstimationError(Problem(w, f"Only {int(g.sum())} usable respondents "
                                                  "remain after listwise treatment of missing "
                                                  "answers."))
-    design = compile_design(bound, hoc=spec.hoc, scheme=spec.scheme)
-    q = bound.questionnaire
-    lo = np.array([q.scale_of(i).min for i in design.items], float)
-    hi = np.array([q.scale_of(i).max for i in design.items], float)
-    pair = _PlsPair(design, _GroupMoments(x, weights), lo, hi)
+    pair = _PlsPair(kernel, _GroupMoments(x, weights))
     observed = pair(member[None, :])
     if observed.reasons[0]:
         raise EstimationError(f"{where[0]} vs {where[1]}: PLS estimation failed: "
@@ -1033,11 +1023,11 @@ def _compare_pls(bound: BoundModel, spec: _Spec, column: str, levels: tuple[str,
     if n_ok == 0:
         raise EstimationError(f"{where[0]} vs {where[1]}: every permutation failed "
                               f"({Counter(reasons).most_common(1)[0][0]}).")
-    constructs = list(design.constructs)
+    constructs = list(kernel.constructs)
     micom = _micom(constructs, observed, stack, alpha, n_ok)
     tests = []
     level = 1 - alpha
-    for j, (a, b) in enumerate(design.model_paths):
+    for j, (a, b) in enumerate(kernel.paths):
         obs1, obs2 = observed.paths[0][0, j], observed.paths[1][0, j]
         perm = stack(lambda d, j=j: d.paths[0][:, j] - d.paths[1][:, j])
         comparable = micom.construct(a).compositional and micom.construct(b).compositional

@@ -2,6 +2,11 @@
 
 :func:`estimate_model` is what the study, the segment analyses and the batch cells call;
 the estimators themselves are imported when first needed (CB-SEM brings semopy).
+
+Outside this package, code uses only what is named here (``PUBLIC``: the estimate, the batched
+PLS kernel, the multi-group CB-SEM fit, the data preparation every estimator shares) and the
+contract modules (result, notices, bootstrap, compare, effects, sample_size); the root
+pyproject.toml's ruff configuration bans imports of the other modules elsewhere.
 """
 
 from __future__ import annotations
@@ -15,6 +20,27 @@ if TYPE_CHECKING:
     from survey.estimate.bootstrap import BootstrapSettings
     from survey.estimate.result import Estimate
     from survey.pathmodel import BoundModel
+
+#: The public capabilities beyond :func:`estimate_model`, by the module that holds them
+#: (imported on first use, so that ``import survey.estimate`` stays light).
+PUBLIC = {
+    "BatchedPls": "pls", "BatchEstimates": "pls", "check_pls_model": "pls",
+    "MultiGroupModel": "multigroup", "MultiGroupFit": "multigroup", "Equalities": "multigroup",
+    "LatentMean": "multigroup", "LikelihoodRatio": "multigroup", "lr_test": "multigroup",
+    "METRIC": "multigroup", "SCALAR": "multigroup",
+    "case_weights": "prepare", "check_items": "prepare", "prepare_items": "prepare",
+    "correlation_from_cov": "prepare",
+}
+__all__ = ["ESTIMATORS", "MISSING", "estimate_model", *PUBLIC]
+
+
+def __getattr__(name: str):
+    if name in PUBLIC:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{PUBLIC[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Missing-data treatments each estimator offers; the first is its default.
 MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise")}

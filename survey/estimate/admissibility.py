@@ -30,7 +30,7 @@ from survey.estimate.result import LoadingEstimate, PathEstimate
 from survey.pathmodel import BoundModel
 
 if TYPE_CHECKING:
-    from survey.estimate.cbsem import SemFit
+    from survey.estimate.sem import SemFit
 
 #: A standardized coefficient's standard error above this means the data barely inform it.
 HUGE_STD_SE = 1.0

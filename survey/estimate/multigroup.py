@@ -5,7 +5,7 @@ One model, G groups (the segment comparisons use two). Each group has its own co
 parameter; an equality (:class:`Equalities`) makes the groups' copies of a parameter one
 parameter. -2 logL is the sum of the groups' (each group's missing-data patterns under FIML;
 with complete data the normal likelihood with a mean structure), so the objective and its
-gradient are sums of ``_Model``'s single-group terms (:mod:`survey.estimate.cbsem`) and a
+gradient are sums of ``SemModel``'s single-group terms (:mod:`survey.estimate.sem`) and a
 shared parameter's derivative is the sum over its copies. This is lavaan's multi-group ML
 (``sem(..., group = ...)``; Jöreskog 1971, "Simultaneous factor analysis in several
 populations", Psychometrika 36, 409-426), checked against lavaan in
@@ -41,7 +41,7 @@ factorial invariance", Psychometrika 58, 525-543):
     intercept of an observed dependent variable equal; ``group.partial`` frees it). The
     intercept sits in alpha (nu = 0), so that it passes to the construct's effects as a
     structural intercept, as in lavaan (a single item that only depends on latents too:
-    cbsem._Model keeps it in the inner model, as lavaan does).
+    SemModel keeps it in the inner model, as lavaan does).
   - A second-order construct: the item intercepts of its dimensions are equal, the
     dimensions' own intercepts are 0 in every group and the second-order construct's mean is
     free from the second group on (Chen, Sousa & West 2005, "Testing measurement invariance
@@ -66,14 +66,9 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from survey.errors import EstimationError, Problem
-from survey.estimate.cbsem import (
-    _Model,
-    _pd_inverse,
-    _quiet_semopy,
-    minimise,
-    model_syntax,
-)
+from survey.estimate.cbsem_model import model_syntax
 from survey.estimate.fit import LOG2PI, em_moments, normal_loglik
+from survey.estimate.sem import SemModel, minimise, pd_inverse, quiet_semopy
 from survey.pathmodel import BoundModel
 
 #: Label prefixes of free loadings and structural paths in the labelled model description.
@@ -87,7 +82,7 @@ Key = tuple  # a parameter of the shared vector, see MultiGroupModel._layout
 
 
 def labelled_syntax(description: str) -> str:
-    """``description`` (as :func:`~survey.estimate.cbsem.model_syntax` writes it) with every
+    """``description`` (as :func:`~survey.estimate.cbsem_model.model_syntax` writes it) with every
     free loading labelled ``L__<latent>__<indicator>`` and every path ``B__<effect>__<cause>``,
     so that the groups' copies of a parameter can be told apart by name. The first indicator
     of a latent stays the unlabelled marker (fixed at 1)."""
@@ -192,7 +187,7 @@ def lr_test(general: MultiGroupFit, restricted: MultiGroupFit) -> LikelihoodRati
 
 @dataclass(frozen=True)
 class _Group:
-    model: _Model
+    model: SemModel
     x: np.ndarray          # the rows used, in the model's observed order
     n_cells: int           # observed values (the constant of -2 logL)
     mean: np.ndarray       # EM (complete data: sample) mean and covariance, N denominator
@@ -309,7 +304,7 @@ class MultiGroupModel:
             raise EstimationError(f"{where}: only {len(frame)} usable respondents remain; "
                                   "CB-SEM needs many more.")
         try:
-            model = _Model(self.syntax)
+            model = SemModel(self.syntax)
         except Exception as exc:  # semopy raises bare exceptions on syntax problems
             raise EstimationError(f"The model description could not be parsed: {exc}") from exc
         obs = list(model.vars["observed"])
@@ -323,7 +318,7 @@ class MultiGroupModel:
         except np.linalg.LinAlgError as exc:
             raise EstimationError(f"{where}: the items' covariance matrix is singular (an "
                                   "item constant or a combination of others).") from exc
-        with warnings.catch_warnings(), _quiet_semopy():
+        with warnings.catch_warnings(), quiet_semopy():
             warnings.simplefilter("ignore")
             # As fit_sem: semopy's starting values, and the fixed variances of exogenous
             # observed variables, from the group's (EM) covariance with N denominator.
@@ -407,7 +402,7 @@ class MultiGroupModel:
 
     def _hessian(self, lay: _Layout, z: np.ndarray) -> np.ndarray:
         """Forward differences of the analytic gradient (h = 1e-6 relative, as
-        cbsem._hessian), group by group: a parameter moves only the terms of the groups that
+        sem._hessian), group by group: a parameter moves only the terms of the groups that
         hold it, so each group's term is differenced over its own parameters only (half the
         gradient evaluations for two groups)."""
         hess = np.zeros((z.size, z.size))
@@ -499,7 +494,7 @@ class MultiGroupModel:
             ) -> MultiGroupFit:
         """Fit the model under ``equal``, from the estimates of ``start`` (a less restricted
         fit of this model) where given, unbounded (a variance may go negative, as in lavaan
-        and estimate_cbsem), by :func:`~survey.estimate.cbsem.minimise`.
+        and estimate_cbsem), by :func:`~survey.estimate.sem.minimise`.
 
         Where ``equal`` only adds equalities to ``start``'s (metric from configural, a path
         from metric), its parameters are a linear map P of the restricted ones and P'HP is
@@ -520,7 +515,7 @@ class MultiGroupModel:
             if equal.intercepts:
                 # The latent means' standard errors from the Hessian at the estimates.
                 hessian = self._hessian(lay, z)
-            h_inv = _pd_inverse(hessian) if hessian is not None else None
+            h_inv = pd_inverse(hessian) if hessian is not None else None
         n_cells = sum(g.n_cells for g in self.groups)
         logl = -0.5 * (value + n_cells * LOG2PI)
         saturated = sum(g.logl_saturated for g in self.groups)

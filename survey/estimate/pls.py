@@ -400,6 +400,50 @@ def pls_core(r: np.ndarray, design: Design) -> CoreResult:
     return CoreResult(v, c, beta, r2, st1, st2, fail)
 
 
+@dataclass(frozen=True)
+class BatchEstimates:
+    """PLS estimates of B samples at once (see :class:`BatchedPls`): ``weights`` (B, q, K)
+    each construct's effective weights on the standardized items, ``paths`` (B, P) in the
+    model's path order, ``r2`` (B, K) (NaN for exogenous constructs), ``indices`` (B, K) the
+    0-100 indices, and ``failed`` (B,) why a sample has no estimate ('' where it has one)."""
+
+    weights: np.ndarray
+    paths: np.ndarray
+    r2: np.ndarray
+    indices: np.ndarray
+    failed: tuple[str, ...]
+
+
+class BatchedPls:
+    """The PLS kernel as a public capability: a questionnaire-bound model, compiled once, is
+    estimated on a stack of item moments (correlations ``r`` (B, q, q), raw means and standard
+    deviations (B, q), items in :attr:`items` order) with no Python loop per sample. The
+    bootstrap and the segment permutation tests run on it; it gives exactly what
+    :func:`estimate_pls` gives on the same moments.
+
+    ``constructs`` (the order of the K columns), ``items`` (the q items), ``paths`` (the P
+    model paths as (cause, effect)).
+    """
+
+    def __init__(self, bound: BoundModel, *, hoc: str = "repeated", scheme: str = "path"
+                 ) -> None:
+        self._design = compile_design(bound, hoc=hoc, scheme=scheme)
+        self._lo, self._hi = _scale_bounds(self._design)
+        self.constructs: tuple[str, ...] = tuple(self._design.constructs)
+        self.items: tuple[str, ...] = tuple(self._design.items)
+        self.paths: tuple[tuple[str, str], ...] = tuple(self._design.model_paths)
+        k = {c: j for j, c in enumerate(self.constructs)}
+        self._path_idx = [(k[a], k[b]) for a, b in self.paths]
+
+    def __call__(self, r: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> BatchEstimates:
+        core = pls_core(r, self._design)
+        b = r.shape[0]
+        paths = (np.stack([core.beta[:, i, j] for i, j in self._path_idx], axis=1)
+                 if self._path_idx else np.zeros((b, 0)))
+        indices = index_values(core.v, mean, sd, self._lo, self._hi)
+        return BatchEstimates(core.v, paths, core.r2, indices, tuple(core.fail.reason))
+
+
 # --------------------------------------------------------------------------- full sample
 
 

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from survey.estimate.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem, fit_sem
+from survey.estimate.cbsem import estimate_cbsem
+from survey.estimate.sem import fit_sem
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 

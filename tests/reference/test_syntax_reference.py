@@ -24,7 +24,9 @@ import pandas as pd
 import pytest
 
 from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem, fit_sem, model_syntax
+from survey.estimate.cbsem import estimate_cbsem
+from survey.estimate.cbsem_model import model_syntax
+from survey.estimate.sem import fit_sem
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 

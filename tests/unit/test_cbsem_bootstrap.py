@@ -11,12 +11,8 @@ import pandas as pd
 import pytest
 
 from survey.estimate.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
-from survey.estimate.cbsem import (
-    NOT_CONVERGED,
-    bootstrap_cbsem,
-    cbsem_statistic,
-    estimate_cbsem,
-)
+from survey.estimate.cbsem import estimate_cbsem
+from survey.estimate.cbsem_bootstrap import NOT_CONVERGED, bootstrap_cbsem, cbsem_statistic
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire

@@ -14,7 +14,8 @@ import pytest
 
 from survey.errors import EstimationError
 from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem, model_syntax
+from survey.estimate.cbsem import estimate_cbsem
+from survey.estimate.cbsem_model import model_syntax
 from survey.estimate.multigroup import MultiGroupModel, labelled_syntax
 from survey.estimate.pls import estimate_pls
 from survey.ingest import response_set_from_frame

@@ -30,7 +30,8 @@ from survey.estimate.bootstrap import (
     WARN_USABLE_SHARE,
     BootstrapSettings,
 )
-from survey.estimate.cbsem import NOT_CONVERGED, estimate_cbsem, reliability_notices
+from survey.estimate.cbsem import estimate_cbsem, reliability_notices
+from survey.estimate.cbsem_bootstrap import NOT_CONVERGED
 from survey.estimate.pls import estimate_pls
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
@@ -247,7 +248,7 @@ def test_too_few_complete_respondents_name_no_treatment_when_nothing_was_missing
     """12 respondents, none with a missing answer, for 24 items: the refusal does not blame a
     missing-data treatment that removed nobody."""
     from survey.errors import EstimationError
-    from survey.estimate.cbsem import fit_sem
+    from survey.estimate.sem import fit_sem
 
     rng = np.random.default_rng(0)
     data = pd.DataFrame(rng.normal(size=(12, 4)), columns=["a1", "a2", "b1", "b2"])
