@@ -34,15 +34,15 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.estimate.bootstrap import (  # noqa: E402
+from survey.estimators.bootstrap import (  # noqa: E402
     CHUNK,
     BootstrapSettings,
     chunk_counts,
     run_bootstrap,
 )
-from survey.estimate.cbsem import estimate_cbsem  # noqa: E402
-from survey.estimate.cbsem_bootstrap import cbsem_statistic  # noqa: E402
-from survey.estimate.cbsem_model import model_syntax  # noqa: E402
+from survey.estimators.cbsem import estimate_cbsem  # noqa: E402
+from survey.estimators.cbsem_bootstrap import cbsem_statistic  # noqa: E402
+from survey.estimators.cbsem_model import model_syntax  # noqa: E402
 from survey.ingest import read_responses, response_set_from_frame  # noqa: E402
 from survey.pathmodel import bind, load_model  # noqa: E402
 from survey.questionnaire import load_questionnaire  # noqa: E402

@@ -36,8 +36,8 @@ def bench_bootstrap(seminr_resamples: int) -> None:
     import pandas as pd
     import seminr
 
-    from survey.estimate.bootstrap import BootstrapSettings
-    from survey.estimate.pls import estimate_pls
+    from survey.estimators.bootstrap import BootstrapSettings
+    from survey.estimators.pls import estimate_pls
     from survey.pathmodel import bind, load_model
     from survey.questionnaire import load_questionnaire
 
@@ -74,7 +74,7 @@ def _scale_child(n: int) -> None:
     """Run in a fresh process: simulate n respondents, time one PLS fit, print JSON."""
     import dataclasses
 
-    from survey.estimate.pls import estimate_pls
+    from survey.estimators.pls import estimate_pls
     from survey.ingest import response_set_from_frame
     from survey.pathmodel import bind, load_model
     from survey.questionnaire import load_questionnaire

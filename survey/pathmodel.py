@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+from typing import Any
 
 from survey.errors import ModelSpecError, Problem
 from survey.questionnaire import Item, Label, Questionnaire
@@ -144,8 +146,9 @@ class PathModel:
         return tuple(order)
 
 
-def load_model(path: str | Path) -> PathModel:
-    """Load a path-model YAML file; raise :class:`ModelSpecError` listing every problem.
+def load_model(path: str | Path | Mapping[str, Any]) -> PathModel:
+    """Load a path model (a YAML file, YAML text with a line break, or the same content as a
+    mapping); raise :class:`ModelSpecError` listing every problem.
 
     Checks what the file alone can tell: the syntax of every path and parameter, latents named
     by paths, the target (required unless the model has no paths), fixed values that are

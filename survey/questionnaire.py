@@ -192,8 +192,9 @@ class Questionnaire:
 # --------------------------------------------------------------------------- loading
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Load and validate a questionnaire YAML file.
+def load_questionnaire(path: str | Path | Mapping[str, Any]) -> Questionnaire:
+    """Load and validate a questionnaire: a YAML file, YAML text (a string with a line
+    break) or the same content as a mapping.
 
     Raises :class:`QuestionnaireError` listing every problem (file, line, key path, expected,
     found): unknown scale, duplicate item id, a construct with neither items nor dimensions,

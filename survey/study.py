@@ -23,12 +23,12 @@ from survey import __version__
 from survey.analysis.segments import value_tiers
 from survey.analysis.suite import run_analyses
 from survey.errors import SurveyError
-from survey.estimate import MISSING, estimate_model
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.compare import compare_estimates
-from survey.estimate.result import Estimate
-from survey.ingest import ResponseSet, read_responses
-from survey.pathmodel import BoundModel, bind, load_model
+from survey.estimators import MISSING, estimate_model
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.compare import compare_estimates
+from survey.estimators.result import Estimate
+from survey.ingest import ResponseSet, read_responses, response_set_from_frame
+from survey.pathmodel import BoundModel, PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
 
 METHODS = ("pls", "cbsem", "both")
@@ -60,14 +60,19 @@ class StudyResult:
         if others:
             out["alternatives"] = others
             out["comparison"] = list(self.comparison)
-        r = self.responses.report
         out.update(self.analyses)
-        out["ingest"] = {"source": r.source, "sha256": r.sha256, "format": r.format,
-                         "encoding": r.encoding, "rows": r.n_rows, "accepted": r.n_accepted,
-                         "rejected": r.n_rejected, "screened_out": r.n_screened_out,
-                         "dont_know": dict(r.dont_know)}
+        out["ingest"] = self.ingest_json()
         out["manifest"] = self.manifest
         return out
+
+    def ingest_json(self) -> dict[str, Any]:
+        """What ingestion did: the source, rows read, accepted, rejected, screened out and
+        the don't-know answers per item."""
+        r = self.responses.report
+        return {"source": r.source, "sha256": r.sha256, "format": r.format,
+                "encoding": r.encoding, "rows": r.n_rows, "accepted": r.n_accepted,
+                "rejected": r.n_rejected, "screened_out": r.n_screened_out,
+                "dont_know": dict(r.dont_know)}
 
 
 @dataclass(frozen=True)
@@ -83,25 +88,30 @@ class SamplingDesign:
     margins: str | Path | None = None
 
 
-def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Path, *,
+def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel | str | Path,
+                   data: pd.DataFrame | str | Path, *,
                    method: str = "pls", missing: str | None = None, scheme: str = "path",
                    hoc: str = "repeated", weights: str | None = None,
                    bootstrap: int | Mapping[str, int] | None = None, seed: int = 2026,
                    interval: str = "percentile", workers: int = 1,
                    segments: Sequence[str] = (), tiers: str | None = None,
                    permutations: int = 1000, design: SamplingDesign | None = None,
-                   inadmissible: str = "keep",
+                   inadmissible: str = "keep", analyses: Sequence[str] | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None
                    ) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
+    ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
+    response file or a data frame (validated exactly as a file would be).
     ``bootstrap``: resamples for every method run, or a mapping method -> resamples.
     ``segments``: columns to split the respondents by; ``"age=25,35,45,55"`` bands a numeric
     column at those cut points. ``tiers``: a spend or value column for the customer value
     tiers (another segment). Levels are compared by ``permutations`` permutation tests (0:
     none). ``design``: strata, fpc, probability sample, margins to rake to.
     ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
-    whose CB-SEM solution is inadmissible (survey.estimate.bootstrap).
+    whose CB-SEM solution is inadmissible (survey.estimators.bootstrap).
+    ``analyses``: the analyses to run beside the estimate (:data:`~survey.analysis.suite.
+    ANALYSES`; default all of them, ``()`` none).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     """
     if method not in METHODS:
@@ -112,9 +122,14 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
             raise SurveyError(f"Missing-data treatment {missing!r} is not available for {m}. "
                               f"Expected one of {list(MISSING[m])}.")
     started = time.time()
-    q = load_questionnaire(questionnaire)
-    bound = bind(load_model(model), q)
-    responses = read_responses(data, q, items=bound.items)
+    q = (questionnaire if isinstance(questionnaire, Questionnaire)
+         else load_questionnaire(questionnaire))
+    bound = bind(model if isinstance(model, PathModel) else load_model(model), q)
+    if isinstance(data, pd.DataFrame):
+        responses = response_set_from_frame(data, q, items=bound.items)
+        data = "<data frame>"
+    else:
+        responses = read_responses(data, q, items=bound.items)
     if responses.data.empty:
         raise SurveyError(f"{data}: no respondent is left to estimate "
                           f"({responses.report.n_rejected} rejected, "
@@ -143,7 +158,7 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
     headline = estimates.get("pls") or next(iter(estimates.values()))
     analyses, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
-                               probability=design.probability)
+                               probability=design.probability, include=analyses)
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)
@@ -172,8 +187,8 @@ def estimate_study(questionnaire: str | Path, model: str | Path, data: str | Pat
                                 "margins": None if design.margins is None else {
                                     "path": str(design.margins),
                                     "sha256": _sha256(design.margins)}}},
-        "questionnaire": {"path": str(questionnaire), "sha256": _sha256(questionnaire)},
-        "model": {"path": str(model), "sha256": _sha256(model)},
+        "questionnaire": _definition(questionnaire, q.id),
+        "model": _definition(model, bound.model.id),
         "data": {"path": str(data), "sha256": responses.report.sha256},
         "seconds": round(time.time() - started, 3),
         "versions": package_versions(),
@@ -188,7 +203,7 @@ RAKED = "raked_weight"
 def _raked(frame: pd.DataFrame, weights: str | None, margins: str | Path
            ) -> tuple[pd.DataFrame, str]:
     """Rake the (design or case) weights to the population margins of a YAML file."""
-    from survey.estimate import case_weights
+    from survey.estimators import case_weights
     from survey.sampling import load_margins, rake
 
     base = case_weights(frame, weights, str(margins))
@@ -260,6 +275,14 @@ def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[st
         if progress:
             progress(1, 2 * len(columns))
     return {"segments": rows, "segment_summaries": summaries, "segment_tests": tests}
+
+
+def _definition(source: object, ident: str) -> dict[str, Any]:
+    """The manifest entry of a questionnaire or model: its file and digest, or (given as an
+    object, as in a notebook) its id."""
+    if isinstance(source, (str, Path)):
+        return {"path": str(source), "sha256": _sha256(source)}
+    return {"path": None, "sha256": None, "id": ident}
 
 
 def _sha256(path: str | Path) -> str:

@@ -31,10 +31,10 @@ from survey.analysis.waves import (
 from survey.analysis.waves import improvement_check as check_improvement
 from survey.batch import Cell, CellOutcome, cell_seed, run_cells
 from survey.errors import EstimationError, Problem, SurveyError
-from survey.estimate import check_pls_model
-from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings
-from survey.estimate.result import Estimate
-from survey.estimate.sample_size import minimum_n
+from survey.estimators import check_pls_model
+from survey.estimators.bootstrap import BootstrapResult, BootstrapSettings
+from survey.estimators.result import Estimate
+from survey.estimators.sample_size import minimum_n
 from survey.pathmodel import BoundModel
 
 #: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
@@ -83,7 +83,7 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
     from survey.analysis.drivers import ipma
     from survey.analysis.scores import construct_scores
     from survey.errors import EstimationError
-    from survey.estimate import estimate_model
+    from survey.estimators import estimate_model
 
     floor = minimum_n(spec.bound, spec.method)
     if len(rows) < floor:

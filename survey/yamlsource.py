@@ -7,7 +7,7 @@ scalars (no arbitrary objects) and remembers where each key sits, so errors can 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +58,19 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def load_yaml(path: str | Path, error: type[SurveyError]) -> YamlDocument:
-    """Load a YAML mapping from ``path`` or raise ``error`` naming the file and line."""
-    path = Path(path)
+#: How a definition given as YAML text or as a mapping (not a file) is named in messages.
+TEXT, MAPPING = "<yaml text>", "<mapping>"
+
+
+def load_yaml(source: str | Path | Mapping[str, Any], error: type[SurveyError]
+              ) -> YamlDocument:
+    """Load a YAML mapping or raise ``error`` naming the file and line. ``source``: a file, YAML
+    text (a string with a line break), or an already parsed mapping (as in a notebook)."""
+    if isinstance(source, Mapping):
+        return YamlDocument(Path(MAPPING), _checked_mapping(source, error))
+    if isinstance(source, str) and "\n" in source:
+        return _parse(source, Path(TEXT), error)
+    path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -69,6 +79,26 @@ def load_yaml(path: str | Path, error: type[SurveyError]) -> YamlDocument:
         raise error(Problem(str(path), f"File is not UTF-8 text ({exc.reason}).")) from None
     except OSError as exc:
         raise error(Problem(str(path), f"Cannot read the file ({exc.strerror}).")) from None
+    return _parse(text, path, error)
+
+
+def _checked_mapping(data: Mapping[str, Any], error: type[SurveyError]) -> dict[str, Any]:
+    """A plain copy of ``data``, whose keys must be text as a YAML file's are."""
+    def plain(node: Any, where: str) -> Any:
+        if isinstance(node, Mapping):
+            for k in node:
+                if not isinstance(k, str):
+                    raise error(Problem(f"{MAPPING}: {where}".rstrip(": "),
+                                        f"Expected text keys. Got {k!r} instead."))
+            return {k: plain(v, f"{where}.{k}".lstrip(".")) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [plain(v, f"{where}.{i}".lstrip(".")) for i, v in enumerate(node)]
+        return node
+
+    return plain(data, "")
+
+
+def _parse(text: str, path: Path, error: type[SurveyError]) -> YamlDocument:
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:

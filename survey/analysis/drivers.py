@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from survey.analysis.scores import Scores
-from survey.estimate.effects import total_effects
+from survey.estimators.effects import total_effects
 from survey.pathmodel import BoundModel
 
 #: Points by which a driver is raised to compute its "impact" on the target.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.estimate import case_weights, prepare_items
-from survey.estimate.result import Estimate
+from survey.estimators import case_weights, prepare_items
+from survey.estimators.result import Estimate
 from survey.pathmodel import BoundModel
 
 

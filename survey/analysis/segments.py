@@ -15,7 +15,7 @@
   every path and every 0-100 index, after MICOM (Henseler, Ringle & Sarstedt 2016, "Testing
   measurement invariance of composites using partial least squares", International Marketing
   Review 33(3), 405-431). CB-SEM: configural, metric and scalar invariance by likelihood
-  ratio in a two-group ML model (:mod:`survey.estimate.multigroup`), and path differences by
+  ratio in a two-group ML model (:mod:`survey.estimators.multigroup`), and path differences by
   likelihood ratio inside the metric (equal-loadings) model: each path held equal (1 df) and
   all paths together. With case weights the levels are estimated weighted, but not compared by
   CB-SEM (:data:`CBSEM_WEIGHTED_COMPARISON` says why).
@@ -23,7 +23,7 @@
 Why the permutations are batched. A group's PLS estimate is the estimate under frequency
 weights 1 on its rows and 0 elsewhere, so the two groups of P permutations are 2P weight
 vectors over the pooled rows, and every moment PLS needs is a matrix product of those vectors
-with per-row features computed once (the same idea as ``survey.estimate.prepare.
+with per-row features computed once (the same idea as ``survey.estimators.prepare.
 weighted_moments``). The moments include the group-wise mean replacement of missing answers:
 with f the weights, O_j the observed indicator of item j, x the centred answers (0 where
 missing) and m_j = f'(O_j x_j) / f'O_j the group's mean of the observed answers,
@@ -48,7 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import EstimationError, Problem, ResponseValidationError
-from survey.estimate import (
+from survey.estimators import (
     ESTIMATORS,
     METRIC,
     MISSING,
@@ -65,9 +65,9 @@ from survey.estimate import (
     estimate_model,
     lr_test,
 )
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.result import Estimate
-from survey.estimate.sample_size import minimum_n
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.result import Estimate
+from survey.estimators.sample_size import minimum_n
 from survey.pathmodel import BoundModel
 
 #: The value pyramid of SOURCE.md §3: tier and its share of customers, from the top.
@@ -257,7 +257,7 @@ def estimate_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
     ``data``: a ResponseSet's ``data`` (item columns as floats, NaN for missing) holding
     ``column``. Respondents with no value in ``column`` form no level (counted in
     ``n_unassigned``). Each level is estimated on its rows alone with the given settings (as
-    :func:`survey.estimate.pls.estimate_pls` / :func:`survey.estimate.cbsem.estimate_cbsem`);
+    :func:`survey.estimators.pls.estimate_pls` / :func:`survey.estimators.cbsem.estimate_cbsem`);
     with ``bootstrap`` its indices get bootstrap intervals (``interval``). A level smaller
     than ``min_n`` (default :func:`minimum_n`) or whose estimation fails is reported with
     its n and the reason instead.
@@ -578,7 +578,7 @@ class CbsemGroupFit:
                 "tli": _num(self.tli), "rmsea": _num(self.rmsea), "n": self.n}
 
 
-#: What the scalar model holds equal and frees (survey.estimate.multigroup explains why).
+#: What the scalar model holds equal and frees (survey.estimators.multigroup explains why).
 SCALAR_CONSTRAINTS = (
     "Loadings and item intercepts equal in both groups; latent means 0 in the first group and "
     "free in the second (lavaan's group.equal = c(\"loadings\", \"intercepts\")). A "
@@ -1169,7 +1169,7 @@ def _compare_cbsem(bound: BoundModel, spec: _Spec, column: str, levels: tuple[st
                    rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str],
                    estimate: Callable[[Any, pd.DataFrame, str], Estimate]) -> PairComparison:
     """Configural: each group fitted alone (as estimate_cbsem); the multi-group configural
-    model (:mod:`survey.estimate.multigroup`) reproduces the sum of these fits and is the
+    model (:mod:`survey.estimators.multigroup`) reproduces the sum of these fits and is the
     base of the tests. Metric: equal loadings, likelihood ratio against the configural model.
     Scalar: equal loadings and item intercepts (structured means), likelihood ratio against
     the metric model. Paths: inside the metric model (equal loadings, so the paths of the two

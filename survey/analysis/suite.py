@@ -11,6 +11,7 @@ cannot have (a measurement model has no drivers), each with its reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,42 +22,75 @@ from survey.analysis.methods import classic_methods, disagreements
 from survey.analysis.ratio import satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
 from survey.errors import SurveyError
-from survey.estimate.result import Estimate
+from survey.estimators.result import Estimate
 from survey.pathmodel import BoundModel
+
+#: The analyses beside the estimate, by name, with the JSON blocks each one writes.
+ANALYSES = {
+    "ipma": ("ipma", "ipma_items", "ipma_priorities"),
+    "methods": ("methods", "methods_comparison"),
+    "satisfaction_ratio": ("satisfaction_ratio",),
+    "gauges": ("gauges",),
+    "precision": ("precision",),
+}
+
+
+def check_analyses(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` as a tuple, or :class:`SurveyError` naming the unknown ones."""
+    unknown = [n for n in names if n not in ANALYSES]
+    if unknown:
+        raise SurveyError(f"Unknown analysis {', '.join(map(repr, unknown))}. Expected some of "
+                          f"{', '.join(ANALYSES)}.")
+    return tuple(names)
 
 
 def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
                  weights: str | None = None, strata: str | None = None, fpc: str | None = None,
-                 probability: bool = False) -> tuple[dict[str, Any], Scores]:
+                 probability: bool = False, include: Sequence[str] | None = None
+                 ) -> tuple[dict[str, Any], Scores]:
     """The analysis blocks for ``estimate`` on the accepted respondents ``data``, and the
     0-100 scores they were computed from. ``strata``, ``fpc`` and ``probability`` describe
     the sampling design for the indices' precision (margin of error only for a probability
-    sample)."""
+    sample). ``include``: the :data:`ANALYSES` to run (default all); the blocks of the others
+    are absent and ``analyses_off`` names them."""
+    include = tuple(ANALYSES) if include is None else check_analyses(include)
     scores = construct_scores(bound, estimate, data, weights=weights)
     skipped = skipped_analyses(bound)
-    if any(s["analysis"] == "ipma" for s in skipped):
-        constructs, items, methods = [], [], {}
-    else:
+    constructs, items, methods = [], [], {}
+    if not any(s["analysis"] == "ipma" for s in skipped) and (
+            "ipma" in include or "methods" in include):
         constructs, items = ipma(bound, scores)
-        methods = classic_methods(bound, data, constructs, weights=scores.weights)
+        if "methods" in include:
+            methods = classic_methods(bound, data, constructs, weights=scores.weights)
     target = bound.model.target
-    out: dict[str, Any] = {
-        "ipma": [p.to_json() for p in constructs],
-        "ipma_items": [p.to_json() for p in items],
-        "ipma_priorities": {
-            t: priorities([p for p in constructs if p.target == t], bound)
-            for t in dict.fromkeys(p.target for p in constructs)},
-        "methods": {name: m.to_json() for name, m in methods.items()},
-        "methods_comparison": disagreements(methods),
-        "satisfaction_ratio": [r.to_json() for r in satisfaction_ratios(bound, data, scores)],
-        "gauges": gauges(bound, data, scores),
-        "precision": precision(bound, data, scores, strata=strata, fpc=fpc,
-                               probability=probability),
+    blocks = {
+        "ipma": lambda: {
+            "ipma": [p.to_json() for p in constructs],
+            "ipma_items": [p.to_json() for p in items],
+            "ipma_priorities": {
+                t: priorities([p for p in constructs if p.target == t], bound)
+                for t in dict.fromkeys(p.target for p in constructs)}},
+        "methods": lambda: {"methods": {name: m.to_json() for name, m in methods.items()},
+                            "methods_comparison": disagreements(methods)},
+        "satisfaction_ratio": lambda: {"satisfaction_ratio": [
+            r.to_json() for r in satisfaction_ratios(bound, data, scores)]},
+        "gauges": lambda: {"gauges": gauges(bound, data, scores)},
+        "precision": lambda: {"precision": precision(bound, data, scores, strata=strata,
+                                                     fpc=fpc, probability=probability)},
+    }
+    out: dict[str, Any] = {}
+    for name in ANALYSES:
+        if name in include:
+            out.update(blocks[name]())
+    out.update({
         "analysis_notes": {
             "weights": estimate.index_weights, "method": estimate.method, "target": target,
             "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
                                else "listwise")},
-    }
+    })
+    off = [name for name in ANALYSES if name not in include]
+    if off:
+        out["analyses_off"] = off
     if skipped:
         out["analyses_skipped"] = skipped
     return out, scores

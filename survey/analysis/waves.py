@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from survey.estimate.result import Estimate
+from survey.estimators.result import Estimate
 
 #: What the rule says about a change (``Change.significance``).
 SIGNIFICANT, NOT_SIGNIFICANT, INCONCLUSIVE, UNTESTED = (

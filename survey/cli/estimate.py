@@ -11,8 +11,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from survey.analysis.suite import ANALYSES, check_analyses
 from survey.cli import cli
-from survey.estimate.bootstrap import INADMISSIBLE_POLICIES
+from survey.errors import SurveyError
+from survey.estimators.bootstrap import INADMISSIBLE_POLICIES
 from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
 
 #: ``--inadmissible``, for every command that bootstraps CB-SEM.
@@ -72,6 +74,10 @@ inadmissible_option = click.option(
 @click.option("--margins", default=None, type=click.Path(dir_okay=False),
               help="YAML of population margins {column: {level: share}}: rake the weights "
                    "to them.")
+@click.option("--analyses", default="all", show_default=True, metavar="LIST",
+              callback=lambda ctx, param, value: analyses_option(value),
+              help=f"Analyses beside the estimate, comma-separated: {', '.join(ANALYSES)}; "
+                   "'all' or 'none'. The JSON lists those left out under analyses_off.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
@@ -83,8 +89,8 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
-             margins: str | None, json_out: str | None, report_out: str | None,
-             lang: str | None) -> None:
+             margins: str | None, analyses: tuple[str, ...] | None, json_out: str | None,
+             report_out: str | None, lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
     console = Console(stderr=True)
     with progress_bars(console) as progress:
@@ -95,9 +101,22 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                progress=progress)
+                                analyses=analyses, progress=progress)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
+
+
+def analyses_option(value: str) -> tuple[str, ...] | None:
+    """``--analyses``: 'all' (None: every analysis), 'none' (()) or a comma-separated list."""
+    value = value.strip()
+    if value == "all":
+        return None
+    if value == "none":
+        return ()
+    try:
+        return check_analyses([v.strip() for v in value.split(",") if v.strip()])
+    except SurveyError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @contextmanager
@@ -177,7 +196,7 @@ def summarise(result: StudyResult, console: Console) -> None:
 
 def summarise_comparison(rows, console: Console) -> None:
     """Where PLS and CB-SEM disagree: the rows whose ``reasons`` are not empty, with the
-    reasons (survey.estimate.compare decides them; this only prints them)."""
+    reasons (survey.estimators.compare decides them; this only prints them)."""
     from survey.report.texts import REASONS, tr
 
     flagged = [c for c in rows if c["reasons"]]

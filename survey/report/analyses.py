@@ -19,7 +19,7 @@ from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS
 from survey.analysis.ratio import BANDS, TOLERANCE
-from survey.estimate.notices import Notice
+from survey.estimators.notices import Notice
 from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
 from survey.report.texts import (
     ANALYSIS_NOTES,

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from survey.estimate.result import Estimate
-from survey.estimate.sample_size import SMALL_SAMPLE
+from survey.estimators.result import Estimate
+from survey.estimators.sample_size import SMALL_SAMPLE
 from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from survey.analysis.waves import CHANGE_RULE
-from survey.estimate.compare import ALPHA, INDEX_GAP, PATH_GAP, R2_GAP
+from survey.estimators.compare import ALPHA, INDEX_GAP, PATH_GAP, R2_GAP
 
 
 def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:

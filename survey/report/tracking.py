@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.analysis.waves import CHANGE_RULE, Change, ImprovementCheck
-from survey.estimate.sample_size import SMALL_SAMPLE
+from survey.estimators.sample_size import SMALL_SAMPLE
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts

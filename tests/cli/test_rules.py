@@ -4,8 +4,8 @@
   bootstrap interval of the change excludes 0; "not conclusive" when the two disagree
   (survey.analysis.waves.CHANGE_RULE). p-values below alpha never print as alpha.
 * PLS and CB-SEM agree on an R² when the two differ by less than R2_GAP
-  (survey.estimate.compare); the console and the report print the rows' ``reasons``.
-* An estimate on fewer respondents than survey.estimate.sample_size.minimum_n carries the
+  (survey.estimators.compare); the console and the report print the rows' ``reasons``.
+* An estimate on fewer respondents than survey.estimators.sample_size.minimum_n carries the
   ``small_sample`` notice, for each method of ``survey estimate`` and for the tracking cells.
 
 Each test runs the real CLI (or the tracking run behind ``survey run``) on small data with few
@@ -29,9 +29,9 @@ from survey.analysis.waves import CHANGE_RULE, SignificanceRule
 from survey.cli import cli
 from survey.cli.run import summarise
 from survey.cli.simulate import airline_ccsi
-from survey.estimate.bootstrap import MIN_USABLE
-from survey.estimate.compare import R2_GAP
-from survey.estimate.sample_size import minimum_n
+from survey.estimators.bootstrap import MIN_USABLE
+from survey.estimators.compare import R2_GAP
+from survey.estimators.sample_size import minimum_n
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.report.render import format_p

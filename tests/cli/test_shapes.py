@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.cli import cli
-from survey.estimate.bootstrap import MIN_USABLE
+from survey.estimators.bootstrap import MIN_USABLE
 from survey.pathmodel import BoundModel, bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.simulate import Population, simulate_responses

@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from survey.estimate.cbsem import estimate_cbsem
+from survey.estimators.cbsem import estimate_cbsem
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire

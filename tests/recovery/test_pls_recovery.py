@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.pls import compile_design, estimate_pls, pls_core
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.pls import compile_design, estimate_pls, pls_core
 
 BLOCKS = {"x1": ["a1", "a2", "a3"], "x2": ["b1", "b2", "b3"], "y": ["c1", "c2", "c3"]}
 PATHS = [("x1", "y"), ("x2", "y")]

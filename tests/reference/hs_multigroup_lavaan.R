@@ -15,7 +15,7 @@
 #                 visual -> speed, textual -> speed
 #   second_order  ability over visual (x1-x3) and textual (x4-x6); x9 a single-item
 #                 construct (memory); speed (x7, x8); ability -> memory, ability -> speed,
-#                 memory -> speed. Scalar model as survey.estimate.multigroup sets it: the
+#                 memory -> speed. Scalar model as survey.estimators.multigroup sets it: the
 #                 dimensions' intercepts 0 in both groups, x9's intercept free in each group
 #                 (group.partial; lavaan's default would hold it equal), the means of ability
 #                 and speed free in group 2.

@@ -59,7 +59,7 @@ if (length(args) >= 1) {
 
 # 3. The bundled airline wave (examples/airline_wave1.csv after ingestion: don't-know -> NA,
 #    rejected and screened-out rows removed) with the CCSI model and perceived quality as a
-#    second-order construct, FIML. The syntax file is what survey.estimate.cbsem.model_syntax
+#    second-order construct, FIML. The syntax file is what survey.estimators.cbsem.model_syntax
 #    writes for questionnaires/airline.yaml + models/ccsi.yaml.
 air <- read.csv(file.path(here, "airline_wave1_items.csv"))
 air_model <- paste(readLines(file.path(here, "airline_ccsi.lav")), collapse = "\n")

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.sem import fit_sem
+from survey.estimators.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.sem import fit_sem
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 

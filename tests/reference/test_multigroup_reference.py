@@ -10,7 +10,7 @@ the Wald test on the separately fitted groups gave visual -> speed p = 0.047 whe
 likelihood ratio inside the equal-loadings model gives p = 0.081.
 
 A second case puts the scalar model's choices for higher-order and single-item constructs
-(survey.estimate.multigroup) against lavaan: ability over visual and textual, x9 a single-item
+(survey.estimators.multigroup) against lavaan: ability over visual and textual, x9 a single-item
 construct between ability and speed (x7, x8); lavaan fixes the dimensions' intercepts at 0 in
 both groups and frees x9's intercept in each (``group.partial``).
 
@@ -38,7 +38,7 @@ import pandas as pd
 import pytest
 
 from survey.analysis.segments import compare_levels
-from survey.estimate.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
+from survey.estimators.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
 from survey.pathmodel import PathModel, bind
 from survey.questionnaire import Construct, Item, Label, Questionnaire, Scale
 
@@ -202,7 +202,7 @@ class TestPathsMissing(_LavaanMultiGroup):
 
 class _SecondOrder(_LavaanMultiGroup):
     """A second-order construct and a single-item one: the scalar model's choices
-    (survey.estimate.multigroup) reproduced in lavaan by fixing the dimensions' intercepts at
+    (survey.estimators.multigroup) reproduced in lavaan by fixing the dimensions' intercepts at
     0 in both groups and freeing x9's intercept in each (``group.partial = "x9~1"``)."""
 
     case = "second_order"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from survey.estimate.pls import estimate_pls
+from survey.estimators.pls import estimate_pls
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import Construct, Label, load_questionnaire

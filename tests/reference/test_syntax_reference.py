@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.cbsem_model import model_syntax
-from survey.estimate.sem import fit_sem
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.cbsem_model import model_syntax
+from survey.estimators.sem import fit_sem
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.sem import fit_sem
+from survey.estimators.sem import fit_sem
 
 DATA = Path(__file__).parent / "data"
 PD_MODEL = """

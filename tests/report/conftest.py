@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from survey.estimate.bootstrap import MIN_USABLE
+from survey.estimators.bootstrap import MIN_USABLE
 from survey.report import build_context, render_report
 from survey.study import StudyResult, estimate_study
 

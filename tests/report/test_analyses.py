@@ -17,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from survey.analysis.gauges import BENCHMARK
-from survey.estimate.sample_size import minimum_n
+from survey.estimators.sample_size import minimum_n
 from survey.report import build_context, charts, render_report, texts, write_report
 from survey.study import SamplingDesign, estimate_study
 

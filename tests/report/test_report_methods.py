@@ -11,7 +11,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from survey.estimate.bootstrap import MIN_USABLE
+from survey.estimators.bootstrap import MIN_USABLE
 from survey.report.context import NAMES
 from survey.report.texts import UI
 

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 
 from survey.analysis import waves
 from survey.analysis.waves import CHANGE_RULE
-from survey.estimate.bootstrap import MIN_USABLE
+from survey.estimators.bootstrap import MIN_USABLE
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire

@@ -16,7 +16,7 @@ from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX, complaint_funnel, gauges
 from survey.analysis.methods import classic_methods, disagreements, drivers_of_target
 from survey.analysis.ratio import TOLERANCE, band, satisfaction_ratios
 from survey.analysis.scores import construct_scores
-from survey.estimate.pls import estimate_pls
+from survey.estimators.pls import estimate_pls
 from survey.ingest import read_responses
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import Gauges, Scale, load_questionnaire

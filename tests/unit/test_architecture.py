@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles, estimator internals stay inside survey/estimate/.
+"""The package's shape: no import cycles, estimator internals stay inside survey/estimators/.
 
 Every ``import`` counts, at module level or inside a function (a lazy import still makes the
 two modules depend on each other), ``TYPE_CHECKING`` blocks included.
@@ -86,24 +86,24 @@ def test_cycle_finder_sees_a_lazy_import_cycle(tmp_path):
     (pkg / "estimate").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "estimate" / "__init__.py").write_text("")
-    (pkg / "estimate" / "a.py").write_text("from survey.estimate import b\n")
+    (pkg / "estimate" / "a.py").write_text("from survey.estimators import b\n")
     (pkg / "estimate" / "b.py").write_text(
         "def f():\n    from .a import g\n    return g\n")
-    (pkg / "estimate" / "c.py").write_text("from survey.estimate.a import x\n")
+    (pkg / "estimate" / "c.py").write_text("from survey.estimators.a import x\n")
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
         graph = import_graph(pkg)
     finally:
         ROOT = saved
-    assert graph["survey.estimate.c"] == {"survey.estimate.a"}
-    assert cycles(graph) == [["survey.estimate.a", "survey.estimate.b"]]
+    assert graph["survey.estimators.c"] == {"survey.estimators.a"}
+    assert cycles(graph) == [["survey.estimators.a", "survey.estimators.b"]]
 
 
 def test_the_package_has_no_import_cycle():
     graph = import_graph(PACKAGE)
     assert len(graph) > 50
-    assert "survey.estimate.sem" in graph["survey.estimate.admissibility"]
+    assert "survey.estimators.sem" in graph["survey.estimators.admissibility"]
     assert cycles(graph) == []
 
 
@@ -117,28 +117,28 @@ def _ruff(path: str, source: str) -> str:
 
 
 @pytest.mark.parametrize("statement", [
-    "from survey.estimate.pls import pls_core",
-    "from survey.estimate.sem import fit_sem",
-    "import survey.estimate.multigroup",
-    "from survey.estimate.prepare import case_weights",
+    "from survey.estimators.pls import pls_core",
+    "from survey.estimators.sem import fit_sem",
+    "import survey.estimators.multigroup",
+    "from survey.estimators.prepare import case_weights",
 ])
 def test_ruff_bans_estimator_internals_outside_the_estimators(statement):
     source = f"{statement}\n"
     assert "TID251" in _ruff("survey/analysis/new_analysis.py", source)
     assert "TID251" in _ruff("survey/report/new_section.py", source)
-    assert "TID251" not in _ruff("survey/estimate/new_estimator.py", source)
+    assert "TID251" not in _ruff("survey/estimators/new_estimator.py", source)
 
 
 def test_ruff_allows_the_public_capabilities_and_keeps_semopy_in_the_engine():
-    public = "from survey.estimate import BatchedPls, MultiGroupModel, case_weights\n"
+    public = "from survey.estimators import BatchedPls, MultiGroupModel, case_weights\n"
     assert "TID251" not in _ruff("survey/analysis/new_analysis.py", public)
-    assert "TID251" in _ruff("survey/estimate/cbsem.py", "import semopy\n")
+    assert "TID251" in _ruff("survey/estimators/cbsem.py", "import semopy\n")
     assert "TID251" in _ruff("survey/analysis/new_analysis.py", "import semopy\n")
-    assert "TID251" not in _ruff("survey/estimate/sem.py", "import semopy\n")
+    assert "TID251" not in _ruff("survey/estimators/sem.py", "import semopy\n")
 
 
 def test_the_public_capabilities_resolve():
-    import survey.estimate as estimate
+    import survey.estimators as estimate
 
     for name in estimate.PUBLIC:
         assert getattr(estimate, name) is not None

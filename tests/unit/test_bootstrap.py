@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from survey.estimate.bootstrap import (
+from survey.estimators.bootstrap import (
     CHUNK,
     BootstrapSettings,
     chunk_counts,
     jackknife_counts,
     run_bootstrap,
 )
-from survey.estimate.pls import estimate_pls
+from survey.estimators.pls import estimate_pls
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.estimate.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.cbsem_bootstrap import NOT_CONVERGED, bootstrap_cbsem, cbsem_statistic
+from survey.estimators.bootstrap import NEGATIVE_VARIANCE, BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.cbsem_bootstrap import NOT_CONVERGED, bootstrap_cbsem, cbsem_statistic
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from survey.errors import EstimationError
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.cbsem_model import model_syntax
-from survey.estimate.multigroup import MultiGroupModel, labelled_syntax
-from survey.estimate.pls import estimate_pls
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.cbsem_model import model_syntax
+from survey.estimators.multigroup import MultiGroupModel, labelled_syntax
+from survey.estimators.pls import estimate_pls
 from survey.ingest import response_set_from_frame
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire

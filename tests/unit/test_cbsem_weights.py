@@ -15,10 +15,10 @@ from survey.analysis.segments import (
     estimate_segments,
 )
 from survey.errors import EstimationError
-from survey.estimate import estimate_model
-from survey.estimate.bootstrap import BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.cbsem_bootstrap import bootstrap_cbsem, cbsem_statistic
+from survey.estimators import estimate_model
+from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.cbsem_bootstrap import bootstrap_cbsem, cbsem_statistic
 from survey.simulate import Population, simulate_responses
 
 BLOCKS = {"x1": ["a1", "a2", "a3"], "x2": ["b1", "b2", "b3"], "y": ["c1", "c2", "c3"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from survey.estimate.effects import total_effects
+from survey.estimators.effects import total_effects
 
 
 def test_a_chain_multiplies_its_paths():

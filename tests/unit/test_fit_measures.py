@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from survey.estimate.fit import em_moments, ml_fit_measures, normal_loglik
+from survey.estimators.fit import em_moments, ml_fit_measures, normal_loglik
 
 
 @pytest.fixture(scope="module")

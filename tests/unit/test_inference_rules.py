@@ -2,7 +2,7 @@
 no more respondents than items, a singular item covariance matrix, and CB-SEM reliabilities
 that follow from the model (omega), never rho_A, flagged above 1.
 
-The rule's constants (survey.estimate.bootstrap): fewer than MIN_USABLE usable resamples, or
+The rule's constants (survey.estimators.bootstrap): fewer than MIN_USABLE usable resamples, or
 fewer than MIN_USABLE_SHARE of those asked for, give no bootstrap inference; fewer than
 WARN_USABLE_SHARE give inference with a warning. The same verdict reaches the JSON, the
 console and the report.
@@ -23,16 +23,16 @@ from click.testing import CliRunner
 
 from survey.cli import cli
 from survey.errors import EstimationError
-from survey.estimate.bootstrap import (
+from survey.estimators.bootstrap import (
     MIN_USABLE,
     MIN_USABLE_SHARE,
     NEGATIVE_VARIANCE,
     WARN_USABLE_SHARE,
     BootstrapSettings,
 )
-from survey.estimate.cbsem import estimate_cbsem, reliability_notices
-from survey.estimate.cbsem_bootstrap import NOT_CONVERGED
-from survey.estimate.pls import estimate_pls
+from survey.estimators.cbsem import estimate_cbsem, reliability_notices
+from survey.estimators.cbsem_bootstrap import NOT_CONVERGED
+from survey.estimators.pls import estimate_pls
 from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.simulate import AIRLINE_CCSI, simulate_responses
@@ -248,7 +248,7 @@ def test_too_few_complete_respondents_name_no_treatment_when_nothing_was_missing
     """12 respondents, none with a missing answer, for 24 items: the refusal does not blame a
     missing-data treatment that removed nobody."""
     from survey.errors import EstimationError
-    from survey.estimate.sem import fit_sem
+    from survey.estimators.sem import fit_sem
 
     rng = np.random.default_rng(0)
     data = pd.DataFrame(rng.normal(size=(12, 4)), columns=["a1", "a2", "b1", "b2"])

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from survey.estimate.notices import INADMISSIBLE, TEXTS, Notice, notice
+from survey.estimators.notices import INADMISSIBLE, TEXTS, Notice, notice
 
 
 def placeholders(template: str) -> set[str]:
@@ -34,7 +34,7 @@ def test_unknown_code_is_a_bug():
 def test_json_keeps_english_and_codes(root, mobi_csv):
     import pandas as pd
 
-    from survey.estimate.cbsem import estimate_cbsem
+    from survey.estimators.cbsem import estimate_cbsem
     from survey.pathmodel import bind, load_model
     from survey.questionnaire import load_questionnaire
 

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from survey.errors import EstimationError
-from survey.estimate.pls import compile_design, estimate_pls, fit_pls, run_stage
-from survey.estimate.prepare import prepare_items
+from survey.estimators.pls import compile_design, estimate_pls, fit_pls, run_stage
+from survey.estimators.prepare import prepare_items
 from survey.pathmodel import bind
 
 
@@ -140,7 +140,7 @@ def test_sign_rule_makes_constructs_agree_with_most_items(make_bound):
 
 
 def test_counts_of_ones_reproduce_the_full_sample(root, mobi_csv):
-    from survey.estimate.pls import PlsStatistic, _assemble, _layout, _scale_bounds
+    from survey.estimators.pls import PlsStatistic, _assemble, _layout, _scale_bounds
     from survey.pathmodel import load_model
     from survey.questionnaire import load_questionnaire
 

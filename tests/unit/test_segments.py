@@ -34,10 +34,10 @@ from survey.analysis.segments import (
     value_tiers,
 )
 from survey.errors import ResponseValidationError
-from survey.estimate.bootstrap import MIN_USABLE, BootstrapSettings
-from survey.estimate.cbsem import estimate_cbsem
-from survey.estimate.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
-from survey.estimate.pls import estimate_pls
+from survey.estimators.bootstrap import MIN_USABLE, BootstrapSettings
+from survey.estimators.cbsem import estimate_cbsem
+from survey.estimators.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
+from survey.estimators.pls import estimate_pls
 from survey.simulate import Population, simulate_responses
 
 BLOCKS = {"x1": ["a1", "a2", "a3"], "x2": ["b1", "b2", "b3"], "y": ["c1", "c2", "c3"],

@@ -9,7 +9,7 @@ uses (the single-group fit here, the bootstrap resamples and the multi-group fit
 Case weights are lavaan's ``sampling.weights``: rescaled to sum to the respondents used,
 weighted ML (weighted moments) or weighted FIML (weighted pattern sums), and lavaan's default
 inference under them, MLR: sandwich standard errors and the Yuan-Bentler scaled test
-(:mod:`survey.estimate.robust`).
+(:mod:`survey.estimators.robust`).
 
 Traps avoided:
 * semopy's default SLSQP tolerance stops early (Political Democracy differs from lavaan by
@@ -28,14 +28,14 @@ Traps avoided:
   workers).
 * semopy's standard errors use the complete-data expected information; under FIML they come
   from the observed information (numerical Hessian of the FIML objective), as lavaan does.
-* semopy's ``calc_stats`` fit measures are wrong in places (see :mod:`survey.estimate.fit`).
+* semopy's ``calc_stats`` fit measures are wrong in places (see :mod:`survey.estimators.fit`).
 * semopy bounds variances at 0, so a Heywood case comes out as a boundary solution: a variance
   of 0, the other estimates moved to compensate (ECSI on mobi with 10 % of answers missing:
   paths up to 0.69 away from lavaan's) and one df too many in the eyes of a reader counting
   active bounds. lavaan (``bounds = "none"``, its default) estimates variances unbounded and
   warns about negative ones; so do we: semopy's bounded SLSQP only gives starting values, the
   ML and FIML minimisation that follows is unbounded, and a negative variance is flagged by
-  name (:mod:`survey.estimate.admissibility`).
+  name (:mod:`survey.estimators.admissibility`).
 """
 from __future__ import annotations
 
@@ -54,13 +54,13 @@ from semopy.utils import chol_inv2
 from threadpoolctl import threadpool_limits
 
 from survey.errors import EstimationError, Problem
-from survey.estimate.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
-from survey.estimate.prepare import (
+from survey.estimators.fit import Patterns, em_from_sums, fiml_fit_measures, ml_fit_measures
+from survey.estimators.prepare import (
     check_positive_definite,
     check_sample_size,
     weighted_moments,
 )
-from survey.estimate.robust import robust_ml, vech_index
+from survey.estimators.robust import robust_ml, vech_index
 
 _FTOL = 1e-12
 #: Largest gradient entry, per unit of the objective's scale (1 for F_ML, n for -2 logL), at
@@ -158,7 +158,7 @@ class SemModel(semopy.Model):
 
     def sigma_jacobian(self) -> np.ndarray:
         """d vech(Sigma) / d theta (p* x q) at the current parameters, vech in
-        :func:`~survey.estimate.robust.vech_index` order: :meth:`chain_sigma` of each
+        :func:`~survey.estimators.robust.vech_index` order: :meth:`chain_sigma` of each
         symmetric unit matrix (E_ab + E_ba gives twice the derivative of sigma_ab)."""
         _, (m, c) = self.calc_sigma()
         self._positions()
@@ -416,7 +416,7 @@ class SemFit:
     weights: np.ndarray | None = None
     #: lavaan's names of the standard errors and the test: "expected" (complete data) or
     #: "observed" (FIML) information and the "standard" chi2; under case weights
-    #: "robust.huber.white" and "yuan.bentler.mplus" (:mod:`survey.estimate.robust`).
+    #: "robust.huber.white" and "yuan.bentler.mplus" (:mod:`survey.estimators.robust`).
     se_type: str = "expected"
     test: str = "standard"
 
@@ -431,7 +431,7 @@ def fit_sem(description: str, data: pd.DataFrame, *, missing: str = "fiml",
     ``weights``: case weights of the rows of ``data`` (non-negative), as lavaan's
     ``sampling.weights``: rescaled to sum to the number of rows used, weighted ML (weighted
     moments) or weighted FIML, robust standard errors and the Yuan-Bentler scaled test
-    (:mod:`survey.estimate.robust`).
+    (:mod:`survey.estimators.robust`).
     """
     # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
     # against other processes (semopy's fit of the airline model went from 0.2 s to 17 s).
@@ -561,7 +561,7 @@ def _rescaled(weights: np.ndarray, source: str) -> np.ndarray:
 def _robust(model: SemModel, mode: str, x: np.ndarray, w: np.ndarray, z: np.ndarray,
             hessian: np.ndarray | None, saturated: tuple[np.ndarray, np.ndarray], fit: dict
             ) -> tuple[np.ndarray, bool, dict]:
-    """lavaan's MLR under sampling weights (:func:`~survey.estimate.robust.robust_ml`):
+    """lavaan's MLR under sampling weights (:func:`~survey.estimators.robust.robust_ml`):
     sandwich standard errors of the parameters (and the means under FIML) and the scaled and
     robust fit measures. The bread is the observed information, from the Hessian that
     :func:`minimise` left at the estimates (forward differences of the analytic gradient, the

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from survey.estimate.bootstrap import BootstrapSettings
-    from survey.estimate.result import Estimate
+    from survey.estimators.bootstrap import BootstrapSettings
+    from survey.estimators.result import Estimate
     from survey.pathmodel import BoundModel
 
 #: The public capabilities beyond :func:`estimate_model`, by the module that holds them
-#: (imported on first use, so that ``import survey.estimate`` stays light).
+#: (imported on first use, so that ``import survey.estimators`` stays light).
 PUBLIC = {
     "BatchedPls": "pls", "BatchEstimates": "pls", "check_pls_model": "pls",
     "MultiGroupModel": "multigroup", "MultiGroupFit": "multigroup", "Equalities": "multigroup",
@@ -56,21 +56,21 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
     """Estimate ``bound`` on ``data`` with ``method`` ('pls' or 'cbsem') and its default
     missing-data treatment unless ``missing`` says otherwise, weighted by the case-weight
     column ``weights`` when given (weighted PLS; CB-SEM as lavaan's ``sampling.weights``).
-    An estimate on fewer respondents than :func:`~survey.estimate.sample_size.minimum_n`
+    An estimate on fewer respondents than :func:`~survey.estimators.sample_size.minimum_n`
     says so in a notice."""
-    from survey.estimate.notices import notice
-    from survey.estimate.result import with_notice
-    from survey.estimate.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
+    from survey.estimators.notices import notice
+    from survey.estimators.result import with_notice
+    from survey.estimators.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
 
     missing = missing or MISSING[method][0]
     if method == "pls":
-        from survey.estimate.pls import estimate_pls
+        from survey.estimators.pls import estimate_pls
 
         est = estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
                            hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
                            source=source)
     else:
-        from survey.estimate.cbsem import estimate_cbsem
+        from survey.estimators.cbsem import estimate_cbsem
 
         est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
                              interval=interval, progress=progress, weights=weights)

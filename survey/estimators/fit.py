@@ -18,7 +18,7 @@ moments to each model, so df are unchanged.
 
 Case weights (lavaan's ``sampling.weights``, rescaled to sum to N): the same definitions on the
 weighted moments, every log-likelihood the weighted sum of the casewise terms; the scaled and
-robust measures lavaan adds are in :mod:`survey.estimate.robust`.
+robust measures lavaan adds are in :mod:`survey.estimators.robust`.
 """
 
 from __future__ import annotations

@@ -10,14 +10,14 @@
   one construct (a higher-order construct's paths into its dimensions included) or of
   formative indicators of one construct.
 * items: more respondents than the model has items; with no more, the item covariance
-  (correlation) matrix is singular and no estimator runs (survey.estimate.prepare.
+  (correlation) matrix is singular and no estimator runs (survey.estimators.prepare.
   check_sample_size refuses it, as lavaan does).
 
 What follows from it, everywhere:
 
 * An estimate that uses fewer respondents (its ``n``, after the missing-data treatment)
   carries the notice ``small_sample``: it is shown, with the warning. The notice is added by
-  :func:`survey.estimate.estimate_model`, which the study, the segments and the tracking cells
+  :func:`survey.estimators.estimate_model`, which the study, the segments and the tracking cells
   all call.
 * A part of the data the package splits off by itself (a segment level, a tracking cell) with
   fewer respondents than the minimum is not estimated; it is listed with its n and the reason.
@@ -34,7 +34,7 @@ MIN_N_PLS = 30
 MIN_N_CBSEM = 100
 #: Respondents per predictor of the most-predicted construct (the "10 times rule").
 PER_PREDICTOR = 10
-#: The code of the notice an estimate below the minimum carries (survey.estimate.notices).
+#: The code of the notice an estimate below the minimum carries (survey.estimators.notices).
 SMALL_SAMPLE = "small_sample"
 
 

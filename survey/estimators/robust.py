@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from survey.estimate.fit import pattern_rows
+from survey.estimators.fit import pattern_rows
 
 
 def vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,9 +2,9 @@
 semopy parses (higher-order and single-item constructs, residual covariances, fixed and equal
 parameters), the constraints as the JSON lists them, and what every CB-SEM solution yields
 beyond its parameter table: standardized effects and the factor-score 0-100 indices. One
-definition for the estimate (:mod:`survey.estimate.cbsem`), its bootstrap resamples
-(:mod:`survey.estimate.cbsem_bootstrap`) and the multi-group fits
-(:mod:`survey.estimate.multigroup`).
+definition for the estimate (:mod:`survey.estimators.cbsem`), its bootstrap resamples
+(:mod:`survey.estimators.cbsem_bootstrap`) and the multi-group fits
+(:mod:`survey.estimators.multigroup`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from survey.estimate.effects import total_effects
-from survey.estimate.result import (
+from survey.estimators.effects import total_effects
+from survey.estimators.result import (
     EffectEstimate,
     WeightEstimate,
 )
@@ -91,7 +91,7 @@ def constraints_json(bound: BoundModel) -> dict[str, list]:
 
 def standardized_effects(bound: BoundModel, std_paths: dict[tuple[str, str], float]) -> list[EffectEstimate]:
     """Direct, indirect and total effects between latents from standardized paths:
-    :func:`~survey.estimate.effects.total_effects`."""
+    :func:`~survey.estimators.effects.total_effects`."""
     latents = list(bound.model.latents)
     k = len(latents)
     b = np.zeros((k, k))  # b[effect, cause]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from survey.estimate.result import Estimate
+from survey.estimators.result import Estimate
 
 #: Standardized path difference worth a flag.
 PATH_GAP = 0.10

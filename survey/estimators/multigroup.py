@@ -5,7 +5,7 @@ One model, G groups (the segment comparisons use two). Each group has its own co
 parameter; an equality (:class:`Equalities`) makes the groups' copies of a parameter one
 parameter. -2 logL is the sum of the groups' (each group's missing-data patterns under FIML;
 with complete data the normal likelihood with a mean structure), so the objective and its
-gradient are sums of ``SemModel``'s single-group terms (:mod:`survey.estimate.sem`) and a
+gradient are sums of ``SemModel``'s single-group terms (:mod:`survey.estimators.sem`) and a
 shared parameter's derivative is the sum over its copies. This is lavaan's multi-group ML
 (``sem(..., group = ...)``; Jöreskog 1971, "Simultaneous factor analysis in several
 populations", Psychometrika 36, 409-426), checked against lavaan in
@@ -66,9 +66,9 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from survey.errors import EstimationError, Problem
-from survey.estimate.cbsem_model import model_syntax
-from survey.estimate.fit import LOG2PI, em_moments, normal_loglik
-from survey.estimate.sem import SemModel, minimise, pd_inverse, quiet_semopy
+from survey.estimators.cbsem_model import model_syntax
+from survey.estimators.fit import LOG2PI, em_moments, normal_loglik
+from survey.estimators.sem import SemModel, minimise, pd_inverse, quiet_semopy
 from survey.pathmodel import BoundModel
 
 #: Label prefixes of free loadings and structural paths in the labelled model description.
@@ -82,7 +82,7 @@ Key = tuple  # a parameter of the shared vector, see MultiGroupModel._layout
 
 
 def labelled_syntax(description: str) -> str:
-    """``description`` (as :func:`~survey.estimate.cbsem_model.model_syntax` writes it) with every
+    """``description`` (as :func:`~survey.estimators.cbsem_model.model_syntax` writes it) with every
     free loading labelled ``L__<latent>__<indicator>`` and every path ``B__<effect>__<cause>``,
     so that the groups' copies of a parameter can be told apart by name. The first indicator
     of a latent stays the unlabelled marker (fixed at 1)."""
@@ -494,7 +494,7 @@ class MultiGroupModel:
             ) -> MultiGroupFit:
         """Fit the model under ``equal``, from the estimates of ``start`` (a less restricted
         fit of this model) where given, unbounded (a variance may go negative, as in lavaan
-        and estimate_cbsem), by :func:`~survey.estimate.sem.minimise`.
+        and estimate_cbsem), by :func:`~survey.estimators.sem.minimise`.
 
         Where ``equal`` only adds equalities to ``start``'s (metric from configural, a path
         from metric), its parameters are a linear map P of the restricted ones and P'HP is

@@ -4,7 +4,7 @@ An ML solution can converge and still be unusable: a negative variance (Heywood 
 standardized loading beyond +-1, a latent covariance matrix that is not positive definite, a
 singular information matrix or huge standard errors (an empirically under-identified model).
 lavaan warns about the first three; semopy about none. Each problem becomes a notice
-(survey.estimate.notices) that travels inside the result into the report.
+(survey.estimators.notices) that travels inside the result into the report.
 
 The verdict follows lavaan's ``lav_object_post_check``: negative (residual) variances of
 observed or latent variables, a covariance matrix of the latents or of the residuals that is
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from survey.estimate.notices import Notice, notice
-from survey.estimate.result import LoadingEstimate, PathEstimate
+from survey.estimators.notices import Notice, notice
+from survey.estimators.result import LoadingEstimate, PathEstimate
 from survey.pathmodel import BoundModel
 
 if TYPE_CHECKING:
-    from survey.estimate.sem import SemFit
+    from survey.estimators.sem import SemFit
 
 #: A standardized coefficient's standard error above this means the data barely inform it.
 HUGE_STD_SE = 1.0
@@ -58,7 +58,7 @@ def check_admissibility(fit: SemFit, bound: BoundModel, name: Callable[[str], st
         yield notice("not_converged", message=fit.message)
     for r in fit.params.itertuples(index=False):
         if r.op == "~~" and r.lhs == r.rhs and r.free and r.est < 0:
-            # Estimated unbounded, as lavaan does (survey.estimate.cbsem).
+            # Estimated unbounded, as lavaan does (survey.estimators.cbsem).
             yield notice("heywood", variable=r.lhs, value=f"{r.est:.3g}")
     for p in paths:
         if p.std_estimate is not None and abs(p.std_estimate) > 1:

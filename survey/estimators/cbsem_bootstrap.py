@@ -1,5 +1,5 @@
 """Bootstrap of a CB-SEM estimate: every resample refitted from the estimate's solution
-through the shared driver (:mod:`survey.estimate.bootstrap`), with :class:`CbsemBootstrap` as
+through the shared driver (:mod:`survey.estimators.bootstrap`), with :class:`CbsemBootstrap` as
 the statistic. :func:`bootstrap_cbsem` (or ``estimate_cbsem(bootstrap=...)``).
 """
 
@@ -15,8 +15,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from survey.errors import EstimationError
-from survey.estimate.admissibility import not_positive_definite
-from survey.estimate.bootstrap import (
+from survey.estimators.admissibility import not_positive_definite
+from survey.estimators.bootstrap import (
     INADMISSIBLE_REASONS,
     NEGATIVE_VARIANCE,
     NOT_POSITIVE_DEFINITE,
@@ -25,22 +25,22 @@ from survey.estimate.bootstrap import (
     Label,
     run_bootstrap,
 )
-from survey.estimate.cbsem_model import (
+from survey.estimators.cbsem_model import (
     factor_score_indices,
     index_blocks,
     model_syntax,
     standardized_effects,
 )
-from survey.estimate.fit import Patterns, em_from_sums
-from survey.estimate.prepare import (
+from survey.estimators.fit import Patterns, em_from_sums
+from survey.estimators.prepare import (
     case_weights,
     check_items,
     weighted_moments,
 )
-from survey.estimate.result import (
+from survey.estimators.result import (
     Estimate,
 )
-from survey.estimate.sem import (
+from survey.estimators.sem import (
     GTOL,
     SemFit,
     SemModel,
@@ -402,7 +402,7 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
     ("covariance", and as correlations "std_covariance"), labelled with the estimate's
     names.
 
-    ``settings`` as for :func:`~survey.estimate.bootstrap.run_bootstrap`, with at most
+    ``settings`` as for :func:`~survey.estimators.bootstrap.run_bootstrap`, with at most
     :data:`JACKKNIFE_GROUPS` jackknife groups for BCa. Resamples that fail are counted by
     reason in the result (see :class:`CbsemBootstrap`). ``estimate_cbsem(bootstrap=...)``
     does the same without a second full-sample fit. ``weights``: the case-weight column the
@@ -416,7 +416,7 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
 def bootstrap_fit(bound: BoundModel, fit: SemFit, data: pd.DataFrame, estimate: Estimate,
                   settings: BootstrapSettings,
                   progress: Callable[[int, int], None] | None = None) -> BootstrapResult:
-    """Bootstrap ``estimate``, made by :func:`~survey.estimate.cbsem.estimate_cbsem` from
+    """Bootstrap ``estimate``, made by :func:`~survey.estimators.cbsem.estimate_cbsem` from
     ``fit`` of ``bound`` on ``data``, without a second full-sample fit."""
     return _run(CbsemBootstrap(bound, fit, _rows_used(fit, data), estimate), settings, progress)
 

@@ -5,7 +5,7 @@ Y_k = sum_i w_ik z_i has var(Y_k) = w_k' R w_k, the inner proxies' covariances w
 R W E, and paths, R², loadings and cross-loadings follow from W' R W and R W. So the algorithm
 below runs on a stack of correlation matrices (B, q, q) at once: the full sample is B = 1, and a
 bootstrap chunk of 200 resamples is 200 correlation matrices computed from resample counts with
-one matrix product (survey.estimate.prepare.weighted_moments). No Python loop per resample.
+one matrix product (survey.estimators.prepare.weighted_moments). No Python loop per resample.
 
 Algorithm (Lohmöller 1989; Tenenhaus et al. 2005, "PLS path modeling", CSDA 48, §3):
   start W = 1 on each block; scale each composite to unit variance;
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import EstimationError, Problem
-from survey.estimate.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
-from survey.estimate.effects import total_effects
-from survey.estimate.notices import notice
-from survey.estimate.prepare import (
+from survey.estimators.bootstrap import BootstrapResult, BootstrapSettings, Label, run_bootstrap
+from survey.estimators.effects import total_effects
+from survey.estimators.notices import notice
+from survey.estimators.prepare import (
     PreparedData,
     case_weights,
     check_items,
@@ -47,7 +47,7 @@ from survey.estimate.prepare import (
     prepare_items,
     weighted_moments,
 )
-from survey.estimate.quality import (
+from survey.estimators.quality import (
     adjusted_r2,
     f_squared,
     htmt_batched,
@@ -56,7 +56,7 @@ from survey.estimate.quality import (
     measurement_quality,
     r2_from_corr,
 )
-from survey.estimate.result import (
+from survey.estimators.result import (
     EffectEstimate,
     Estimate,
     LoadingEstimate,

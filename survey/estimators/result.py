@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from survey.estimate.bootstrap import BootstrapResult
-from survey.estimate.notices import Notice, notice
+from survey.estimators.bootstrap import BootstrapResult
+from survey.estimators.notices import Notice, notice
 from survey.indices import IndexResult
 
 

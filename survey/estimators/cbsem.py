@@ -1,9 +1,9 @@
 """Covariance-based SEM of a questionnaire-bound path model: :func:`estimate_cbsem` builds
-the description (:mod:`survey.estimate.cbsem_model`), fits it (:mod:`survey.estimate.sem`),
-checks the solution (:mod:`survey.estimate.admissibility`) and assembles the immutable
-:class:`~survey.estimate.result.Estimate` with measurement quality and 0-100 indices;
+the description (:mod:`survey.estimators.cbsem_model`), fits it (:mod:`survey.estimators.sem`),
+checks the solution (:mod:`survey.estimators.admissibility`) and assembles the immutable
+:class:`~survey.estimators.result.Estimate` with measurement quality and 0-100 indices;
 ``estimate_cbsem(bootstrap=...)`` refits it on bootstrap resamples
-(:mod:`survey.estimate.cbsem_bootstrap`).
+(:mod:`survey.estimators.cbsem_bootstrap`).
 """
 
 from __future__ import annotations
@@ -15,24 +15,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.estimate.admissibility import check_admissibility
-from survey.estimate.bootstrap import (
+from survey.estimators.admissibility import check_admissibility
+from survey.estimators.bootstrap import (
     BootstrapSettings,
 )
-from survey.estimate.cbsem_bootstrap import bootstrap_fit
-from survey.estimate.cbsem_model import (
+from survey.estimators.cbsem_bootstrap import bootstrap_fit
+from survey.estimators.cbsem_model import (
     constraints_json,
     factor_score_indices,
     index_blocks,
     model_syntax,
     standardized_effects,
 )
-from survey.estimate.notices import Notice, notice
-from survey.estimate.prepare import (
+from survey.estimators.notices import Notice, notice
+from survey.estimators.prepare import (
     case_weights,
     check_items,
 )
-from survey.estimate.quality import (
+from survey.estimators.quality import (
     adjusted_r2,
     average_variance_extracted,
     composite_reliability,
@@ -44,13 +44,13 @@ from survey.estimate.quality import (
     inner_vif,
     r2_from_corr,
 )
-from survey.estimate.result import (
+from survey.estimators.result import (
     CovarianceEstimate,
     Estimate,
     LoadingEstimate,
     PathEstimate,
 )
-from survey.estimate.sem import SemFit, fit_sem
+from survey.estimators.sem import SemFit, fit_sem
 from survey.pathmodel import BoundModel
 
 
@@ -66,7 +66,7 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     Without ``bootstrap`` SEs and intervals are Wald's, from the ML information; with it, SEs,
     t, p and ``interval`` ('percentile' or 'bca') intervals of paths, loadings and indices come
     from :func:`bootstrap_cbsem` (``progress`` as in
-    :func:`~survey.estimate.bootstrap.run_bootstrap`). ``weights`` names a case-weight column
+    :func:`~survey.estimators.bootstrap.run_bootstrap`). ``weights`` names a case-weight column
     of ``data``: lavaan's ``sampling.weights`` (see :func:`fit_sem`): weighted estimates,
     moments and indices, robust (sandwich) Wald SEs, the Yuan-Bentler scaled test; a bootstrap
     resample's frequencies multiply the weights.

@@ -1,0 +1,436 @@
+"""The notebook API: load definitions, estimate, and read the results as data frames.
+
+As with statsmodels or seminr, a study is three calls::
+
+    import survey
+    q = survey.load_questionnaire("questionnaires/airline.yaml")
+    m = survey.load_model("models/ccsi.yaml")          # or YAML text, or a dict
+    res = survey.estimate(q, m, frame_or_path, method="pls", bootstrap=1000, seed=1)
+    res.paths; res.indices; res.conf_int(0.90); print(res.summary())
+
+:class:`Results` reads the typed estimate (:class:`~survey.estimators.result.Estimate`) of
+one method; ``res.to_json()`` is the JSON of ``survey estimate --json`` and
+``res.report(path)`` its HTML report. Nothing here estimates anything the CLI does not: both
+call :func:`survey.study.estimate_study`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.errors import SurveyError
+from survey.estimators.result import Estimate
+from survey.pathmodel import PathModel
+from survey.pathmodel import load_model as _load_model
+from survey.questionnaire import Questionnaire
+from survey.questionnaire import load_questionnaire as _load_questionnaire
+from survey.study import SamplingDesign, StudyResult, estimate_study
+
+Source = str | Path | Mapping[str, Any]
+
+
+def load_questionnaire(source: Questionnaire | Source) -> Questionnaire:
+    """A validated questionnaire.
+
+    Parameters
+    ----------
+    source : str, Path, mapping or Questionnaire
+        A YAML file, YAML text (a string with a line break), the same content as a dict, or
+        an already loaded questionnaire (returned as it is).
+
+    Returns
+    -------
+    Questionnaire
+
+    Raises
+    ------
+    survey.errors.QuestionnaireError
+        Every problem of the definition, with its file, line and key.
+    """
+    return source if isinstance(source, Questionnaire) else _load_questionnaire(source)
+
+
+def load_model(source: PathModel | Source) -> PathModel:
+    """A path model (or a measurement model: no ``paths``).
+
+    Parameters
+    ----------
+    source : str, Path, mapping or PathModel
+        A YAML file, YAML text (a string with a line break), the same content as a dict
+        (``{"id": "m", "latents": [...], "paths": ["a -> b"], "target": "b"}``), or an
+        already loaded model.
+
+    Returns
+    -------
+    PathModel
+
+    Raises
+    ------
+    survey.errors.ModelSpecError
+        Every problem of the definition, with its file, line and key.
+    """
+    return source if isinstance(source, PathModel) else _load_model(source)
+
+
+def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
+             data: pd.DataFrame | str | Path, *, method: str = "pls",
+             bootstrap: int | Mapping[str, int] | None = None, seed: int = 2026,
+             missing: str | None = None, weights: str | None = None, scheme: str = "path",
+             hoc: str = "repeated", interval: str = "percentile",
+             analyses: Sequence[str] | None = None, segments: Sequence[str] = (),
+             tiers: str | None = None, permutations: int = 1000,
+             design: SamplingDesign | None = None, inadmissible: str = "keep",
+             workers: int = 1,
+             progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Results:
+    """Estimate a path model on survey responses.
+
+    Parameters
+    ----------
+    questionnaire, model
+        Loaded definitions, or what :func:`load_questionnaire` / :func:`load_model` take.
+    data : DataFrame, str or Path
+        The responses: a data frame whose columns are the item ids, or a response file (CSV,
+        Excel, SPSS). Either way every row is validated against the questionnaire; rejected
+        rows are counted in ``res.ingest`` and kept with their reasons.
+    method : {'pls', 'cbsem', 'both'}
+        PLS path modelling (the headline), covariance-based SEM (ML; FIML for missing
+        answers), or both (PLS headline, CB-SEM beside it: ``res.alternative('cbsem')``).
+    bootstrap : int or dict, optional
+        Bootstrap resamples (for every method run, or ``{"pls": 1000}``).
+    seed : int
+        Seed of the bootstrap and the permutation tests (results are reproducible).
+    missing, weights, scheme, hoc, interval, inadmissible
+        As the options of ``survey estimate``: missing-data treatment, a case-weight column,
+        the PLS inner scheme and higher-order approach, 'percentile' or 'bca' intervals, and
+        whether CB-SEM resamples with an inadmissible solution are kept.
+    analyses : sequence of str, optional
+        The analyses to run beside the estimate (``survey.analysis.suite.ANALYSES``: ipma,
+        methods, satisfaction_ratio, gauges, precision); default all, ``[]`` none.
+    segments, tiers, permutations, design, workers, progress
+        Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
+        of the segment comparisons, the sampling design, bootstrap workers, and a progress
+        callback factory ``progress(label) -> callback(done, total)``.
+
+    Returns
+    -------
+    Results
+
+    Raises
+    ------
+    survey.errors.SurveyError
+        Bad definitions or data, or an estimate the data cannot carry (too few respondents,
+        a singular matrix ...), with what happened and what to do.
+    """
+    study = estimate_study(load_questionnaire(questionnaire), load_model(model), data,
+                           method=method, missing=missing, scheme=scheme, hoc=hoc,
+                           weights=weights, bootstrap=bootstrap, seed=seed, interval=interval,
+                           workers=workers, segments=segments, tiers=tiers,
+                           permutations=permutations, design=design, inadmissible=inadmissible,
+                           analyses=analyses, progress=progress)
+    return Results(study)
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(columns))
+
+
+def _square(pairs: Sequence[tuple[str, str, float]], names: Sequence[str],
+            diagonal: float) -> pd.DataFrame:
+    """A symmetric matrix from (a, b, value) pairs, ``diagonal`` on the diagonal."""
+    out = pd.DataFrame(math.nan, index=list(names), columns=list(names))
+    for a, b, v in pairs:
+        out.loc[a, b] = out.loc[b, a] = v
+    for n in names:
+        out.loc[n, n] = diagonal
+    return out
+
+
+class Results:
+    """The results of :func:`estimate` for one method (the headline unless chosen).
+
+    Every accessor returns a new pandas object built from the immutable estimate; numbers that
+    are undefined are NaN. ``study`` is the whole :class:`~survey.study.StudyResult` (inputs
+    as validated, every method's estimate, the analyses, the run manifest).
+    """
+
+    def __init__(self, study: StudyResult, method: str | None = None) -> None:
+        self.study = study
+        self.estimate: Estimate = (study.estimate if method is None
+                                   else study.estimates[method])
+
+    # -- identity
+    @property
+    def method(self) -> str:
+        """'pls' or 'cbsem'."""
+        return self.estimate.method
+
+    @property
+    def n(self) -> int:
+        """Respondents the estimate used."""
+        return self.estimate.n
+
+    def alternative(self, method: str) -> Results:
+        """The results of the other method of a ``method='both'`` run."""
+        if method not in self.study.estimates:
+            raise SurveyError(f"No {method!r} estimate in this run. Expected one of "
+                              f"{list(self.study.estimates)}.")
+        return Results(self.study, method)
+
+    # -- the structural and measurement model
+    @property
+    def paths(self) -> pd.DataFrame:
+        """One row per structural path: from, to, estimate, std_estimate, se, t_value,
+        p_value, ci_low, ci_high (se and beyond: bootstrap or Wald, see ``inference``)."""
+        return _frame(({"from": p.source, "to": p.target, "estimate": p.estimate,
+                        "std_estimate": p.std_estimate, "se": p.se, "t_value": p.t_value,
+                        "p_value": p.p_value, "ci_low": p.ci_low, "ci_high": p.ci_high}
+                       for p in self.estimate.paths),
+                      ["from", "to", "estimate", "std_estimate", "se", "t_value", "p_value",
+                       "ci_low", "ci_high"]).astype({"estimate": float}).fillna(math.nan)
+
+    @property
+    def loadings(self) -> pd.DataFrame:
+        """One row per (construct, item): estimate, std_estimate, se, p_value, interval."""
+        return _frame(({"latent": x.latent, "item": x.item, "estimate": x.estimate,
+                        "std_estimate": x.std_estimate, "se": x.se, "p_value": x.p_value,
+                        "ci_low": x.ci_low, "ci_high": x.ci_high}
+                       for x in self.estimate.loadings),
+                      ["latent", "item", "estimate", "std_estimate", "se", "p_value", "ci_low",
+                       "ci_high"]).fillna(math.nan)
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        """Outer (PLS) or factor-score regression (CB-SEM) weights of the standardized items."""
+        return _frame(({"latent": w.latent, "item": w.item, "estimate": w.estimate}
+                       for w in self.estimate.weights), ["latent", "item", "estimate"])
+
+    @property
+    def r2(self) -> pd.DataFrame:
+        """R² and adjusted R² of each endogenous construct."""
+        e = self.estimate
+        return pd.DataFrame({"r2": pd.Series(dict(e.r2), dtype=float),
+                             "adj_r2": pd.Series(dict(e.adj_r2), dtype=float)})
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects between constructs (standardized)."""
+        return _frame(({"from": x.source, "to": x.target, "direct": x.direct,
+                        "indirect": x.indirect, "total": x.total} for x in self.estimate.effects),
+                      ["from", "to", "direct", "indirect", "total"])
+
+    @property
+    def indices(self) -> pd.DataFrame:
+        """The 0-100 index of each construct with its standard error and interval; ``valid``
+        is False where a negative item weight makes the index meaningless."""
+        return _frame(({"latent": i.latent, "index": i.value, "se": i.se, "ci_low": i.ci_low,
+                        "ci_high": i.ci_high, "valid": i.valid} for i in self.estimate.indices),
+                      ["latent", "index", "se", "ci_low", "ci_high", "valid"]
+                      ).set_index("latent").fillna({"se": math.nan, "ci_low": math.nan,
+                                                    "ci_high": math.nan})
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's alpha, rho_A, composite reliability rho_c and AVE per construct."""
+        return pd.DataFrame.from_dict({k: dict(v) for k, v in
+                                       self.estimate.reliability.items()},
+                                      orient="index").astype(float)
+
+    @property
+    def htmt(self) -> pd.DataFrame:
+        """Heterotrait-monotrait ratios as a symmetric construct x construct matrix."""
+        return _square(self.estimate.htmt, self._constructs(self.estimate.htmt), math.nan)
+
+    @property
+    def htmt2(self) -> pd.DataFrame:
+        """HTMT2 (geometric means; Roemer et al. 2021) as a matrix."""
+        return _square(self.estimate.htmt2, self._constructs(self.estimate.htmt2), math.nan)
+
+    @property
+    def latent_correlations(self) -> pd.DataFrame:
+        """Correlations of the construct scores as a matrix (1 on the diagonal)."""
+        pairs = self.estimate.latent_correlations
+        return _square(pairs, self._constructs(pairs), 1.0)
+
+    @property
+    def cross_loadings(self) -> pd.DataFrame:
+        """Item x construct correlations."""
+        rows = self.estimate.cross_loadings
+        if not rows:
+            return pd.DataFrame()
+        long = pd.DataFrame(rows, columns=["item", "latent", "value"])
+        return long.pivot(index="item", columns="latent", values="value").reindex(
+            index=list(dict.fromkeys(r[0] for r in rows)),
+            columns=list(dict.fromkeys(r[1] for r in rows)))
+
+    @property
+    def f2(self) -> pd.DataFrame:
+        """Cohen's f² of each structural path."""
+        return _frame(({"from": a, "to": b, "f2": v} for a, b, v in self.estimate.f2),
+                      ["from", "to", "f2"])
+
+    @property
+    def inner_vif(self) -> pd.DataFrame:
+        """Variance inflation of each path's cause among the effect's predictors."""
+        return _frame(({"from": a, "to": b, "vif": v} for a, b, v in self.estimate.inner_vif),
+                      ["from", "to", "vif"])
+
+    @property
+    def fit(self) -> pd.Series:
+        """Global fit measures (CB-SEM: chi², df, CFI, TLI, RMSEA, SRMR ...; PLS: SRMR)."""
+        return pd.Series(dict(self.estimate.fit), dtype=float)
+
+    @property
+    def notices(self) -> pd.DataFrame:
+        """What the estimate says about itself: code, whether it makes the solution
+        inadmissible, and the sentence."""
+        return _frame(({"code": n.code, "inadmissible": n.inadmissible, "text": n.text()}
+                       for n in self.estimate.notices), ["code", "inadmissible", "text"])
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        """Every parameter in lavaan's ``parameterEstimates`` layout: lhs, op, rhs, est, se,
+        z, pvalue, ci.lower, ci.upper, std.all (``~`` regressions as effect ~ cause, ``=~``
+        loadings, ``~~`` (residual) variances and covariances)."""
+        e = self.estimate
+        rows = [{"lhs": x.latent, "op": "=~", "rhs": x.item, "est": x.estimate, "se": x.se,
+                 "pvalue": x.p_value, "ci.lower": x.ci_low, "ci.upper": x.ci_high,
+                 "std.all": x.std_estimate} for x in e.loadings]
+        rows += [{"lhs": p.target, "op": "~", "rhs": p.source, "est": p.estimate, "se": p.se,
+                  "pvalue": p.p_value, "ci.lower": p.ci_low, "ci.upper": p.ci_high,
+                  "std.all": p.std_estimate} for p in e.paths]
+        rows += [{"lhs": name.split(" ~~ ")[0], "op": "~~", "rhs": name.split(" ~~ ")[-1],
+                  "est": est, "se": se} for name, est, se in e.variances]
+        rows += [{"lhs": c.a, "op": "~~", "rhs": c.b, "est": c.estimate, "se": c.se,
+                  "pvalue": c.p_value, "ci.lower": c.ci_low, "ci.upper": c.ci_high,
+                  "std.all": c.std_estimate} for c in e.covariances]
+        out = _frame(rows, ["lhs", "op", "rhs", "est", "se", "pvalue", "ci.lower", "ci.upper",
+                            "std.all"]).astype({"est": float})
+        out = out.fillna(math.nan)
+        out.insert(4, "z", out["est"] / out["se"].astype(float))
+        return out
+
+    # -- analyses
+    @property
+    def ipma(self) -> pd.DataFrame:
+        """The importance-performance map of the target's drivers (constructs)."""
+        return self._analysis("ipma")
+
+    @property
+    def ipma_items(self) -> pd.DataFrame:
+        """The importance-performance map of the drivers' items."""
+        return self._analysis("ipma_items")
+
+    @property
+    def ingest(self) -> dict[str, Any]:
+        """What ingestion did: rows read, accepted, rejected, screened out, don't-knows."""
+        return self.study.ingest_json()
+
+    def _analysis(self, block: str) -> pd.DataFrame:
+        if block not in self.study.analyses:
+            raise SurveyError(f"The analysis {block!r} was not run (estimate(..., analyses=...) "
+                              "left it out, or the model has no target to drive).")
+        return pd.DataFrame(self.study.analyses[block])
+
+    def _constructs(self, pairs: Sequence[tuple[str, str, float]]) -> list[str]:
+        order = [c for c in self.study.bound.constructs]
+        named = {x for a, b, _ in pairs for x in (a, b)}
+        return [c for c in order if c in named] + sorted(named - set(order))
+
+    # -- inference
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of the paths, loadings, indices (and with CB-SEM variances and
+        covariances) at ``level``: bootstrap intervals (the run's percentile or BCa) when the
+        estimate was bootstrapped, Wald intervals from the ML standard errors otherwise.
+
+        Raises
+        ------
+        survey.errors.SurveyError
+            When the estimate carries no inference: PLS without a bootstrap, or a bootstrap
+            with too few usable resamples (the notices say how many).
+        """
+        if not 0 < level < 1:
+            raise SurveyError(f"The level must lie between 0 and 1. Got {level!r} instead.")
+        e = self.estimate
+        if e.inference == "bootstrap" and e.bootstrap is not None:
+            boot = replace(e.bootstrap, settings=replace(e.bootstrap.settings, level=level))
+            table = boot.table()
+            lo, hi = (("bca_low", "bca_high") if e.settings.get("interval") == "bca"
+                      else ("pct_low", "pct_high"))
+            out = table[["kind", "a", "b", "estimate", lo, hi]].rename(
+                columns={lo: "lower", hi: "upper"})
+            return out.assign(interval=e.settings.get("interval", "percentile"), level=level)
+        if e.inference == "wald":
+            from scipy.stats import norm
+
+            z = float(norm.ppf(0.5 + level / 2))
+            p = self.parameters
+            se = p["se"].astype(float)
+            return pd.DataFrame({"kind": p["op"].map({"~": "path", "=~": "loading",
+                                                      "~~": "covariance"}),
+                                 "a": p["lhs"], "b": p["rhs"], "estimate": p["est"],
+                                 "lower": p["est"] - z * se, "upper": p["est"] + z * se,
+                                 "interval": "wald", "level": level})
+        why = [n.text() for n in e.notices if n.code.startswith("bootstrap")]
+        raise SurveyError("This estimate carries no inference: "
+                          + (" ".join(why) if why else
+                             f"{e.method} was not bootstrapped (estimate(..., bootstrap=1000)).")
+                          )
+
+    # -- outputs
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``survey estimate --json`` (the DESIGN.md contract)."""
+        return self.study.to_json()
+
+    def report(self, path: str | Path, lang: str | None = None) -> Path:
+        """Write the self-contained HTML report (``lang`` 'zh' or 'en'; default the
+        questionnaire's first language) and return its path."""
+        from survey.report import write_report
+
+        return write_report(self.study, path, lang=lang)
+
+    def summary(self) -> str:
+        """A plain-text summary: the run, the paths, R², the indices and the notices."""
+        e = self.estimate
+        head = [f"csi-survey {e.method.upper()} estimate of model '{e.model_id}'",
+                f"respondents: {e.n} (dropped {e.n_dropped}); missing answers: {e.missing}",
+                f"converged: {e.converged}; admissible: {e.admissible}; "
+                f"inference: {e.inference}"]
+        fit = {k: v for k, v in e.fit.items() if v is not None}
+        parts = ["\n".join(head)]
+        if fit:
+            parts.append("fit: " + ", ".join(f"{k} {v:.4g}" for k, v in fit.items()))
+        for title, frame in (("Paths", self.paths), ("R²", self.r2),
+                             ("Indices (0-100)", self.indices)):
+            if not frame.empty:
+                parts.append(f"{title}\n{frame.to_string(float_format=_fmt)}")
+        if e.notices:
+            parts.append("Notices\n" + "\n".join(f"- {n.text()}" for n in e.notices))
+        return "\n\n".join(parts)
+
+    def __repr__(self) -> str:
+        e = self.estimate
+        return (f"<survey.Results {e.method} model={e.model_id!r} n={e.n} "
+                f"inference={e.inference!r}>")
+
+    def _repr_html_(self) -> str:
+        e = self.estimate
+        head = (f"<p><b>{html.escape(e.method.upper())}</b> estimate of model "
+                f"<code>{html.escape(e.model_id)}</code>: {e.n} respondents, "
+                f"inference {html.escape(e.inference)}, admissible {e.admissible}.</p>")
+        tables = "".join(f"<h4>{title}</h4>{frame.to_html(float_format=_fmt, escape=True)}"
+                         for title, frame in (("Paths", self.paths), ("R²", self.r2),
+                                              ("Indices (0-100)", self.indices))
+                         if not frame.empty)
+        notes = "".join(f"<li>{html.escape(n.text())}</li>" for n in e.notices)
+        return head + tables + (f"<h4>Notices</h4><ul>{notes}</ul>" if notes else "")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}"
