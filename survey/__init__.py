@@ -6,11 +6,11 @@ API (:mod:`survey.api`); ``survey`` on the command line is :mod:`survey.cli`.
 Data flows one way: questionnaire -> ingest -> response set -> estimate -> indices -> report.
 """
 
-__version__ = "0.1.0"
+from survey._version import __version__
 
 #: The notebook API (survey.api), imported on first use so that ``import survey`` (and the
 #: CLI's start-up) stays light.
-_API = ("load_questionnaire", "load_model", "estimate", "Results")
+_API = ("load_questionnaire", "load_model", "estimate", "Results", "Criteria", "Assessment")
 __all__ = ["__version__", *_API]
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.assess import Assessment, Criteria, assess
 from survey.errors import SurveyError
 from survey.estimators.result import Estimate
 from survey.pathmodel import PathModel
@@ -342,6 +343,14 @@ class Results:
         order = [c for c in self.study.bound.constructs]
         named = {x for a, b, _ in pairs for x in (a, b)}
         return [c for c in order if c in named] + sorted(named - set(order))
+
+    # -- judgement
+    def assess(self, criteria: Criteria | None = None) -> Assessment:
+        """The estimate judged against ``criteria`` (default: the published thresholds of
+        :class:`~survey.assess.Criteria`, each with its source): one data frame per check with
+        a ``verdict`` column; ``.problems()`` lists what failed. The report shows the same
+        verdicts."""
+        return assess(self.estimate, self.study.bound, criteria)
 
     # -- inference
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:

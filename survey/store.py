@@ -983,7 +983,7 @@ def _write_atomic(path: Path, raw: bytes) -> None:
 
 
 def _package_version() -> str:
-    from survey import __version__
+    from survey._version import __version__
 
     return __version__
 

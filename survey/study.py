@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey import __version__
+from survey._version import __version__
 from survey.analysis.segments import value_tiers
 from survey.analysis.suite import run_analyses
 from survey.errors import SurveyError

@@ -349,7 +349,7 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     import time
     import uuid
 
-    from survey import __version__
+    from survey._version import __version__
     from survey.pathmodel import bind
     from survey.store import Study
     from survey.study import package_versions, segment_columns

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from survey import __version__
+from survey._version import __version__
 from survey.errors import SurveyError
 
 #: Each command (its module under survey/cli has the same name) and its summary.

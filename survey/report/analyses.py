@@ -19,6 +19,7 @@ from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS
 from survey.analysis.ratio import BANDS, TOLERANCE
+from survey.assess import CRITERIA
 from survey.estimators.notices import Notice
 from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
 from survey.report.texts import (
@@ -43,7 +44,8 @@ from survey.report.texts import (
 )
 from survey.study import StudyResult
 
-SIGNIFICANCE = 0.05
+#: The significance level of the segment tests the report marks (survey.assess.Criteria).
+SIGNIFICANCE = CRITERIA.alpha
 #: Items listed in the item-level driver table, per target.
 TOP_ITEMS = 10
 #: Significant differences between levels listed per segment (the rest are counted).

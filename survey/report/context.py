@@ -15,6 +15,19 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from survey.assess import (
+    CRITERIA,
+    assess,
+    at_least,
+    bootstrap_rows,
+    f2_size,
+    fit_verdict,
+    fornell_larcker_violated,
+    htmt_verdict,
+    keep_formative_item,
+    significant,
+    vif_verdict,
+)
 from survey.estimators.result import Estimate
 from survey.estimators.sample_size import SMALL_SAMPLE
 from survey.report.analyses import analysis_sections
@@ -37,30 +50,14 @@ from survey.report.texts import paren as _paren
 from survey.report.texts import tr as _tr
 from survey.study import StudyResult
 
-# Thresholds of the measurement assessment (Hair, Risher, Sarstedt & Ringle 2019, "When to use
-# and how to report the results of PLS-SEM", European Business Review 31(1), table 1).
-#: An item's standardized loading: the construct explains at least half its variance (√0.5).
-LOADING_MIN = 0.708
-#: Cronbach's α, ρ_A and ρ_C (internal-consistency reliability).
-RELIABILITY_MIN = 0.70
-#: Average variance extracted (convergent validity; Fornell & Larcker 1981).
-AVE_MIN = 0.50
-#: HTMT: conceptually distinct constructs, and similar ones (Henseler, Ringle & Sarstedt 2015).
-HTMT_STRICT, HTMT_LIBERAL = 0.85, 0.90
-#: VIF: "below 3" is the rule; 5 the hard limit (Hair et al. 2019).
-VIF_WARN, VIF_MAX = 3.0, 5.0
-#: Cohen's (1988) f² effect sizes.
-F2_SIZES = ((0.35, "large"), (0.15, "medium"), (0.02, "small"))
-#: A formative item whose weight is not significant is kept while its loading is at least 0.50
-#: (Hair, Hult, Ringle & Sarstedt 2017, A Primer on PLS-SEM, 2nd ed., ch. 5).
-FORMATIVE_LOADING_MIN = 0.50
-SIGNIFICANCE = 0.05
+# The thresholds and the significance level are survey.assess.Criteria's (each with its source);
+# the verdicts are its functions: the report shows them, it does not decide them.
+LOADING_MIN = CRITERIA.loading_min
+RELIABILITY_MIN = CRITERIA.reliability_min
+AVE_MIN = CRITERIA.ave_min
+HTMT_LIBERAL = CRITERIA.htmt_liberal
 
 NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)"}
-
-#: Conventional cut-offs (Hu & Bentler 1999): (good, acceptable, higher is better).
-CUTOFFS = {"cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
-           "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.10, False)}
 
 
 def _num(x: Any) -> float | None:
@@ -86,24 +83,23 @@ class _Cells:
                 "na": None, "own": False, "sub": None}
 
     def below(self, value: Any, threshold: float, flag: str, na: str | None = None):
-        v = _num(value)
-        return self(v, flag if v is not None and v < threshold else None, na=na)
+        return self(value, flag if at_least(value, threshold) == "low" else None, na=na)
 
     def vif(self, value: Any):
-        v = _num(value)
-        if v is not None and v >= VIF_MAX:
-            return self(v, "vif_5", "bad")
-        if v is not None and v >= VIF_WARN:
-            return self(v, "vif_3", "warn")
-        return self(v)
+        verdict = vif_verdict(value)
+        if verdict == "too_high":
+            return self(value, "vif_5", "bad")
+        if verdict == "high":
+            return self(value, "vif_3", "warn")
+        return self(value)
 
     def htmt(self, value: Any, name: str):
-        v = _num(value)
-        if v is not None and v >= HTMT_LIBERAL:
-            return self(v, f"{name}_90", "bad")
-        if v is not None and v >= HTMT_STRICT:
-            return self(v, f"{name}_85", "warn")
-        return self(v)
+        verdict = htmt_verdict(value)
+        if verdict == "above_liberal":
+            return self(value, f"{name}_90", "bad")
+        if verdict == "above_strict":
+            return self(value, f"{name}_85", "warn")
+        return self(value)
 
 
 class _Footnotes:
@@ -137,18 +133,7 @@ def _level(est: Estimate) -> float:
     return est.bootstrap.settings.level if est.bootstrap is not None else 0.95
 
 
-def _boot_rows(est: Estimate, kind: str) -> dict[tuple[str, str], dict[str, float | None]]:
-    """Bootstrap summaries of one kind of parameter, keyed by (a, b), with the interval of the
-    estimate's own interval type as 'low'/'high'."""
-    if est.bootstrap is None:
-        return {}
-    table = est.bootstrap.table()
-    lo, hi = ("bca_low", "bca_high") if _interval(est) == "bca" else ("pct_low", "pct_high")
-    out = {}
-    for r in table[table["kind"] == kind].itertuples(index=False):
-        out[(r.a, r.b)] = {"se": _num(r.se), "t": _num(r.t), "p": _num(r.p_value),
-                           "low": _num(getattr(r, lo)), "high": _num(getattr(r, hi))}
-    return out
+_boot_rows = bootstrap_rows
 
 
 def _ci_label(est: Estimate, lang: str) -> str:
@@ -238,7 +223,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
     nodes = [{"id": x, "label": label(x), "layer": depth[x], "index": index_of.get(x),
               "r2": _num(est.r2.get(x)) if x in est.r2 else None} for x in order]
     edges = [{"from": p.source, "to": p.target, "std": _num(p.std_estimate) or 0.0,
-              "significant": p.p_value is not None and p.p_value < SIGNIFICANCE,
+              "significant": significant(p.p_value) is True,
               "tested": p.p_value is not None} for p in est.paths]
     second = [{"id": x.item, "label": label(x.item), "parent": x.latent,
                "loading": _num(x.std_estimate), "index": index_of.get(x.item)}
@@ -354,15 +339,14 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
         if stat is None and p.se:
             stat = _num(p.estimate / p.se) if _num(p.se) else None
         size = _num(f2.get((p.source, p.target)))
-        size_label = ""
-        if size is not None:
-            size_label = next((t[name] for cut, name in F2_SIZES if size >= cut), t["negligible"])
+        size_name = f2_size(size)
+        size_label = t[size_name] if size_name else ""
         paths.append({
             "from": label(p.source), "to": label(p.target),
             "std": cell(p.std_estimate), "estimate": _num(p.estimate), "se": _num(p.se),
             "stat": stat, "p": pv, "ci_low": _num(p.ci_low), "ci_high": _num(p.ci_high),
-            "significant": pv is not None and pv < SIGNIFICANCE,
-            "ns": pv is not None and pv >= SIGNIFICANCE,
+            "significant": significant(pv) is True,
+            "ns": significant(pv) is False,
             "f2": size, "f2_size": size_label,
             "vif": cell.vif(vif.get((p.source, p.target))),
         })
@@ -453,14 +437,13 @@ def _fit_block(method: str, est: Estimate, lang: str, t: dict, variable_label=st
         row = {"name": name or _tr(FIT_NAMES, key, lang), "value": value, "cutoff": "",
                "verdict": ""}
         # A robust CFI, TLI or RMSEA is judged by the cut-offs of the plain one.
-        base = key.removesuffix("_robust")
-        if base in CUTOFFS and value is not None:
-            good, ok, higher = CUTOFFS[base]
+        cutoff = CRITERIA.cutoff(key)
+        if cutoff is not None and value is not None:
+            good, ok, higher = cutoff
             sign = "≥" if higher else "≤"
             row["cutoff"] = (f"{_paren(f'{sign} {good}', t['good'], lang)}, "
                              f"{_paren(f'{sign} {ok}', t['acceptable'], lang)}")
-            better = (lambda a, b: a >= b) if higher else (lambda a, b: a <= b)
-            row["verdict"] = "good" if better(value, good) else "acceptable" if better(value, ok) else "poor"
+            row["verdict"] = fit_verdict(key, value)
         rows.append(row)
     status = t["converged"] if est.converged else t["not_converged"]
     iterations = est.settings.get("iterations")
@@ -527,7 +510,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
             b = weight_boot.get((c, w.item), {})
             lam = _num(std_loading.get((c, w.item)))
             p = b.get("p")
-            drop = p is not None and p >= SIGNIFICANCE and lam is not None and lam < FORMATIVE_LOADING_MIN
+            drop = not keep_formative_item(p, lam)
             rows.append({"item": w.item, "label": item_label(w.item),
                          "weight": cell(w.estimate, "weight_ns" if drop else None),
                          "se": b.get("se"), "p": p, "ci_low": b.get("low"),
@@ -582,8 +565,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
                 if parent_of.get(a) == b or parent_of.get(b) == a:
                     cells.append({**cell(v), "level": "na", "na": notes("hoc_pair")})
                     continue
-                limits = [s for s in (sqrt_ave.get(a), sqrt_ave.get(b)) if s is not None]
-                bad = v is not None and bool(limits) and abs(v) > min(limits)
+                bad = fornell_larcker_violated(v, sqrt_ave.get(a), sqrt_ave.get(b))
                 cells.append(cell(v, "fornell_larcker" if bad else None))
             cells.append({**cell(sqrt_ave.get(a)), "level": "diag"})
             fl_rows.append({"id": a, "label": label(a), "cells": cells})
@@ -634,18 +616,15 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     if est.cross_loadings:
         values = {(i, c): _num(v) for i, c, v in est.cross_loadings}
         cl_constructs = [c for c in constructs if any(k[1] == c for k in values)]
+        verdicts = assess(est, bound).cross_loadings
+        higher_on = dict(zip(verdicts["item"], verdicts["higher_on"], strict=True))
         cl_rows = []
         for item in bound.items:
             own = q.item(item).construct
             if (item, own) not in values:
                 continue
-            mine = values[(item, own)]
             parents = {parent_of[own]} if own in parent_of else set()
-            rivals = [c for c in cl_constructs if c != own and c not in parents
-                      and values.get((item, c)) is not None]
-            reflective = mode.get(own) != "B"
-            higher = [c for c in rivals if reflective and mine is not None
-                      and abs(values[(item, c)]) > abs(mine)]
+            higher = higher_on.get(item, ())
             cells = []
             for c in cl_constructs:
                 v = values.get((item, c))

@@ -316,7 +316,7 @@ def _interval_label(cells: Sequence[CellResult], lang: str) -> str:
 
 
 def _default_manifest(tracking: Tracking, bound: BoundModel) -> dict[str, Any]:
-    from survey import __version__
+    from survey._version import __version__
 
     return {"csi_survey": __version__, "report": "tracking",
             "questionnaire": bound.questionnaire.id, "model": bound.model.id,

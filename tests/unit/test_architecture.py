@@ -83,13 +83,13 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_cycle_finder_sees_a_lazy_import_cycle(tmp_path):
     pkg = tmp_path / "survey"
-    (pkg / "estimate").mkdir(parents=True)
+    (pkg / "estimators").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
-    (pkg / "estimate" / "__init__.py").write_text("")
-    (pkg / "estimate" / "a.py").write_text("from survey.estimators import b\n")
-    (pkg / "estimate" / "b.py").write_text(
+    (pkg / "estimators" / "__init__.py").write_text("")
+    (pkg / "estimators" / "a.py").write_text("from survey.estimators import b\n")
+    (pkg / "estimators" / "b.py").write_text(
         "def f():\n    from .a import g\n    return g\n")
-    (pkg / "estimate" / "c.py").write_text("from survey.estimators.a import x\n")
+    (pkg / "estimators" / "c.py").write_text("from survey.estimators.a import x\n")
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
