@@ -46,6 +46,9 @@ class StudyResult:
     comparison: tuple[dict[str, Any], ...] = ()
     #: JSON-ready analysis blocks (survey.analysis.suite): ipma, methods, gauges, ...
     analyses: Mapping[str, Any] = field(default_factory=dict)
+    #: The segment estimates as typed results (survey.analysis.segments.SegmentResult), one
+    #: per segment column; their JSON is in ``analyses["segments"]``.
+    segments: tuple[Any, ...] = ()
 
     @property
     def estimate(self) -> Estimate:
@@ -164,15 +167,17 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         frame = frame.assign(value_tier=value.labels)
         split_by.append("value_tier")
         analyses["value_tiers"] = value.to_json()
+    segment_results: tuple[Any, ...] = ()
     if split_by:
         boot = resamples.get(headline.method)
-        analyses.update(_segment_blocks(
+        blocks, segment_results = _segment_blocks(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
             scheme=scheme, hoc=hoc, weights=weights,
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
                                         inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
-            progress=progress("segments") if progress else None))
+            progress=progress("segments") if progress else None)
+        analyses.update(blocks)
     manifest = {
         "csi_survey": __version__,
         "python": platform.python_version(),
@@ -193,7 +198,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         "seconds": round(time.time() - started, 3),
         "versions": package_versions(),
     }
-    return StudyResult(q, bound, responses, estimates, manifest, comparison, analyses)
+    return StudyResult(q, bound, responses, estimates, manifest, comparison, analyses,
+                       segment_results)
 
 
 #: The column that holds raked weights.
@@ -251,16 +257,19 @@ def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[st
                     method: str, missing: str, scheme: str, hoc: str, weights: str | None,
                     bootstrap: BootstrapSettings | None, interval: str, permutations: int,
                     seed: int, source: str,
-                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """The segment levels' estimates and, with permutations, the comparisons of the levels.
-    ``progress(done, total)`` advances per segment column estimated and compared."""
+                    progress: Callable[[int, int], None] | None = None
+                    ) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The segment levels' estimates and, with permutations, the comparisons of the levels:
+    the JSON blocks and the typed results of each column. ``progress(done, total)`` advances
+    per segment column estimated and compared."""
     from survey.analysis.segments import compare_segments, estimate_segments
 
-    rows, summaries, tests = [], [], []
+    rows, summaries, tests, typed = [], [], [], []
     for column in columns:
         result = estimate_segments(bound, frame, column, method=method, missing=missing,
                                    scheme=scheme, hoc=hoc, weights=weights,
                                    bootstrap=bootstrap, interval=interval, source=source)
+        typed.append(result)
         summary = result.to_json()
         rows.extend(summary.pop("levels"))
         summaries.append(summary)
@@ -274,7 +283,8 @@ def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[st
                                           seed=seed, source=source).to_json())
         if progress:
             progress(1, 2 * len(columns))
-    return {"segments": rows, "segment_summaries": summaries, "segment_tests": tests}
+    return ({"segments": rows, "segment_summaries": summaries, "segment_tests": tests},
+            tuple(typed))
 
 
 def _definition(source: object, ident: str) -> dict[str, Any]:

@@ -185,11 +185,22 @@ class LevelEstimate:
     level: str
     n: int
     estimate: Estimate | None
-    note: str = ""
+    #: Why a level was not estimated: "too_few" (n below ``min_n``) or "failed" (``error``).
+    reason: str = ""
+    min_n: int | None = None
+    error: str = ""
 
     @property
     def estimated(self) -> bool:
         return self.estimate is not None
+
+    @property
+    def note(self) -> str:
+        """Why the level was not estimated, as a sentence ('' when it was)."""
+        if self.reason == "too_few":
+            return (f"Not estimated: {self.n} respondents, fewer than the {self.min_n} this "
+                    "model needs.")
+        return f"Not estimated: {self.error}" if self.reason == "failed" else ""
 
     def index(self, latent: str) -> float | None:
         if self.estimate is None:
@@ -271,15 +282,13 @@ def estimate_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
         n = len(rows)
         where = f"{source} [{column} = {level}]"
         if n < floor:
-            out.append(LevelEstimate(column, level, n, None,
-                                     f"Not estimated: {n} respondents, fewer than the {floor} "
-                                     "this model needs."))
+            out.append(LevelEstimate(column, level, n, None, "too_few", min_n=floor))
             continue
         try:
             est = spec.estimate(bound, rows, source=where, bootstrap=bootstrap,
                                 interval=interval)
         except EstimationError as exc:
-            out.append(LevelEstimate(column, level, n, None, f"Not estimated: {exc}"))
+            out.append(LevelEstimate(column, level, n, None, "failed", error=str(exc)))
             continue
         out.append(LevelEstimate(column, level, n, est))
     return SegmentResult(column, tuple(out), len(data), int(labels.isna().sum()), floor,

@@ -235,7 +235,13 @@ class BootstrapResult:
                 "inadmissible_kept": dict(self.kept),
                 "usability": self.usability.to_json(),
                 "jackknife_groups": None if self.jackknife is None else int(self.jackknife.shape[0]),
-                "p_value": f"two-sided, Student t with {max(self.n - 1, 1)} df"}
+                "p_value": f"two-sided, Student t with {self.p_value_df} df"}
+
+    @property
+    def p_value_df(self) -> int:
+        """Degrees of freedom of the Student t the p-values are read from (two-sided,
+        t = estimate / bootstrap SE; n - 1 df as SmartPLS and seminr)."""
+        return max(self.n - 1, 1)
 
 
 def _nanquantile(draws: np.ndarray, qs: Sequence[float]) -> np.ndarray:

@@ -148,7 +148,7 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
         "ratio": _ratio(a, names, t, lang),
         "gauges": _gauges(result, names, t, lang, target),
         "segments": _segments(result, names, t, lang, target, index_rows),
-        "precision": _precision(a, names, t, lang, index_rows),
+        "precision": _precision(result, names, t, lang, index_rows),
         "analysis_notes": _notes(a, lang, headline),
     }
 
@@ -491,6 +491,7 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
     latents = [target] + [r["id"] for r in index_rows if r["id"] != target]
     summaries = {s["segment"]: s for s in a.get("segment_summaries") or []}
     tests = {s["segment"]: s for s in a.get("segment_tests") or []}
+    typed = {(s.segment, lv.level): lv for s in result.segments for lv in s.levels}
     columns = list(dict.fromkeys([*summaries, *(r["segment"] for r in rows)]))
     has_ci = False
     target_row = headline.get(target, {})
@@ -504,7 +505,7 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
             lo, hi = (r.get("ci") or {}).get(target) or (None, None)
             note = ""
             if not r["estimated"]:
-                note = _not_estimated(r, summary, t)
+                note = _not_estimated(typed.get((column, r["level"])), t)
             table.append({"level": r["level"], "label": label, "n": r["n"],
                           "estimated": r["estimated"], "target": r["indices"].get(target),
                           "ci_low": lo, "ci_high": hi,
@@ -567,14 +568,14 @@ def _segment_header(latents: Sequence[str], names: Names, t: Mapping[str, str], 
     return [top, bottom]
 
 
-def _not_estimated(row: Mapping[str, Any], summary: Mapping[str, Any],
-                   t: Mapping[str, str]) -> str:
-    """Why a level was not estimated, in the report's language where the reason is known."""
-    min_n = summary.get("min_n")
-    if min_n is not None and row["n"] < min_n:
-        return t["not_estimated_n"].format(n=f"{row['n']:,}", min_n=f"{min_n:,}")
-    reason = (row.get("note") or "").removeprefix("Not estimated: ")
-    return t["not_estimated"].format(reason=reason)
+def _not_estimated(level: Any, t: Mapping[str, str]) -> str:
+    """Why a level (survey.analysis.segments.LevelEstimate) was not estimated, in the report's
+    language where the reason is known."""
+    if level is None:
+        return ""
+    if level.reason == "too_few":
+        return t["not_estimated_n"].format(n=f"{level.n:,}", min_n=f"{level.min_n:,}")
+    return t["not_estimated"].format(reason=level.error)
 
 
 def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
@@ -704,35 +705,34 @@ def _tiers(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
 # --------------------------------------------------------------------------- precision
 
 
-def _precision(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+def _precision(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
                index_rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    block = a.get("precision") or {}
+    block = result.analyses.get("precision") or {}
     if not block:
         return None
+    invalid = {i.latent for i in result.estimate.indices if not i.valid}
+    design = (result.manifest.get("settings") or {}).get("design") or {}
     order = [r["id"] for r in index_rows if r["id"] in block]
     order += [k for k in block if k not in order]
-    rows, probability, confidence, methods = [], False, 0.95, []
+    rows, probability, confidence = [], False, 0.95
     for k in order:
         x = block[k]
         row = {"id": k, "label": names.driver(k), "dimension": k in names.dims}
         if x.get("available") is False:
-            reason = x.get("reason") or ""
-            row.update(available=False, reason=(t["precision_unavailable"]
-                                                if "invalid" in reason else reason))
+            row.update(available=False, reason=(t["precision_unavailable"] if k in invalid
+                                                else x.get("reason") or ""))
             rows.append(row)
             continue
         probability = probability or bool(x.get("probability"))
         confidence = x.get("confidence") or confidence
-        if x.get("variance_method"):
-            methods.append(x["variance_method"])
         row.update(available=True, **{f: x.get(f) for f in (
             "estimate", "se", "n", "moe", "deff", "n_effective", "deff_kish",
             "n_effective_kish")})
         rows.append(row)
     level = f"{confidence:.0%}"
-    method = Counter(methods).most_common(1)[0][0] if methods else ""
-    if lang == "zh" and method.startswith("Taylor linearisation"):
-        method = tr(ANALYSIS_NOTES, "precision_taylor", lang)
+    # survey.sampling.index_precision: Taylor linearisation, stratified when strata are given.
+    method = tr(ANALYSIS_NOTES, "precision_taylor_stratified" if design.get("strata")
+                else "precision_taylor", lang) if any(r["available"] for r in rows) else ""
     return {"rows": rows, "probability": probability,
             "moe_header": t["moe"].format(level=level),
             "moe_note": (t["moe_probability"].format(level=level) if probability

@@ -11,7 +11,6 @@ second cell under the value or None}``. The template only paints what it is give
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -776,14 +775,6 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
     }
 
 
-def _p_value_text(text: str, lang: str) -> str:
-    """The bootstrap's p-value convention in the report's language."""
-    m = re.fullmatch(r"two-sided, Student t with (\d+) df", text or "")
-    if lang == "zh" and m:
-        return f"双侧检验，自由度 {m.group(1)} 的 Student t 分布"
-    return text
-
-
 def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
     """Method notes: one block per estimator, one per bootstrap, one for the indices."""
     blocks = []
@@ -850,7 +841,8 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             boot = [_tr(NOTES, "bootstrap", lang).format(
                 resamples=f"{s['resamples']:,}", seed=s["seed"], ok=f"{s['ok']:,}",
                 failed=f"{s['failed']:,}", failures=failures,
-                p_value=_p_value_text(s.get("p_value", ""), lang))]
+                p_value=_tr(NOTES, "p_value_student_t", lang).format(
+                    df=est.bootstrap.p_value_df))]
             if method == "cbsem":
                 kept = sum(s.get("inadmissible_kept", {}).values())
                 boot.append(_tr(NOTES, f"inadmissible_{s['inadmissible']}", lang).format(

@@ -284,6 +284,8 @@ REASON_TEXT: dict[str, dict[str, str]] = {
 }
 
 NOTES: dict[str, dict[str, str]] = {
+    "p_value_student_t": {"zh": "双侧检验，自由度 {df} 的 Student t 分布",
+                          "en": "two-sided, Student t with {df} df"},
     "cbsem_estimator": {
         "zh": "协方差结构方程模型（CB-SEM），最大似然估计（semopy；收敛容差 1e-12），标记指标载荷固定为 1。",
         "en": "Covariance-based SEM (CB-SEM), maximum likelihood (semopy; tolerance 1e-12), "
@@ -901,6 +903,8 @@ ANALYSIS_NOTES: dict[str, dict[str, str]] = {
               "Holm-adjusted over the pairs of levels for each parameter; metric and scalar "
               "invariance tested first, by likelihood ratio."},
     "precision_taylor": {"zh": "加权均值的 Taylor 线性化（svy）", "en": "Taylor linearisation of the weighted mean (svy)"},
+    "precision_taylor_stratified": {"zh": "分层加权均值的 Taylor 线性化（svy）",
+                                    "en": "Taylor linearisation of the weighted mean, stratified (svy)"},
     # Analyses the model cannot have (survey.analysis.suite.skipped_analyses), by reason code.
     "skipped_no_paths": {
         "zh": "未进行：{analyses}。它们按对目标变量的效应为驱动因素排序，而测量模型（验证性因子分析）没有路径。",

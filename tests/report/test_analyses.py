@@ -425,6 +425,46 @@ def test_precision_of_a_probability_sample_shows_the_margin_of_error(root):
         assert d.find(id="segments") is None and d.find(id="drivers") is not None
 
 
+def test_texts_come_from_codes_not_from_english_sentences(root):
+    """A stratified design's variance method, the bootstrap's p-value rule and a segment level
+    that could not be estimated read in the report's language (the report once parsed them out
+    of English sentences: the stratified design lost its 'stratified' in Chinese)."""
+    import pandas as pd
+
+    frame = pd.read_csv(root / "examples/airline_wave1.csv")
+    frame["panel"] = ["Tiny" if i < 20 else "Main" for i in range(len(frame))]
+    result = estimate_study(root / "questionnaires/airline.yaml", root / "models/ccsi.yaml",
+                            frame.iloc[:700], method="pls", bootstrap=200, seed=3,
+                            segments=("panel",), permutations=0, analyses=["precision"],
+                            design=SamplingDesign(strata="airline", probability=True))
+    tiny = next(lv for s in result.segments for lv in s.levels if lv.level == "Tiny")
+    assert tiny.reason == "too_few" and tiny.min_n > tiny.n
+    n = result.estimate.n
+    expected = {"zh": ("分层加权均值的 Taylor 线性化", f"自由度 {n - 1} 的 Student t 分布",
+                       f"未估计：仅 {tiny.n} 位受访者，少于本模型所需的 {tiny.min_n} 位。"),
+                "en": ("Taylor linearisation of the weighted mean, stratified",
+                       f"Student t with {n - 1} df",
+                       f"Not estimated: {tiny.n} respondents, fewer than the {tiny.min_n}")}
+    for lang, phrases in expected.items():
+        page = text(soup(render_report(build_context(result, lang))))
+        for phrase in phrases:
+            assert phrase in page, (lang, phrase)
+
+
+def test_the_report_parses_no_sentence():
+    """Nothing in survey/report reads meaning back out of upstream English text."""
+    import pathlib
+
+    import survey.report
+
+    folder = pathlib.Path(survey.report.__file__).parent
+    for path in folder.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "removeprefix(" not in source, path.name
+        assert not re.search(r"\bre\.(fullmatch|match|search)\(", source), path.name
+        assert not re.search(r"startswith\(\"[A-Z][a-z]+ ", source), path.name
+
+
 # --------------------------------------------------------------------------- texts and charts
 
 
