@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from survey.numbers import finite as _num
+
 if TYPE_CHECKING:
     from survey.estimators.result import Estimate
     from survey.pathmodel import BoundModel
@@ -86,13 +88,6 @@ class Criteria:
 
 
 CRITERIA = Criteria()
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 # --------------------------------------------------------------------------- verdicts

@@ -58,6 +58,7 @@ import pandas as pd
 
 from survey.errors import Problem, QuestionnaireError, SurveyError
 from survey.ingest import CodedResponses, read_coded_responses
+from survey.numbers import plain as _num
 from survey.pathmodel import PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, Scale, load_questionnaire
 
@@ -944,10 +945,6 @@ def _q(name: str) -> str:
 def _scale(scale: Scale) -> str:
     """'1-10', or '0-10 continuous'."""
     return f"{_num(scale.min)}-{_num(scale.max)}{' continuous' if scale.continuous else ''}"
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def _now() -> datetime:

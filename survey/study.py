@@ -28,6 +28,7 @@ from survey.estimators.bootstrap import BootstrapSettings
 from survey.estimators.compare import compare_estimates
 from survey.estimators.result import Estimate
 from survey.ingest import ResponseSet, read_responses, response_set_from_frame
+from survey.numbers import plain as _num
 from survey.pathmodel import BoundModel, PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
 
@@ -247,10 +248,6 @@ def segment_columns(frame: pd.DataFrame, segments: Sequence[str], source: str
         frame = frame.assign(**{name: band})
         columns.append(name)
     return frame, columns
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,

@@ -68,6 +68,7 @@ from survey.estimators import (
 from survey.estimators.bootstrap import BootstrapSettings
 from survey.estimators.result import Estimate
 from survey.estimators.sample_size import minimum_n
+from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 
 #: The value pyramid of SOURCE.md §3: tier and its share of customers, from the top.
@@ -1293,13 +1294,3 @@ def _wald(kind: str, a: str, b: str, v1: float, se1: float | None, v2: float,
         p = float(2 * stats.norm.sf(abs(z)))
     return ParameterTest(kind, a, b, float(v1), float(v2), d, p, "wald", comparable=comparable,
                          note=note)
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None

@@ -51,6 +51,7 @@ from survey.estimators.result import (
     PathEstimate,
 )
 from survey.estimators.sem import SemFit, fit_sem
+from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 
 
@@ -286,7 +287,3 @@ def reliability_notices(reliability: Mapping[str, Mapping[str, float | None]]
 
 def _count_incomplete(data: pd.DataFrame, bound: BoundModel) -> int:
     return int(data[list(bound.items)].isna().any(axis=1).sum())
-
-
-def _num(x) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None

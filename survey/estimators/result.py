@@ -17,6 +17,7 @@ from typing import Any
 from survey.estimators.bootstrap import BootstrapResult
 from survey.estimators.notices import Notice, notice
 from survey.indices import IndexResult
+from survey.numbers import finite
 
 
 @dataclass(frozen=True)
@@ -253,32 +254,29 @@ class Estimate:
         lo, hi = ("pct_low", "pct_high") if interval == "percentile" else ("bca_low", "bca_high")
         rows = {(r.kind, r.a, r.b): r for r in table.itertuples(index=False)}
 
-        def num(x) -> float | None:
-            return float(x) if x is not None and math.isfinite(x) else None
-
         paths = []
         for p in self.paths:
             r = rows.get(("path", p.source, p.target))
             paths.append(p if r is None else replace(
-                p, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi)),
-                p_value=num(r.p_value), t_value=num(r.t)))
+                p, se=finite(r.se), ci_low=finite(getattr(r, lo)), ci_high=finite(getattr(r, hi)),
+                p_value=finite(r.p_value), t_value=finite(r.t)))
         loadings = []
         for x in self.loadings:
             r = rows.get(("loading", x.latent, x.item))
             loadings.append(x if r is None else replace(
-                x, se=num(r.se), p_value=num(r.p_value), ci_low=num(getattr(r, lo)),
-                ci_high=num(getattr(r, hi))))
+                x, se=finite(r.se), p_value=finite(r.p_value), ci_low=finite(getattr(r, lo)),
+                ci_high=finite(getattr(r, hi))))
         indices = []
         for i in self.indices:
             r = rows.get(("index", i.latent, ""))
             indices.append(i if r is None else replace(
-                i, se=num(r.se), ci_low=num(getattr(r, lo)), ci_high=num(getattr(r, hi))))
+                i, se=finite(r.se), ci_low=finite(getattr(r, lo)), ci_high=finite(getattr(r, hi))))
         variances = tuple(v if (r := rows.get(("variance", v[0], ""))) is None
-                          else (v[0], v[1], num(r.se)) for v in self.variances)
+                          else (v[0], v[1], finite(r.se)) for v in self.variances)
         covariances = tuple(
             c if (r := rows.get(("covariance", c.name, ""))) is None else replace(
-                c, se=num(r.se), p_value=num(r.p_value), ci_low=num(getattr(r, lo)),
-                ci_high=num(getattr(r, hi)))
+                c, se=finite(r.se), p_value=finite(r.p_value), ci_low=finite(getattr(r, lo)),
+                ci_high=finite(getattr(r, hi)))
             for c in self.covariances)
         return replace(self, paths=tuple(paths), loadings=tuple(loadings),
                        indices=tuple(indices), variances=variances, covariances=covariances,

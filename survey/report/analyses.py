@@ -10,7 +10,6 @@ the block's numbers; the template only lays it out.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from survey.analysis.methods import METHODS
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.assess import CRITERIA
 from survey.estimators.notices import Notice
+from survey.numbers import finite
 from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
 from survey.report.texts import (
     ANALYSIS_NOTES,
@@ -57,7 +57,7 @@ MEASURE = {"mean": ("performance", 1), "dual_evaluation": ("importance", 1),
 
 
 def _finite(x: Any) -> bool:
-    return x is not None and isinstance(x, int | float) and math.isfinite(x)
+    return finite(x) is not None
 
 
 def _signed(x: float | None, digits: int) -> str:

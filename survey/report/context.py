@@ -29,6 +29,7 @@ from survey.assess import (
 )
 from survey.estimators.result import Estimate
 from survey.estimators.sample_size import SMALL_SAMPLE
+from survey.numbers import finite as _num
 from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
@@ -57,13 +58,6 @@ AVE_MIN = CRITERIA.ave_min
 HTMT_LIBERAL = CRITERIA.htmt_liberal
 
 NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)"}
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 class _Cells:

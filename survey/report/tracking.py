@@ -20,6 +20,7 @@ from typing import Any
 
 from survey.analysis.waves import CHANGE_RULE, Change, ImprovementCheck
 from survey.estimators.sample_size import SMALL_SAMPLE
+from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
@@ -43,13 +44,6 @@ from survey.tracking import CellResult, Tracking, WaveStep
 
 #: MICOM's per-construct invariance -> the words of texts.INVARIANCE.
 _INVARIANCE_KEY = {"full": "full", "partial": "partial", "none": "no"}
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _signed(x: float | None, digits: int = 1) -> str:

@@ -1,0 +1,28 @@
+"""One policy for numbers on their way out (JSON, reports, messages).
+
+:func:`finite` is the value of a number that means something, None for everything else (None,
+NaN, infinities, what is not a number): JSON gets null, a report a dash. :func:`plain` writes
+a number as a person would type it: whole numbers without a decimal point, others in their
+shortest exact form.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def finite(x: Any) -> float | None:
+    """``x`` as a float when it is a finite number, else None."""
+    if x is None or isinstance(x, bool | str):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def plain(x: float) -> str:
+    """'10' for 10.0, '0.5' for 0.5, '8.25' for 8.25 (cut points, scale ends)."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
