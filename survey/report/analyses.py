@@ -38,6 +38,7 @@ from survey.report.texts import (
     RATIO_BANDS,
     SKIPPED_NAMES,
     TIERS,
+    grammar,
     join,
     paren,
     tr,
@@ -306,11 +307,10 @@ def _method_text(key: str, block: Mapping[str, Any], names: Names, lang: str, ta
     name = tr(METHOD_NAMES, key, lang)
     if not block.get("available"):
         code = block.get("reason_code") or _OLD_REASON.get(key)
-        sep = "、" if lang == "zh" else ", "
         text = (tr(METHOD_UNAVAILABLE, code, lang).format(
-                    rated=sep.join(names.driver(d) for d in block.get("rated") or ()),
-                    drivers=sep.join(names.driver(d) for d in drivers),
-                    columns=sep.join(block.get("columns") or ()))
+                    rated=join([names.driver(d) for d in block.get("rated") or ()], lang),
+                    drivers=join([names.driver(d) for d in drivers], lang),
+                    columns=join(block.get("columns") or (), lang))
                 if code in METHOD_UNAVAILABLE else block.get("reason") or "")
         return {"key": key, "name": name, "text": text, "available": False}
     fields: dict[str, Any] = {"target": names.latent(target), "outcome": outcome}
@@ -324,7 +324,7 @@ def _method_text(key: str, block: Mapping[str, Any], names: Names, lang: str, ta
     negative = block.get("negative_significant_items") or []
     if key == "regression" and negative:
         vif = block.get("max_item_vif")
-        text += (" " if lang == "en" else "") + tr(METHOD_TEXT, "regression_negative", lang).format(
+        text += grammar("sentence_gap", lang) + tr(METHOD_TEXT, "regression_negative", lang).format(
             items=join([f"“{names.item(i)}”" for i in negative], lang),
             vif=f"{vif:.2f}" if _finite(vif) else "–")
     return {"key": key, "name": name, "text": text, "available": True}
@@ -471,7 +471,7 @@ def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
                                              complained=_pct(funnel.get("complained")),
                                              among=_pct(among))
         if _finite(among) and among < 0.5:
-            summary += (" " if lang == "en" else "") + t["funnel_silent"]
+            summary += grammar("sentence_gap", lang) + t["funnel_silent"]
         out["funnel"] = {"n": funnel.get("n"), "summary": summary, "groups": groups,
                          "note": t["funnel_note"].format(top=top)}
     return out

@@ -45,7 +45,11 @@ from survey.report.texts import (
     REASONS,
     SCHEMES,
     UI,
+    grammar,
+    join,
+    labelled,
 )
+from survey.report.texts import ci_label as ci_text
 from survey.report.texts import paren as _paren
 from survey.report.texts import tr as _tr
 from survey.study import StudyResult
@@ -135,7 +139,7 @@ def _ci_label(est: Estimate, lang: str) -> str:
         return ""
     level = f"{_level(est):.0%}"
     name = _tr(INTERVALS, kind, lang)
-    return f"{level} 置信区间（{name}）" if lang == "zh" else f"{level} CI ({name})"
+    return ci_text(level, name, lang)
 
 
 def warning_texts(est: Estimate, lang: str) -> list[str]:
@@ -231,7 +235,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         if not e.admissible:
             text = t["inadmissible_of"].format(name=NAMES.get(m, m))
             if e is not est and est.admissible:
-                text += "。" if lang == "zh" else ". "
+                text += grammar("sentence_end", lang)
                 text += t["headline_unaffected"].format(name=NAMES.get(headline, headline))
             alerts.append({"method": m, "name": NAMES.get(m, m), "text": text,
                            "warnings": warning_texts(e, lang)})
@@ -289,7 +293,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                                if est.index_weights in NOTES else est.index_weights),
         "scorecard_svg": scorecard_svg(
             index_rows, t["index"],
-            (("误差线：" if lang == "zh" else "error bars: ") + ci_label) if has_index_ci else None),
+            grammar("error_bars", lang, what=ci_label) if has_index_ci else None),
         # A measurement model has no paths to draw: its latent correlations instead.
         "diagram_svg": path_diagram_svg(nodes, edges, second) if model.paths else "",
         "cfa": (_latent_correlations(est, bound, t, cell, dim_label)
@@ -681,8 +685,6 @@ def _vif_summary(rows: list[dict]) -> dict[str, Any]:
 def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict], fl,
                htmt_rows: list[dict], cross, vifs: list[dict], formative: list[dict]):
     """One line per criterion: what was checked and what failed, by name."""
-    zh = lang == "zh"
-    sep = "、" if zh else ", "
     out = []
 
     def line(criterion: str, failed: Iterable[str], total: int, ok_text: str,
@@ -691,13 +693,13 @@ def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict]
         if not total:
             return
         if failed:
-            shown = sep.join(failed[:8]) + (" …" if len(failed) > 8 else "")
-            text = f"{len(failed)}/{total}：{shown}" if zh else f"{len(failed)} of {total}: {shown}"
+            shown = join(failed[:8], lang) + (" …" if len(failed) > 8 else "")
+            text = grammar("failed_of", lang, failed=len(failed), total=total, shown=shown)
         else:
             text = ok_text
         out.append({"criterion": criterion, "text": text, "level": level if failed else "ok"})
 
-    ok = "全部满足" if zh else "all pass"
+    ok = grammar("all_pass", lang)
     line(f"{t['loading']} ≥ 0.708", [r["label"] for r in loadings if r["std"]["flag"]],
          len(loadings), ok)
     for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC"),
@@ -781,8 +783,7 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             s = est.settings
             iterations = s.get("iterations") or {}
             iter_text = ", ".join(
-                (f"第{'一' if k == 'stage1' else '二'}阶段 {v} 次迭代" if lang == "zh"
-                 else f"{'stage one' if k == 'stage1' else 'stage two'}: {v} iterations")
+                grammar("stage_iterations", lang, stage=grammar(k, lang), n=v)
                 for k, v in iterations.items())
             scheme = s.get("scheme", "path")
             items.append(_tr(NOTES, "pls_estimator", lang).format(
@@ -793,9 +794,8 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             for c, m in (s.get("modes") or {}).items():
                 by_mode.setdefault(m, []).append(label(c))
             if by_mode:
-                sep = "、" if lang == "zh" else ", "
-                colon = "：" if lang == "zh" else ": "
-                modes = "; ".join(f"{_tr(MODES, m, lang) if m in MODES else m}{colon}{sep.join(cs)}"
+                modes = "; ".join(labelled(_tr(MODES, m, lang) if m in MODES else m,
+                                           join(cs, lang), lang)
                                   for m, cs in sorted(by_mode.items()))
                 items.append(_tr(NOTES, "pls_modes", lang).format(modes=modes))
             hoc_method = s.get("higher_order", "none")
@@ -831,7 +831,7 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             failures = ""
             if s.get("failures"):
                 joined = "; ".join(f"{reason}: {count}" for reason, count in s["failures"].items())
-                failures = f"（{joined}）" if lang == "zh" else f" ({joined})"
+                failures = _paren("", joined, lang)
             boot = [_tr(NOTES, "bootstrap", lang).format(
                 resamples=f"{s['resamples']:,}", seed=s["seed"], ok=f"{s['ok']:,}",
                 failed=f"{s['failed']:,}", failures=failures,

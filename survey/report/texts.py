@@ -16,14 +16,47 @@ def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
     return entry.get(lang, entry["en"])
 
 
+#: Punctuation and the small phrases that join other texts, in each language: the only
+#: place where the report's code meets a language's typography.
+GRAMMAR: dict[str, dict[str, str]] = {
+    "paren": {"zh": "{text}（{aside}）", "en": "{text} ({aside})"},
+    "list_sep": {"zh": "、", "en": ", "},
+    "labelled": {"zh": "{label}：{text}", "en": "{label}: {text}"},
+    "sentence_gap": {"zh": "", "en": " "},
+    "sentence_end": {"zh": "。", "en": ". "},
+    "ci_label": {"zh": "{level} 置信区间（{name}）", "en": "{level} CI ({name})"},
+    "error_bars": {"zh": "误差线：{what}", "en": "error bars: {what}"},
+    "failed_of": {"zh": "{failed}/{total}：{shown}", "en": "{failed} of {total}: {shown}"},
+    "all_pass": {"zh": "全部满足", "en": "all pass"},
+    "stage_iterations": {"zh": "第{stage}阶段 {n} 次迭代", "en": "stage {stage}: {n} iterations"},
+    "stage1": {"zh": "一", "en": "one"},
+    "stage2": {"zh": "二", "en": "two"},
+}
+
+
+def grammar(key: str, lang: str, **fields: object) -> str:
+    """The phrase ``key`` of :data:`GRAMMAR` in ``lang`` with ``fields`` filled in."""
+    return tr(GRAMMAR, key, lang).format(**fields)
+
+
 def paren(text: str, aside: str, lang: str) -> str:
     """``text (aside)``, with full-width parentheses in Chinese."""
-    return f"{text}（{aside}）" if lang == "zh" else f"{text} ({aside})"
+    return grammar("paren", lang, text=text, aside=aside)
 
 
 def join(names, lang: str) -> str:
     """A list of names: "a、b、c" in Chinese, "a, b, c" in English."""
-    return ("、" if lang == "zh" else ", ").join(names)
+    return tr(GRAMMAR, "list_sep", lang).join(names)
+
+
+def labelled(label: str, text: str, lang: str) -> str:
+    """``label: text``, with a full-width colon in Chinese."""
+    return grammar("labelled", lang, label=label, text=text)
+
+
+def ci_label(level: str, name: str, lang: str) -> str:
+    """'95% CI (percentile bootstrap)'."""
+    return grammar("ci_label", lang, level=level, name=name)
 
 #: Every fixed text of the report, in each language.
 UI: dict[str, dict[str, str]] = {

@@ -36,9 +36,11 @@ from survey.report.texts import (
     TRACKING_UI,
     UI,
     join,
+    labelled,
     paren,
     tr,
 )
+from survey.report.texts import ci_label as ci_text
 from survey.resources import bundled
 from survey.tracking import CellResult, Tracking, WaveStep
 
@@ -205,8 +207,7 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
     micom = _micom(step, words, t, lang, permutations)
 
     def listed(rows, verdict):
-        return join([f"{r['label']} ({r['change_text']})" if lang == "en"
-                     else f"{r['label']}（{r['change_text']}）"
+        return join([paren(r["label"], r["change_text"], lang)
                      for r in rows if r["verdict"] == verdict], lang)
 
     summary = []
@@ -288,7 +289,7 @@ def _check_row(c: ImprovementCheck, words: _Words, lang: str,
     label = words.latent(c.driver)
     change = _signed(c.change)
     return {"driver": c.driver, "label": label,
-            "named": f"{label} ({change})" if lang == "en" else f"{label}（{change}）",
+            "named": paren(label, change, lang),
             "importance": _num(c.importance_before), "before": _num(c.performance_before),
             "after": _num(c.performance_after), "change": _num(c.change), "change_text": change,
             "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "p": _num(c.p_value),
@@ -306,7 +307,7 @@ def _interval_label(cells: Sequence[CellResult], lang: str) -> str:
     level = f"{est.bootstrap.settings.level:.0%}"
     kind = str(est.settings.get("interval", "percentile"))
     name = tr(INTERVALS, kind, lang) if kind in INTERVALS else kind
-    return f"{level} 置信区间（{name}）" if lang == "zh" else f"{level} CI ({name})"
+    return ci_text(level, name, lang)
 
 
 def _default_manifest(tracking: Tracking, bound: BoundModel) -> dict[str, Any]:
@@ -475,8 +476,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         (t["study"], title or bound.questionnaire.title.get(lang)),
         (t["model"], model.name.get(lang) or model.id),
         (t["waves"], " → ".join(waves)),
-        (t["groups"], f"{by_label}: {join([words.group(g) for g in groups], lang)}"
-         if lang == "en" else f"{by_label}：{join([words.group(g) for g in groups], lang)}"),
+        (t["groups"], labelled(by_label, join([words.group(g) for g in groups], lang), lang)),
         (t["cells"], t["cells_text"].format(total=total, ok=len(tracking.cells),
                                             failed=len(tracking.failed))),
         (t["method"], method_text),
