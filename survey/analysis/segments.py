@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.assess import CRITERIA
 from survey.errors import EstimationError, Problem, ResponseValidationError
 from survey.estimators import (
     ESTIMATORS,
@@ -617,8 +618,9 @@ class InvarianceStep:
 
     @property
     def holds(self) -> bool | None:
-        """The restriction not rejected at 5 % by the likelihood-ratio test (None: not run)."""
-        return None if self.p_value is None else self.p_value >= 0.05
+        """The restriction not rejected by the likelihood-ratio test at the significance level
+        (None: not run)."""
+        return None if self.p_value is None else self.p_value >= CRITERIA.alpha
 
     def to_json(self) -> dict[str, Any]:
         if self.fit is None:
@@ -666,8 +668,9 @@ class CbsemInvariance:
 
     @property
     def metric_holds(self) -> bool | None:
-        """Equal loadings not rejected at 5 % by the likelihood-ratio test (None: not run)."""
-        return None if self.p_value is None else self.p_value >= 0.05
+        """Equal loadings not rejected by the likelihood-ratio test at the significance level
+        (None: not run)."""
+        return None if self.p_value is None else self.p_value >= CRITERIA.alpha
 
     def to_json(self) -> dict[str, Any]:
         metric: dict[str, Any]
@@ -766,7 +769,7 @@ class SegmentComparison:
 def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: Any,
                    level_2: Any, *, method: str = "pls", missing: str | None = None,
                    scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
-                   permutations: int = PERMUTATIONS, seed: int = 2026, alpha: float = 0.05,
+                   permutations: int = PERMUTATIONS, seed: int = 2026, alpha: float = CRITERIA.alpha,
                    min_n: int | None = None, source: str = "data",
                    cache: dict[Any, Estimate] | None = None) -> PairComparison:
     """Compare two levels of ``column``.
@@ -823,7 +826,7 @@ def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
                      levels: Sequence[Any] | None = None, method: str = "pls",
                      missing: str | None = None, scheme: str = "path", hoc: str = "repeated",
                      weights: str | None = None, permutations: int = PERMUTATIONS,
-                     seed: int = 2026, alpha: float = 0.05, min_n: int | None = None,
+                     seed: int = 2026, alpha: float = CRITERIA.alpha, min_n: int | None = None,
                      source: str = "data") -> SegmentComparison:
     """Compare every pair of ``levels`` (default: every level of ``column``) with
     :func:`compare_levels`. Each parameter's p-values are Holm-adjusted over the pairs

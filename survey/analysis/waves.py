@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from survey.assess import CRITERIA
 from survey.estimators.result import Estimate
 
 #: What the rule says about a change (``Change.significance``).
@@ -50,7 +51,7 @@ class SignificanceRule:
     """
 
     code: ClassVar[str] = "p_and_interval"
-    level: float = 0.95
+    level: float = round(1 - CRITERIA.alpha, 12)
 
     @property
     def alpha(self) -> float:

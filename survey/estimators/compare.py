@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from survey.assess import CRITERIA
 from survey.estimators.result import Estimate
 
 #: Standardized path difference worth a flag.
@@ -28,8 +29,9 @@ INDEX_GAP = 2.0
 R2_GAP = 0.10
 #: Paths smaller than this in absolute value are "zero" for the sign comparison.
 SIGN_FLOOR = 0.05
-#: A path is significant under an estimator when its p-value is below this.
-ALPHA = 0.05
+#: A path is significant under an estimator when its p-value is below this (the one
+#: significance level: survey.assess.Criteria.alpha).
+ALPHA = CRITERIA.alpha
 
 
 def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:

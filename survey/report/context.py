@@ -2,7 +2,8 @@
 or render. Testable on its own; the templates only lay it out.
 
 Every quality judgement of the report (a loading below 0.708, an AVE below 0.50, an HTMT above
-0.85 ...) is decided here, from the numbers of the estimate, and travels to the template as a
+0.85 ...) is a verdict of survey.assess (its Criteria and their sources), shown here from the
+numbers of the estimate, and travels to the template as a
 *cell*: ``{"v": value, "flag": code or None, "level": "bad" | "warn" | "", "note": the flag's
 text, "na": footnote mark of a "–" or None, "own": bold (an item's own construct), "sub": a
 second cell under the value or None}``. The template only paints what it is given.
@@ -45,6 +46,7 @@ from survey.report.texts import (
     REASONS,
     SCHEMES,
     UI,
+    criterion,
     grammar,
     join,
     labelled,
@@ -700,28 +702,28 @@ def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict]
         out.append({"criterion": criterion, "text": text, "level": level if failed else "ok"})
 
     ok = grammar("all_pass", lang)
-    line(f"{t['loading']} ≥ 0.708", [r["label"] for r in loadings if r["std"]["flag"]],
+    line(f"{t['loading']} ≥ {criterion('loading_min')}", [r["label"] for r in loadings if r["std"]["flag"]],
          len(loadings), ok)
     for measure, name in (("alpha", t["alpha"]), ("rho_a", "ρA"), ("rho_c", "ρC"),
                           ("omega", "ω")):
         rows = [r for r in reliability if r[measure]["v"] is not None]
-        line(f"{name} ≥ 0.70", [r["label"] for r in rows if r[measure]["flag"]], len(rows), ok)
+        line(f"{name} ≥ {criterion('reliability_min')}", [r["label"] for r in rows if r[measure]["flag"]], len(rows), ok)
     rows = [r for r in reliability if r["ave"]["v"] is not None]
-    line("AVE ≥ 0.50", [r["label"] for r in rows if r["ave"]["flag"]], len(rows), ok)
+    line(f"AVE ≥ {criterion('ave_min')}", [r["label"] for r in rows if r["ave"]["flag"]], len(rows), ok)
     if fl is not None:
         bad = [r["label"] for r in fl["rows"] if any(c["flag"] for c in r["cells"])]
         line("Fornell-Larcker", bad, len(fl["rows"]), ok)
     if htmt_rows:
         strict = [f"{r['a']}–{r['b']}" for r in htmt_rows
                   if r["htmt"]["flag"] in ("htmt_85", "htmt_90")]
-        line("HTMT < 0.85", strict, len(htmt_rows), ok, "warn")
+        line(f"HTMT < {criterion('htmt_strict')}", strict, len(htmt_rows), ok, "warn")
         liberal = [f"{r['a']}–{r['b']}" for r in htmt_rows if r["htmt"]["flag"] == "htmt_90"]
-        line("HTMT < 0.90", liberal, len(htmt_rows), ok)
+        line(f"HTMT < {criterion('htmt_liberal')}", liberal, len(htmt_rows), ok)
     if cross is not None:
         line(t["cross_loadings"], [r["label"] for r in cross["rows"] if r["flagged"]],
              len(cross["rows"]), ok)
     if vifs:
-        line("VIF < 3", [r["name"] for r in vifs if r["vif"]["flag"]], len(vifs), ok, "warn")
+        line(f"VIF < {criterion('vif_warn')}", [r["name"] for r in vifs if r["vif"]["flag"]], len(vifs), ok, "warn")
     weights = [r for f in formative for r in f["rows"]]
     if weights:
         line(t["weight"], [r["label"] for r in weights if r["weight"]["flag"]], len(weights), ok,

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from survey.assess import CRITERIA
 from survey.resources import bundled
 
 
@@ -25,7 +26,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def format_p(value: float | None, alpha: float = 0.05) -> str:
+def format_p(value: float | None, alpha: float = CRITERIA.alpha) -> str:
     """A p-value as printed everywhere (report, tracking report, console): "< 0.001" below
     0.001, else three decimals, with as many more as it takes to keep a p-value below
     ``alpha`` below it: 0.04996 prints "0.04996", never "0.050" or "0.0500", which beside

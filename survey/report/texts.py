@@ -4,16 +4,33 @@ the words; :mod:`survey.report.context` decides which of them a report shows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from survey.analysis.waves import CHANGE_RULE
+from survey.assess import CRITERIA
 from survey.estimators.compare import ALPHA, INDEX_GAP, PATH_GAP, R2_GAP
+
+#: ``[[name]]`` in a text: the value of the criterion ``name`` of survey.assess.CRITERIA, so
+#: that the prose states the thresholds the verdicts were decided by.
+_CRITERION = re.compile(r"\[\[(\w+)\]\]")
+
+
+def criterion(name: str) -> str:
+    """A criterion's value as the prose writes it: '3', '0.70', '0.708', '0.05'."""
+    value = float(getattr(CRITERIA, name))
+    if value.is_integer():
+        return str(int(value))
+    text = repr(value)
+    return text + "0" if len(text.split(".")[1]) < 2 else text
 
 
 def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
-    """The text of ``key`` in ``lang`` (English when the table has no such language)."""
+    """The text of ``key`` in ``lang`` (English when the table has no such language), with
+    its criteria filled in."""
     entry = table[key]
-    return entry.get(lang, entry["en"])
+    text = entry.get(lang, entry["en"])
+    return _CRITERION.sub(lambda m: criterion(m.group(1)), text) if "[[" in text else text
 
 
 #: Punctuation and the small phrases that join other texts, in each language: the only
@@ -76,9 +93,9 @@ UI: dict[str, dict[str, str]] = {
     "incomplete": {"zh": "{n} 人有缺失回答", "en": "{n} respondents with a missing answer"},
     "intervals_are": {"zh": "区间估计：", "en": "Intervals: "},
     "stop": {"zh": "。", "en": "."},
-    "loading_note": {"zh": "标准化载荷应 ≥ 0.708（潜变量解释该指标一半以上的方差）；外部 VIF 应 < 3。",
-                     "en": "Standardized loadings should be at least 0.708 (the construct explains "
-                           "half of the item's variance); outer VIF below 3."},
+    "loading_note": {"zh": "标准化载荷应 ≥ [[loading_min]]（潜变量解释该指标一半以上的方差）；外部 VIF 应 < [[vif_warn]]。",
+                     "en": "Standardized loadings should be at least [[loading_min]] (the construct explains "
+                           "half of the item's variance); outer VIF below [[vif_warn]]."},
     "htmt_matrix_note": {"zh": "对角线以下为 HTMT，括号内为 bootstrap 置信区间上限；对角线以上为 HTMT2。",
                          "en": "HTMT below the diagonal, with the upper bound of its bootstrap "
                                "interval in parentheses; HTMT2 above the diagonal."},
@@ -99,8 +116,8 @@ UI: dict[str, dict[str, str]] = {
     "invalid": {"zh": "无效（权重为负）", "en": "Invalid (negative weight)"},
     "weights": {"zh": "指标权重", "en": "Item weights"},
     "diagram": {"zh": "路径图", "en": "Path diagram"},
-    "diagram_note": {"zh": "箭头上为标准化路径系数（* p < 0.05；虚线：不显著）；方框内为指数和 R²。",
-                     "en": "Arrows show standardized path coefficients (* p < 0.05; dashed: not "
+    "diagram_note": {"zh": "箭头上为标准化路径系数（* p < [[alpha]]；虚线：不显著）；方框内为指数和 R²。",
+                     "en": "Arrows show standardized path coefficients (* p < [[alpha]]; dashed: not "
                            "significant); boxes show the index and R²."},
     "diagram_note_untested": {"zh": "箭头上为标准化路径系数（未做显著性检验：需 bootstrap）；方框内为指数和 R²。",
                               "en": "Arrows show standardized path coefficients (significance not "
@@ -174,8 +191,8 @@ UI: dict[str, dict[str, str]] = {
                                    "correlation should be smaller than the √AVE of its row and "
                                    "column."},
     "htmt": {"zh": "HTMT 区分效度", "en": "HTMT discriminant validity"},
-    "htmt_note": {"zh": "HTMT 应 < 0.85（概念上明显不同的潜变量）或 < 0.90（概念相近的潜变量）；HTMT2 为几何平均版本（Roemer 等 2021）。",
-                  "en": "HTMT should be below 0.85 (conceptually distinct constructs) or 0.90 "
+    "htmt_note": {"zh": "HTMT 应 < [[htmt_strict]]（概念上明显不同的潜变量）或 < [[htmt_liberal]]（概念相近的潜变量）；HTMT2 为几何平均版本（Roemer 等 2021）。",
+                  "en": "HTMT should be below [[htmt_strict]] (conceptually distinct constructs) or [[htmt_liberal]] "
                         "(similar constructs); HTMT2 is the geometric-mean version (Roemer et "
                         "al. 2021)."},
     "pair": {"zh": "潜变量对", "en": "Pair"},
@@ -186,8 +203,9 @@ UI: dict[str, dict[str, str]] = {
                                   "its highest. Grey: the higher-order construct it belongs to "
                                   "(not compared)."},
     "collinearity": {"zh": "共线性（VIF）", "en": "Collinearity (VIF)"},
-    "collinearity_note": {"zh": "VIF < 3 为理想；3 至 5 之间需关注；≥ 5 为严重共线性。",
-                          "en": "VIF below 3 is the rule; 3 to 5 deserves attention; 5 or more "
+    "collinearity_note": {"zh": "VIF < [[vif_warn]] 为理想；[[vif_warn]] 至 [[vif_max]] 之间需关注；≥ [[vif_max]] 为严重共线性。",
+                          "en": "VIF below [[vif_warn]] is the rule; [[vif_warn]] to [[vif_max]] deserves attention; "
+                                "[[vif_max]] or more "
                                 "is critical collinearity."},
     "highest": {"zh": "最大值", "en": "Highest"},
     "all_below": {"zh": "全部低于 3", "en": "all below 3"},
@@ -244,29 +262,29 @@ UI: dict[str, dict[str, str]] = {
 
 #: Every quality flag, in each language: code -> text.
 FLAGS: dict[str, dict[str, str]] = {
-    "loading": {"zh": "标准化载荷 < 0.708", "en": "standardized loading < 0.708"},
-    "alpha": {"zh": "Cronbach α < 0.70", "en": "Cronbach's α < 0.70"},
-    "rho_a": {"zh": "ρA < 0.70", "en": "ρA < 0.70"},
-    "rho_c": {"zh": "ρC < 0.70", "en": "ρC < 0.70"},
-    "omega": {"zh": "ω < 0.70", "en": "ω < 0.70"},
+    "loading": {"zh": "标准化载荷 < [[loading_min]]", "en": "standardized loading < [[loading_min]]"},
+    "alpha": {"zh": "Cronbach α < [[reliability_min]]", "en": "Cronbach's α < [[reliability_min]]"},
+    "rho_a": {"zh": "ρA < [[reliability_min]]", "en": "ρA < [[reliability_min]]"},
+    "rho_c": {"zh": "ρC < [[reliability_min]]", "en": "ρC < [[reliability_min]]"},
+    "omega": {"zh": "ω < [[reliability_min]]", "en": "ω < [[reliability_min]]"},
     "above_one": {"zh": "大于 1：不是信度（误差方差为负）",
                   "en": "Above 1: not a reliability (a negative error variance)"},
-    "ave": {"zh": "AVE < 0.50：收敛效度不足", "en": "AVE < 0.50: convergent validity not established"},
+    "ave": {"zh": "AVE < [[ave_min]]：收敛效度不足", "en": "AVE < [[ave_min]]: convergent validity not established"},
     "fornell_larcker": {"zh": "潜变量相关系数大于 √AVE：不满足 Fornell-Larcker 准则",
                         "en": "latent correlation above √AVE: Fornell-Larcker criterion violated"},
-    "htmt_85": {"zh": "HTMT ≥ 0.85：未达严格标准", "en": "HTMT ≥ 0.85: fails the conservative threshold"},
-    "htmt_90": {"zh": "HTMT ≥ 0.90：区分效度不足", "en": "HTMT ≥ 0.90: discriminant validity not established"},
-    "htmt2_85": {"zh": "HTMT2 ≥ 0.85：未达严格标准", "en": "HTMT2 ≥ 0.85: fails the conservative threshold"},
-    "htmt2_90": {"zh": "HTMT2 ≥ 0.90：区分效度不足", "en": "HTMT2 ≥ 0.90: discriminant validity not established"},
-    "htmt_upper": {"zh": "置信区间上限 ≥ 0.90：HTMT 未显著低于 0.90",
-                   "en": "upper CI bound ≥ 0.90: HTMT is not significantly below 0.90"},
+    "htmt_85": {"zh": "HTMT ≥ [[htmt_strict]]：未达严格标准", "en": "HTMT ≥ [[htmt_strict]]: fails the conservative threshold"},
+    "htmt_90": {"zh": "HTMT ≥ [[htmt_liberal]]：区分效度不足", "en": "HTMT ≥ [[htmt_liberal]]: discriminant validity not established"},
+    "htmt2_85": {"zh": "HTMT2 ≥ [[htmt_strict]]：未达严格标准", "en": "HTMT2 ≥ [[htmt_strict]]: fails the conservative threshold"},
+    "htmt2_90": {"zh": "HTMT2 ≥ [[htmt_liberal]]：区分效度不足", "en": "HTMT2 ≥ [[htmt_liberal]]: discriminant validity not established"},
+    "htmt_upper": {"zh": "置信区间上限 ≥ [[htmt_liberal]]：HTMT 未显著低于 [[htmt_liberal]]",
+                   "en": "upper CI bound ≥ [[htmt_liberal]]: HTMT is not significantly below [[htmt_liberal]]"},
     "cross_loading": {"zh": "该指标在其他潜变量上的载荷高于本潜变量",
                       "en": "the item loads higher on another construct than on its own"},
-    "vif_3": {"zh": "VIF ≥ 3：可能存在共线性", "en": "VIF ≥ 3: possible collinearity"},
-    "vif_5": {"zh": "VIF ≥ 5：严重共线性", "en": "VIF ≥ 5: critical collinearity"},
-    "weight_ns": {"zh": "权重不显著且载荷 < 0.50：考虑删除该指标",
-                  "en": "weight not significant and loading < 0.50: consider removing the item"},
-    "not_significant": {"zh": "不显著（p ≥ 0.05）", "en": "not significant (p ≥ 0.05)"},
+    "vif_3": {"zh": "VIF ≥ [[vif_warn]]：可能存在共线性", "en": "VIF ≥ [[vif_warn]]: possible collinearity"},
+    "vif_5": {"zh": "VIF ≥ [[vif_max]]：严重共线性", "en": "VIF ≥ [[vif_max]]: critical collinearity"},
+    "weight_ns": {"zh": "权重不显著且载荷 < [[formative_loading_min]]：考虑删除该指标",
+                  "en": "weight not significant and loading < [[formative_loading_min]]: consider removing the item"},
+    "not_significant": {"zh": "不显著（p ≥ [[alpha]]）", "en": "not significant (p ≥ [[alpha]])"},
     "index_invalid": {"zh": "指数无效：换算后的指标权重为负",
                       "en": "index invalid: a rescaled item weight is negative"},
 }
@@ -577,8 +595,8 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     "methods_extremes": {"zh": "标红的行中，绿色名次为该驱动因素最靠前的名次，红色为最靠后的名次。",
                          "en": "In the red rows, the driver's highest rank is green and its lowest "
                                "red."},
-    "regression_star": {"zh": "线性回归法：* 系数显著为正（p < 0.05，HC3 稳健标准误）。",
-                        "en": "Linear regression: * significantly positive coefficient (p < 0.05, "
+    "regression_star": {"zh": "线性回归法：* 系数显著为正（p < [[alpha]]，HC3 稳健标准误）。",
+                        "en": "Linear regression: * significantly positive coefficient (p < [[alpha]], "
                               "HC3 robust standard errors)."},
     # Satisfaction ratio
     "ratio": {"zh": "满意度比率 C", "en": "Satisfaction ratio C"},
@@ -680,17 +698,17 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
                         "customers)."},
     "segment_tests": {"zh": "组间差异检验（置换检验）", "en": "Differences between levels (permutation tests)"},
     "tests_summary": {
-        "zh": "{pairs} 对分组，共 {tests} 项检验（{permutations} 次置换）：{sig} 项 p < 0.05（即使各组之间毫无差异，"
+        "zh": "{pairs} 对分组，共 {tests} 项检验（{permutations} 次置换）：{sig} 项 p < [[alpha]]（即使各组之间毫无差异，"
               "偶然也会出现约 {expected} 项），其中 {holm} 项经 Holm 校正后仍显著。",
         "en": "{pairs} pairs of levels, {tests} tests ({permutations} permutations): {sig} with "
-              "p < 0.05 (about {expected} would be by chance alone if no level differed), {holm} "
+              "p < [[alpha]] (about {expected} would be by chance alone if no level differed), {holm} "
               "of them still significant after Holm's correction."},
-    "only_significant": {"zh": "下表只列出 p < 0.05 的差异；Holm 校正后仍显著的为粗体。",
-                         "en": "Only differences with p < 0.05 are listed; those still significant "
+    "only_significant": {"zh": "下表只列出 p < [[alpha]] 的差异；Holm 校正后仍显著的为粗体。",
+                         "en": "Only differences with p < [[alpha]] are listed; those still significant "
                                "after Holm's correction are in bold."},
-    "no_significant": {"zh": "没有 p < 0.05 的差异。", "en": "No difference has p < 0.05."},
-    "more_tests": {"zh": "另有 {n} 项 p < 0.05 的差异未列出（见 JSON）。",
-                   "en": "{n} more differences with p < 0.05 are not shown (see the JSON)."},
+    "no_significant": {"zh": "没有 p < [[alpha]] 的差异。", "en": "No difference has p < [[alpha]]."},
+    "more_tests": {"zh": "另有 {n} 项 p < [[alpha]] 的差异未列出（见 JSON）。",
+                   "en": "{n} more differences with p < [[alpha]] are not shown (see the JSON)."},
     "levels_pair": {"zh": "比较组", "en": "Pair"},
     "parameter": {"zh": "参数", "en": "Parameter"},
     "level_1": {"zh": "第一组", "en": "Level 1"},
@@ -715,10 +733,10 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     "segment_tests_lr": {"zh": "组间差异检验（似然比检验）",
                          "en": "Differences between levels (likelihood-ratio tests)"},
     "tests_summary_lr": {
-        "zh": "{pairs} 对分组，共 {tests} 项比较（路径差异用等载荷双组模型内的似然比检验）：{sig} 项 p < 0.05"
+        "zh": "{pairs} 对分组，共 {tests} 项比较（路径差异用等载荷双组模型内的似然比检验）：{sig} 项 p < [[alpha]]"
               "（即使各组之间毫无差异，偶然也会出现约 {expected} 项），其中 {holm} 项经 Holm 校正后仍显著。",
         "en": "{pairs} pairs of levels, {tests} comparisons (path differences by likelihood-ratio "
-              "tests inside the two-group equal-loadings model): {sig} with p < 0.05 (about "
+              "tests inside the two-group equal-loadings model): {sig} with p < [[alpha]] (about "
               "{expected} would be by chance alone if no level differed), {holm} of them still "
               "significant after Holm's correction."},
     "invariance_lr": {"zh": "测量不变性（似然比检验）", "en": "Measurement invariance (likelihood-ratio tests)"},

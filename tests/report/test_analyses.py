@@ -482,6 +482,15 @@ def test_every_text_has_both_languages_and_the_same_fields():
             # GRAMMAR's glue may be a space in one language and nothing in the other.
             assert name == "GRAMMAR" or (entry["zh"].strip() and entry["en"].strip()), (name, key)
             assert _fields(entry["zh"]) == _fields(entry["en"]), (name, key)
+            # Thresholds are the criteria's ([[name]]), the same in both languages.
+            marks = [set(re.findall(r"\[\[(\w+)\]\]", entry[lang])) for lang in LANGS]
+            assert marks[0] == marks[1], (name, key)
+            for mark in marks[0]:
+                assert texts.tr(table, key, "en").count("[[") == 0
+                assert hasattr(texts.CRITERIA, mark), (name, key, mark)
+    assert texts.tr(texts.FLAGS, "loading", "en") == "standardized loading < 0.708"
+    assert texts.tr(texts.FLAGS, "alpha", "zh") == "Cronbach α < 0.70"
+    assert texts.tr(texts.FLAGS, "vif_5", "en").startswith("VIF ≥ 5:")
     # The two label tables are merged into one context dictionary: no key may clash.
     assert not set(texts.UI) & set(texts.ANALYSIS_UI)
     # Every quadrant, band, method, gauge and tier code of the analyses has its words.

@@ -12,7 +12,7 @@ import math
 import pytest
 from bs4 import BeautifulSoup
 
-from survey.report.texts import FLAGS, NA_REASONS
+from survey.report.texts import FLAGS, NA_REASONS, tr
 
 MEASURES = ("alpha", "rho_a", "rho_c", "ave")
 THRESHOLD = {"alpha": 0.70, "rho_a": 0.70, "rho_c": 0.70, "ave": 0.50}
@@ -66,10 +66,11 @@ def test_mobi_expectation_has_ave_below_half_and_it_is_flagged(mobi_both, mobi):
         row = doc.find(id="reliability").find("tr", attrs={"data-construct": "expectation"})
         td = row.find(attrs={"data-flag": "ave"})
         assert td is not None and f"{ave:.3f}" in td.get_text()
-        assert td["title"] == FLAGS["ave"][lang]
+        assert td["title"] == tr(FLAGS, "ave", lang)
     checklist = text(mobi["en"].find(id="checklist"))
     assert "AVE ≥ 0.50" in checklist and "Customer expectation" in checklist
-    assert FLAGS["ave"]["zh"] in text(mobi["zh"].find(id="measurement"))
+    assert tr(FLAGS, "ave", "zh") == "AVE < 0.50：收敛效度不足"
+    assert tr(FLAGS, "ave", "zh") in text(mobi["zh"].find(id="measurement"))
 
 
 def test_single_item_measures_are_dashes_explained_once(mobi, mobi_both):
