@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from survey._version import __version__
-from survey.analysis.segments import value_tiers
 from survey.analysis.suite import run_analyses
+from survey.analysis.tiers import value_tiers
 from survey.errors import SurveyError
 from survey.estimators import MISSING, estimate_model
 from survey.estimators.bootstrap import BootstrapSettings

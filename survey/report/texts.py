@@ -894,7 +894,7 @@ TIERS: dict[str, dict[str, str]] = {
     "lead": {"zh": "铅客户", "en": "Lead"},
 }
 
-#: MICOM verdicts (survey.analysis.segments.Micom.verdict) and CB-SEM's metric invariance.
+#: MICOM verdicts (survey.analysis.comparison.Micom.verdict) and CB-SEM's metric invariance.
 INVARIANCE: dict[str, dict[str, str]] = {
     "full": {"zh": "完全不变", "en": "full"},
     "partial": {"zh": "部分不变（构成相同，均值或方差不同）",

@@ -497,7 +497,7 @@ def test_every_text_has_both_languages_and_the_same_fields():
     from survey.analysis.drivers import QUADRANTS
     from survey.analysis.methods import METHODS
     from survey.analysis.ratio import BANDS
-    from survey.analysis.segments import TIERS
+    from survey.analysis.tiers import TIERS
 
     assert set(QUADRANTS) == set(texts.QUADRANTS)
     assert set(METHODS) == set(texts.METHOD_NAMES) == set(texts.METHOD_MEASURES)

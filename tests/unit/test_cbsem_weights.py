@@ -8,12 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from survey.analysis.segments import (
-    CBSEM_WEIGHTED_COMPARISON,
-    compare_levels,
-    compare_segments,
-    estimate_segments,
-)
+from survey.analysis.comparison import CBSEM_WEIGHTED_COMPARISON
+from survey.analysis.segments import compare_levels, compare_segments, estimate_segments
 from survey.errors import EstimationError
 from survey.estimators import estimate_model
 from survey.estimators.bootstrap import BootstrapSettings

@@ -25,19 +25,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from survey.analysis.segments import (
-    compare_levels,
-    compare_segments,
-    estimate_segments,
-    holm,
-    minimum_n,
-    value_tiers,
-)
+from survey.analysis.comparison import holm
+from survey.analysis.segments import compare_levels, compare_segments, estimate_segments
+from survey.analysis.tiers import value_tiers
 from survey.errors import ResponseValidationError
 from survey.estimators.bootstrap import MIN_USABLE, BootstrapSettings
 from survey.estimators.cbsem import estimate_cbsem
 from survey.estimators.multigroup import METRIC, SCALAR, Equalities, MultiGroupModel
 from survey.estimators.pls import estimate_pls
+from survey.estimators.sample_size import minimum_n
 from survey.simulate import Population, simulate_responses
 
 BLOCKS = {"x1": ["a1", "a2", "a3"], "x2": ["b1", "b2", "b3"], "y": ["c1", "c2", "c3"],
