@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 #: the product carries no test hook).
 _PAUSED_SURVEY = """
 import contextlib, sys, time
-import survey.store as store
-real = store._transaction
+import survey.store.db as store
+real = store.transaction
 
 @contextlib.contextmanager
 def paused(con, study):
@@ -33,7 +33,7 @@ def paused(con, study):
         print("survey.store: paused before commit", file=sys.stderr, flush=True)
         time.sleep(PAUSE)
 
-store._transaction = paused
+store.transaction = paused
 from survey.cli import main
 main()
 """

@@ -356,17 +356,17 @@ def test_runs_store_tables_without_rows_and_without_columns(study):
 def test_an_ingest_that_lands_meanwhile_is_taken_into_account(study, tmp_path, monkeypatch):
     """Validation runs before the lock is taken; whatever another ingest stored meanwhile
     (here: the study's first columns) is planned for again under the lock."""
-    import survey.store as store
+    import survey.store.incoming as store
 
-    real = store._incoming_arrays
+    real = store.incoming_arrays
     meanwhile = write_csv(tmp_path / "other.csv", ROWS[:2])
 
     def other_ingest_first(coded):
-        monkeypatch.setattr(store, "_incoming_arrays", real)
+        monkeypatch.setattr(store, "incoming_arrays", real)
         Study.open(study.path).ingest(meanwhile, wave="w0")
         return real(coded)
 
-    monkeypatch.setattr(store, "_incoming_arrays", other_ingest_first)
+    monkeypatch.setattr(store, "incoming_arrays", other_ingest_first)
     study.ingest(write_csv(tmp_path / "w1.csv"), wave="w1")
     assert study.waves()["wave"].tolist() == ["w0", "w1"]
     assert study.responses().groupby("wave").size().to_dict() == {"w0": 2, "w1": 3}
