@@ -16,6 +16,7 @@ call :func:`survey.study.estimate_study`.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.analysis.suite import Analyses
 from survey.assess import Assessment, Criteria, assess
 from survey.errors import SurveyError
 from survey.estimators.result import Estimate
@@ -319,25 +321,54 @@ class Results:
 
     # -- analyses
     @property
+    def analysis(self) -> Analyses:
+        """Every analysis beside the estimate as typed results (IPMA points, classic methods,
+        satisfaction ratios, gauges, precision, value tiers, segments and their tests)."""
+        return self.study.analysis
+
+    @property
     def ipma(self) -> pd.DataFrame:
         """The importance-performance map of the target's drivers (constructs)."""
-        return self._analysis("ipma")
+        return pd.DataFrame([p.to_json() for p in self._ran("ipma").ipma])
 
     @property
     def ipma_items(self) -> pd.DataFrame:
         """The importance-performance map of the drivers' items."""
-        return self._analysis("ipma_items")
+        return pd.DataFrame([p.to_json() for p in self._ran("ipma").ipma_items])
+
+    @property
+    def priorities(self) -> dict[str, list[str]]:
+        """Each target's drivers in the order to improve them (largest potential gain
+        importance x (100 - performance) first)."""
+        return {t: list(v) for t, v in self._ran("ipma").priorities.items()}
+
+    @property
+    def methods(self) -> dict[str, pd.DataFrame]:
+        """The classic driver methods (mean score, importance x performance, regression, dual
+        evaluation, SEM): one frame of drivers per available method."""
+        return {name: pd.DataFrame(list(m.rows))
+                for name, m in self._ran("methods").methods.items() if m.available}
+
+    @property
+    def satisfaction_ratio(self) -> pd.DataFrame:
+        """Perceived / expected per paired indicator, with its band."""
+        return pd.DataFrame([dataclasses.asdict(r) for r in
+                             self._ran("satisfaction_ratio").satisfaction_ratio])
 
     @property
     def ingest(self) -> dict[str, Any]:
         """What ingestion did: rows read, accepted, rejected, screened out, don't-knows."""
         return self.study.ingest_json()
 
-    def _analysis(self, block: str) -> pd.DataFrame:
-        if block not in self.study.analyses:
-            raise SurveyError(f"The analysis {block!r} was not run (estimate(..., analyses=...) "
-                              "left it out, or the model has no target to drive).")
-        return pd.DataFrame(self.study.analyses[block])
+    def _ran(self, name: str) -> Analyses:
+        a = self.study.analysis
+        if a is None or name not in a.include:
+            raise SurveyError(f"The analysis {name!r} was not run (estimate(..., analyses=...) "
+                              "left it out).")
+        skipped = [x for x in a.skipped if x["analysis"] == name]
+        if skipped:
+            raise SurveyError(f"The analysis {name!r} is not available: {skipped[0]['reason']}")
+        return a
 
     def _constructs(self, pairs: Sequence[tuple[str, str, float]]) -> list[str]:
         order = [c for c in self.study.bound.constructs]

@@ -12,15 +12,15 @@ import hashlib
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from survey._version import __version__
-from survey.analysis.suite import run_analyses
+from survey.analysis.suite import Analyses, run_analyses
 from survey.analysis.tiers import value_tiers
 from survey.errors import SurveyError
 from survey.estimators import MISSING, estimate_model
@@ -31,6 +31,10 @@ from survey.ingest import ResponseSet, read_responses, response_set_from_frame
 from survey.numbers import plain as _num
 from survey.pathmodel import BoundModel, PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
+
+if TYPE_CHECKING:
+    from survey.analysis.comparison import SegmentComparison
+    from survey.analysis.segments import SegmentResult
 
 METHODS = ("pls", "cbsem", "both")
 
@@ -45,11 +49,11 @@ class StudyResult:
     estimates: Mapping[str, Estimate]
     manifest: dict[str, Any] = field(default_factory=dict)
     comparison: tuple[dict[str, Any], ...] = ()
-    #: JSON-ready analysis blocks (survey.analysis.suite): ipma, methods, gauges, ...
+    #: The analyses as typed results (survey.analysis.suite.Analyses: IPMA points, methods,
+    #: ratios, gauges, precision, value tiers, segments and their tests).
+    analysis: Analyses | None = None
+    #: Their JSON blocks (``analysis.to_json()``, made once): ipma, methods, gauges, ...
     analyses: Mapping[str, Any] = field(default_factory=dict)
-    #: The segment estimates as typed results (survey.analysis.segments.SegmentResult), one
-    #: per segment column; their JSON is in ``analyses["segments"]``.
-    segments: tuple[Any, ...] = ()
 
     @property
     def estimate(self) -> Estimate:
@@ -160,25 +164,24 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
-    analyses, _ = run_analyses(bound, frame, headline, weights=weights,
+    analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability, include=analyses)
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)
         split_by.append("value_tier")
-        analyses["value_tiers"] = value.to_json()
-    segment_results: tuple[Any, ...] = ()
+        analysis = replace(analysis, value_tiers=value)
     if split_by:
         boot = resamples.get(headline.method)
-        blocks, segment_results = _segment_blocks(
+        found, tests = _segments(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
             scheme=scheme, hoc=hoc, weights=weights,
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
                                         inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
             progress=progress("segments") if progress else None)
-        analyses.update(blocks)
+        analysis = replace(analysis, segments=found, segment_tests=tests)
     manifest = {
         "csi_survey": __version__,
         "python": platform.python_version(),
@@ -199,8 +202,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         "seconds": round(time.time() - started, 3),
         "versions": package_versions(),
     }
-    return StudyResult(q, bound, responses, estimates, manifest, comparison, analyses,
-                       segment_results)
+    return StudyResult(q, bound, responses, estimates, manifest, comparison, analysis,
+                       analysis.to_json())
 
 
 #: The column that holds raked weights.
@@ -250,26 +253,22 @@ def segment_columns(frame: pd.DataFrame, segments: Sequence[str], source: str
     return frame, columns
 
 
-def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
-                    method: str, missing: str, scheme: str, hoc: str, weights: str | None,
-                    bootstrap: BootstrapSettings | None, interval: str, permutations: int,
-                    seed: int, source: str,
-                    progress: Callable[[int, int], None] | None = None
-                    ) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """The segment levels' estimates and, with permutations, the comparisons of the levels:
-    the JSON blocks and the typed results of each column. ``progress(done, total)`` advances
-    per segment column estimated and compared."""
+def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
+              method: str, missing: str, scheme: str, hoc: str, weights: str | None,
+              bootstrap: BootstrapSettings | None, interval: str, permutations: int,
+              seed: int, source: str, progress: Callable[[int, int], None] | None = None
+              ) -> tuple[tuple[SegmentResult, ...], tuple[SegmentComparison, ...]]:
+    """The segment levels' estimates of each column and, with permutations, the comparisons
+    of its levels. ``progress(done, total)`` advances per segment column estimated and
+    compared."""
     from survey.analysis.segments import compare_segments, estimate_segments
 
-    rows, summaries, tests, typed = [], [], [], []
+    found, tests = [], []
     for column in columns:
         result = estimate_segments(bound, frame, column, method=method, missing=missing,
                                    scheme=scheme, hoc=hoc, weights=weights,
                                    bootstrap=bootstrap, interval=interval, source=source)
-        typed.append(result)
-        summary = result.to_json()
-        rows.extend(summary.pop("levels"))
-        summaries.append(summary)
+        found.append(result)
         if progress:
             progress(1, 2 * len(columns))
         estimated = [lv.level for lv in result.levels if lv.estimate is not None]
@@ -277,11 +276,10 @@ def _segment_blocks(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[st
             tests.append(compare_segments(bound, frame, column, levels=estimated,
                                           method=method, missing=missing, scheme=scheme,
                                           hoc=hoc, weights=weights, permutations=permutations,
-                                          seed=seed, source=source).to_json())
+                                          seed=seed, source=source))
         if progress:
             progress(1, 2 * len(columns))
-    return ({"segments": rows, "segment_summaries": summaries, "segment_tests": tests},
-            tuple(typed))
+    return tuple(found), tuple(tests)
 
 
 def _definition(source: object, ident: str) -> dict[str, Any]:

@@ -11,19 +11,25 @@ cannot have (a measurement model has no drivers), each with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from survey.analysis.drivers import ipma, priorities
+from survey.analysis.drivers import IpmaPoint, ipma, priorities
 from survey.analysis.gauges import gauges
-from survey.analysis.methods import classic_methods, disagreements
-from survey.analysis.ratio import satisfaction_ratios
+from survey.analysis.methods import MethodResult, classic_methods, disagreements
+from survey.analysis.ratio import RatioRow, satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
 from survey.errors import SurveyError
 from survey.estimators.result import Estimate
 from survey.pathmodel import BoundModel
+
+if TYPE_CHECKING:
+    from survey.analysis.comparison import SegmentComparison
+    from survey.analysis.segments import SegmentResult
+    from survey.analysis.tiers import ValueTiers
 
 #: The analyses beside the estimate, by name, with the JSON blocks each one writes.
 ANALYSES = {
@@ -44,15 +50,76 @@ def check_analyses(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
+@dataclass(frozen=True)
+class Analyses:
+    """The analyses of one estimate as typed results; :meth:`to_json` is their JSON (the blocks
+    of ``survey estimate --json``, DESIGN.md), the one serializer of them.
+
+    ``include``: the :data:`ANALYSES` that were run; the fields of the others stay empty and
+    the JSON leaves their blocks out (``analyses_off`` names them). ``skipped``: the analyses
+    the model cannot have, with their reason. ``value_tiers``, ``segments`` and
+    ``segment_tests`` are added by the study when it has segments
+    (:mod:`survey.analysis.tiers`, :mod:`survey.analysis.segments`).
+    """
+
+    include: tuple[str, ...]
+    ipma: tuple[IpmaPoint, ...] = ()
+    ipma_items: tuple[IpmaPoint, ...] = ()
+    #: Target -> its drivers in the order to improve them (drivers.priorities).
+    priorities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    methods: Mapping[str, MethodResult] = field(default_factory=dict)
+    methods_comparison: Mapping[str, Any] = field(default_factory=dict)
+    satisfaction_ratio: tuple[RatioRow, ...] = ()
+    gauges: Mapping[str, Any] = field(default_factory=dict)
+    precision: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    notes: Mapping[str, Any] = field(default_factory=dict)
+    skipped: tuple[Mapping[str, str], ...] = ()
+    value_tiers: ValueTiers | None = None
+    segments: tuple[SegmentResult, ...] = ()
+    segment_tests: tuple[SegmentComparison, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "ipma" in self.include:
+            out["ipma"] = [p.to_json() for p in self.ipma]
+            out["ipma_items"] = [p.to_json() for p in self.ipma_items]
+            out["ipma_priorities"] = {t: list(v) for t, v in self.priorities.items()}
+        if "methods" in self.include:
+            out["methods"] = {name: m.to_json() for name, m in self.methods.items()}
+            out["methods_comparison"] = self.methods_comparison
+        if "satisfaction_ratio" in self.include:
+            out["satisfaction_ratio"] = [r.to_json() for r in self.satisfaction_ratio]
+        if "gauges" in self.include:
+            out["gauges"] = self.gauges
+        if "precision" in self.include:
+            out["precision"] = self.precision
+        out["analysis_notes"] = dict(self.notes)
+        off = [name for name in ANALYSES if name not in self.include]
+        if off:
+            out["analyses_off"] = off
+        if self.skipped:
+            out["analyses_skipped"] = [dict(x) for x in self.skipped]
+        if self.value_tiers is not None:
+            out["value_tiers"] = self.value_tiers.to_json()
+        if self.segments:
+            rows, summaries = [], []
+            for result in self.segments:
+                summary = result.to_json()
+                rows.extend(summary.pop("levels"))
+                summaries.append(summary)
+            out.update(segments=rows, segment_summaries=summaries,
+                       segment_tests=[t.to_json() for t in self.segment_tests])
+        return out
+
+
 def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
                  weights: str | None = None, strata: str | None = None, fpc: str | None = None,
                  probability: bool = False, include: Sequence[str] | None = None
-                 ) -> tuple[dict[str, Any], Scores]:
-    """The analysis blocks for ``estimate`` on the accepted respondents ``data``, and the
-    0-100 scores they were computed from. ``strata``, ``fpc`` and ``probability`` describe
-    the sampling design for the indices' precision (margin of error only for a probability
-    sample). ``include``: the :data:`ANALYSES` to run (default all); the blocks of the others
-    are absent and ``analyses_off`` names them."""
+                 ) -> tuple[Analyses, Scores]:
+    """The analyses of ``estimate`` on the accepted respondents ``data``, and the 0-100 scores
+    they were computed from. ``strata``, ``fpc`` and ``probability`` describe the sampling
+    design for the indices' precision (margin of error only for a probability sample).
+    ``include``: the :data:`ANALYSES` to run (default all)."""
     include = tuple(ANALYSES) if include is None else check_analyses(include)
     scores = construct_scores(bound, estimate, data, weights=weights)
     skipped = skipped_analyses(bound)
@@ -62,37 +129,22 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         constructs, items = ipma(bound, scores)
         if "methods" in include:
             methods = classic_methods(bound, data, constructs, weights=scores.weights)
-    target = bound.model.target
-    blocks = {
-        "ipma": lambda: {
-            "ipma": [p.to_json() for p in constructs],
-            "ipma_items": [p.to_json() for p in items],
-            "ipma_priorities": {
-                t: priorities([p for p in constructs if p.target == t], bound)
-                for t in dict.fromkeys(p.target for p in constructs)}},
-        "methods": lambda: {"methods": {name: m.to_json() for name, m in methods.items()},
-                            "methods_comparison": disagreements(methods)},
-        "satisfaction_ratio": lambda: {"satisfaction_ratio": [
-            r.to_json() for r in satisfaction_ratios(bound, data, scores)]},
-        "gauges": lambda: {"gauges": gauges(bound, data, scores)},
-        "precision": lambda: {"precision": precision(bound, data, scores, strata=strata,
-                                                     fpc=fpc, probability=probability)},
-    }
-    out: dict[str, Any] = {}
-    for name in ANALYSES:
-        if name in include:
-            out.update(blocks[name]())
-    out.update({
-        "analysis_notes": {
-            "weights": estimate.index_weights, "method": estimate.method, "target": target,
-            "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
-                               else "listwise")},
-    })
-    off = [name for name in ANALYSES if name not in include]
-    if off:
-        out["analyses_off"] = off
-    if skipped:
-        out["analyses_skipped"] = skipped
+    out = Analyses(
+        include=include, ipma=tuple(constructs), ipma_items=tuple(items),
+        priorities={t: tuple(priorities([p for p in constructs if p.target == t], bound))
+                    for t in dict.fromkeys(p.target for p in constructs)},
+        methods=methods, methods_comparison=disagreements(methods) if "methods" in include
+        else {},
+        satisfaction_ratio=tuple(satisfaction_ratios(bound, data, scores))
+        if "satisfaction_ratio" in include else (),
+        gauges=gauges(bound, data, scores) if "gauges" in include else {},
+        precision=precision(bound, data, scores, strata=strata, fpc=fpc,
+                            probability=probability) if "precision" in include else {},
+        notes={"weights": estimate.index_weights, "method": estimate.method,
+               "target": bound.model.target,
+               "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
+                                  else "listwise")},
+        skipped=tuple(skipped))
     return out, scores
 
 

@@ -150,7 +150,7 @@ def _interval(before: Estimate, after: Estimate, kind: str, a: str, b: str,
 def wave_changes(before: Estimate, after: Estimate, tests: Any | None = None, *,
                  rule: SignificanceRule = CHANGE_RULE) -> list[Change]:
     """Index and path changes from wave ``before`` to wave ``after``, each judged by
-    ``rule``. ``tests`` is the :class:`~survey.analysis.segments.PairComparison` of the two
+    ``rule``. ``tests`` is the :class:`~survey.analysis.comparison.PairComparison` of the two
     waves (level_1 = before), for permutation p-values and MICOM; without it only the
     intervals are given."""
     lookup = {}

@@ -21,7 +21,7 @@ estimates.
 Case weights are not taken: under lavaan's ``sampling.weights`` the likelihood-ratio tests
 become scaled (Satorra-Bentler 2001) differences of Yuan-Bentler statistics, which need each
 multi-group model's sandwich; the segment comparisons refuse weighted CB-SEM instead
-(``survey.analysis.segments.CBSEM_WEIGHTED_COMPARISON``).
+(``survey.analysis.comparison.CBSEM_WEIGHTED_COMPARISON``).
 
 Mean structures (the models of Meredith 1993, "Measurement invariance, factor analysis and
 factorial invariance", Psychometrika 58, 525-543):

@@ -491,7 +491,8 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
     latents = [target] + [r["id"] for r in index_rows if r["id"] != target]
     summaries = {s["segment"]: s for s in a.get("segment_summaries") or []}
     tests = {s["segment"]: s for s in a.get("segment_tests") or []}
-    typed = {(s.segment, lv.level): lv for s in result.segments for lv in s.levels}
+    typed = {(s.segment, lv.level): lv for s in (result.analysis.segments if result.analysis
+                                                  else ()) for lv in s.levels}
     columns = list(dict.fromkeys([*summaries, *(r["segment"] for r in rows)]))
     has_ci = False
     target_row = headline.get(target, {})

@@ -909,7 +909,7 @@ INVARIANCE: dict[str, dict[str, str]] = {
     "untested": {"zh": "未检验", "en": "not tested"},
 }
 
-#: The CB-SEM invariance steps tested by likelihood ratio (survey.analysis.segments).
+#: The CB-SEM invariance steps tested by likelihood ratio (survey.analysis.cbsem_groups).
 INVARIANCE_STEPS: dict[str, dict[str, str]] = {
     "metric": {"zh": "度量", "en": "metric"},
     "scalar": {"zh": "标量", "en": "scalar"},

@@ -437,7 +437,7 @@ def test_texts_come_from_codes_not_from_english_sentences(root):
                             frame.iloc[:700], method="pls", bootstrap=200, seed=3,
                             segments=("panel",), permutations=0, analyses=["precision"],
                             design=SamplingDesign(strata="airline", probability=True))
-    tiny = next(lv for s in result.segments for lv in s.levels if lv.level == "Tiny")
+    tiny = next(lv for s in result.analysis.segments for lv in s.levels if lv.level == "Tiny")
     assert tiny.reason == "too_few" and tiny.min_n > tiny.n
     n = result.estimate.n
     expected = {"zh": ("分层加权均值的 Taylor 线性化", f"自由度 {n - 1} 的 Student t 分布",

@@ -56,6 +56,9 @@ def test_readme_snippet_runs_and_gives_what_it_says(readme_namespace):
         htmt.index) <= set(res.study.bound.constructs)
     assert np.allclose(htmt, htmt.T, equal_nan=True) and htmt.stack().dropna().gt(0).all()
     assert not res.ipma.empty and set(res.ipma["target"]) == {"satisfaction"}
+    assert res.priorities["satisfaction"][0] in set(res.ipma["latent"]) | set(
+        res.study.bound.constructs)
+    assert res.analysis.ipma[0].target == "satisfaction"
     assert {"=~", "~", "~~"} <= set(cb.parameters["op"])
     assert cb.fit["df"] > 0 and 0 <= cb.fit["cfi"] <= 1
     assert res.to_json()["paths"][0]["from"] == "expectation"
@@ -94,6 +97,8 @@ def test_wald_intervals_of_cbsem_and_no_interval_without_inference(readme_namesp
         plain.conf_int()
     with pytest.raises(SurveyError, match="was not run"):
         plain.ipma  # noqa: B018
+    with pytest.raises(SurveyError, match="was not run"):
+        plain.methods  # noqa: B018
     assert plain.to_json()["analyses_off"] == ["ipma", "methods", "satisfaction_ratio",
                                                "gauges", "precision"]
 
