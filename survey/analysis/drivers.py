@@ -49,6 +49,17 @@ class IpmaPoint:
     #: False for expectation constructs and items: an expectation is not something to fix.
     actionable: bool = True
 
+    @property
+    def gain(self) -> float:
+        """The potential gain of improving this driver: importance x (100 - performance), the
+        target points it would add at full performance (the ranking of :func:`priorities`)."""
+        return self.importance * (100 - self.performance)
+
+    @property
+    def parent(self) -> str | None:
+        """A dimension's higher-order construct (None for other drivers)."""
+        return self.latent if self.kind == "dimension" else None
+
     def to_json(self) -> dict:
         """Construct rows: ``latent`` is the driver (``parent`` its higher-order construct for
         a dimension); item rows: ``item`` and the ``latent`` it measures."""
@@ -149,4 +160,4 @@ def priorities(points: Sequence[IpmaPoint], bound: BoundModel | None = None) -> 
     dimensions (what can actually be worked on)."""
     second = dict(bound.second_order) if bound is not None else {}
     chosen = [p for p in points if p.actionable and p.driver not in second]
-    return [p.driver for p in sorted(chosen, key=lambda p: -p.importance * (100 - p.performance))]
+    return [p.driver for p in sorted(chosen, key=lambda p: -p.gain)]

@@ -15,9 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
+from survey.analysis.drivers import IpmaPoint
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS
 from survey.analysis.ratio import BANDS, TOLERANCE
+from survey.analysis.suite import Analyses
 from survey.assess import CRITERIA
 from survey.estimators.notices import Notice
 from survey.numbers import finite
@@ -144,7 +146,7 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
     # A measurement model may name no target: its first construct heads the tables instead.
     target = result.bound.model.target or (index_rows[0]["id"] if index_rows else None)
     return {
-        "drivers": _drivers(a, names, t, lang, target),
+        "drivers": _drivers(result.analysis, names, t, lang, target),
         "methods": _methods(a, names, t, lang, target),
         "ratio": _ratio(a, names, t, lang),
         "gauges": _gauges(result, names, t, lang, target),
@@ -157,13 +159,12 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
 # --------------------------------------------------------------------------- drivers (IPMA)
 
 
-def _drivers(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+def _drivers(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str,
              model_target: str) -> dict[str, Any] | None:
-    rows = a.get("ipma") or []
-    if not rows:
+    if a is None or "ipma" not in a.include or not a.ipma:
         return None
     quadrant_names = {q: tr(QUADRANTS, q, lang) for q in QUADRANT_ORDER}
-    targets = list(dict.fromkeys(r["target"] for r in rows))
+    targets = list(dict.fromkeys(p.target for p in a.ipma))
     targets.sort(key=lambda x: x != model_target)  # the model's target first
     blocks = [_driver_target(a, tg, names, t, lang, quadrant_names) for tg in targets]
     return {"targets": blocks,
@@ -171,54 +172,52 @@ def _drivers(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
             "legend": [{"code": q, "name": quadrant_names[q]} for q in QUADRANT_ORDER]}
 
 
-def _driver_target(a: Mapping[str, Any], target: str, names: Names, t: Mapping[str, str],
+def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
                    lang: str, quadrant_names: Mapping[str, str]) -> dict[str, Any]:
     """The map, the driver table and the top items of one target."""
-    mine = [r for r in a["ipma"] if r["target"] == target]
+    mine = [p for p in a.ipma if p.target == target]
     target_label = names.latent(target)
-    priorities = list((a.get("ipma_priorities") or {}).get(target, ()))
+    priorities = list(a.priorities.get(target, ()))
     panels = []
     for kind in ("construct", "dimension"):
-        group = [r for r in mine if r["kind"] == kind]
+        group = [p for p in mine if p.kind == kind]
         if not group:
             continue
-        parents = list(dict.fromkeys(r["parent"] for r in group if r.get("parent")))
+        parents = list(dict.fromkeys(p.parent for p in group if p.parent))
         title = (t["constructs_panel"] if kind == "construct" else
                  t["dimensions_panel"].format(parents=join(map(names.latent, parents), lang)))
         # The block split these drivers' quadrants at their own means (drivers.py).
         panels.append({
             "title": title,
-            "mean_importance": sum(r["importance"] for r in group) / len(group),
-            "mean_performance": sum(r["performance"] for r in group) / len(group),
-            "points": [{"label": names.latent(r["latent"]), "importance": r["importance"],
-                        "performance": r["performance"], "quadrant": r["quadrant"],
-                        "kind": kind} for r in group]})
+            "mean_importance": sum(p.importance for p in group) / len(group),
+            "mean_performance": sum(p.performance for p in group) / len(group),
+            "points": [{"label": names.latent(p.driver), "importance": p.importance,
+                        "performance": p.performance, "quadrant": p.quadrant,
+                        "kind": kind} for p in group]})
 
     def impact(value: float) -> str:
         return t["impact_cell"].format(target=target_label, value=_signed(value, 2))
 
-    def row(r: Mapping[str, Any]) -> dict[str, Any]:
-        return {"id": r["latent"], "kind": r["kind"], "parent": r.get("parent"),
-                "label": names.driver(r["latent"]), "importance": r["importance"],
-                "performance": r["performance"], "impact": r["impact"],
-                "impact_text": impact(r["impact"]), "quadrant": r["quadrant"],
-                "quadrant_name": quadrant_names[r["quadrant"]],
-                "priority": (priorities.index(r["latent"]) + 1
-                             if r["latent"] in priorities else None)}
+    def row(p: IpmaPoint) -> dict[str, Any]:
+        return {"id": p.driver, "kind": p.kind, "parent": p.parent,
+                "label": names.driver(p.driver), "importance": p.importance,
+                "performance": p.performance, "impact": p.impact,
+                "impact_text": impact(p.impact), "quadrant": p.quadrant,
+                "quadrant_name": quadrant_names[p.quadrant],
+                "priority": (priorities.index(p.driver) + 1
+                             if p.driver in priorities else None)}
 
     # Each construct followed by its dimensions (as the scorecard).
-    constructs = {r["latent"] for r in mine if r["kind"] == "construct"}
+    constructs = {p.driver for p in mine if p.kind == "construct"}
     table = []
-    for r in mine:
-        if r["kind"] == "construct":
-            table.append(row(r))
-            table += [row(d) for d in mine
-                      if d["kind"] == "dimension" and d.get("parent") == r["latent"]]
-    table += [row(d) for d in mine if d["kind"] == "dimension" and d.get("parent") not in constructs]
+    for p in mine:
+        if p.kind == "construct":
+            table.append(row(p))
+            table += [row(d) for d in mine if d.kind == "dimension" and d.parent == p.driver]
+    table += [row(d) for d in mine if d.kind == "dimension" and d.parent not in constructs]
     urgent = [r["label"] for r in table if r["quadrant"] == "improve_first"]
-    items = sorted((r for r in a.get("ipma_items") or []
-                    if r["target"] == target and r.get("actionable", True)),
-                   key=lambda r: -r["importance"] * (100 - r["performance"]))
+    items = sorted((p for p in a.ipma_items if p.target == target and p.actionable),
+                   key=lambda p: -p.gain)
     return {
         "id": target, "label": target_label,
         "title": t["drivers_of"].format(target=target_label),
@@ -228,13 +227,12 @@ def _driver_target(a: Mapping[str, Any], target: str, names: Names, t: Mapping[s
         "conclusion": (t["improve_first_list"].format(names=join(urgent, lang)) if urgent
                        else t["improve_first_none"]),
         "priorities": [names.driver(d) for d in priorities],
-        "top_items": [{"item": r["item"], "label": names.item(r["item"]),
-                   "latent": names.driver(r["latent"]), "importance": r["importance"],
-                   "performance": r["performance"],
-                   "gain": r["importance"] * (100 - r["performance"]),
-                   "impact_text": impact(r["impact"]), "quadrant": r["quadrant"],
-                   "quadrant_name": quadrant_names[r["quadrant"]]}
-                  for r in items[:TOP_ITEMS]],
+        "top_items": [{"item": p.driver, "label": names.item(p.driver),
+                       "latent": names.driver(p.latent), "importance": p.importance,
+                       "performance": p.performance, "gain": p.gain,
+                       "impact_text": impact(p.impact), "quadrant": p.quadrant,
+                       "quadrant_name": quadrant_names[p.quadrant]}
+                      for p in items[:TOP_ITEMS]],
         "items_title": t["top_items"].format(n=min(TOP_ITEMS, len(items))),
         "gain_note": t["potential_gain_note"].format(target=target_label),
     }
