@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from survey.assess import CRITERIA
 from survey.resources import bundled
@@ -68,11 +69,21 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def stylesheet() -> markupsafe.Markup:
+    """The bundled report.css for a ``<style>`` element. It is the project's file, not data:
+    autoescaping it turned its quotes and ``>`` into entities, so the browser dropped the font
+    and child-selector rules (the body fell back to Times New Roman). Refused if it could end
+    its element early."""
+    css = (bundled("reports") / "report.css").read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError("report.css must not contain '</' (it would end the <style> element).")
+    return markupsafe.Markup(css)
+
+
 def render_report(context: dict[str, Any]) -> str:
     """The HTML text of the report for a context from :func:`build_context`."""
     env = environment()
-    css = (bundled("reports") / "report.css").read_text(encoding="utf-8")
-    return env.get_template("report.html.j2").render(**context, css=css)
+    return env.get_template("report.html.j2").render(**context, css=stylesheet())
 
 
 def write_report(result, path: str | Path, lang: str | None = None) -> Path:

@@ -24,7 +24,7 @@ from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
-from survey.report.render import environment
+from survey.report.render import environment, stylesheet
 from survey.report.texts import (
     IMPROVEMENT_VERDICTS,
     INTERVALS,
@@ -41,7 +41,6 @@ from survey.report.texts import (
     tr,
 )
 from survey.report.texts import ci_label as ci_text
-from survey.resources import bundled
 from survey.tracking import CellResult, Tracking, WaveStep
 
 #: MICOM's per-construct invariance -> the words of texts.INVARIANCE.
@@ -541,8 +540,7 @@ def render_tracking_report(context: Mapping[str, Any]) -> str:
     """The HTML text of the tracking report for a context from :func:`build_tracking_context`."""
     env = environment()
     env.filters["signed"] = _signed
-    css = (bundled("reports") / "report.css").read_text(encoding="utf-8")
-    return env.get_template("tracking.html.j2").render(**context, css=css)
+    return env.get_template("tracking.html.j2").render(**context, css=stylesheet())
 
 
 def write_tracking_report(tracking: Tracking, bound: BoundModel, path: str | Path, *,

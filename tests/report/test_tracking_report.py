@@ -119,6 +119,12 @@ def step_node(doc, step):
 # --------------------------------------------------------------------------- the study itself
 
 
+def test_the_stylesheet_is_not_escaped(page):
+    for _, html, _ in page.values():
+        style = html[html.index("<style>"):html.index("</style>")]
+        assert '"Noto Sans CJK SC"' in style and "&#34;" not in style and "&gt;" not in style
+
+
 def test_the_study_has_what_the_report_must_show(tracking):
     """The fixture's story, so the tests below check something."""
     assert len(tracking.cells) == 4 and len(tracking.failed) == 1

@@ -144,3 +144,37 @@ def test_the_public_capabilities_resolve():
         assert getattr(estimate, name) is not None
     with pytest.raises(AttributeError):
         estimate.pls_core  # noqa: B018
+
+
+#: Declared dependencies the package uses without importing them by name, with the reason.
+USED_WITHOUT_IMPORT = {
+    "python-calamine": "pandas.read_excel(engine='calamine') reads .xlsx/.xls through it",
+    "dask": "declared as dask[distributed]; the package imports distributed",
+}
+
+
+def test_declared_dependencies_are_the_imported_ones():
+    import importlib.metadata as metadata
+    import re
+    import sys
+    import tomllib
+
+    imported = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "survey"}
+    owners = metadata.packages_distributions()
+    used = {owners[m][0].lower().replace("_", "-") for m in third_party}
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    declared, extras = set(), set()
+    for spec in project["dependencies"]:
+        name, _, extra = re.match(r"([A-Za-z0-9_.\-]+)(\[([^\]]+)\])?", spec).groups()
+        declared.add(name.lower().replace("_", "-"))
+        extras |= {e.strip().lower() for e in (extra or "").split(",") if e.strip()}
+    assert used <= declared | extras, f"imported, not declared: {sorted(used - declared - extras)}"
+    assert declared - used == set(USED_WITHOUT_IMPORT), sorted(declared - used)
