@@ -326,7 +326,7 @@ class InvarianceStep:
                                "difference": _num(-m.estimate), "se": _num(m.se),
                                "p_value": _num(m.p_value)} for m in self.latent_means],
                 note="Equal intercepts are rejected when the likelihood-ratio test against the "
-                     "metric model has p < 0.05 (with large samples also look at the CFI "
+                     f"metric model has p < {CRITERIA.alpha:g} (with large samples also look at the CFI "
                      "difference, Cheung & Rensvold 2002). Latent means: the first group's are "
                      "0; mean_2 is the second group's in the unit of the construct's marker "
                      "item, difference = level_1 - level_2, standard errors from the observed "
@@ -372,7 +372,7 @@ class CbsemInvariance:
                       "cfi_difference": _num(self.cfi_difference),
                       "holds": self.metric_holds, "method": self.method,
                       "note": "Equal loadings are rejected when the likelihood-ratio test has "
-                              "p < 0.05; with large samples also look at the CFI difference "
+                              f"p < {CRITERIA.alpha:g}; with large samples also look at the CFI difference "
                               "(a drop of more than 0.01 signals non-invariance; Cheung & "
                               "Rensvold 2002, SEM 9(2))."}
         return {"configural": {"groups": {k: v.to_json() for k, v in self.groups.items()},

@@ -14,7 +14,7 @@ item). Everything is on the 0-100 metric of the items' scales; case weights appl
    with overall satisfaction, against performance. Priority: r x (100 - performance).
 4. ``regression``: OLS of overall satisfaction on the drivers' mean scores (statsmodels,
    HC3 heteroskedasticity-robust SEs, VIF), and on all indicators for reference. Priority:
-   coefficient x (100 - performance) among significant positive coefficients (p < 0.05),
+   coefficient x (100 - performance) among significant positive coefficients (p below the significance level),
    the others after them.
 5. ``sem``: the IPMA importance (unstandardized total effect) against the 0-100 index.
    Priority: importance x (100 - performance), the potential gain.
@@ -40,6 +40,7 @@ from scipy import stats
 
 from survey.analysis.drivers import IpmaPoint, quadrant
 from survey.analysis.scores import item_scores
+from survey.assess import CRITERIA
 from survey.pathmodel import BoundModel
 
 RANK_GAP = 3
@@ -212,7 +213,7 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
     fit, driver_vif, n_used = ols(raw)
     coef = {d: float(fit.params[d]) for d in drivers}
     pval = {d: float(fit.pvalues[d]) for d in drivers}
-    significant = {d for d in drivers if pval[d] < 0.05 and coef[d] > 0}
+    significant = {d for d in drivers if pval[d] < CRITERIA.alpha and coef[d] > 0}
     score = {d: coef[d] * (100 - perf[d]) / 100 for d in drivers}
     order = _order({d: score[d] for d in significant}) + tuple(
         sorted((d for d in drivers if d not in significant), key=lambda d: pval[d]))
@@ -234,7 +235,7 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
                 "max_item_vif": float(item_vif.max()),
                 "negative_significant_items": [i for i in all_items
                                                if item_fit.params[i] < 0
-                                               and item_fit.pvalues[i] < 0.05]})
+                                               and item_fit.pvalues[i] < CRITERIA.alpha]})
 
     # 5. SEM: the IPMA of the target (dimensions where a driver is higher-order).
     target = bound.model.target

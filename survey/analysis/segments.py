@@ -297,7 +297,8 @@ def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
     m = len(pairs)
     note = ""
     if m > 1:
-        note = (f"{m} pairs of levels are compared: at the 5 % level about {0.05 * m:.1f} "
+        note = (f"{m} pairs of levels are compared: at the {CRITERIA.alpha * 100:g} % level about "
+                f"{CRITERIA.alpha * m:.1f} "
                 "differences per parameter would come out significant by chance if no level "
                 "differed. Read p_holm (Holm-adjusted over the pairs of each parameter); the "
                 "many paths and indices of one pair are a further family.")

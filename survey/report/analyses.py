@@ -17,7 +17,7 @@ from typing import Any
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.drivers import IpmaPoint
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
-from survey.analysis.methods import METHODS
+from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
 from survey.assess import CRITERIA
@@ -141,18 +141,17 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
     """Every analysis section of the report (None where its block is absent), plus the
     analyses' method notes. ``index_rows``: the scorecard's rows (their order and the
     headline indices); ``headline``: the headline estimator's display name."""
-    a = result.analyses
     names = Names(result, lang, t)
     # A measurement model may name no target: its first construct heads the tables instead.
     target = result.bound.model.target or (index_rows[0]["id"] if index_rows else None)
     return {
         "drivers": _drivers(result.analysis, names, t, lang, target),
-        "methods": _methods(a, names, t, lang, target),
-        "ratio": _ratio(a, names, t, lang),
+        "methods": _methods(result.analysis, names, t, lang, target),
+        "ratio": _ratio(result.analysis, names, t, lang),
         "gauges": _gauges(result, names, t, lang, target),
         "segments": _segments(result, names, t, lang, target, index_rows),
         "precision": _precision(result, names, t, lang, index_rows),
-        "analysis_notes": _notes(a, lang, headline),
+        "analysis_notes": _notes(result.analysis, lang, headline),
     }
 
 
@@ -241,16 +240,18 @@ def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
 # --------------------------------------------------------------------------- classic methods
 
 
-def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str,
+def _methods(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str,
              target: str) -> dict[str, Any] | None:
-    m, cmp = a.get("methods"), a.get("methods_comparison")
+    if a is None or "methods" not in a.include:
+        return None
+    m, cmp = a.methods, a.methods_comparison
     if not m or not cmp:
         return None
     order = [k for k in METHODS if k in m]
-    available = [k for k in order if m[k].get("available")]
+    available = [k for k in order if m[k].available]
     ranks: Mapping[str, Mapping[str, int]] = cmp.get("ranks") or {}
     flagged = {f["driver"]: f for f in cmp.get("flagged") or []}
-    measures = {k: {r["driver"]: r for r in m[k].get("drivers") or []} for k in order}
+    measures = {k: {r["driver"]: r for r in m[k].rows} for k in order}
     drivers = sorted(ranks, key=lambda d: (sum(ranks[d].values()) / len(ranks[d]), d))
     rows = []
     for d in drivers:
@@ -277,7 +278,7 @@ def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
             pair = tau.get((y, x)) or tau.get((x, y))
             cells.append({"tau": pair["tau"] if pair else None, "n": pair["n"] if pair else None})
         matrix.append({"method": x, "name": tr(METHOD_NAMES, x, lang), "cells": cells})
-    outcome = names.item(m.get("regression", {}).get("outcome") or "")
+    outcome = names.item(m["regression"].detail.get("outcome") or "" if "regression" in m else "")
     explanations = [_method_text(k, m[k], names, lang, target, outcome, drivers)
                     for k in order]
     return {
@@ -300,20 +301,21 @@ def _methods(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
 _OLD_REASON = {"dual_evaluation": "no_importance_items", "sem": "no_pls"}
 
 
-def _method_text(key: str, block: Mapping[str, Any], names: Names, lang: str, target: str,
+def _method_text(key: str, method: MethodResult, names: Names, lang: str, target: str,
                  outcome: str, drivers: Sequence[str]) -> dict[str, Any]:
     name = tr(METHOD_NAMES, key, lang)
-    if not block.get("available"):
-        code = block.get("reason_code") or _OLD_REASON.get(key)
+    block = method.detail
+    if not method.available:
+        code = method.reason_code or _OLD_REASON.get(key)
         text = (tr(METHOD_UNAVAILABLE, code, lang).format(
                     rated=join([names.driver(d) for d in block.get("rated") or ()], lang),
                     drivers=join([names.driver(d) for d in drivers], lang),
                     columns=join(block.get("columns") or (), lang))
-                if code in METHOD_UNAVAILABLE else block.get("reason") or "")
+                if code in METHOD_UNAVAILABLE else method.reason)
         return {"key": key, "name": name, "text": text, "available": False}
     fields: dict[str, Any] = {"target": names.latent(target), "outcome": outcome}
     if key == "dual_evaluation":
-        stated = [r["importance"] for r in block.get("drivers") or [] if _finite(r.get("importance"))]
+        stated = [r["importance"] for r in method.rows if _finite(r.get("importance"))]
         fields.update(low=f"{min(stated):.1f}" if stated else "–",
                       high=f"{max(stated):.1f}" if stated else "–")
     if key == "regression":
@@ -366,20 +368,19 @@ def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[s
 # --------------------------------------------------------------------------- satisfaction ratio
 
 
-def _ratio(a: Mapping[str, Any], names: Names, t: Mapping[str, str], lang: str
+def _ratio(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str
            ) -> dict[str, Any] | None:
-    rows = a.get("satisfaction_ratio") or []
-    if not rows:
+    if a is None or "satisfaction_ratio" not in a.include or not a.satisfaction_ratio:
         return None
     out = []
-    for r in rows:
-        out.append({"expectation": r["expectation"], "expectation_label": names.item(r["expectation"]),
-                    "perceived": r["perceived"], "perceived_label": names.aspect(r["perceived"]),
-                    "expected_mean": r["expected_mean"], "perceived_mean": r["perceived_mean"],
-                    "ratio": r["ratio"], "band": r["band"],
-                    "band_text": tr(RATIO_BANDS, r["band"], lang) if r["band"] in RATIO_BANDS
-                    else r["band"], "n": r["n"],
-                    "shares": [r["shares"].get(b) for b in BANDS]})
+    for r in a.satisfaction_ratio:
+        out.append({"expectation": r.expectation, "expectation_label": names.item(r.expectation),
+                    "perceived": r.perceived, "perceived_label": names.aspect(r.perceived),
+                    "expected_mean": r.expected_mean, "perceived_mean": r.perceived_mean,
+                    "ratio": r.ratio, "band": r.band,
+                    "band_text": tr(RATIO_BANDS, r.band, lang) if r.band in RATIO_BANDS
+                    else r.band, "n": r.n,
+                    "shares": [r.shares.get(b) for b in BANDS]})
     short = [r for r in out if r["band"] in ("not_met", "unmet")]
     return {
         "intro": t["ratio_intro"].format(tol=f"{TOLERANCE:.2f}"),
@@ -742,22 +743,21 @@ def _precision(result: StudyResult, names: Names, t: Mapping[str, str], lang: st
 # --------------------------------------------------------------------------- notes
 
 
-def _notes(a: Mapping[str, Any], lang: str, headline: str) -> list[str]:
+def _notes(a: Analyses | None, lang: str, headline: str) -> list[str]:
     """Method notes of the analyses: the scores they share, IPMA, segment comparisons."""
-    notes = a.get("analysis_notes")
-    if not notes:
+    if a is None or not a.notes:
         return []
-    missing = notes.get("scores_missing", "")
+    missing = a.notes.get("scores_missing", "")
     key = {"mean replacement": "mean", "listwise": "listwise"}.get(missing)
     lines = [tr(ANALYSIS_NOTES, "scores", lang).format(
         name=headline, missing=tr(MISSING, key, lang) if key else missing)]
-    if a.get("ipma"):
+    if "ipma" in a.include and a.ipma:
         lines.append(tr(ANALYSIS_NOTES, "ipma", lang))
-    if a.get("segment_tests"):
-        lr = any(p.get("method") == "cbsem" for s in a["segment_tests"] for p in s["pairs"])
+    if a.segment_tests:
+        lr = any(p.method == "cbsem" for s in a.segment_tests for p in s.pairs)
         lines.append(tr(ANALYSIS_NOTES, "segments_cbsem" if lr else "segments", lang))
     skipped: dict[str, list[str]] = {}
-    for s in a.get("analyses_skipped") or ():
+    for s in a.skipped:
         skipped.setdefault(s["code"], []).append(tr(SKIPPED_NAMES, s["analysis"], lang))
     for code, analyses in skipped.items():
         lines.append(tr(ANALYSIS_NOTES, f"skipped_{code}", lang).format(

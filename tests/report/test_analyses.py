@@ -573,9 +573,9 @@ def cbsem_segments(rich):
     from survey.analysis.segments import compare_segments
 
     block = compare_segments(rich.bound, rich.responses.data, "airline", levels=["1", "2"],
-                             method="cbsem").to_json()
-    tests = [block] + [s for s in rich.analyses["segment_tests"] if s["segment"] != "airline"]
-    return dataclasses.replace(rich, analyses={**rich.analyses, "segment_tests": tests})
+                             method="cbsem")
+    tests = (block, *(s for s in rich.analysis.segment_tests if s.segment != "airline"))
+    return with_analysis(rich, segment_tests=tests)
 
 
 @pytest.mark.parametrize("lang", LANGS)
