@@ -2,7 +2,7 @@
 side, the satisfaction ratio, the gauges and the complaint funnel, segments and value tiers,
 and the precision of the indices.
 
-Each section is built from its block of ``StudyResult.analyses`` (survey.analysis.suite) and
+Each section is built from the typed results of ``StudyResult.analysis`` (survey.analysis.suite) and
 is None when the block is absent. Every reading a section states (which drivers to improve
 first, where the methods agree, a band of the ratio, a failed invariance) is decided here from
 the block's numbers; the template only lays it out.
@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from survey.analysis.comparison import PairComparison, SegmentComparison
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.drivers import IpmaPoint
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
@@ -21,7 +22,7 @@ from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
 from survey.assess import CRITERIA
-from survey.estimators.notices import Notice
+from survey.assess import significant as significant_p
 from survey.numbers import finite
 from survey.report.charts import distribution_svg, ipma_svg, tiers_svg
 from survey.report.texts import (
@@ -413,7 +414,8 @@ def _box_range(scale, share: float, top: bool) -> str:
 
 def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
             target: str) -> dict[str, Any] | None:
-    g = result.analyses.get("gauges") or {}
+    a = result.analysis
+    g = a.gauges if a is not None and "gauges" in a.include else {}
     roles = [r for r in ("overall", "recommend", "repurchase") if r in g]
     funnel = g.get("complaint_funnel")
     if not roles and not funnel:
@@ -481,45 +483,45 @@ def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
 
 def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
               target: str, index_rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    a = result.analyses
-    rows = a.get("segments") or []
-    tiers = _tiers(result, names, t, lang)
-    if not rows and tiers is None:
+    a = result.analysis
+    found = a.segments if a is not None else ()
+    tiers = _tiers(a, names, t, lang)
+    if not found and tiers is None:
         return None
     headline = {r["id"]: r for r in index_rows}
     latents = [target] + [r["id"] for r in index_rows if r["id"] != target]
-    summaries = {s["segment"]: s for s in a.get("segment_summaries") or []}
-    tests = {s["segment"]: s for s in a.get("segment_tests") or []}
-    typed = {(s.segment, lv.level): lv for s in (result.analysis.segments if result.analysis
-                                                  else ()) for lv in s.levels}
-    columns = list(dict.fromkeys([*summaries, *(r["segment"] for r in rows)]))
+    tests = {s.segment: s for s in (a.segment_tests if a is not None else ())}
     has_ci = False
     target_row = headline.get(target, {})
     blocks = []
-    for column in columns:
-        levels = [r for r in rows if r["segment"] == column]
-        summary = summaries.get(column, {})
+    for segment in found:
+        column = segment.segment
         table, warnings = [], []
-        for r in levels:
-            label = names.level(column, r["level"])
-            lo, hi = (r.get("ci") or {}).get(target) or (None, None)
-            note = ""
-            if not r["estimated"]:
-                note = _not_estimated(typed.get((column, r["level"])), t)
-            table.append({"level": r["level"], "label": label, "n": r["n"],
-                          "estimated": r["estimated"], "target": r["indices"].get(target),
+        for lv in segment.levels:
+            label = names.level(column, lv.level)
+            est = lv.estimate
+            index = {i.latent: i for i in est.indices} if est is not None else {}
+            own = index.get(target)
+            lo, hi = (finite(own.ci_low), finite(own.ci_high)) if own else (None, None)
+            if lo is None or hi is None:
+                lo = hi = None
+            table.append({"level": lv.level, "label": label, "n": lv.n,
+                          "estimated": est is not None,
+                          "target": finite(own.value) if own else None,
                           "ci_low": lo, "ci_high": hi,
-                          "values": [r["indices"].get(x) for x in latents[1:]], "note": note})
-            codes = r.get("warning_codes")
-            texts_ = ([Notice(c["code"], c["params"]).text(lang) for c in codes] if codes
-                      else r.get("warnings") or [])
-            warnings += [{"level": label, "text": w} for w in texts_]
+                          "values": [finite(index[x].value) if x in index else None
+                                     for x in latents[1:]],
+                          "note": "" if est is not None else _not_estimated(lv, t)})
+            if est is not None:
+                texts_ = ([n.text(lang) for n in est.notices] if est.notices
+                          else list(est.warnings))
+                warnings += [{"level": label, "text": w} for w in texts_]
             has_ci = has_ci or lo is not None
-        unassigned = summary.get("n_unassigned") or 0
+        unassigned = segment.n_unassigned
         blocks.append({
             "column": column, "name": names.segment(column),
             "title": t["segment_by"].format(name=names.segment(column)),
-            "all": {"n": summary.get("n_total"), "target": target_row.get("value"),
+            "all": {"n": segment.n_total, "target": target_row.get("value"),
                     "ci_low": target_row.get("ci_low"), "ci_high": target_row.get("ci_high"),
                     "values": [headline.get(x, {}).get("value") for x in latents[1:]]},
             "rows": table, "warnings": warnings,
@@ -534,17 +536,17 @@ def _segments(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
         "latents": [{"id": x, "label": names.driver(x)} for x in latents],
         "header": _segment_header(latents, names, t, lang, result),
         "columns": blocks, "tiers": tiers,
-        "tests_note": _tests_note(a.get("segment_tests") or [], t),
+        "tests_note": _tests_note(tuple(tests.values()), t),
     }
 
 
-def _tests_note(blocks: Sequence[Mapping[str, Any]], t: Mapping[str, str]) -> str:
+def _tests_note(blocks: Sequence[SegmentComparison], t: Mapping[str, str]) -> str:
     """What the invariance verdicts mean: MICOM's (PLS) or the likelihood-ratio steps'
     (CB-SEM); empty without tests."""
-    pairs = [p for b in blocks for p in b.get("pairs") or []]
+    pairs = [p for b in blocks for p in b.pairs]
     if not pairs:
         return ""
-    return t["invariance_lr_note" if any(p.get("method") == "cbsem" for p in pairs)
+    return t["invariance_lr_note" if any(p.method == "cbsem" for p in pairs)
              else "micom_note"]
 
 
@@ -578,51 +580,50 @@ def _not_estimated(level: Any, t: Mapping[str, str]) -> str:
     return t["not_estimated"].format(reason=level.error)
 
 
-def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
+def _segment_tests(block: SegmentComparison | None, column: str, names: Names,
                    t: Mapping[str, str], lang: str) -> dict[str, Any] | None:
     """The permutation tests of one segment column: counts, the significant differences, and
     the measurement invariance of every pair."""
-    if not block or not block.get("pairs"):
+    if block is None or not block.pairs:
         return None
-    pairs = block["pairs"]
+    pairs = block.pairs
     significant, n_tests, n_defined, permutations = [], 0, 0, 0
     micom = []
     for p in pairs:
-        pair = f"{names.level(column, p['level_1'])} vs {names.level(column, p['level_2'])}"
-        permutations = max(permutations, (p.get("permutations") or {}).get("requested") or 0)
-        for x in p["tests"]:
+        pair = f"{names.level(column, p.level_1)} vs {names.level(column, p.level_2)}"
+        permutations = max(permutations, p.permutations.get("requested") or 0)
+        for x in p.tests:
             n_tests += 1
-            if not _finite(x.get("p_value")):
+            if finite(x.p_value) is None:
                 continue
             n_defined += 1
-            if x["p_value"] < SIGNIFICANCE:
+            if significant_p(x.p_value):
                 significant.append((pair, x))
         micom.append(_invariance(p, pair, names, lang))
-    significant.sort(key=lambda s: (s[1].get("p_holm") if _finite(s[1].get("p_holm")) else 1.0,
-                                    s[1]["p_value"]))
+    significant.sort(key=lambda s: (finite(s[1].p_holm) if finite(s[1].p_holm) is not None
+                                    else 1.0, s[1].p_value))
     shown = []
     for pair, x in significant[:MAX_TEST_ROWS]:
-        kind = x["kind"]
+        kind = x.kind
         if kind == "path":
-            parameter = f"{names.driver(x['from'])} → {names.driver(x['to'])}"
+            parameter = f"{names.driver(x.a)} → {names.driver(x.b)}"
         elif kind == "index":
-            parameter = t["index_of"].format(name=names.driver(x["latent"]))
+            parameter = t["index_of"].format(name=names.driver(x.a))
         else:
-            parameter = f"{names.driver(x['latent'])} · {names.item(x.get('item', ''))}"
+            parameter = f"{names.driver(x.a)} · {names.item(x.b)}"
         shown.append({"pair": pair, "kind": kind,
                       "kind_name": tr(PARAMETER_KINDS, kind, lang) if kind in PARAMETER_KINDS
                       else kind,
-                      "parameter": parameter, "value_1": x.get("value_1"),
-                      "value_2": x.get("value_2"), "difference": x.get("difference"),
-                      "digits": 1 if kind == "index" else 3, "p": x["p_value"],
-                      "p_holm": x.get("p_holm"),
-                      "holm_significant": _finite(x.get("p_holm")) and x["p_holm"] < SIGNIFICANCE,
-                      "comparable": x.get("comparable"), "note": x.get("note") or ""})
-    n_holm = sum(1 for _, x in significant
-                 if _finite(x.get("p_holm")) and x["p_holm"] < SIGNIFICANCE)
+                      "parameter": parameter, "value_1": finite(x.value_1),
+                      "value_2": finite(x.value_2), "difference": finite(x.difference),
+                      "digits": 1 if kind == "index" else 3, "p": x.p_value,
+                      "p_holm": finite(x.p_holm),
+                      "holm_significant": significant_p(x.p_holm) is True,
+                      "comparable": x.comparable, "note": x.note})
+    n_holm = sum(1 for _, x in significant if significant_p(x.p_holm) is True)
     failing = [m for m in micom if m["verdict"] in ("no", "metric_fails")]
     # CB-SEM pairs test by likelihood ratio, PLS pairs by permutation.
-    lr = any(p.get("method") == "cbsem" for p in pairs)
+    lr = any(p.method == "cbsem" for p in pairs)
     return {
         "title": t["segment_tests_lr" if lr else "segment_tests"],
         "invariance_title": t["invariance_lr" if lr else "micom"],
@@ -639,31 +640,31 @@ def _segment_tests(block: Mapping[str, Any] | None, column: str, names: Names,
     }
 
 
-def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) -> dict[str, Any]:
+def _invariance(pair: PairComparison, label: str, names: Names, lang: str) -> dict[str, Any]:
     """MICOM's verdict for a PLS pair and what failed; for a CB-SEM pair the verdict of the
     metric and scalar steps and their likelihood-ratio tests (``steps``)."""
-    n = pair.get("n") or {}
-    out: dict[str, Any] = {"pair": label, "n_1": n.get(pair["level_1"]),
-                           "n_2": n.get(pair["level_2"]), "failed": [], "steps": []}
-    m = pair.get("micom")
-    cb = pair.get("cbsem")
-    if m:
-        verdict = m.get("verdict", "untested")
-        out["failed"] = [names.driver(c["latent"]) for c in m.get("constructs") or []
-                         if c.get("compositional_invariance") is False]
-    elif cb and (cb.get("metric") or {}).get("available"):
-        holds = cb["metric"].get("holds")
+    out: dict[str, Any] = {"pair": label, "n_1": pair.n_1, "n_2": pair.n_2, "failed": [],
+                           "steps": []}
+    cb = pair.cbsem
+    if pair.micom is not None:
+        verdict = pair.micom.verdict
+        out["failed"] = [names.driver(c.latent) for c in pair.micom.constructs
+                         if not c.compositional]
+    elif cb is not None and cb.metric is not None:
+        holds = cb.metric_holds
         verdict = "untested" if holds is None else "metric_holds" if holds else "metric_fails"
-        scalar = cb.get("scalar") or {}
-        if holds and scalar.get("available") and scalar.get("holds") is not None:
-            verdict = "scalar_holds" if scalar["holds"] else "scalar_fails"
-        for step in ("metric", "scalar", "paths_equal"):
-            block = cb.get(step) or {}
-            if block.get("available"):
+        if holds and cb.scalar is not None and cb.scalar.fit is not None \
+                and cb.scalar.holds is not None:
+            verdict = "scalar_holds" if cb.scalar.holds else "scalar_fails"
+        out["steps"].append({"name": tr(INVARIANCE_STEPS, "metric", lang),
+                             "chi2": finite(cb.chi2_difference), "df": cb.df_difference,
+                             "p": finite(cb.p_value)})
+        for step in ("scalar", "paths_equal"):
+            x = getattr(cb, step)
+            if x is not None and x.fit is not None:
                 out["steps"].append({"name": tr(INVARIANCE_STEPS, step, lang),
-                                     "chi2": block.get("chi2_difference"),
-                                     "df": block.get("df_difference"),
-                                     "p": block.get("p_value")})
+                                     "chi2": finite(x.chi2_difference), "df": x.df_difference,
+                                     "p": finite(x.p_value)})
     else:
         verdict = "untested"
     out.update(verdict=verdict, verdict_text=tr(INVARIANCE, verdict, lang),
@@ -672,33 +673,31 @@ def _invariance(pair: Mapping[str, Any], label: str, names: Names, lang: str) ->
     return out
 
 
-def _tiers(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
+def _tiers(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str
            ) -> dict[str, Any] | None:
-    v = result.analyses.get("value_tiers")
-    if not v or not v.get("tiers"):
+    v = a.value_tiers if a is not None else None
+    if v is None or not v.tiers:
         return None
-    tiers = v["tiers"]
-    column = names.question(v["column"]) or v["column"]
-    rows = [{"tier": x["tier"], "name": tr(TIERS, x["tier"], lang) if x["tier"] in TIERS
-             else x["tier"], "nominal_share": x["nominal_share"], "n": x["n"],
-             "customer_share": x["customer_share"], "value": x["value"],
-             "value_share": x["value_share"], "min_value": x.get("min_value"),
-             "max_value": x.get("max_value")} for x in tiers]
+    tiers = v.tiers
+    column = names.question(v.column) or v.column
+    rows = [{"tier": x.tier, "name": tr(TIERS, x.tier, lang) if x.tier in TIERS else x.tier,
+             "nominal_share": x.nominal_share, "n": x.n, "customer_share": x.customer_share,
+             "value": x.value, "value_share": x.value_share, "min_value": x.min_value,
+             "max_value": x.max_value} for x in tiers]
     top = ""
-    if [x["tier"] for x in tiers] == list(TIERS):
+    if [x.tier for x in tiers] == list(TIERS):
         upper = tiers[:-1]  # platinum, gold and iron: the top 20 %
         top = t["tiers_top"].format(
-            customers=_pct(sum(x["customer_share"] for x in upper)),
-            value=_pct(sum(x["value_share"] or 0.0 for x in upper)))
+            customers=_pct(sum(x.customer_share for x in upper)),
+            value=_pct(sum(x.value_share or 0.0 for x in upper)))
     chart = tiers_svg([{"label": t["customers_bar"],
-                        "shares": {x["tier"]: x["customer_share"] for x in tiers}},
+                        "shares": {x.tier: x.customer_share for x in tiers}},
                        {"label": t["value_bar"],
-                        "shares": {x["tier"]: x["value_share"] or 0.0 for x in tiers}}],
+                        "shares": {x.tier: x.value_share or 0.0 for x in tiers}}],
                       [(r["tier"], r["name"]) for r in rows], t["share"])
-    return {"intro": t["tiers_intro"].format(column=column, n=f"{v.get('n_ranked', 0):,}"),
-            "missing": (t["tiers_missing"].format(n=f"{v['n_missing']:,}")
-                        if v.get("n_missing") else ""),
-            "rows": rows, "total_value": v.get("total_value"), "n_ranked": v.get("n_ranked"),
+    return {"intro": t["tiers_intro"].format(column=column, n=f"{v.n_ranked:,}"),
+            "missing": (t["tiers_missing"].format(n=f"{v.n_missing:,}") if v.n_missing else ""),
+            "rows": rows, "total_value": v.total_value, "n_ranked": v.n_ranked,
             "conclusion": top, "chart_svg": chart}
 
 
@@ -707,7 +706,8 @@ def _tiers(result: StudyResult, names: Names, t: Mapping[str, str], lang: str
 
 def _precision(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
                index_rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    block = result.analyses.get("precision") or {}
+    a = result.analysis
+    block = a.precision if a is not None and "precision" in a.include else {}
     if not block:
         return None
     invalid = {i.latent for i in result.estimate.indices if not i.valid}

@@ -158,7 +158,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
     The headline estimate (PLS when it was run) fills the scorecard, the structural model and
     the measurement-quality section; every estimate has its admissibility, warnings and method
     notes; with two estimates a side-by-side comparison is added. The analysis sections
-    (drivers, methods, ratio, gauges, segments, precision) come from ``result.analyses``
+    (drivers, methods, ratio, gauges, segments, precision) come from ``result.analysis``
     (:mod:`survey.report.analyses`) and are None where their block is absent.
     """
     q, bound, est, ing = result.questionnaire, result.bound, result.estimate, result.responses.report

@@ -514,7 +514,7 @@ INTERVALS = {"percentile": {"zh": "百分位 bootstrap", "en": "percentile boots
              "wald": {"zh": "Wald", "en": "Wald"}}
 
 # --------------------------------------------------------------------------- analysis sections
-# The sections built from ``StudyResult.analyses`` (survey.analysis): drivers (IPMA), the classic
+# The sections built from ``StudyResult.analysis`` (survey.analysis): drivers (IPMA), the classic
 # methods, the satisfaction ratio, the gauges, segments and value tiers, and index precision.
 
 #: Labels of the analysis sections.

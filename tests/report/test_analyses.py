@@ -389,9 +389,10 @@ def test_permutation_tests_show_the_significant_differences_and_micom(rich, page
 
 def test_respondent_text_in_segment_levels_is_escaped(rich):
     hostile = "<script>alert(1)</script>"
-    rows = [dict(r, level=hostile) if r["segment"] == "age_band" else r
-            for r in rich.analyses["segments"]]
-    result = dataclasses.replace(rich, analyses={**rich.analyses, "segments": rows})
+    segments = tuple(dataclasses.replace(s, levels=tuple(dataclasses.replace(lv, level=hostile)
+                                                        for lv in s.levels))
+                     if s.segment == "age_band" else s for s in rich.analysis.segments)
+    result = with_analysis(rich, segments=segments)
     html = render_report(build_context(result, "en"))
     assert hostile not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert soup(html).find("script") is None
@@ -458,7 +459,8 @@ def test_texts_come_from_codes_not_from_english_sentences(root):
 
 
 def test_the_report_parses_no_sentence():
-    """Nothing in survey/report reads meaning back out of upstream English text."""
+    """Nothing in survey/report reads meaning back out of upstream English text, or reads the
+    analyses' JSON instead of their typed results."""
     import pathlib
 
     import survey.report
@@ -467,6 +469,8 @@ def test_the_report_parses_no_sentence():
     for path in folder.glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "removeprefix(" not in source, path.name
+        # The report consumes the typed results, not their JSON.
+        assert not re.search(r"\bresult\.analyses\b|\[\"(ipma|methods|gauges|segments)\"\]", source), path.name
         assert not re.search(r"\bre\.(fullmatch|match|search)\(", source), path.name
         assert not re.search(r"startswith\(\"[A-Z][a-z]+ ", source), path.name
 
@@ -552,13 +556,18 @@ def test_rich_report_renders_in_chromium_without_errors(rich, tmp_path, chromium
 def test_a_failed_invariance_is_warned_about(rich):
     """A pair whose MICOM fails gets the warning (forced here: with this study's few
     permutations the Holm-adjusted MICOM cannot fail by chance)."""
-    import copy
-
-    blocks = copy.deepcopy(rich.analyses["segment_tests"])
-    blocks[0]["pairs"][0]["micom"]["verdict"] = "no"
-    result = dataclasses.replace(rich, analyses={**rich.analyses, "segment_tests": blocks})
+    first = rich.analysis.segment_tests[0]
+    pair = first.pairs[0]
+    constructs = (dataclasses.replace(pair.micom.constructs[0], compositional=False),
+                  *pair.micom.constructs[1:])
+    failing = dataclasses.replace(pair, micom=dataclasses.replace(pair.micom,
+                                                                  constructs=constructs))
+    assert failing.micom.verdict == "no"
+    tests = (dataclasses.replace(first, pairs=(failing, *first.pairs[1:])),
+             *rich.analysis.segment_tests[1:])
+    result = with_analysis(rich, segment_tests=tests)
     node = soup(render_report(build_context(result, "en"))).find(
-        "div", attrs={"data-segment": blocks[0]["segment"]})
+        "div", attrs={"data-segment": first.segment})
     warning = node.find("p", class_="alert-inline")
     assert warning is not None and "1" in text(warning)
 
