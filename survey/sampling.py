@@ -41,12 +41,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from statistics import NormalDist
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
+from survey.assess import CRITERIA
 from survey.errors import Problem, SamplingError, WeightingError
 
 DESIGNS = ("srs", "systematic", "stratified")
@@ -485,11 +488,73 @@ def _svy_message(exc: Exception) -> str:
 # --------------------------------------------------------------------------- precision
 
 
+#: Why a margin of error is not reported for a non-probability sample.
+NO_MOE = ("Not a probability sample: no margin of sampling error is reported (AAPOR Code of "
+          "Professional Ethics and Practices).")
+
+
+@dataclass(frozen=True)
+class IndexPrecision:
+    """The precision of one 0-100 index under the sampling design (see
+    :func:`index_precision`). ``confidence`` is 1 - the significance level of
+    survey.assess.Criteria; the margin of error is its two-sided normal quantile x se, only for a
+    probability sample."""
+
+    estimate: float
+    se: float
+    n: int
+    population: float | None
+    probability: bool
+    deff: float | None
+    deff_kish: float
+    stratified: bool
+    available: ClassVar[bool] = True
+
+    @property
+    def confidence(self) -> float:
+        return round(1 - CRITERIA.alpha, 12)
+
+    @property
+    def moe(self) -> float | None:
+        z = NormalDist().inv_cdf(1 - CRITERIA.alpha / 2)
+        return z * self.se if self.probability else None
+
+    @property
+    def moe_note(self) -> str | None:
+        """Why there is no margin of error (None when there is one)."""
+        return None if self.probability else NO_MOE
+
+    @property
+    def n_effective(self) -> float | None:
+        return self.n / self.deff if self.deff else None
+
+    @property
+    def n_effective_kish(self) -> float:
+        return self.n / self.deff_kish
+
+    @property
+    def variance_method(self) -> str:
+        """'taylor' or 'taylor_stratified' (svy's Taylor linearisation of the weighted mean)."""
+        return "taylor_stratified" if self.stratified else "taylor"
+
+    def to_json(self) -> dict[str, object]:
+        return {"estimate": self.estimate, "se": self.se, "n": self.n,
+                "population": self.population, "moe": self.moe,
+                "moe_note": self.moe_note,
+                "confidence": self.confidence, "deff": self.deff,
+                "n_effective": self.n_effective, "deff_kish": self.deff_kish,
+                "n_effective_kish": self.n_effective_kish, "probability": self.probability,
+                "variance_method": ("Taylor linearisation of the weighted mean"
+                                    + (", stratified" if self.stratified else "") + " (svy)")}
+
+
+
+
 def index_precision(scores: Sequence[float] | np.ndarray, *,
                     weights: Sequence[float] | np.ndarray | None = None,
                     strata: Sequence[Hashable] | np.ndarray | None = None,
                     fpc: float | Sequence[float] | np.ndarray | None = None,
-                    probability: bool, source: str = "<sample>") -> dict[str, object]:
+                    probability: bool, source: str = "<sample>") -> IndexPrecision:
     """Precision of a 0-100 index estimated as the (weighted) mean of respondent scores.
 
     ``weights`` are the final weights (design or raked; default equal), ``strata`` each
@@ -499,7 +564,7 @@ def index_precision(scores: Sequence[float] | np.ndarray, *,
 
     The standard error is the Taylor linearisation of the ratio mean sum(w y) / sum(w) for a
     stratified single-stage design, computed by svy (for design weights N_h/n_h it equals
-    Cochran 1977 eq. 5.6). Returns a dict:
+    Cochran 1977 eq. 5.6). Returns an :class:`IndexPrecision` (its ``to_json()``):
 
     - ``estimate``, ``se``, ``n``;
     - ``moe``: the 95 % margin of error z_0.975 * se, only for a probability sample; otherwise
@@ -569,25 +634,8 @@ def index_precision(scores: Sequence[float] | np.ndarray, *,
     else:
         deff = deff_wr / (1 - n / population)
     deff_kish = float(n * np.sum(w ** 2) / np.sum(w) ** 2)
-    z = 1.959963984540054  # standard normal 0.975 quantile
-    return {
-        "estimate": estimate,
-        "se": se,
-        "n": n,
-        "population": population,
-        "moe": z * se if probability else None,
-        "moe_note": (None if probability else
-                     "Not a probability sample: no margin of sampling error is reported "
-                     "(AAPOR Code of Professional Ethics and Practices)."),
-        "confidence": 0.95,
-        "deff": deff,
-        "n_effective": (n / deff if deff else None),
-        "deff_kish": deff_kish,
-        "n_effective_kish": n / deff_kish,
-        "probability": bool(probability),
-        "variance_method": ("Taylor linearisation of the weighted mean"
-                            + (", stratified" if strata is not None else "") + " (svy)"),
-    }
+    return IndexPrecision(estimate, se, n, population, bool(probability), deff, deff_kish,
+                          strata is not None)
 
 
 def _population_sizes(fpc, codes: np.ndarray, n: int, source: str) -> np.ndarray | None:

@@ -16,6 +16,8 @@ again. The source material quotes a consumer survey (82 %, 54 %, 19 %, 9 %) as a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,7 +54,90 @@ def _share(flags: pd.Series, w: pd.Series) -> float | None:
     return float((flags[ok] * w[ok]).sum() / total) if total > 0 else None
 
 
-def gauges(bound: BoundModel, data: pd.DataFrame, scores: Scores) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Gauge:
+    """One gauge question (``role`` 'overall', 'recommend' or 'repurchase'): its answers'
+    distribution over the scale points (none on a continuous scale), mean, top and bottom box
+    shares, don't-know share, and (not for the overall item) the mean satisfaction score per
+    box and the answers' correlation with it."""
+
+    role: str
+    item: str
+    n: int
+    mean: float
+    distribution: Mapping[str, float]
+    dont_know: float
+    top_box: float | None
+    bottom_box: float | None
+    satisfaction_by_box: Mapping[str, float | None] | None = None
+    correlation_with_satisfaction: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"item": self.item, "n": self.n, "mean": self.mean,
+                               "distribution": dict(self.distribution),
+                               "dont_know": self.dont_know, "top_box": self.top_box,
+                               "bottom_box": self.bottom_box}
+        if self.satisfaction_by_box is not None:
+            out["satisfaction_by_box"] = dict(self.satisfaction_by_box)
+            out["correlation_with_satisfaction"] = self.correlation_with_satisfaction
+        return out
+
+
+@dataclass(frozen=True)
+class FunnelGroup:
+    """A group of the complaint funnel: its size, share, buy-again rate and the benchmark."""
+
+    group: str
+    n: int
+    share: float
+    buy_again: float | None
+    benchmark: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group": self.group, "n": self.n, "share": self.share,
+                "buy_again": self.buy_again, "benchmark": self.benchmark}
+
+
+@dataclass(frozen=True)
+class ComplaintFunnel:
+    """Every respondent -> dissatisfied -> complained -> the complaint's outcome."""
+
+    n: int
+    dissatisfied: float
+    complained: float
+    complained_among_dissatisfied: float | None
+    groups: tuple[FunnelGroup, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "dissatisfied": self.dissatisfied, "complained": self.complained,
+                "complained_among_dissatisfied": self.complained_among_dissatisfied,
+                "groups": [g.to_json() for g in self.groups]}
+
+
+@dataclass(frozen=True)
+class Gauges:
+    """The gauges the questionnaire defines (in role order) and the complaint funnel."""
+
+    gauges: tuple[Gauge, ...] = ()
+    funnel: ComplaintFunnel | None = None
+
+    def __getitem__(self, role: str) -> Gauge:
+        for g in self.gauges:
+            if g.role == role:
+                return g
+        raise KeyError(role)
+
+    def __contains__(self, role: object) -> bool:
+        return any(g.role == role for g in self.gauges)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {g.role: g.to_json() for g in self.gauges}
+        if self.funnel is not None:
+            out["complaint_funnel"] = self.funnel.to_json()
+        return out
+
+
+def gauges(bound: BoundModel, data: pd.DataFrame, scores: Scores) -> Gauges:
     """The gauges the questionnaire defines; absent ones are left out."""
     q = bound.questionnaire
     g = q.gauges
@@ -60,7 +145,7 @@ def gauges(bound: BoundModel, data: pd.DataFrame, scores: Scores) -> dict[str, A
     w = pd.Series(np.ones(len(rows)) if scores.weights is None else scores.weights, index=rows)
     target = bound.model.target
     sat = scores.constructs[target] if target in scores.constructs else None
-    out: dict[str, Any] = {}
+    out: list[Gauge] = []
     for role in ("overall", "recommend", "repurchase"):
         item = getattr(g, role)
         if item is None or item not in data.columns:
@@ -74,28 +159,21 @@ def gauges(bound: BoundModel, data: pd.DataFrame, scores: Scores) -> dict[str, A
         for point in points:
             dist[str(point)] = float(w[values == point].sum() / w[answered].sum())
         boxes = _boxes(values, scale.min, scale.max)
-        entry: dict[str, Any] = {
-            "item": item, "n": int(answered.sum()),
-            "mean": float(np.average(values[answered], weights=w[answered])),
-            "distribution": dist, "dont_know": float(1 - answered.mean()),
-            "top_box": _share(_flag(boxes, "top"), w),
-            "bottom_box": _share(_flag(boxes, "bottom"), w),
-        }
+        by_box = correlation = None
         if sat is not None and role != "overall":
-            entry["satisfaction_by_box"] = {
-                box: (float(np.average(sat[boxes == box], weights=w[boxes == box]))
-                      if (boxes == box).any() else None) for box in ("top", "middle", "bottom")}
-            entry["correlation_with_satisfaction"] = float(
-                np.corrcoef(values[answered], sat[answered])[0, 1])
-        out[role] = entry
-    funnel = complaint_funnel(bound, data, scores)
-    if funnel:
-        out["complaint_funnel"] = funnel
-    return out
+            by_box = {box: (float(np.average(sat[boxes == box], weights=w[boxes == box]))
+                            if (boxes == box).any() else None)
+                      for box in ("top", "middle", "bottom")}
+            correlation = float(np.corrcoef(values[answered], sat[answered])[0, 1])
+        out.append(Gauge(role, item, int(answered.sum()),
+                         float(np.average(values[answered], weights=w[answered])), dist,
+                         float(1 - answered.mean()), _share(_flag(boxes, "top"), w),
+                         _share(_flag(boxes, "bottom"), w), by_box, correlation))
+    return Gauges(tuple(out), complaint_funnel(bound, data, scores))
 
 
 def complaint_funnel(bound: BoundModel, data: pd.DataFrame, scores: Scores
-                     ) -> dict[str, Any] | None:
+                     ) -> ComplaintFunnel | None:
     """The funnel and buy-again rates by complaint outcome (None without a complaint block)."""
     q = bound.questionnaire
     g = q.gauges
@@ -128,15 +206,10 @@ def complaint_funnel(bound: BoundModel, data: pd.DataFrame, scores: Scores
     groups["dissatisfied_silent"] = dissatisfied & ~complained
     groups["satisfied_silent"] = ~dissatisfied & ~complained
     total = w.sum()
-    return {
-        "n": len(rows),
-        "dissatisfied": float(w[dissatisfied].sum() / total),
-        "complained": float(w[complained].sum() / total),
-        "complained_among_dissatisfied": (float(w[complained & dissatisfied].sum()
-                                                / w[dissatisfied].sum())
-                                          if w[dissatisfied].sum() > 0 else None),
-        "groups": [{"group": name, "n": int(mask.sum()), "share": float(w[mask].sum() / total),
-                    "buy_again": None if again is None else _share(again.where(mask), w),
-                    "benchmark": BENCHMARK.get(name)}
-                   for name, mask in groups.items()],
-    }
+    return ComplaintFunnel(
+        len(rows), float(w[dissatisfied].sum() / total), float(w[complained].sum() / total),
+        (float(w[complained & dissatisfied].sum() / w[dissatisfied].sum())
+         if w[dissatisfied].sum() > 0 else None),
+        tuple(FunnelGroup(name, int(mask.sum()), float(w[mask].sum() / total),
+                          None if again is None else _share(again.where(mask), w),
+                          BENCHMARK.get(name)) for name, mask in groups.items()))

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from survey.analysis.drivers import IpmaPoint, ipma, priorities
-from survey.analysis.gauges import gauges
+from survey.analysis.gauges import Gauges, gauges
 from survey.analysis.methods import MethodResult, classic_methods, disagreements
 from survey.analysis.ratio import RatioRow, satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from survey.analysis.comparison import SegmentComparison
     from survey.analysis.segments import SegmentResult
     from survey.analysis.tiers import ValueTiers
+    from survey.sampling import IndexPrecision
 
 #: The analyses beside the estimate, by name, with the JSON blocks each one writes.
 ANALYSES = {
@@ -70,8 +71,8 @@ class Analyses:
     methods: Mapping[str, MethodResult] = field(default_factory=dict)
     methods_comparison: Mapping[str, Any] = field(default_factory=dict)
     satisfaction_ratio: tuple[RatioRow, ...] = ()
-    gauges: Mapping[str, Any] = field(default_factory=dict)
-    precision: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    gauges: Gauges | None = None
+    precision: Mapping[str, IndexPrecision | NoPrecision] = field(default_factory=dict)
     notes: Mapping[str, Any] = field(default_factory=dict)
     skipped: tuple[Mapping[str, str], ...] = ()
     value_tiers: ValueTiers | None = None
@@ -90,9 +91,9 @@ class Analyses:
         if "satisfaction_ratio" in self.include:
             out["satisfaction_ratio"] = [r.to_json() for r in self.satisfaction_ratio]
         if "gauges" in self.include:
-            out["gauges"] = self.gauges
+            out["gauges"] = {} if self.gauges is None else self.gauges.to_json()
         if "precision" in self.include:
-            out["precision"] = self.precision
+            out["precision"] = {k: v.to_json() for k, v in self.precision.items()}
         out["analysis_notes"] = dict(self.notes)
         off = [name for name in ANALYSES if name not in self.include]
         if off:
@@ -137,7 +138,7 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         else {},
         satisfaction_ratio=tuple(satisfaction_ratios(bound, data, scores))
         if "satisfaction_ratio" in include else (),
-        gauges=gauges(bound, data, scores) if "gauges" in include else {},
+        gauges=gauges(bound, data, scores) if "gauges" in include else None,
         precision=precision(bound, data, scores, strata=strata, fpc=fpc,
                             probability=probability) if "precision" in include else {},
         notes={"weights": estimate.index_weights, "method": estimate.method,
@@ -168,8 +169,21 @@ def skipped_analyses(bound: BoundModel) -> list[dict[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class NoPrecision:
+    """An index without a precision, and why (``code`` 'invalid_index': a negative item weight
+    puts its respondent scores off the 0-100 scale)."""
+
+    code: str
+    reason: str
+    available: ClassVar[bool] = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"available": False, "reason": self.reason}
+
+
 def precision(bound: BoundModel, data: pd.DataFrame, scores: Scores, *, strata: str | None,
-              fpc: str | None, probability: bool) -> dict[str, Any]:
+              fpc: str | None, probability: bool) -> dict[str, IndexPrecision | NoPrecision]:
     """Standard error, margin of error (probability samples only), design effect and
     effective sample size of every index under the sampling design."""
     from survey.sampling import index_precision
@@ -181,12 +195,12 @@ def precision(bound: BoundModel, data: pd.DataFrame, scores: Scores, *, strata: 
                               "the file's columns (survey sample writes 'stratum' and 'fpc').")
     strata_values = None if strata is None else data.loc[rows, strata].to_numpy()
     fpc_values = None if fpc is None else pd.to_numeric(data.loc[rows, fpc]).to_numpy()
-    out: dict[str, Any] = {}
+    out: dict[str, IndexPrecision | NoPrecision] = {}
     for c in scores.constructs.columns:
         if any(w < 0 for w in scores.item_weights[c].values()):
-            out[c] = {"available": False, "reason": "The index is invalid (a negative item "
-                                                    "weight), so its respondent scores are not "
-                                                    "on the 0-100 scale."}
+            out[c] = NoPrecision("invalid_index", "The index is invalid (a negative item "
+                                                  "weight), so its respondent scores are not on "
+                                                  "the 0-100 scale.")
             continue
         out[c] = index_precision(scores.constructs[c].to_numpy(), weights=scores.weights,
                                  strata=strata_values, fpc=fpc_values, probability=probability,

@@ -415,28 +415,26 @@ def _box_range(scale, share: float, top: bool) -> str:
 def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
             target: str) -> dict[str, Any] | None:
     a = result.analysis
-    g = a.gauges if a is not None and "gauges" in a.include else {}
-    roles = [r for r in ("overall", "recommend", "repurchase") if r in g]
-    funnel = g.get("complaint_funnel")
-    if not roles and not funnel:
+    g = a.gauges if a is not None and "gauges" in a.include else None
+    if g is None or (not g.gauges and g.funnel is None):
         return None
+    funnel = g.funnel
     q = result.questionnaire
     target_label = names.latent(target)
     rows = []
-    for role in roles:
-        x = g[role]
-        scale = q.scale_of(x["item"])
-        by_box = x.get("satisfaction_by_box")
-        rows.append({"role": role, "name": tr(GAUGES, role, lang), "item": x["item"],
-                     "item_label": names.item(x["item"]), "n": x["n"], "mean": x["mean"],
-                     "top_box": x["top_box"], "bottom_box": x["bottom_box"],
+    for x in g.gauges:
+        scale = q.scale_of(x.item)
+        by_box = x.satisfaction_by_box
+        rows.append({"role": x.role, "name": tr(GAUGES, x.role, lang), "item": x.item,
+                     "item_label": names.item(x.item), "n": x.n, "mean": x.mean,
+                     "top_box": x.top_box, "bottom_box": x.bottom_box,
                      "top_range": _box_range(scale, TOP_BOX, True),
                      "bottom_range": _box_range(scale, BOTTOM_BOX, False),
-                     "dont_know": x.get("dont_know"),
+                     "dont_know": x.dont_know,
                      "by_box": [by_box.get(b) for b in ("top", "middle", "bottom")] if by_box
                      else None,
-                     "correlation": x.get("correlation_with_satisfaction"),
-                     "distribution": x.get("distribution") or {}})
+                     "correlation": x.correlation_with_satisfaction,
+                     "distribution": dict(x.distribution)})
     chart = ""
     points = sorted({p for r in rows for p in r["distribution"]}, key=float)
     if points:  # continuous scales have no points to chart
@@ -451,29 +449,29 @@ def _gauges(result: StudyResult, names: Names, t: Mapping[str, str], lang: str,
                                          target=target_label) if rows else ""),
         "funnel": None,
     }
-    if funnel:
+    if funnel is not None:
         repurchase = q.gauges.repurchase
         top = _box_range(q.scale_of(repurchase), TOP_BOX, True) if repurchase else "–"
         groups = []
-        for grp in funnel.get("groups") or []:
-            if not grp["n"] and grp.get("benchmark") is None:
+        for grp in funnel.groups:
+            if not grp.n and grp.benchmark is None:
                 continue  # an empty group the benchmark says nothing about
-            again, bench = grp.get("buy_again"), grp.get("benchmark")
+            again, bench = grp.buy_again, grp.benchmark
             diff = again - bench if _finite(again) and _finite(bench) else None
-            groups.append({"group": grp["group"], "n": grp["n"], "share": grp["share"],
-                           "name": (tr(FUNNEL_GROUPS, grp["group"], lang)
-                                    if grp["group"] in FUNNEL_GROUPS else grp["group"]),
+            groups.append({"group": grp.group, "n": grp.n, "share": grp.share,
+                           "name": (tr(FUNNEL_GROUPS, grp.group, lang)
+                                    if grp.group in FUNNEL_GROUPS else grp.group),
                            "buy_again": again, "benchmark": bench,
                            "difference": (t["points"].format(value=_signed(100 * diff, 1))
                                           if diff is not None else None),
                            "below": diff is not None and diff < 0})
-        among = funnel.get("complained_among_dissatisfied")
-        summary = t["funnel_summary"].format(dissatisfied=_pct(funnel.get("dissatisfied")),
-                                             complained=_pct(funnel.get("complained")),
+        among = funnel.complained_among_dissatisfied
+        summary = t["funnel_summary"].format(dissatisfied=_pct(funnel.dissatisfied),
+                                             complained=_pct(funnel.complained),
                                              among=_pct(among))
         if _finite(among) and among < 0.5:
             summary += grammar("sentence_gap", lang) + t["funnel_silent"]
-        out["funnel"] = {"n": funnel.get("n"), "summary": summary, "groups": groups,
+        out["funnel"] = {"n": funnel.n, "summary": summary, "groups": groups,
                          "note": t["funnel_note"].format(top=top)}
     return out
 
@@ -710,29 +708,28 @@ def _precision(result: StudyResult, names: Names, t: Mapping[str, str], lang: st
     block = a.precision if a is not None and "precision" in a.include else {}
     if not block:
         return None
-    invalid = {i.latent for i in result.estimate.indices if not i.valid}
-    design = (result.manifest.get("settings") or {}).get("design") or {}
     order = [r["id"] for r in index_rows if r["id"] in block]
     order += [k for k in block if k not in order]
-    rows, probability, confidence = [], False, 0.95
+    rows, probability, confidence, methods = [], False, 0.95, set()
     for k in order:
         x = block[k]
         row = {"id": k, "label": names.driver(k), "dimension": k in names.dims}
-        if x.get("available") is False:
-            row.update(available=False, reason=(t["precision_unavailable"] if k in invalid
-                                                else x.get("reason") or ""))
+        if not x.available:
+            row.update(available=False, reason=(t["precision_unavailable"]
+                                                if x.code == "invalid_index" else x.reason))
             rows.append(row)
             continue
-        probability = probability or bool(x.get("probability"))
-        confidence = x.get("confidence") or confidence
-        row.update(available=True, **{f: x.get(f) for f in (
-            "estimate", "se", "n", "moe", "deff", "n_effective", "deff_kish",
-            "n_effective_kish")})
+        probability = probability or x.probability
+        confidence = x.confidence
+        methods.add(x.variance_method)
+        row.update(available=True, estimate=x.estimate, se=x.se, n=x.n, moe=x.moe, deff=x.deff,
+                   n_effective=x.n_effective, deff_kish=x.deff_kish,
+                   n_effective_kish=x.n_effective_kish)
         rows.append(row)
     level = f"{confidence:.0%}"
-    # survey.sampling.index_precision: Taylor linearisation, stratified when strata are given.
-    method = tr(ANALYSIS_NOTES, "precision_taylor_stratified" if design.get("strata")
-                else "precision_taylor", lang) if any(r["available"] for r in rows) else ""
+    method = ("precision_taylor_stratified" if "taylor_stratified" in methods
+              else "precision_taylor" if methods else "")
+    method = tr(ANALYSIS_NOTES, method, lang) if method else ""
     return {"rows": rows, "probability": probability,
             "moe_header": t["moe"].format(level=level),
             "moe_note": (t["moe_probability"].format(level=level) if probability

@@ -224,11 +224,11 @@ def test_gauges_by_hand(make_bound):
     est = estimate_pls(bound, data)
     out = gauges(bound, data, construct_scores(bound, est, data))
     rec = out["recommend"]
-    assert rec["n"] == 7 and rec["top_box"] == pytest.approx(2 / 7)
-    assert rec["bottom_box"] == pytest.approx(2 / 7)
-    assert rec["distribution"]["7"] == pytest.approx(1 / 7)
-    assert out["repurchase"]["top_box"] == pytest.approx(4 / 8)
-    assert "complaint_funnel" not in out
+    assert rec.n == 7 and rec.top_box == pytest.approx(2 / 7)
+    assert rec.bottom_box == pytest.approx(2 / 7)
+    assert rec.distribution["7"] == pytest.approx(1 / 7)
+    assert out["repurchase"].top_box == pytest.approx(4 / 8)
+    assert out.funnel is None and "complaint_funnel" not in out.to_json()
 
 
 def test_gauges_on_a_continuous_scale_have_boxes_but_no_points(make_bound):
@@ -243,8 +243,8 @@ def test_gauges_on_a_continuous_scale_have_boxes_but_no_points(make_bound):
     rec = gauges(bound, data, construct_scores(bound, estimate_pls(bound, data), data))[
         "recommend"]
     # top box >= 5.2: 7, 6.5, 5.5, 5.3; bottom <= 2.8: 2.5, 1.
-    assert rec["distribution"] == {}
-    assert rec["top_box"] == pytest.approx(4 / 8) and rec["bottom_box"] == pytest.approx(2 / 8)
+    assert rec.distribution == {}
+    assert rec.top_box == pytest.approx(4 / 8) and rec.bottom_box == pytest.approx(2 / 8)
     scale = q.scale_of("rec")
     assert (_box_range(scale, TOP_BOX, True), _box_range(scale, BOTTOM_BOX, False)) == (
         "5.2-7", "1-2.8")
@@ -253,14 +253,14 @@ def test_gauges_on_a_continuous_scale_have_boxes_but_no_points(make_bound):
 def test_complaint_funnel_groups(airline):
     bound, data, _, scores = airline
     funnel = complaint_funnel(bound, data, scores)
-    groups = {g["group"]: g for g in funnel["groups"]}
+    groups = {g.group: g for g in funnel.groups}
     complained = (data["complained"].astype(str) == "1")
-    assert funnel["complained"] == pytest.approx(complained.mean())
-    assert sum(g["n"] for g in funnel["groups"]) == len(data)
+    assert funnel.complained == pytest.approx(complained.mean())
+    assert sum(g.n for g in funnel.groups) == len(data)
     quick = complained & (data["complaint_outcome"].astype(str) == "1")
     buy = data.loc[quick, "loy_repurchase"].dropna()
-    assert groups["resolved_quickly"]["buy_again"] == pytest.approx((buy >= 7.3).mean())
-    assert groups["resolved_quickly"]["benchmark"] == 0.82
+    assert groups["resolved_quickly"].buy_again == pytest.approx((buy >= 7.3).mean())
+    assert groups["resolved_quickly"].benchmark == 0.82
 
 
 def test_priorities_order_by_potential_gain(airline):

@@ -321,16 +321,16 @@ SCORES = np.array([62.0, 71.5, 80.0, 55.5, 90.0, 66.0, 74.0, 83.5, 58.0, 77.0, 6
 def test_srs_equal_weights_se_is_sd_over_root_n():
     n = SCORES.size
     r = index_precision(SCORES, probability=True)
-    assert r["estimate"] == pytest.approx(SCORES.mean())
-    assert r["se"] == pytest.approx(SCORES.std(ddof=1) / np.sqrt(n), rel=1e-12)
-    assert r["deff"] == pytest.approx(1, rel=1e-12) and r["deff_kish"] == pytest.approx(1)
-    assert r["n_effective"] == pytest.approx(n)
-    assert r["moe"] == pytest.approx(1.959963984540054 * r["se"]) and r["moe_note"] is None
+    assert r.estimate == pytest.approx(SCORES.mean())
+    assert r.se == pytest.approx(SCORES.std(ddof=1) / np.sqrt(n), rel=1e-12)
+    assert r.deff == pytest.approx(1, rel=1e-12) and r.deff_kish == pytest.approx(1)
+    assert r.n_effective == pytest.approx(n)
+    assert r.moe == pytest.approx(1.959963984540054 * r.se) and r.moe_note is None
     # Cochran eq. 2.12: with the finite-population correction, x sqrt(1 - n/N)
     f = index_precision(SCORES, fpc=40, weights=np.full(n, 40 / n), probability=True)
-    assert f["se"] == pytest.approx(SCORES.std(ddof=1) / np.sqrt(n) * np.sqrt(1 - n / 40),
+    assert f.se == pytest.approx(SCORES.std(ddof=1) / np.sqrt(n) * np.sqrt(1 - n / 40),
                                     rel=1e-12)
-    assert f["deff"] == pytest.approx(1, rel=1e-12) and f["population"] == 40
+    assert f.deff == pytest.approx(1, rel=1e-12) and f.population == 40
 
 
 def test_stratified_se_is_cochran_5_6():
@@ -346,14 +346,14 @@ def test_stratified_se_is_cochran_5_6():
     ybar_h = np.array([y[h == k].mean() for k in range(3)])
     s2_h = np.array([y[h == k].var(ddof=1) for k in range(3)])
     v = np.sum(W ** 2 * (1 - n_h / N_h) * s2_h / n_h)
-    assert r["estimate"] == pytest.approx(np.sum(W * ybar_h), rel=1e-12)
-    assert r["se"] == pytest.approx(np.sqrt(v), rel=1e-12)
+    assert r.estimate == pytest.approx(np.sum(W * ybar_h), rel=1e-12)
+    assert r.se == pytest.approx(np.sqrt(v), rel=1e-12)
     # deff against an SRS of the same n from N: (1 - n/N) S^2 / n, S^2 estimated with the weights
     # as n/(n-1) sum w (y - ybar)^2 / sum w.
     w, n = (N_h / n_h)[h], y.size
-    s2 = n / (n - 1) * np.sum(w * (y - r["estimate"]) ** 2) / w.sum()
-    assert r["deff"] == pytest.approx(v / ((1 - n / N) * s2 / n), rel=1e-10)
-    assert r["n_effective"] == pytest.approx(n / r["deff"])
+    s2 = n / (n - 1) * np.sum(w * (y - r.estimate) ** 2) / w.sum()
+    assert r.deff == pytest.approx(v / ((1 - n / N) * s2 / n), rel=1e-10)
+    assert r.n_effective == pytest.approx(n / r.deff)
 
 
 def test_weighted_mean_se_is_the_linearised_ratio_variance():
@@ -364,20 +364,20 @@ def test_weighted_mean_se_is_the_linearised_ratio_variance():
     ybar = np.sum(w * SCORES) / w.sum()
     n = SCORES.size
     v = n / (n - 1) * np.sum(w ** 2 * (SCORES - ybar) ** 2) / w.sum() ** 2
-    assert r["estimate"] == pytest.approx(ybar) and r["se"] == pytest.approx(np.sqrt(v), rel=1e-12)
+    assert r.estimate == pytest.approx(ybar) and r.se == pytest.approx(np.sqrt(v), rel=1e-12)
 
 
 def test_kish_design_effect_by_hand():
     # w = 1, 1, 2, 4: mean 2, variance (1 + 1 + 0 + 4) / 4 = 1.5, CV^2 = 1.5 / 4 = 0.375.
     r = index_precision([50.0, 60.0, 70.0, 80.0], weights=[1, 1, 2, 4], probability=True)
-    assert r["deff_kish"] == pytest.approx(1.375)
-    assert r["n_effective_kish"] == pytest.approx(4 / 1.375)
+    assert r.deff_kish == pytest.approx(1.375)
+    assert r.n_effective_kish == pytest.approx(4 / 1.375)
 
 
 def test_no_margin_of_error_for_a_non_probability_sample():
     r = index_precision(SCORES, probability=False)
-    assert r["moe"] is None and "Not a probability sample" in r["moe_note"]
-    assert "AAPOR" in r["moe_note"] and r["se"] > 0
+    assert r.moe is None and "Not a probability sample" in r.moe_note
+    assert "AAPOR" in r.moe_note and r.se > 0
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
