@@ -298,16 +298,12 @@ def _methods(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str,
     }
 
 
-#: The reason code of an unavailable method in results written before codes existed.
-_OLD_REASON = {"dual_evaluation": "no_importance_items", "sem": "no_pls"}
-
-
 def _method_text(key: str, method: MethodResult, names: Names, lang: str, target: str,
                  outcome: str, drivers: Sequence[str]) -> dict[str, Any]:
     name = tr(METHOD_NAMES, key, lang)
     block = method.detail
     if not method.available:
-        code = method.reason_code or _OLD_REASON.get(key)
+        code = method.reason_code
         text = (tr(METHOD_UNAVAILABLE, code, lang).format(
                     rated=join([names.driver(d) for d in block.get("rated") or ()], lang),
                     drivers=join([names.driver(d) for d in drivers], lang),
