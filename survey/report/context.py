@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from survey.assess import (
@@ -279,7 +280,9 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "summary": {
             "rows": ing.n_rows, "accepted": ing.n_accepted, "rejected": ing.n_rejected,
             "screened": ing.n_screened_out, "used": est.n, "missing": missing_text,
-            "incomplete": est.missing_detail.get("n_incomplete", 0), "source": ing.source,
+            "incomplete": est.missing_detail.get("n_incomplete", 0),
+            # The file's name; its path (a detail of the machine) is in the appendix.
+            "source": PurePath(ing.source).name or ing.source,
             "encoding": ing.encoding or ing.format, "inference": inference,
         },
         "target": {"id": target, "label": label(target) if target is not None else None,

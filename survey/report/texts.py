@@ -38,6 +38,7 @@ def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
 GRAMMAR: dict[str, dict[str, str]] = {
     "paren": {"zh": "{text}（{aside}）", "en": "{text} ({aside})"},
     "list_sep": {"zh": "、", "en": ", "},
+    "clause_sep": {"zh": "；", "en": "; "},
     "labelled": {"zh": "{label}：{text}", "en": "{label}: {text}"},
     "sentence_gap": {"zh": "", "en": " "},
     "sentence_end": {"zh": "。", "en": ". "},
@@ -233,6 +234,11 @@ UI: dict[str, dict[str, str]] = {
     "notes": {"zh": "方法说明", "en": "Method notes"},
     "index_notes": {"zh": "0-100 指数", "en": "0-100 indices"},
     "manifest": {"zh": "运行记录", "en": "Run manifest"},
+    "appendix": {"zh": "技术附录", "en": "Technical appendix"},
+    "appendix_note": {"zh": "复现本报告所需的一切：软件与依赖库的版本、所有设置、随机种子，以及问卷、模型和数据文件的路径与 SHA-256。",
+                      "en": "What reproduces this report: software and library versions, every "
+                            "setting, the seed, and the paths and SHA-256 digests of the "
+                            "questionnaire, model and data files."},
     "none": {"zh": "无", "en": "none"},
     "dimension": {"zh": "（维度）", "en": " (dimension)"},
     "not_available": {"zh": "该估计方法未提供此项。", "en": "Not available for this estimator."},

@@ -35,6 +35,7 @@ from survey.report.texts import (
     TRACKING_NOTES,
     TRACKING_UI,
     UI,
+    grammar,
     join,
     labelled,
     paren,
@@ -488,7 +489,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
     ]
     if settings.get("minimum_n"):
         summary.append((t["minimum_n_label"], t["minimum_n_text"].format(n=settings["minimum_n"])))
-    fmt = {"by": by_label, "method": f"{method_text}{'；' if lang == 'zh' else '; '}{missing_text}",
+    fmt = {"by": by_label, "method": grammar("clause_sep", lang).join([method_text, missing_text]),
            "seed": settings.get("seed", "–"), "resamples": f"{resamples:,}",
            "permutations": f"{permutations:,}", "target": words.latent(target) if target is not None else ""}
     notes = [tr(TRACKING_NOTES, "cells", lang).format(**fmt)]

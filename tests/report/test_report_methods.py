@@ -226,7 +226,7 @@ def test_section_headings_are_in_the_report_language(airline_both, pages):
     headings = {"summary": "summary", "scorecard": "scorecard", "diagram": "diagram",
                 "paths": "paths", "measurement": "measurement", "fit": "fit",
                 "comparison": "comparison", "data-quality": "quality", "notes": "notes",
-                "manifest": "manifest"}
+                "manifest": "appendix"}
     for lang in ("zh", "en"):
         doc = soup(pages("airline_both", airline_both, lang)[1])
         assert doc.html["lang"].startswith(lang)

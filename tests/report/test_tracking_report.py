@@ -45,7 +45,7 @@ LANGS = ("zh", "en")
 WAVES = ["2026Q1", "2026Q2"]
 SECTIONS = {"summary": "run_summary", "trends": "trends", "wave-over-wave": "wave_over_wave",
             "improvement": "improvement", "failed-cells": "failed_cells", "notes": "notes",
-            "manifest": "manifest"}
+            "manifest": "appendix"}
 BRAND = {"A": "A", "B": SCRIPT}
 #: The question brand A's second-wave respondents answered at random.
 NOISE_ITEM = "img_logo"
