@@ -28,7 +28,9 @@ from survey.pathmodel import BoundModel
 
 TOP_BOX = 0.7      # answers at or above min + 0.7 (max - min)
 BOTTOM_BOX = 0.3   # answers at or below min + 0.3 (max - min)
-#: Buy-again rates by complaint outcome quoted by the source material (consumer survey).
+#: Buy-again rates by complaint outcome: TARP's (Technical Assistance Research Programs)
+#: consumer-complaint research for the U.S. Office of Consumer Affairs, problems that could cost
+#: the customer over US$100 (J. Goodman, "Basic facts on customer complaint behavior").
 BENCHMARK = {"resolved_quickly": 0.82, "resolved": 0.54, "not_resolved": 0.19,
              "dissatisfied_silent": 0.09}
 

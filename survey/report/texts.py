@@ -569,9 +569,9 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     # The classic methods
     "methods": {"zh": "五种测评方法对照", "en": "The classic methods side by side"},
     "methods_intro": {
-        "zh": "用培训材料中的五种方法分析同一批数据，找出应优先改进的驱动因素。每格为该方法给出的优先名次"
+        "zh": "用满意度测评实践中常用的五种方法分析同一批数据，找出应优先改进的驱动因素。每格为该方法给出的优先名次"
               "（1 = 最应优先改进），其下为该方法的重要性度量。名次相差 {gap} 位及以上的驱动因素标红。",
-        "en": "The same data run through the five methods of the source material to find the "
+        "en": "The same data run through the five methods customer-satisfaction practice uses to find the "
               "drivers to improve first. Each cell gives the method's priority rank (1 = improve "
               "first) and, below it, the method's own measure. Drivers whose ranks differ by "
               "{gap} places or more are shown in red."},
@@ -650,14 +650,17 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     "group": {"zh": "分组", "en": "Group"},
     "share_of_all": {"zh": "占全部受访者", "en": "Share of respondents"},
     "buy_again": {"zh": "会再次购买（本次调查）", "en": "Would buy again (this survey)"},
-    "benchmark": {"zh": "参照（消费者调查）", "en": "Benchmark (consumer survey)"},
-    "vs_benchmark": {"zh": "与参照之差", "en": "Versus benchmark"},
+    "benchmark": {"zh": "参照（TARP 投诉研究）", "en": "Benchmark (TARP complaint research)"},
+    "vs_benchmark": {"zh": "与 TARP 参照之差", "en": "Versus the TARP benchmark"},
     "points": {"zh": "{value} 个百分点", "en": "{value} points"},
     "funnel_note": {
-        "zh": "“会再次购买”：重复购买意愿题的高分比例（{top} 分）。参照值为培训材料引用的一项消费者调查：投诉很快得到"
+        "zh": "“会再次购买”：重复购买意愿题的高分比例（{top} 分）。参照值来自 TARP（Technical Assistance Research Programs）为美国消费者事务办公室所做的消费者投诉研究"
+              "（损失可能超过 100 美元的问题）：投诉很快得到"
               "解决的顾客 82% 会再次购买，得到解决 54%，没有解决 19%，不满意但从未投诉 9%。",
         "en": "“Would buy again”: the top box ({top}) of the repurchase question. The benchmark "
-              "is the consumer survey quoted by the source material: complaint resolved quickly "
+              "is TARP's (Technical Assistance Research Programs) consumer-complaint research for the "
+              "U.S. Office of Consumer Affairs, for problems that could cost the customer over "
+              "US$100: complaint resolved quickly "
               "82 % buy again, resolved 54 %, not resolved 19 %, dissatisfied but never "
               "complained 9 %."},
     # Segments
@@ -698,9 +701,9 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     "value_range": {"zh": "价值范围", "en": "Value range"},
     "customers_bar": {"zh": "客户", "en": "Customers"},
     "value_bar": {"zh": "价值", "en": "Value"},
-    "tiers_top": {"zh": "前 {customers} 的客户（白金、黄金与铁客户）贡献了 {value} 的价值（培训材料：80% 的利润来自 20% 的客户）。",
+    "tiers_top": {"zh": "前 {customers} 的客户（白金、黄金与铁客户）贡献了 {value} 的价值（经验法则“帕累托 80/20”：约 80% 的利润来自 20% 的客户）。",
                   "en": "The top {customers} of customers (platinum, gold and iron) bring {value} "
-                        "of the value (the source material: 80 % of profit comes from 20 % of "
+                        "of the value (the Pareto 80/20 rule of thumb: about 80 % of profit comes from 20 % of "
                         "customers)."},
     "segment_tests": {"zh": "组间差异检验（置换检验）", "en": "Differences between levels (permutation tests)"},
     "tests_summary": {

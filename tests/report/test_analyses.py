@@ -458,6 +458,17 @@ def test_texts_come_from_codes_not_from_english_sentences(root):
             assert phrase in page, (lang, phrase)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_training_material_words_and_the_benchmark_is_named(page, lang):
+    """What the client reads names its benchmarks with their source and says nothing of the
+    material the product was specified from."""
+    words = text(doc(page, lang))
+    for internal in ("source material", "training material", "SOURCE.md", "培训", "材料"):
+        assert internal not in words, internal
+    funnel = text(doc(page, lang).find(id="gauges"))
+    assert "TARP" in funnel and ("Office of Consumer Affairs" in funnel or "消费者事务" in funnel)
+
+
 def test_the_report_parses_no_sentence():
     """Nothing in survey/report reads meaning back out of upstream English text, or reads the
     analyses' JSON instead of their typed results."""
