@@ -9,7 +9,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 # A Figure on its own Agg canvas needs no pyplot and no backend switch: importing this module
 # leaves a notebook's backend as it was.
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -193,8 +194,12 @@ def comparison_svg(rows: Sequence[dict], names: tuple[str, str], axis_label: str
 
 
 def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
-                     dimensions: Sequence[dict] = ()) -> str:
+                     dimensions: Sequence[dict] = (), geometry: dict | None = None) -> str:
     """The structural model: latents as boxes by causal layer, arrows with standardized paths.
+
+    ``geometry``, when given, is filled with what was drawn, in display units: ``boxes`` {id:
+    (x_min, y_min, x_max, y_max)}, ``curves`` {(from, to): points of the arrow}, ``labels``
+    {(from, to): (x, y) of its coefficient} (for tests of the layout).
 
     ``nodes``: {'id', 'label', 'layer', 'index', 'r2'}; ``edges``: {'from', 'to', 'std',
     'significant'} and optionally 'tested' (False: no p-value, drawn solid without a star); ``dimensions``: {'id', 'label', 'parent', 'loading'} (second-order).
@@ -235,33 +240,38 @@ def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
                 sub.append(f"R² {n['r2']:.2f}")
             ax.text(x, y - 0.2, "  ".join(sub), ha="center", va="center", fontsize=9.5,
                     color="#52606d", zorder=3)
+        routes = route_edges(ax, pos, [(e["from"], e["to"]) for e in edges], bw, bh)
+        if geometry is not None:
+            geometry.update(boxes=box_extents(ax, pos, bw, bh), curves={}, labels={})
         for e in edges:
             # Dashed: tested and not significant; an untested path (no p-value) stays solid.
             weak = e.get("tested", True) and not e["significant"]
             (x0, y0), (x1, y1) = pos[e["from"]], pos[e["to"]]
-            span = abs(x1 - x0) / 2.3
-            rad = 0.0 if span <= 1 else (0.22 if y0 >= 0 else -0.22)
-            # patchA/patchB clip the arrow at the box outlines, so every head is visible.
+            rad, clear = routes[(e["from"], e["to"])]
+            # patchA/patchB clip the arrow at the box outlines, so every head is visible. An
+            # arrow is routed around the boxes it would cross (route_edges); one that cannot be
+            # is drawn above them, never hidden under a box it seems to leave.
             ax.add_patch(FancyArrowPatch(
                 (x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
                 mutation_scale=14, color=MUTED if weak else INK,
                 linewidth=0.9 if weak else 1.5, linestyle="--" if weak else "-",
                 patchA=boxes[e["from"]], patchB=boxes[e["to"]], shrinkA=2, shrinkB=2,
-                zorder=1))
-            dx, dy = x1 - x0, y1 - y0
-            # The arc3 curve is a quadratic Bezier through this control point; its label goes at
-            # the midpoint, or slides along the curve until it no longer covers a box.
-            cx, cy = (x0 + x1) / 2 + rad * dy, (y0 + y1) / 2 - rad * dx
-            for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74):
-                mx = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
-                my = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
+                zorder=1 if clear else 2.5))
+            # Its label at the curve's midpoint, or slid along the curve until it no longer
+            # covers a box.
+            curve = edge_curve(ax, (x0, y0), (x1, y1), rad, 21)
+            to_data = ax.transData.inverted()
+            for k in (10, 8, 12, 7, 13, 5, 15):
+                mx, my = to_data.transform(curve[k])
                 if not any(abs(mx - bx) < bw / 2 + 0.22 and abs(my - by) < bh / 2 + 0.12
                            for bx, by in pos.values()):
                     break
             else:
-                t = 0.5
-                mx = 0.25 * x0 + 0.5 * cx + 0.25 * x1
-                my = 0.25 * y0 + 0.5 * cy + 0.25 * y1
+                mx, my = to_data.transform(curve[10])
+            if geometry is not None:
+                geometry["curves"][(e["from"], e["to"])] = edge_curve(ax, (x0, y0), (x1, y1),
+                                                                      rad)
+                geometry["labels"][(e["from"], e["to"])] = tuple(ax.transData.transform((mx, my)))
             star = "*" if e["significant"] else ""
             ax.text(mx, my, f"{e['std']:.2f}{star}", ha="center", va="center", fontsize=10,
                     color=INK, zorder=3,
@@ -296,6 +306,66 @@ def path_diagram_svg(nodes: Sequence[dict], edges: Sequence[dict],
 #: Colours of the importance-performance quadrants: the point, and the area's light tint.
 QUADRANT_COLORS = {"improve_first": (BAD, "#fdf0f0"), "keep_up": (GOOD, "#eff7f2"),
                    "low_priority": (MUTED, "#f6f7f9"), "possible_overkill": ("#b7791f", "#fcf7ec")}
+
+
+#: Curvatures tried for an arrow, least bent first (matplotlib's arc3 ``rad``).
+ROUTES = (0.0, 0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
+
+
+def edge_curve(ax, start: tuple[float, float], end: tuple[float, float], rad: float,
+               n: int = 64) -> np.ndarray:
+    """Points (n, 2), in display units, of the arrow ``start`` -> ``end`` drawn with
+    ``connectionstyle=arc3,rad``: a quadratic Bezier whose control point lies ``rad`` x the
+    chord's length off the chord's midpoint, computed in display space as matplotlib does."""
+    p0, p2 = ax.transData.transform([start, end])
+    d = p2 - p0
+    c = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p2
+
+
+def box_extents(ax, pos: Mapping[str, tuple[float, float]], bw: float, bh: float
+                ) -> dict[str, np.ndarray]:
+    """Each box as (x_min, y_min, x_max, y_max) in display units."""
+    out = {}
+    for k, (x, y) in pos.items():
+        (a, b), (c, d) = ax.transData.transform([(x - bw / 2, y - bh / 2),
+                                                 (x + bw / 2, y + bh / 2)])
+        out[k] = np.array([min(a, c), min(b, d), max(a, c), max(b, d)])
+    return out
+
+
+def crossings(curve: np.ndarray, box: np.ndarray, margin: float = 3.0) -> int:
+    """How many points of ``curve`` lie inside ``box`` widened by ``margin`` display units."""
+    x, y = curve[:, 0], curve[:, 1]
+    return int(np.sum((x > box[0] - margin) & (x < box[2] + margin)
+                      & (y > box[1] - margin) & (y < box[3] + margin)))
+
+
+def route_edges(ax, pos: Mapping[str, tuple[float, float]],
+                edges: Sequence[tuple[str, str]], bw: float, bh: float
+                ) -> dict[tuple[str, str], tuple[float, bool]]:
+    """For every edge the least bent arc (``rad``) that passes no other box, and whether one
+    was found (else the arc crossing the fewest box points)."""
+    boxes = box_extents(ax, pos, bw, bh)
+    out = {}
+    for a, b in edges:
+        others = [box for k, box in boxes.items() if k not in (a, b)]
+        # Bend away from the diagram's middle first (upper arrows up, lower ones down).
+        sign = 1.0 if pos[a][1] >= 0 else -1.0
+        best, best_hits = 0.0, None
+        for magnitude in ROUTES:
+            for rad in ((sign * magnitude, -sign * magnitude) if magnitude else (0.0,)):
+                curve = edge_curve(ax, pos[a], pos[b], rad)
+                hits = sum(crossings(curve, box) for box in others)
+                if best_hits is None or hits < best_hits:
+                    best, best_hits = rad, hits
+                if hits == 0:
+                    break
+            if best_hits == 0:
+                break
+        out[(a, b)] = (best, best_hits == 0)
+    return out
 
 
 def _overlap(a, b) -> float:

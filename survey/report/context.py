@@ -216,10 +216,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
 
     # Path diagram of the headline estimate.
     order = model.causal_order()
-    depth: dict[str, int] = {}
-    for x in order:
-        preds = model.predecessors(x)
-        depth[x] = 1 + max(depth[p] for p in preds) if preds else 0
+    depth = causal_layers(model)
     nodes = [{"id": x, "label": label(x), "layer": depth[x], "index": index_of.get(x),
               "r2": _num(est.r2.get(x)) if x in est.r2 else None} for x in order]
     edges = [{"from": p.source, "to": p.target, "std": _num(p.std_estimate) or 0.0,
@@ -678,6 +675,16 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
             ("loading", "bad"), ("ave", "bad"), ("htmt_85", "warn"), ("htmt_90", "bad"),
             ("vif_3", "warn"), ("vif_5", "bad"))],
     }
+
+
+def causal_layers(model) -> dict[str, int]:
+    """Each latent's column in the path diagram: 0 for exogenous latents, else one more than
+    its deepest cause."""
+    depth: dict[str, int] = {}
+    for x in model.causal_order():
+        preds = model.predecessors(x)
+        depth[x] = 1 + max(depth[p] for p in preds) if preds else 0
+    return depth
 
 
 def _vif_summary(rows: list[dict]) -> dict[str, Any]:
