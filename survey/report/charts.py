@@ -28,8 +28,11 @@ _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 INK, MUTED, ACCENT, GOOD, BAD = "#1f2933", "#7b8794", "#1f6feb", "#2f855a", "#c53030"
 
 
-class MissingCJKFontWarning(UserWarning):
-    """No CJK font is installed: Chinese labels in charts would render as empty boxes."""
+#: The fonts a reader's browser draws chart text with: charts keep their text as SVG text
+#: (``svg.fonttype = none``), so no font has to exist where the report is made, and Chinese
+#: comes from the reader's own CJK font (per-glyph fallback: Latin from the first family).
+FONT_STACK = ("'DejaVu Sans', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
+              "'Microsoft YaHei', 'Helvetica Neue', Arial, sans-serif")
 
 
 @lru_cache(maxsize=1)
@@ -68,31 +71,32 @@ def _known_cjk_family() -> str | None:
 
 @contextmanager
 def _style(texts: Sequence[str]):
-    """rc settings for a chart whose labels are ``texts``: a CJK font first when they need one.
-    Without a CJK font, one MissingCJKFontWarning replaces matplotlib's warning per glyph."""
+    """rc settings for a chart whose labels are ``texts``. Text stays text in the SVG (the
+    reader's browser draws it, see :data:`FONT_STACK`); the fonts here only measure it for the
+    layout: a CJK font when one is installed, else CJK characters are measured as one em each
+    (:func:`_text_width`) and matplotlib's missing-glyph warnings are beside the point."""
     family = ["DejaVu Sans"]
-    missing = False
-    if any(_CJK.search(t) for t in texts):
-        cjk = cjk_font()
-        if cjk is None:
-            missing = True
-            warnings.warn("No CJK font (e.g. Debian's fonts-noto-cjk) is installed: Chinese "
-                          "labels in the charts cannot be drawn.", MissingCJKFontWarning,
-                          stacklevel=3)
-        else:
-            family = [cjk, "DejaVu Sans"]
-    rc = {"font.family": family, "svg.fonttype": "path", "svg.hashsalt": "csi-survey",
+    cjk = cjk_font() if any(_CJK.search(t) for t in texts) else None
+    if cjk is not None:
+        family = [cjk, "DejaVu Sans"]
+    rc = {"font.family": family, "svg.fonttype": "none", "svg.hashsalt": "csi-survey",
           "font.size": 10, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
           "xtick.color": MUTED, "ytick.color": INK}
     with matplotlib.rc_context(rc), warnings.catch_warnings():
-        if missing:
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         yield
 
 
 def _text_width(renderer, text: str, size: float, weight: str) -> float:
-    """Width in points of ``text`` drawn at ``size`` with the current rc fonts."""
+    """Width in points of ``text`` drawn at ``size`` with the current rc fonts; without an
+    installed CJK font its CJK characters count one em each (their width in any CJK font)."""
     prop = font_manager.FontProperties(size=size, weight=weight)
+    wide = _CJK.findall(text)
+    if wide and cjk_font() is None:
+        rest = _CJK.sub("", text)
+        width = renderer.get_text_width_height_descent(rest, prop, ismath=False)[0] if rest \
+            else 0.0
+        return width * 72 / renderer.dpi + size * len(wide)
     width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
     return width * 72 / renderer.dpi
 
@@ -123,7 +127,12 @@ def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = buf.getvalue()
+    text = _FONT_FAMILY.sub(f"font-family: {FONT_STACK}", text)
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE for inline use
+
+
+#: matplotlib's font-family in a text element's style (the fonts it measured with).
+_FONT_FAMILY = re.compile(r"font-family: [^;\"]+")
 
 
 def scorecard_svg(rows: Sequence[dict], axis_label: str, ci_label: str | None = None) -> str:

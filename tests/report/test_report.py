@@ -150,10 +150,34 @@ def test_long_labels_fit_their_box():
             assert charts._text_width(renderer, line, size, "bold") <= 90.01
 
 
-def test_missing_cjk_font_warns(monkeypatch):
+def test_charts_keep_their_text_as_text_without_a_cjk_font(monkeypatch):
+    """No CJK font where the report is made (and a stale matplotlib cache cannot matter): the
+    chart's text stays text, drawn by the reader's browser from the font stack."""
     monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    with pytest.warns(charts.MissingCJKFontWarning):
-        charts.scorecard_svg([{"label": "满意度", "value": 70.0, "valid": True}], "index")
+    svg = charts.scorecard_svg([{"label": "满意度", "value": 70.0, "valid": True}], "指数")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "满意度" in texts and "指数" in texts
+    assert "DejaVuSans-" not in svg  # no glyph outlines (matplotlib names them by font)
+    assert all(charts.FONT_STACK in tag for tag in re.findall(r"<text[^>]*>", svg))
+
+
+def test_no_tofu_in_chromium_when_the_report_was_made_without_cjk_fonts(
+        airline_both, tmp_path, chromium, monkeypatch):
+    """The zh report made as if no CJK font were installed: in the browser every all-Chinese
+    chart label advances one em per character, i.e. a CJK font drew it (an empty box from a
+    Latin font's missing glyph would not)."""
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    path = write_report(airline_both, tmp_path / "report.html", lang="zh")
+    view = chromium(path, script=(
+        "[...document.querySelectorAll('svg text')]"
+        ".filter(t => /^[\\u3400-\\u9fff]+$/.test(t.textContent))"
+        ".map(t => [t.textContent, t.getComputedTextLength(),"
+        " parseFloat(getComputedStyle(t).fontSize)])"))
+    assert view.errors == []
+    labels = view.extra
+    assert len(labels) >= 5
+    for text, length, size in labels:
+        assert length == pytest.approx(len(text) * size, rel=0.05), (text, length, size)
 
 
 def test_write_report_defaults_to_questionnaire_language(study, tmp_path):
