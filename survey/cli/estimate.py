@@ -93,6 +93,12 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
              report_out: str | None, lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
     console = Console(stderr=True)
+    if report_out and lang:
+        # Before estimating: a language the questionnaire lacks would only be refused later.
+        from survey.questionnaire import load_questionnaire
+        from survey.report.render import report_language
+
+        report_language(load_questionnaire(questionnaire), lang)
     with progress_bars(console) as progress:
         result = estimate_study(questionnaire, model, data, method=method, missing=missing,
                                 scheme=scheme, hoc=hoc, weights=weights,

@@ -11,6 +11,7 @@ import jinja2
 import markupsafe
 
 from survey.assess import CRITERIA
+from survey.errors import Problem, SurveyError
 from survey.resources import bundled
 
 
@@ -86,11 +87,26 @@ def render_report(context: dict[str, Any]) -> str:
     return env.get_template("report.html.j2").render(**context, css=stylesheet())
 
 
+def report_language(questionnaire, lang: str | None) -> str:
+    """The report's language: ``lang``, or the questionnaire's first. A language the
+    questionnaire has no texts in is refused: the report would mix its words with the
+    questionnaire's labels in another language."""
+    lang = lang or questionnaire.language
+    if lang not in questionnaire.languages:
+        raise SurveyError(Problem(str(questionnaire.source or questionnaire.id),
+                                  f"The questionnaire has its texts in "
+                                  f"{', '.join(questionnaire.languages)} only; a '{lang}' report "
+                                  f"would mix languages. Use --lang "
+                                  f"{questionnaire.languages[0]}, or add '{lang}' to its "
+                                  "languages and texts."))
+    return lang
+
+
 def write_report(result, path: str | Path, lang: str | None = None) -> Path:
     """Build, render and write the report of a :class:`~survey.study.StudyResult`."""
     from survey.report.context import build_context
 
-    lang = lang or result.questionnaire.language
+    lang = report_language(result.questionnaire, lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(build_context(result, lang)), encoding="utf-8")

@@ -24,7 +24,7 @@ from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
-from survey.report.render import environment, stylesheet
+from survey.report.render import environment, report_language, stylesheet
 from survey.report.texts import (
     IMPROVEMENT_VERDICTS,
     INTERVALS,
@@ -549,7 +549,7 @@ def write_tracking_report(tracking: Tracking, bound: BoundModel, path: str | Pat
                           manifest: Mapping[str, Any] | None = None) -> Path:
     """Build, render and write the tracking report; ``lang`` defaults to the questionnaire's
     main language. Returns the path written."""
-    lang = lang or bound.questionnaire.language
+    lang = report_language(bound.questionnaire, lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     context = build_tracking_context(tracking, bound, lang, title=title, manifest=manifest)

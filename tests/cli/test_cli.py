@@ -171,3 +171,33 @@ def test_tracking_demo_runs_the_bundled_study(tmp_path):
     punctuality = changes[(changes["brand"] == "A") & (changes["a"] == "punctuality")
                           & (changes["kind"] == "index")].iloc[0]
     assert punctuality["change"] > 5 and punctuality["significant"]
+
+
+def test_a_report_language_the_questionnaire_lacks_is_refused_before_estimating(root, tmp_path):
+    """An English-only questionnaire asked for a Chinese report: refused up front, naming the
+    languages it has, instead of a report mixing Chinese words with English labels."""
+    q = root / "tests/reference/data/corp_rep.yaml"
+    m = root / "tests/reference/data/corp_rep_model.yaml"
+    data = tmp_path / "never_read.csv"
+    r = run("estimate", "-q", str(q), "-m", str(m), "-d", str(data), "--lang", "zh",
+            "--report", str(tmp_path / "r.html"))
+    assert r.exit_code == 2, r.output
+    assert "texts in en only; a 'zh' report would mix languages. Use --lang en" in " ".join(
+        r.output.split())
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_write_report_refuses_a_language_without_texts(root, tmp_path):
+    import dataclasses
+
+    from survey.errors import SurveyError
+    from survey.report import write_report
+    from survey.study import estimate_study
+
+    result = estimate_study(root / "questionnaires/airline.yaml", root / "models/ccsi.yaml",
+                            root / "examples/airline_wave1.csv", analyses=[])
+    english = dataclasses.replace(result, questionnaire=dataclasses.replace(
+        result.questionnaire, languages=("en",)))
+    with pytest.raises(SurveyError, match="'zh' report would mix languages"):
+        write_report(english, tmp_path / "r.html", lang="zh")
+    assert write_report(english, tmp_path / "r.html").exists()  # its own language: fine
