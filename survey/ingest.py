@@ -34,7 +34,13 @@ from survey.questionnaire import Question, Questionnaire
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
            ".sav": "sav", ".parquet": "parquet"}
-REJECT_COLUMNS = ["row", "column", "value", "reason", "message"]
+REJECT_COLUMNS = ["row", "column", "value", "reason", "code", "detail", "message"]
+#: Why an answer was rejected, as a code (``code`` column; ``detail`` holds the scale range,
+#: the allowed options or the expected range, so a report can word it in its language):
+#: not_number, out_of_range, not_a_point (a scale's), not_option, not_whole_number, not_number_in
+#: (a question's), not_date.
+REJECT_CODES = ("not_number", "out_of_range", "not_a_point", "not_option", "not_whole_number",
+                "not_number_in", "not_date")
 #: Separators of multi-select answers: comma, semicolon, and Wenjuanxing's "┋".
 _MULTI_SEP = r"[,;┋]"
 
@@ -462,9 +468,11 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return np.arange(len(col)), col.reset_index(drop=True)
 
 
-def _flag(problems: list[tuple[int, str, str, str]], bad: np.ndarray, index: np.ndarray,
-          rows: np.ndarray, column: str, text: pd.Series, reason: Callable[[str], str]) -> None:
-    """Add a problem for every row whose cell's code is ``bad``, in row order."""
+def _flag(problems: list[tuple], bad: np.ndarray, index: np.ndarray, rows: np.ndarray,
+          column: str, text: pd.Series, reason: Callable[[str], str], code: str,
+          detail: str) -> None:
+    """Add a problem for every row whose cell's code is ``bad``, in row order: row, column,
+    value, the English reason, its code (:data:`REJECT_CODES`) and detail."""
     if not bad.any():
         return
     hits = np.flatnonzero(bad[index])
@@ -474,7 +482,7 @@ def _flag(problems: list[tuple[int, str, str, str]], bad: np.ndarray, index: np.
         reasons[k] = reason(cells[k])
     codes = index[hits]
     problems.extend(zip(rows[hits].tolist(), repeat(column), cells[codes], reasons[codes],
-                        strict=False))
+                        repeat(code), repeat(detail), strict=False))
 
 
 def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
@@ -494,7 +502,7 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
                     f"{'are' if len(missing) > 1 else 'is'} missing. Expected the questionnaire's "
                     f"item and screening ids as column names; got {len(frame.columns)} columns."))
     rows = np.arange(2, len(frame) + 2)
-    problems: list[tuple[int, str, str, str]] = []
+    problems: list[tuple] = []
     rated_codes: dict[str, RatedColumn] = {}
     # The questionnaire's other items and its stated-importance ratings are optional columns,
     # validated on their scale like the required items: the analyses read some of them (the
@@ -514,15 +522,17 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
         in_range = num.between(scale.min, scale.max).to_numpy()
         point = in_range & ((num % 1 == 0).to_numpy() if scale.integer else True)
         lo, hi = _fmt(scale.min), _fmt(scale.max)
-        for mask, reason in (
-            (not_number, "value {v!r} is not a number."),
+        for mask, reason, code in (
+            (not_number, "value {v!r} is not a number.", "not_number"),
             (~is_blank & ~not_number & ~is_dk & ~in_range,
-             f"value {{v!r}} is outside the {lo}-{hi} scale. Recode it or declare it a missing code."),
+             f"value {{v!r}} is outside the {lo}-{hi} scale. Recode it or declare it a missing code.",
+             "out_of_range"),
             (in_range & ~point, f"value {{v!r}} is not a point of the {lo}-{hi} scale (whole "
                                 "numbers only; declare the scale 'continuous: true' if answers "
-                                "may lie between its points)."),
+                                "may lie between its points).", "not_a_point"),
         ):
-            _flag(problems, mask, index, rows, item_id, text, partial(_format_reason, reason))
+            _flag(problems, mask, index, rows, item_id, text, partial(_format_reason, reason),
+                  code, f"{lo}-{hi}")
         values = num.where(point).astype(float).to_numpy()
         rated_codes[item_id] = RatedColumn(index, values, is_dk, is_blank)
     qualifies = np.ones(len(frame), dtype=bool)
@@ -534,8 +544,8 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
     for question in (*q.demographics, *q.questions):
         if question.id in frame.columns:
             _check_question(question, frame[question.id], rows, problems)
-    rejects = pd.DataFrame(problems, columns=["row", "column", "value", "reason"])
-    rejects["message"] = [format_reject(source, r, c, v, m) for r, c, v, m in problems]
+    rejects = pd.DataFrame(problems, columns=REJECT_COLUMNS[:-1])
+    rejects["message"] = [format_reject(source, p[0], p[1], p[2], p[3]) for p in problems]
     rejects = rejects.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     rejected = np.isin(rows, rejects["row"].to_numpy())
     screened = ~rejected & ~qualifies
@@ -590,7 +600,7 @@ def _format_reason(template: str, value: str) -> str:
 
 
 def _check_question(question: Question, col: pd.Series, rows: np.ndarray,
-                    problems: list[tuple[int, str, str, str]]
+                    problems: list[tuple]
                     ) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """Validate a screening or profile answer. Returns the row -> code map, the canonical text
     of each code and the rows whose answer is bad."""
@@ -609,7 +619,8 @@ def _check_question(question: Question, col: pd.Series, rows: np.ndarray,
             parts = text.str.split(_MULTI_SEP, regex=True)
             bad = filled & ~parts.map(
                 lambda ps: all(_fmt_text(p) in codes for p in ps)).to_numpy()
-        expected = f"one of the options {', '.join(sorted(codes, key=_sort_key))}"
+        detail = ", ".join(sorted(codes, key=_sort_key))
+        expected, code = f"one of the options {detail}", "not_option"
     elif question.type in ("integer", "number"):
         num = pd.to_numeric(text.where(text != ""), errors="coerce")
         lo = -np.inf if question.min is None else question.min
@@ -621,14 +632,16 @@ def _check_question(question: Question, col: pd.Series, rows: np.ndarray,
         rng = (f" between {_fmt(question.min)} and {_fmt(question.max)}"
                if question.min is not None and question.max is not None else "")
         expected = f"{'a whole number' if question.type == 'integer' else 'a number'}{rng}"
+        code = "not_whole_number" if question.type == "integer" else "not_number_in"
+        detail = (f"{_fmt(question.min)}-{_fmt(question.max)}" if rng else "")
     elif question.type == "date":
         parsed = pd.to_datetime(text.where(text != ""), errors="coerce", format="mixed")
         bad = filled & parsed.isna().to_numpy()
-        expected = "a date such as 2026-09-30"
+        expected, code, detail = "a date such as 2026-09-30", "not_date", ""
     else:
         return index, canonical, bad[index]
     _flag(problems, bad, index, rows, question.id, text,
-          partial(_format_reason, f"value {{v!r}} is not {expected}."))
+          partial(_format_reason, f"value {{v!r}} is not {expected}."), code, detail)
     return index, canonical, bad[index]
 
 

@@ -45,6 +45,7 @@ from survey.report.texts import (
     NOTES,
     REASON_TEXT,
     REASONS,
+    REJECT_REASONS,
     SCHEMES,
     UI,
     criterion,
@@ -314,8 +315,8 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                                     parent_of),
         "comparison": _comparison(result, lang, t, dim_label) if len(methods) == 2 else None,
         "data_quality": quality,
-        "rejects": [{"row": int(r.row), "column": r.column, "value": r.value, "reason": r.reason}
-                    for r in shown.itertuples(index=False)],
+        "rejects": [{"row": int(r.row), "column": r.column, "value": r.value,
+                     "reason": _reject_reason(r, lang)} for r in shown.itertuples(index=False)],
         "more_rejects": max(0, len(rejects) - len(shown)),
         "notes": notes,
         "manifest": result.manifest,
@@ -675,6 +676,18 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
             ("loading", "bad"), ("ave", "bad"), ("htmt_85", "warn"), ("htmt_90", "bad"),
             ("vif_3", "warn"), ("vif_5", "bad"))],
     }
+
+
+def _reject_reason(reject, lang: str) -> str:
+    """A rejected answer's reason in the report's language, from its code (the English
+    sentence of a reject made without one)."""
+    code = getattr(reject, "code", None)
+    if code not in REJECT_REASONS:
+        return reject.reason
+    detail = reject.detail or ""
+    if code == "not_option":
+        detail = join(detail.split(", "), lang)
+    return _tr(REJECT_REASONS, code, lang).format(value=reject.value, detail=detail)
 
 
 def causal_layers(model) -> dict[str, int]:

@@ -33,6 +33,24 @@ def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
     return _CRITERION.sub(lambda m: criterion(m.group(1)), text) if "[[" in text else text
 
 
+#: Why an answer was rejected (survey.ingest.REJECT_CODES), with the value and the detail.
+REJECT_REASONS: dict[str, dict[str, str]] = {
+    "not_number": {"zh": "“{value}”不是数字。", "en": "“{value}” is not a number."},
+    "out_of_range": {"zh": "“{value}”超出 {detail} 量表范围。",
+                     "en": "“{value}” is outside the {detail} scale."},
+    "not_a_point": {"zh": "“{value}”不是 {detail} 量表上的整数分值。",
+                    "en": "“{value}” is not a point of the {detail} scale."},
+    "not_option": {"zh": "“{value}”不是可选答案（{detail}）之一。",
+                   "en": "“{value}” is not one of the options ({detail})."},
+    "not_whole_number": {"zh": "“{value}”不是 {detail} 范围内的整数。",
+                         "en": "“{value}” is not a whole number in {detail}."},
+    "not_number_in": {"zh": "“{value}”不是 {detail} 范围内的数字。",
+                      "en": "“{value}” is not a number in {detail}."},
+    "not_date": {"zh": "“{value}”不是日期（如 2026-09-30）。",
+                 "en": "“{value}” is not a date (such as 2026-09-30)."},
+}
+
+
 #: Punctuation and the small phrases that join other texts, in each language: the only
 #: place where the report's code meets a language's typography.
 GRAMMAR: dict[str, dict[str, str]] = {

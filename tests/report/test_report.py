@@ -81,6 +81,19 @@ def test_respondent_text_is_escaped(html):
         assert soup.find("img") is None
 
 
+def test_rejected_answers_are_explained_in_the_report_language(study, html):
+    rejects = study.responses.rejects
+    assert {"not_number", "out_of_range"} <= set(rejects["code"])
+    expected = {"zh": ("不是数字", "量表范围"), "en": ("is not a number", "is outside the")}
+    for lang, page in html.items():
+        table = BeautifulSoup(page, "html.parser").find(id="rejects")
+        words = " ".join(table.get_text(" ").split())
+        assert all(w in words for w in expected[lang]), lang
+        other = expected["en" if lang == "zh" else "zh"]
+        assert not any(w in words for w in other), lang
+        assert "Recode it" not in words  # the advice is the analyst's (JSON, ingest), not here
+
+
 def test_self_contained(html, airline_both, pages):
     both = [pages("airline_both", airline_both, lang)[1] for lang in ("zh", "en")]
     for page in [*html.values(), *both]:
