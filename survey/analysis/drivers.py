@@ -154,10 +154,34 @@ def quadrant(high_importance: bool, high_performance: bool) -> str:
     return "possible_overkill" if high_performance else "low_priority"
 
 
+def priority_key(point: IpmaPoint) -> tuple[bool, float]:
+    """The one priority rule of every report section: the IPMA's "improve first" drivers
+    (importance above and performance below the average of their kind) come first, the largest
+    potential gain (importance x (100 - performance)) first within each group."""
+    return (point.quadrant != "improve_first", -point.gain)
+
+
 def priorities(points: Sequence[IpmaPoint], bound: BoundModel | None = None) -> list[str]:
-    """Actionable drivers most urgent first: the largest potential gain importance x
-    (100 - performance). With ``bound``, a higher-order construct is replaced by its
-    dimensions (what can actually be worked on)."""
-    second = dict(bound.second_order) if bound is not None else {}
-    chosen = [p for p in points if p.actionable and p.driver not in second]
-    return [p.driver for p in sorted(chosen, key=lambda p: -p.gain)]
+    """Actionable drivers in the order to improve them (:func:`priority_key`). With ``bound``,
+    the constructs are ordered and a higher-order construct is replaced, in its place, by its
+    dimensions (what can actually be worked on) in the same order among themselves."""
+    chosen = [p for p in points if p.actionable]
+    if bound is None:
+        return [p.driver for p in sorted(chosen, key=priority_key)]
+    second = dict(bound.second_order)
+    by_driver = {p.driver: p for p in chosen}
+    out: list[str] = []
+    for p in sorted((p for p in chosen if p.kind == "construct"), key=priority_key):
+        if p.driver in second:
+            dims = [by_driver[d] for d in second[p.driver] if d in by_driver]
+            out += [d.driver for d in sorted(dims, key=priority_key)]
+        else:
+            out.append(p.driver)
+    return out
+
+
+def improve_first(points: Sequence[IpmaPoint], bound: BoundModel | None = None) -> list[str]:
+    """The drivers the rule puts first: actionable constructs in the improve-first quadrant (a
+    higher-order one stands for its dimensions), in :func:`priority_key` order."""
+    return [p.driver for p in sorted(points, key=priority_key)
+            if p.actionable and p.kind == "construct" and p.quadrant == "improve_first"]

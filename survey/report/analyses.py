@@ -16,7 +16,7 @@ from typing import Any
 
 from survey.analysis.comparison import PairComparison, SegmentComparison
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
-from survey.analysis.drivers import IpmaPoint
+from survey.analysis.drivers import IpmaPoint, improve_first, priority_key
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.ratio import BANDS, TOLERANCE
@@ -215,9 +215,10 @@ def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
             table.append(row(p))
             table += [row(d) for d in mine if d.kind == "dimension" and d.parent == p.driver]
     table += [row(d) for d in mine if d.kind == "dimension" and d.parent not in constructs]
-    urgent = [r["label"] for r in table if r["quadrant"] == "improve_first"]
+    # One rule for the call-out, the priority order and the top items (drivers.priority_key).
+    urgent = [names.driver(d) for d in improve_first(mine)]
     items = sorted((p for p in a.ipma_items if p.target == target and p.actionable),
-                   key=lambda p: -p.gain)
+                   key=priority_key)
     return {
         "id": target, "label": target_label,
         "title": t["drivers_of"].format(target=target_label),
@@ -227,6 +228,7 @@ def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
         "conclusion": (t["improve_first_list"].format(names=join(urgent, lang)) if urgent
                        else t["improve_first_none"]),
         "priorities": [names.driver(d) for d in priorities],
+        "rule": t["priority_rule"],
         "top_items": [{"item": p.driver, "label": names.item(p.driver),
                        "latent": names.driver(p.latent), "importance": p.importance,
                        "performance": p.performance, "gain": p.gain,
@@ -294,7 +296,8 @@ def _methods(a: Analyses | None, names: Names, t: Mapping[str, str], lang: str,
         "kendall": matrix[1:],
         "kendall_methods": [tr(METHOD_NAMES, k, lang) for k in available[:-1]],
         "explanations": explanations,
-        "conclusion": _methods_conclusion(top3, available, ranks, flagged, names, t, lang),
+        "conclusion": _methods_conclusion(top3, available, ranks, flagged, names, t, lang,
+                                          a, target),
     }
 
 
@@ -329,18 +332,27 @@ def _method_text(key: str, method: MethodResult, names: Names, lang: str, target
 
 def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[str],
                         ranks: Mapping[str, Mapping[str, int]], flagged: Mapping[str, Any],
-                        names: Names, t: Mapping[str, str], lang: str) -> list[str]:
-    """Where the methods agree (drivers in every method's top three, else in most), the most
-    contested drivers, and which method to trust when they disagree."""
+                        names: Names, t: Mapping[str, str], lang: str, a: Analyses,
+                        target: str) -> list[str]:
+    """The report's priority (the rule of the driver section) first; then where the classic
+    methods agree (drivers in every method's top three, else in most) and, plainly, which of
+    those the rule does not put first; the most contested drivers."""
     k = len(available)
     if not k:
         return []
+    mine = [p for p in a.ipma if p.target == target]
+    quadrant_of = {p.driver: p.quadrant for p in mine}
+    first = improve_first(mine)
+    # A dimension of an improve-first construct is in line with the rule.
+    in_line = set(first) | {p.driver for p in mine if p.parent in first}
+    lines = [t["methods_rule"].format(names=join(map(names.driver, first), lang)) if first
+             else t["methods_rule_none"]]
     counts = Counter(d for x in available for d in top3.get(x, ()))
-    lines = []
     best = max(counts.values(), default=0)
     # Name the drivers in the order of their mean rank.
     def ordered(ds):
         return sorted(ds, key=lambda d: (sum(ranks[d].values()) / len(ranks[d]), d))
+    agreed: list[str] = []
     if best == k:
         agreed = ordered([d for d, c in counts.items() if c == k])
         lines.append(t["agree_all"].format(k=k, names=join(map(names.driver, agreed), lang)))
@@ -350,6 +362,11 @@ def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[s
                                             names=join(map(names.driver, agreed), lang)))
     else:
         lines.append(t["agree_none"])
+    differ = [d for d in agreed if d in quadrant_of and d not in in_line]
+    if differ:
+        lines.append(t["methods_differ"].format(names=join(
+            [paren(names.driver(d), tr(QUADRANTS, quadrant_of[d], lang), lang) for d in differ],
+            lang)))
     if flagged:
         gaps = sorted(flagged.values(), key=lambda f: (-f["gap"], f["driver"]))
         widest = [f for f in gaps if f["gap"] == gaps[0]["gap"]][:3]
@@ -357,8 +374,6 @@ def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[s
                                          low=min(f["ranks"].values()), high=max(f["ranks"].values()))
                  for f in widest]
         lines.append(t["contested"].format(items=join(items, lang)))
-        if "sem" in available:
-            lines.append(t["sem_basis"])
     return lines
 
 

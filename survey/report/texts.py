@@ -566,13 +566,20 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
     "constructs_panel": {"zh": "潜变量", "en": "Constructs"},
     "dimensions_panel": {"zh": "{parents}的维度", "en": "Dimensions of {parents}"},
     "priority": {"zh": "优先级", "en": "Priority"},
-    "priority_order": {"zh": "改进优先顺序（按潜在提升）：", "en": "Priority order (by potential gain): "},
+    "priority_order": {"zh": "改进优先顺序：", "en": "Priority order: "},
+    "priority_rule": {
+        "zh": "优先规则（本报告各处一致）：先改进重点改进区（重要性高于、表现低于同类平均）的驱动因素，"
+              "各组内按潜在提升（重要性 × (100 − 表现)）从大到小排列。",
+        "en": "Priority rule (the same everywhere in this report): drivers in the improve-first "
+              "area (importance above and performance below the average of their kind) come "
+              "first; within each group, the largest potential gain (importance × (100 − "
+              "performance)) first."},
     "improve_first_list": {"zh": "重点改进区（重要性高、表现低）：{names}。",
                            "en": "Improve first (important but weak): {names}."},
     "improve_first_none": {"zh": "没有驱动因素落在重点改进区。",
                            "en": "No driver falls in the improve-first area."},
-    "top_items": {"zh": "潜在提升最大的指标（前 {n} 项）",
-                  "en": "Items with the largest potential gain (top {n})"},
+    "top_items": {"zh": "优先改进的指标（前 {n} 项）",
+                  "en": "Items to improve first (top {n})"},
     "potential_gain": {"zh": "潜在提升", "en": "Potential gain"},
     "potential_gain_note": {
         "zh": "潜在提升 = 重要性 × (100 − 表现)：该指标达到满分时{target}可提高的分数。指标的重要性为其"
@@ -611,10 +618,21 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
                    "en": "The methods share no driver in their top three."},
     "contested": {"zh": "分歧最大：{items}。", "en": "Most contested: {items}."},
     "ranks_range": {"zh": "{name}（名次 {low}–{high}）", "en": "{name} (ranks {low}–{high})"},
-    "sem_basis": {
-        "zh": "方法结论不一致时，以结构方程模型（IPMA）为主要依据：它同时考虑驱动因素之间的关系和测量误差。",
-        "en": "Where the methods disagree, rely on the structural equation model (IPMA): it "
-              "accounts for the relations among the drivers and for measurement error."},
+    "methods_rule": {
+        "zh": "本报告的改进重点（驱动因素分析的优先规则，基于结构方程模型）：{names}。下列经典方法仅作对照。",
+        "en": "This report's drivers to improve first (the priority rule of the driver analysis, "
+              "from the structural equation model): {names}. The classic methods below are for "
+              "comparison."},
+    "methods_rule_none": {
+        "zh": "按本报告的优先规则，没有驱动因素落在重点改进区。下列经典方法仅作对照。",
+        "en": "By this report's priority rule no driver is in the improve-first area. The "
+              "classic methods below are for comparison."},
+    "methods_differ": {
+        "zh": "经典方法的共识与本报告的优先规则不一致：{names}不在重点改进区。经典方法不考虑驱动因素之间的关系与测量误差，"
+              "以优先规则为准。",
+        "en": "Where the classic methods' consensus differs from this report's priority rule: "
+              "{names} not in the improve-first area. The classic methods ignore the relations "
+              "among the drivers and measurement error; the rule decides."},
     "not_run": {"zh": "未使用", "en": "not run"},
     "methods_extremes": {"zh": "标红的行中，绿色名次为该驱动因素最靠前的名次，红色为最靠后的名次。",
                          "en": "In the red rows, the driver's highest rank is green and its lowest "

@@ -150,12 +150,42 @@ def test_driver_rows_match_the_ipma_block(rich, page, lang):
             assert f"{r['importance']:.3f}" in row and f"{r['performance']:.1f}" in row
             assert texts.QUADRANTS[r["quadrant"]][lang] in row
             assert f"+{r['impact']:.2f}" in row and target_label in row
-        # The reader's line names exactly the drivers in the improve-first quadrant.
-        urgent = [r for r in mine if r["quadrant"] == "improve_first"]
+        # The reader's line names exactly the constructs in the improve-first quadrant (the
+        # priority rule; a higher-order one is acted on through its dimensions).
+        urgent = [r for r in mine if r["quadrant"] == "improve_first" and r["kind"] == "construct"
+                  and r["actionable"]]
         line = text(block.find("p", class_="conclusion"))
         labels = {r["latent"]: text(rows[(r["latent"], r["kind"])].td) for r in mine}
         for r in mine:
             assert (labels[r["latent"]] in line) == (r in urgent), r["latent"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_priority_story(rich, page, lang):
+    """The driver map's call-out, the priority order and the classic-methods conclusion tell
+    the same story (the report once gave three answers to "what do we fix first?")."""
+    from survey.analysis.drivers import improve_first
+
+    a = rich.analysis
+    mine = [p for p in a.ipma if p.target == "satisfaction"]
+    first = improve_first(mine)
+    assert first  # the rich study has a construct to improve first
+    label = {p.driver: text(doc(page, lang).find(id="ipma-satisfaction").find(
+        "tr", attrs={"data-driver": p.driver, "data-kind": p.kind}).td) for p in mine}
+    block = doc(page, lang).find("div", attrs={"data-target": "satisfaction"})
+    callout = text(block.find("p", class_="conclusion"))
+    assert all(label[d] in callout for d in first)
+    # The priority order starts with what the call-out names (a higher-order construct by its
+    # dimensions).
+    order = a.priorities["satisfaction"]
+    second = dict(rich.bound.second_order)
+    expected_head = [x for d in first for x in (second.get(d) or (d,))]
+    assert set(order[:len(expected_head)]) == set(expected_head)
+    # The methods conclusion opens with the same drivers and names any consensus that differs.
+    conclusion = text(doc(page, lang).find(id="methods-conclusion"))
+    opening = conclusion.split("。" if lang == "zh" else ". ")[0]
+    assert all(label[d] in opening for d in first)
+    assert ("经典方法仅作对照" if lang == "zh" else "for comparison") in conclusion
 
 
 def test_dimensions_are_marked_and_follow_their_construct(rich, page):
@@ -168,12 +198,15 @@ def test_dimensions_are_marked_and_follow_their_construct(rich, page):
         assert "(dimension)" in text(tr) and "dim" in tr["class"]
 
 
-def test_top_items_are_ordered_by_potential_gain(rich, page):
+def test_top_items_follow_the_priority_rule(rich, page):
+    """Improve-first items first, then the others, the largest potential gain first in each."""
     for target in ("satisfaction", "loyalty"):
         items = [r for r in rich.analyses["ipma_items"]
                  if r["target"] == target and r["actionable"]]  # no expectation items
         gain = {r["item"]: r["importance"] * (100 - r["performance"]) for r in items}
-        expected = sorted(gain, key=lambda i: -gain[i])[:10]
+        first = {r["item"] for r in items if r["quadrant"] == "improve_first"}
+        assert first
+        expected = sorted(gain, key=lambda i: (i not in first, -gain[i]))[:10]
         for lang in LANGS:
             table = doc(page, lang).find(id=f"ipma-items-{target}")
             rows = table.tbody.find_all("tr")

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from survey.analysis.drivers import ipma, priorities, quadrant, unstandardized_total_effects
+from survey.analysis.drivers import (
+    improve_first,
+    ipma,
+    priorities,
+    quadrant,
+    unstandardized_total_effects,
+)
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX, complaint_funnel, gauges
 from survey.analysis.methods import classic_methods, disagreements, drivers_of_target
 from survey.analysis.ratio import TOLERANCE, band, satisfaction_ratios
@@ -273,3 +279,14 @@ def test_priorities_order_by_potential_gain(airline):
     assert "expectation" not in order  # an expectation is not a thing to fix
     every = priorities([p for p in constructs if p.target == "satisfaction"], bound)
     assert "quality" not in every and {"crew", "cabin", "image", "value"} <= set(every)
+    # The rule: improve-first constructs first (a higher-order one by its dimensions, ranked
+    # among themselves), then the others; by potential gain within each group.
+    mine = [p for p in constructs if p.target == "satisfaction"]
+    first = improve_first(mine)
+    second = dict(bound.second_order)
+    head = [x for d in first for x in (second.get(d) or (d,))]
+    assert set(every[:len(head)]) == set(head)
+    rest = [p for p in mine if p.kind == "construct" and p.actionable and p.driver not in first]
+    tail = [d for p in sorted(rest, key=lambda p: -p.gain)
+            for d in (second.get(p.driver) or (p.driver,))]
+    assert [d for d in every if d not in head] == [d for d in tail if d in every]
