@@ -43,6 +43,7 @@ from survey.report.texts import (
     TIERS,
     grammar,
     join,
+    labelled,
     paren,
     tr,
 )
@@ -365,7 +366,7 @@ def _methods_conclusion(top3: Mapping[str, Sequence[str]], available: Sequence[s
     differ = [d for d in agreed if d in quadrant_of and d not in in_line]
     if differ:
         lines.append(t["methods_differ"].format(names=join(
-            [paren(names.driver(d), tr(QUADRANTS, quadrant_of[d], lang), lang) for d in differ],
+            [labelled(names.driver(d), tr(QUADRANTS, quadrant_of[d], lang), lang) for d in differ],
             lang)))
     if flagged:
         gaps = sorted(flagged.values(), key=lambda f: (-f["gap"], f["driver"]))

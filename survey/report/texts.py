@@ -628,10 +628,10 @@ ANALYSIS_UI: dict[str, dict[str, str]] = {
         "en": "By this report's priority rule no driver is in the improve-first area. The "
               "classic methods below are for comparison."},
     "methods_differ": {
-        "zh": "经典方法的共识与本报告的优先规则不一致：{names}不在重点改进区。经典方法不考虑驱动因素之间的关系与测量误差，"
+        "zh": "经典方法的共识与本报告的优先规则不一致，不在重点改进区的有：{names}。经典方法不考虑驱动因素之间的关系与测量误差，"
               "以优先规则为准。",
-        "en": "Where the classic methods' consensus differs from this report's priority rule: "
-              "{names} not in the improve-first area. The classic methods ignore the relations "
+        "en": "Where the classic methods' consensus differs from this report's priority rule, "
+              "outside the improve-first area: {names}. The classic methods ignore the relations "
               "among the drivers and measurement error; the rule decides."},
     "not_run": {"zh": "未使用", "en": "not run"},
     "methods_extremes": {"zh": "标红的行中，绿色名次为该驱动因素最靠前的名次，红色为最靠后的名次。",
