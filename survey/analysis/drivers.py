@@ -185,3 +185,15 @@ def improve_first(points: Sequence[IpmaPoint], bound: BoundModel | None = None) 
     higher-order one stands for its dimensions), in :func:`priority_key` order."""
     return [p.driver for p in sorted(points, key=priority_key)
             if p.actionable and p.kind == "construct" and p.quadrant == "improve_first"]
+
+
+def priority_items(items: Sequence[IpmaPoint], constructs: Sequence[IpmaPoint],
+                   bound: BoundModel | None = None) -> list[IpmaPoint]:
+    """Actionable items in the order to improve them, by the same rule: the items of the
+    improve-first constructs (through their dimensions for a higher-order one) first, the
+    largest potential gain first within each group."""
+    first = set(improve_first(constructs))
+    if bound is not None:
+        first |= {d for h, dims in bound.second_order if h in first for d in dims}
+    return sorted((p for p in items if p.actionable),
+                  key=lambda p: (p.latent not in first, -p.gain))

@@ -16,7 +16,7 @@ from typing import Any
 
 from survey.analysis.comparison import PairComparison, SegmentComparison
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
-from survey.analysis.drivers import IpmaPoint, improve_first, priority_key
+from survey.analysis.drivers import IpmaPoint, improve_first, priority_items
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.ratio import BANDS, TOLERANCE
@@ -84,6 +84,7 @@ class Names:
 
     def __init__(self, result: StudyResult, lang: str, t: Mapping[str, str]) -> None:
         self.q = result.questionnaire
+        self.bound = result.bound
         self.lang = lang
         self.t = t
         self.dims = {d for _, ds in result.bound.second_order for d in ds}
@@ -218,8 +219,8 @@ def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
     table += [row(d) for d in mine if d.kind == "dimension" and d.parent not in constructs]
     # One rule for the call-out, the priority order and the top items (drivers.priority_key).
     urgent = [names.driver(d) for d in improve_first(mine)]
-    items = sorted((p for p in a.ipma_items if p.target == target and p.actionable),
-                   key=priority_key)
+    items = priority_items([p for p in a.ipma_items if p.target == target], mine,
+                           names.bound)
     return {
         "id": target, "label": target_label,
         "title": t["drivers_of"].format(target=target_label),
@@ -228,6 +229,7 @@ def _driver_target(a: Analyses, target: str, names: Names, t: Mapping[str, str],
         "rows": table,
         "conclusion": (t["improve_first_list"].format(names=join(urgent, lang)) if urgent
                        else t["improve_first_none"]),
+        "urgent": urgent,
         "priorities": [names.driver(d) for d in priorities],
         "rule": t["priority_rule"],
         "top_items": [{"item": p.driver, "label": names.item(p.driver),

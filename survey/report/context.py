@@ -265,6 +265,10 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
             ("Wald" if _interval(e) == "wald" else t["no_bootstrap"]))
         for m, e in result.estimates.items())
     analyses = analysis_sections(result, lang, t, index_rows, NAMES.get(headline, headline))
+    small_samples = [{"name": NAMES.get(m, m), "text": n.text(lang)}
+                     for m, e in result.estimates.items() for n in e.notices
+                     if n.code == SMALL_SAMPLE]
+    executive = _executive(result, t, lang, label, target_idx, analyses, alerts, small_samples)
     notes = _notes(result, lang, label)
     if analyses["analysis_notes"]:
         notes.append({"title": t["analysis_notes"], "lines": analyses["analysis_notes"]})
@@ -307,9 +311,8 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         **structural,
         "admissible": all(e.admissible for e in result.estimates.values()),
         "alerts": alerts,
-        "small_samples": [{"name": NAMES.get(m, m), "text": n.text(lang)}
-                          for m, e in result.estimates.items() for n in e.notices
-                          if n.code == SMALL_SAMPLE],
+        "small_samples": small_samples,
+        "executive": executive,
         "fit": [_fit_block(m, e, lang, t, variable_label) for m, e in result.estimates.items()],
         "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
                                     parent_of),
@@ -322,6 +325,48 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "manifest": result.manifest,
         **{k: v for k, v in analyses.items() if k != "analysis_notes"},
     }
+
+
+#: Drivers and items the executive summary names at most.
+EXECUTIVE_ITEMS = 3
+
+
+def _executive(result: StudyResult, t: dict, lang: str, label, target_idx, analyses,
+               alerts: list[dict], small_samples: list[dict]) -> dict[str, Any] | None:
+    """The executive summary, in plain words: the headline index with its interval, the
+    drivers to act on (the report's one priority rule) with the items that would bring the
+    most, and the caveats that matter (an inadmissible solution, a sample below what the
+    model needs, inference withheld, a failed invariance between segments)."""
+    target = result.bound.model.target
+    if target is None or target_idx is None:
+        return None
+    value = _num(target_idx.value)
+    lo, hi = _num(target_idx.ci_low), _num(target_idx.ci_high)
+    lines = [t["exec_index"].format(target=label(target), value=f"{value:.1f}")
+             + (t["exec_interval"].format(low=f"{lo:.1f}", high=f"{hi:.1f}")
+                if lo is not None and hi is not None else "")]
+    drivers = (analyses.get("drivers") or {}).get("targets") or []
+    block = next((d for d in drivers if d["id"] == target), None)
+    if block is not None:
+        first = block["urgent"]
+        lines.append(t["exec_act"].format(names=join(first, lang)) if first
+                     else t["exec_act_none"])
+        items = block["top_items"][:EXECUTIVE_ITEMS]
+        if items:
+            lines.append(t["exec_items" if first else "exec_items_all"].format(
+                target=label(target), items=join(
+                [_paren(x["label"], t["exec_gain"].format(gain=f"{x['gain']:.1f}"), lang)
+                 for x in items], lang)))
+    caveats = [a["text"] for a in alerts] + [s["text"] for s in small_samples]
+    if any(e.bootstrap is not None and e.inference != "bootstrap"
+           for e in result.estimates.values()):
+        caveats.append(t["exec_no_inference"])
+    segments = analyses.get("segments") or {}
+    for column in segments.get("columns") or []:
+        tests = column.get("tests") or {}
+        if tests.get("micom_warning"):
+            caveats.append(f"{column['name']}: {tests['micom_warning']}")
+    return {"lines": lines, "caveats": caveats, "no_caveat": t["exec_no_caveat"]}
 
 
 def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _Cells,

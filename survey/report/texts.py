@@ -253,6 +253,32 @@ UI: dict[str, dict[str, str]] = {
     "index_notes": {"zh": "0-100 指数", "en": "0-100 indices"},
     "manifest": {"zh": "运行记录", "en": "Run manifest"},
     "appendix": {"zh": "技术附录", "en": "Technical appendix"},
+    "colon": {"zh": "：", "en": ": "},
+    "clause_sep": GRAMMAR["clause_sep"],
+    "list_sep": GRAMMAR["list_sep"],
+    "paren_open": {"zh": "（", "en": "("},
+    "paren_close": {"zh": "）", "en": ")"},
+    "html_lang": {"zh": "zh-CN", "en": "en"},
+    "executive": {"zh": "执行摘要", "en": "Executive summary"},
+    "exec_index": {"zh": "{target}指数为 {value} 分（满分 100）", "en": "The {target} index is {value} out of 100"},
+    "exec_interval": {"zh": "，95% 置信区间 {low}–{high}。", "en": " (95% interval {low}–{high})."},
+    "exec_act": {"zh": "优先改进：{names}。", "en": "Improve first: {names}."},
+    "exec_act_none": {"zh": "没有驱动因素同时满足“重要性高、表现低”：保持现有表现，关注潜在提升最大的指标。",
+                      "en": "No driver is both important and weak: keep up the current "
+                            "performance and watch the items with the largest potential gain."},
+    "exec_items": {"zh": "其中提升{target}潜力最大的具体指标：{items}。",
+                   "en": "Within them, the items with the largest potential gain for {target}: "
+                         "{items}."},
+    "exec_items_all": {"zh": "提升{target}潜力最大的具体指标：{items}。",
+                       "en": "The items that would raise {target} the most: {items}."},
+    "exec_gain": {"zh": "最多 +{gain} 分", "en": "up to +{gain} points"},
+    "exec_no_inference": {"zh": "bootstrap 可用样本太少：本报告不给出显著性与置信区间。",
+                          "en": "Too few usable bootstrap resamples: this report gives no "
+                                "significance or intervals."},
+    "exec_caveats": {"zh": "需要注意", "en": "Caveats"},
+    "exec_no_caveat": {"zh": "无重大注意事项：解可接受，样本量足够。",
+                       "en": "No major caveat: the solution is admissible and the sample large "
+                             "enough."},
     "appendix_note": {"zh": "复现本报告所需的一切：软件与依赖库的版本、所有设置、随机种子，以及问卷、模型和数据文件的路径与 SHA-256。",
                       "en": "What reproduces this report: software and library versions, every "
                             "setting, the seed, and the paths and SHA-256 digests of the "

@@ -161,6 +161,34 @@ def test_driver_rows_match_the_ipma_block(rich, page, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_the_executive_summary_comes_first_and_tells_the_same_story(rich, page, lang):
+    d = doc(page, lang)
+    summary = d.find(id="executive-summary")
+    assert summary is not None
+    sections = [s.get("id") for s in d.find_all("section")]
+    assert sections.index("executive-summary") < sections.index("key-figures")
+    lines = [text(li) for li in summary.find("ul", class_="executive").find_all("li")]
+    idx = next(i for i in rich.estimate.indices if i.latent == "satisfaction")
+    assert f"{idx.value:.1f}" in lines[0]
+    if idx.ci_low is not None:
+        assert f"{idx.ci_low:.1f}" in lines[0] and f"{idx.ci_high:.1f}" in lines[0]
+    block = d.find("div", attrs={"data-target": "satisfaction"})
+    callout = text(block.find("p", class_="conclusion"))
+    names = callout.split("：" if lang == "zh" else ": ", 1)[1].rstrip("。.")
+    assert names in lines[1]
+    top = block.find(id="ipma-items-satisfaction").tbody.find_all("tr")[:3]
+    for tr in top:
+        assert text(tr.find_all("td")[1]).split(" ")[0] in lines[2]
+    caveats = summary.find("ul", class_="caveats")
+    expected = [n.text(lang) for e in rich.estimates.values() for n in e.notices
+                if n.code == "small_sample"]
+    if caveats is None:
+        assert not expected and rich.estimate.admissible
+    else:
+        assert all(x in text(caveats) for x in expected)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_one_priority_story(rich, page, lang):
     """The driver map's call-out, the priority order and the classic-methods conclusion tell
     the same story (the report once gave three answers to "what do we fix first?")."""
@@ -199,14 +227,20 @@ def test_dimensions_are_marked_and_follow_their_construct(rich, page):
 
 
 def test_top_items_follow_the_priority_rule(rich, page):
-    """Improve-first items first, then the others, the largest potential gain first in each."""
+    """The items of the improve-first constructs first (through the dimensions of a
+    higher-order one), then the others, the largest potential gain first in each."""
+    from survey.analysis.drivers import improve_first
+
+    second = dict(rich.bound.second_order)
     for target in ("satisfaction", "loyalty"):
+        constructs = [p for p in rich.analysis.ipma if p.target == target]
+        first = set(improve_first(constructs))
+        first |= {d for h in list(first) for d in second.get(h, ())}
         items = [r for r in rich.analyses["ipma_items"]
                  if r["target"] == target and r["actionable"]]  # no expectation items
         gain = {r["item"]: r["importance"] * (100 - r["performance"]) for r in items}
-        first = {r["item"] for r in items if r["quadrant"] == "improve_first"}
-        assert first
-        expected = sorted(gain, key=lambda i: (i not in first, -gain[i]))[:10]
+        home = {r["item"]: r["latent"] for r in items}
+        expected = sorted(gain, key=lambda i: (home[i] not in first, -gain[i]))[:10]
         for lang in LANGS:
             table = doc(page, lang).find(id=f"ipma-items-{target}")
             rows = table.tbody.find_all("tr")
@@ -500,6 +534,21 @@ def test_no_training_material_words_and_the_benchmark_is_named(page, lang):
         assert internal not in words, internal
     funnel = text(doc(page, lang).find(id="gauges"))
     assert "TARP" in funnel and ("Office of Consumer Affairs" in funnel or "消费者事务" in funnel)
+
+
+def test_no_language_branch_outside_the_catalogue():
+    """Every word and punctuation mark that depends on the language comes from texts.py: no
+    ``lang == ...`` in the report's code or templates."""
+    import pathlib
+
+    import survey.report
+    from survey.resources import bundled
+
+    code = pathlib.Path(survey.report.__file__).parent
+    files = [p for p in code.glob("*.py") if p.name != "texts.py"]
+    files += list(bundled("reports").glob("*.j2"))
+    for path in files:
+        assert not re.search(r"\blang\s*[!=]=", path.read_text(encoding="utf-8")), path.name
 
 
 def test_the_report_parses_no_sentence():

@@ -118,6 +118,10 @@ def test_inadmissible_solution_is_prominent(mobi_heywood_both):
         assert alert is not None and word in alert.get_text()
         for n in result.estimate.notices:  # each warning, in the report's language
             assert n.text(lang) in alert.get_text()
+        # ... and it is the first caveat of the executive summary.
+        summary = BeautifulSoup(page, "html.parser").find(id="executive-summary")
+        caveats = summary.find("ul", class_="caveats").find_all("li")
+        assert word in caveats[0].get_text()
 
 
 def test_inadmissible_comparison_estimate_is_prominent_too(mobi_heywood_both, pages):
