@@ -357,6 +357,9 @@ def _executive(result: StudyResult, t: dict, lang: str, label, target_idx, analy
                 target=label(target), items=join(
                 [_paren(x["label"], t["exec_gain"].format(gain=f"{x['gain']:.1f}"), lang)
                  for x in items], lang)))
+    cards = {"first": block["urgent"] if block is not None else [],
+             "item": (block["top_items"][0] if block is not None and block["top_items"]
+                      else None)}
     caveats = [a["text"] for a in alerts] + [s["text"] for s in small_samples]
     if any(e.bootstrap is not None and e.inference != "bootstrap"
            for e in result.estimates.values()):
@@ -366,7 +369,7 @@ def _executive(result: StudyResult, t: dict, lang: str, label, target_idx, analy
         tests = column.get("tests") or {}
         if tests.get("micom_warning"):
             caveats.append(f"{column['name']}: {tests['micom_warning']}")
-    return {"lines": lines, "caveats": caveats, "no_caveat": t["exec_no_caveat"]}
+    return {"lines": lines, "caveats": caveats, "no_caveat": t["exec_no_caveat"], **cards}
 
 
 def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _Cells,

@@ -276,6 +276,12 @@ UI: dict[str, dict[str, str]] = {
                           "en": "Too few usable bootstrap resamples: this report gives no "
                                 "significance or intervals."},
     "exec_caveats": {"zh": "需要注意", "en": "Caveats"},
+    "card_first": {"zh": "优先改进", "en": "Improve first"},
+    "card_first_note": {"zh": "重要性高、表现偏低", "en": "important, but below average"},
+    "card_first_none": {"zh": "没有重要性高而表现偏低的方面", "en": "nothing both important and weak"},
+    "card_item": {"zh": "提升潜力最大的指标", "en": "Item with the most to gain"},
+    "card_customers": {"zh": "受访客户", "en": "Customers surveyed"},
+    "card_customers_note": {"zh": "有效问卷", "en": "valid questionnaires"},
     "exec_no_caveat": {"zh": "无重大注意事项：解可接受，样本量足够。",
                        "en": "No major caveat: the solution is admissible and the sample large "
                              "enough."},

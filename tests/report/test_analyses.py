@@ -189,6 +189,25 @@ def test_the_executive_summary_comes_first_and_tells_the_same_story(rich, page, 
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_headline_cards_speak_business(rich, page, lang):
+    """The cards: the index, what to improve first, the item with the most to gain, the
+    customers surveyed; R² and the estimation method stay in the statistical sections."""
+    d = doc(page, lang)
+    cards = d.find(id="key-figures")
+    kinds = [c["data-card"] for c in cards.find_all("div", class_="card")]
+    assert kinds == ["index", "first", "item", "customers"]
+    words = text(cards)
+    assert "R²" not in words and "bootstrap" not in words and "PLS" not in words
+    callout = text(d.find("div", attrs={"data-target": "satisfaction"}).find(
+        "p", class_="conclusion"))
+    first = text(cards.find("div", attrs={"data-card": "first"}).find("span", class_="v"))
+    assert first in callout
+    top = d.find(id="ipma-items-satisfaction").tbody.find("tr")
+    item = text(cards.find("div", attrs={"data-card": "item"}).find("span", class_="v"))
+    assert item in text(top.find_all("td")[1])
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_one_priority_story(rich, page, lang):
     """The driver map's call-out, the priority order and the classic-methods conclusion tell
     the same story (the report once gave three answers to "what do we fix first?")."""
