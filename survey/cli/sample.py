@@ -9,6 +9,7 @@ import pandas as pd
 from rich.cells import cell_len
 
 from survey.cli import cli
+from survey.exports import neutralised
 from survey.ingest import read_table
 from survey.sampling import ALLOCATIONS, DESIGNS, draw_sample
 
@@ -35,7 +36,8 @@ def sample(frame: str, design: str, n: int, strata: str | None, allocation: str,
     drawn = draw_sample(units, design=design, n=n, seed=seed, strata=strata,
                         allocation=allocation, source=frame)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    drawn.to_csv(out, index=False, encoding="utf-8")
+    # Frame text (names, notes) is data: no cell may run as a formula when opened in Excel.
+    neutralised(drawn).to_csv(out, index=False, encoding="utf-8")
     for line in summary(units, drawn, design=design, strata=strata, allocation=allocation,
                         seed=seed, source=frame):
         click.echo(line)

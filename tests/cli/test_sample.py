@@ -111,3 +111,24 @@ def test_missing_stratum_cells_are_listed(frame, tmp_path):
     assert r.exit_code == 2
     assert f"{path}:6: column 'region': the unit has no stratum." in r.output
     assert f"{path}:11: column 'region': the unit has no stratum." in r.output
+
+
+def test_frame_text_that_would_run_as_a_formula_is_neutralised(tmp_path):
+    """A frame's text cells starting like a spreadsheet formula are written as text ('=...);
+    numbers that start with a sign stay numbers."""
+    hostile = ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
+               "-2+3+cmd|' /C calc'!A0", "\t=1+1", "plain"]
+    frame = pd.DataFrame({"customer": [f"c{i}" for i in range(12)],
+                          "note": hostile * 2, "balance": ["-5", "+3.5"] * 6})
+    path = tmp_path / "frame.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "sample.csv"
+    r = run("sample", str(path), "--design", "srs", "--n", "12", "--seed", "1", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    for cell in raw["note"]:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert cell == "plain" or cell.startswith("'")
+    assert sorted(set(raw["note"])) == sorted({"plain", *("'" + h for h in hostile[:-1])})
+    assert not any(c.startswith("'") for c in raw["balance"])
+    assert sorted(pd.to_numeric(raw["balance"]).unique()) == [-5.0, 3.5]
