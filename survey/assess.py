@@ -116,6 +116,13 @@ def htmt_verdict(value: Any, c: Criteria = CRITERIA) -> str | None:
             if v >= c.htmt_strict else "ok")
 
 
+def htmt_upper_verdict(upper: Any, c: Criteria = CRITERIA) -> str | None:
+    """The upper bound of HTMT's bootstrap interval: 'ok' below htmt_liberal, else
+    'above_liberal' (HTMT not significantly below it); None without an interval."""
+    v = _num(upper)
+    return None if v is None else "above_liberal" if v >= c.htmt_liberal else "ok"
+
+
 def fit_verdict(measure: str, value: Any, c: Criteria = CRITERIA) -> str | None:
     """'good', 'acceptable' or 'poor'; None for a measure without cut-offs or no number."""
     cut, v = c.cutoff(measure), _num(value)
@@ -253,8 +260,7 @@ def assess(est: Estimate, bound: BoundModel, criteria: Criteria | None = None) -
     htmt = pd.DataFrame(
         [{"a": a, "b": b, "htmt": _num(v), "htmt2": _num(htmt2.get((a, b))),
           "upper": boot.get((a, b), {}).get("high"),
-          "upper_verdict": None if boot.get((a, b), {}).get("high") is None
-          else "ok" if boot[(a, b)]["high"] < c.htmt_liberal else "above_liberal",
+          "upper_verdict": htmt_upper_verdict(boot.get((a, b), {}).get("high"), c),
           "verdict": htmt_verdict(v, c)}
          # HTMT assumes reflective measurement (Henseler et al. 2015).
          for a, b, v in est.htmt if mode.get(a) != "B" and mode.get(b) != "B"],

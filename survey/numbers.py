@@ -23,6 +23,15 @@ def finite(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (float's syntax: '-5', '+3.5', '1e3', 'nan')."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def plain(x: float) -> str:
     """'10' for 10.0, '0.5' for 0.5, '8.25' for 8.25 (cut points, scale ends)."""
     return str(int(x)) if float(x).is_integer() else repr(float(x))

@@ -27,10 +27,10 @@ from survey.estimators import (
 from survey.estimators.bootstrap import BootstrapSettings
 from survey.estimators.result import Estimate
 from survey.numbers import finite as _num
+from survey.numbers import plain
 from survey.pathmodel import BoundModel
 
 
-#: The value pyramid of SOURCE.md §3: tier and its share of customers, from the top.
 def level_key(value: Any) -> str | None:
     """A segment value as the level's string; None for a missing value (NaN, None, empty).
     Integral numbers print without decimals (1.0 -> "1"), as questionnaire codes do."""
@@ -46,7 +46,7 @@ def level_key(value: Any) -> str | None:
     if isinstance(value, float | np.floating):
         if not math.isfinite(value):
             return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
+        return plain(value)
     return str(value)
 
 

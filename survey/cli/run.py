@@ -12,6 +12,7 @@ from rich.console import Console
 
 from survey.cli import cli
 from survey.cli.estimate import inadmissible_option, progress_bars
+from survey.numbers import is_number
 
 if TYPE_CHECKING:
     from survey.tracking import Tracking
@@ -29,19 +30,11 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
         for part in (p.strip() for p in value.split(",")):
             if not part:
                 continue
-            if specs and "=" in specs[-1] and "=" not in part and _is_number(part):
+            if specs and "=" in specs[-1] and "=" not in part and is_number(part):
                 specs[-1] += f",{part}"
             else:
                 specs.append(part)
     return specs
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 @cli.command()

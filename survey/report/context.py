@@ -24,6 +24,7 @@ from survey.assess import (
     f2_size,
     fit_verdict,
     fornell_larcker_violated,
+    htmt_upper_verdict,
     htmt_verdict,
     keep_formative_item,
     significant,
@@ -63,7 +64,6 @@ from survey.study import StudyResult
 LOADING_MIN = CRITERIA.loading_min
 RELIABILITY_MIN = CRITERIA.reliability_min
 AVE_MIN = CRITERIA.ave_min
-HTMT_LIBERAL = CRITERIA.htmt_liberal
 
 NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)"}
 
@@ -132,9 +132,6 @@ def _interval(est: Estimate) -> str:
 
 def _level(est: Estimate) -> float:
     return est.bootstrap.settings.level if est.bootstrap is not None else 0.95
-
-
-_boot_rows = bootstrap_rows
 
 
 def _ci_label(est: Estimate, lang: str) -> str:
@@ -398,7 +395,7 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
             "f2": size, "f2_size": size_label,
             "vif": cell.vif(vif.get((p.source, p.target))),
         })
-    r2_boot = _boot_rows(est, "r2")
+    r2_boot = bootstrap_rows(est, "r2")
     r2 = []
     for x in model.latents:
         if x not in est.r2:
@@ -407,7 +404,7 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
         r2.append({"id": x, "latent": label(x), "value": _num(est.r2[x]),
                    "adj": _num(est.adj_r2.get(x)), "ci_low": b.get("low"),
                    "ci_high": b.get("high")})
-    total_boot = _boot_rows(est, "total")
+    total_boot = bootstrap_rows(est, "total")
     effects = []
     for e in est.effects:
         if e.target != model.target:
@@ -521,7 +518,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     is_pls = est.method == "pls"
     notes = _Footnotes(lang)
     outer_vif = {(r["latent"], r["item"]): r["vif"] for r in est.settings.get("outer_vif", ())}
-    loading_boot = _boot_rows(est, "loading")
+    loading_boot = bootstrap_rows(est, "loading")
 
     def own_label(latent: str, item: str) -> str:
         return label(item) + t["dimension"] if item in dims else item_label(item)
@@ -545,7 +542,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     all_loading_rows = [r for g in loadings for r in g["rows"]]
 
     # Formative (mode B) constructs: outer weights with bootstrap inference and outer VIF.
-    weight_boot = _boot_rows(est, "weight")
+    weight_boot = bootstrap_rows(est, "weight")
     std_loading = {(x.latent, x.item): x.std_estimate for x in est.loadings}
     formative = []
     for c in constructs:
@@ -622,7 +619,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     # HTMT and HTMT2, with the upper bound of the bootstrap interval when there is one: a
     # matrix with HTMT (and its bound) below the diagonal and HTMT2 above it.
     htmt2 = {(a, b): v for a, b, v in est.htmt2}
-    htmt_boot = _boot_rows(est, "htmt")
+    htmt_boot = bootstrap_rows(est, "htmt")
     htmt_rows = []
     pair_cells: dict[tuple[str, str], dict] = {}
     for a, b, v in est.htmt:
@@ -631,8 +628,8 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
         upper = htmt_boot.get((a, b), {}).get("high")
         row = {"a": label(a), "b": label(b), "htmt": cell.htmt(v, "htmt"),
                "htmt2": cell.htmt(htmt2.get((a, b)), "htmt2"),
-               "upper": cell(upper, "htmt_upper" if upper is not None
-                             and upper >= HTMT_LIBERAL else None)}
+               "upper": cell(upper, "htmt_upper" if htmt_upper_verdict(upper) == "above_liberal"
+                             else None)}
         htmt_rows.append(row)
         lower = {**row["htmt"], "sub": row["upper"] if upper is not None else None}
         pair_cells[(a, b)] = pair_cells[(b, a)] = lower

@@ -101,3 +101,10 @@ def test_an_assessment_follows_the_criteria_it_is_given(make_bound):
     assert {"loadings", "reliability"} <= set(problems["check"])
     assert len(problems[problems["check"] == "loadings"]) == 6
     assert default.paths.loc[0, "verdict"] is None  # no bootstrap: no p-value, no verdict
+
+
+def test_htmt_upper_bound_verdict():
+    from survey.assess import htmt_upper_verdict
+
+    assert [htmt_upper_verdict(v) for v in (0.8999, 0.90, None, math.nan)] == [
+        "ok", "above_liberal", None, None]

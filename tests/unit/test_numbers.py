@@ -22,3 +22,10 @@ def test_finite_keeps_only_finite_numbers(value, expected):
     (10.0, "10"), (0, "0"), (-3.0, "-3"), (0.5, "0.5"), (8.25, "8.25"), (1 / 3, repr(1 / 3))])
 def test_plain_writes_numbers_as_typed(value, expected):
     assert plain(value) == expected
+
+
+def test_is_number_reads_float_syntax():
+    from survey.numbers import is_number
+
+    assert [is_number(t) for t in ("-5", "+3.5", "1e3", "=1+1", "@SUM", "", "七")] == [
+        True, True, True, False, False, False, False]
