@@ -128,6 +128,13 @@ class Question:
     min: float | None = None
     max: float | None = None
     qualify: tuple[Any, ...] = ()
+    #: A short name for headings (a segment, a tracking group): "Airline" for "Which airline
+    #: did you fly with most recently?". None: the label is short enough.
+    short: Label | None = None
+
+    def heading(self, lang: str) -> str:
+        """The question's name in a heading: its short name, else its label."""
+        return (self.short or self.label).get(lang)
 
 
 @dataclass(frozen=True)
@@ -466,9 +473,11 @@ class _Builder:
                     self.fail([*keys, "qualify"], f"Qualifying answer {code!r} is not one of the "
                                                   f"options {sorted(codes, key=str)}.")
             lo, hi = spec.get("min"), spec.get("max")
+            short = (self.label(spec["short"], [*keys, "short"])
+                     if spec.get("short") is not None else None)
             out.append(Question(qid, qtype, label, options,
                                 lo if _is_number(lo) else None, hi if _is_number(hi) else None,
-                                tuple(qualify)))
+                                tuple(qualify), short))
         return tuple(out)
 
     def constructs(self, raw: Any, scales: Mapping[str, Scale]) -> dict[str, Construct]:

@@ -19,8 +19,9 @@ performance of the drivers shown (Ringle & Sarstedt's convention).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,18 @@ class IpmaPoint:
     def parent(self) -> str | None:
         """A dimension's higher-order construct (None for other drivers)."""
         return self.latent if self.kind == "dimension" else None
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> IpmaPoint:
+        """The point of a row written by :meth:`to_json` (a tracking cell keeps its IPMA as
+        rows)."""
+        common = {k: row[k] for k in ("target", "kind", "importance", "performance", "impact",
+                                      "quadrant")}
+        if row["kind"] == "item":
+            return cls(driver=row["item"], latent=row["latent"],
+                       actionable=row.get("actionable", True), **common)
+        return cls(driver=row["latent"], latent=row.get("parent") or row["latent"],
+                   actionable=row.get("actionable", True), **common)
 
     def to_json(self) -> dict:
         """Construct rows: ``latent`` is the driver (``parent`` its higher-order construct for

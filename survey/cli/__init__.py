@@ -29,6 +29,9 @@ COMMANDS = {
               "transaction.",
     "init": "Create the study folder STUDY: its DuckDB store (study.duckdb) and copies of the "
             "questionnaire and model in STUDY/definitions/.",
+    "report": "Render a saved result (written by survey estimate --out or survey demo: the "
+              ".result.gz file, the JSON contract beside it, or their folder) as the client "
+              "deliverables, without estimating again.",
     "run": "Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, "
            "and write the tracking report.",
     "sample": "Draw a sample from FRAME (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or "

@@ -9,7 +9,8 @@ import click
 from rich.console import Console
 
 from survey.cli import cli
-from survey.cli.estimate import progress_bars, summarise, write_outputs
+from survey.cli.estimate import deliver_outputs, progress_bars, summarise
+from survey.cli.report import FORMATS_HELP, formats_option
 from survey.resources import bundled
 from survey.study import estimate_study
 
@@ -40,8 +41,10 @@ DEMO_TIERS = "spend_12m"
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="With --tracking: workers of the local Dask cluster (default: one per "
                    "core; 0: no Dask, every cell in this process).")
+@click.option("--format", "formats", default="all", show_default=True, metavar="LIST",
+              callback=lambda ctx, param, value: formats_option(value), help=FORMATS_HELP)
 def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
-         permutations: int | None, workers: int | None) -> None:
+         permutations: int | None, workers: int | None, formats: tuple[str, ...]) -> None:
     """Estimate the CCSI model on the bundled airline survey wave (PLS with a bootstrap, CB-SEM
     beside it) and write the report."""
     console = Console(stderr=True)
@@ -64,14 +67,9 @@ def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
                                 permutations=DEMO_PERMUTATIONS["segments"]
                                 if permutations is None else permutations,
                                 progress=progress)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    suffix = f"_{lang}" if lang else ""
-    report, json_path = out / f"airline_ccsi_report{suffix}.html", out / "airline_ccsi.json"
-    write_outputs(result, str(json_path), str(report), lang)
     summarise(result, console)
-    console.print(f"Report: {report.resolve()}\nJSON:   {json_path.resolve()}\n"
-                  f"({time.time() - started:.1f} s)")
+    deliver_outputs(result, Path(out_dir), "airline_ccsi", formats, lang, console)
+    console.print(f"({time.time() - started:.1f} s)")
 
 
 def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from survey.analysis.suite import ANALYSES, check_analyses
 from survey.cli import cli
+from survey.cli.report import FORMATS_HELP, formats_option
 from survey.errors import SurveyError
 from survey.estimators.bootstrap import INADMISSIBLE_POLICIES
 from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
@@ -82,6 +82,13 @@ inadmissible_option = click.option(
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
               help="Write the HTML report here.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the client deliverables (--format) here, with the JSON contract and "
+                   "the saved result (DATA's name + .result.gz) that survey report renders "
+                   "again without estimating.")
+@click.option("--format", "formats", default="html", show_default=True, metavar="LIST",
+              callback=lambda ctx, param, value: formats_option(value),
+              help="With --out: " + FORMATS_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
 def estimate(questionnaire: str, model: str, data: str, method: str, missing: str | None,
@@ -90,10 +97,11 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
              margins: str | None, analyses: tuple[str, ...] | None, json_out: str | None,
-             report_out: str | None, lang: str | None) -> None:
+             report_out: str | None, out_dir: str | None, formats: tuple[str, ...],
+             lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
     console = Console(stderr=True)
-    if report_out and lang:
+    if (report_out or out_dir) and lang:
         # Before estimating: a language the questionnaire lacks would only be refused later.
         from survey.questionnaire import load_questionnaire
         from survey.report.render import report_language
@@ -110,6 +118,23 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
                                 analyses=analyses, progress=progress)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
+    if out_dir:
+        deliver_outputs(result, Path(out_dir), Path(data).stem, formats, lang, console)
+
+
+def deliver_outputs(result: StudyResult, out: Path, stem: str, formats: Sequence[str],
+                    lang: str | None, console: Console) -> None:
+    """``stem.json`` (the contract), ``stem.result.gz`` (the saved result) and the
+    deliverables ``stem_report[_lang].<format>`` in ``out``, each file listed with its size."""
+    from survey.cli.report import print_delivered, report_name
+    from survey.report.deliver import deliver, save_outputs
+
+    contract, saved = save_outputs(result, out, stem)
+    delivered = deliver(result, out, formats=formats, lang=lang, stem=report_name(stem, lang),
+                        step=lambda fmt: console.print(f"Writing the {fmt.upper()}..."))
+    console.print(f"JSON  {contract.resolve()}\nSaved {saved.resolve()} (survey report "
+                  "renders it again)")
+    print_delivered(delivered, console)
 
 
 def analyses_option(value: str) -> tuple[str, ...] | None:
@@ -147,9 +172,9 @@ def write_outputs(result: StudyResult, json_out: str | None, report_out: str | N
                   lang: str | None) -> None:
     """Write the JSON contract and the HTML report where asked."""
     if json_out:
-        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_out).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2)
-                                  + "\n", encoding="utf-8")
+        from survey.report.deliver import write_contract
+
+        write_contract(result, json_out)
     if report_out:
         from survey.report import write_report
 

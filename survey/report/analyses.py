@@ -113,16 +113,24 @@ class Names:
         except KeyError:
             return None
 
+    def heading(self, qid: str) -> str | None:
+        """A question's name in a heading: its short name (``short:``), else its label."""
+        try:
+            return self.q.question(qid).heading(self.lang)
+        except KeyError:
+            return None
+
     def segment(self, column: str) -> str:
-        """A segment column: its question, a banded question, or the value tiers."""
+        """A segment column: its question's heading, a banded question's, or the value
+        tiers."""
         if column == "value_tier":
             return self.t["value_tier"]
-        label = self.question(column)
+        label = self.heading(column)
         if label is not None:
             return label
         base = column.removesuffix("_band")
-        if base != column and self.question(base) is not None:
-            return self.t["band_of"].format(label=self.question(base))
+        if base != column and self.heading(base) is not None:
+            return self.t["band_of"].format(label=self.heading(base))
         return column
 
     def level(self, column: str, level: str) -> str:

@@ -1075,6 +1075,28 @@ TRACKING_UI: dict[str, dict[str, str]] = {
     "intervals": {"zh": "区间估计", "en": "Intervals"},
     "latest": {"zh": "{target}（{wave}）", "en": "{target} ({wave})"},
     "vs_wave": {"zh": "较 {wave} {change}", "en": "{change} vs {wave}"},
+    "texec_index": {"zh": "{wave}：{target}指数为 {value} 分（满分 100）",
+                    "en": "{wave}: the {target} index is {value} out of 100"},
+    "texec_interval": {"zh": "，95% 置信区间 {low}–{high}。", "en": " (95% interval {low}–{high})."},
+    "texec_rise": {"zh": "比 {wave} 显著上升 {change} 分。",
+                   "en": "A significant rise of {change} points since {wave}."},
+    "texec_fall": {"zh": "比 {wave} 显著下降 {change} 分。",
+                   "en": "A significant fall of {change} points since {wave}."},
+    "texec_flat": {"zh": "与 {wave} 相比变化 {change} 分，不显著。",
+                   "en": "{change} points since {wave}: not a significant change."},
+    "texec_inconclusive": {"zh": "与 {wave} 相比变化 {change} 分，无法定论（p 值与置信区间结论不一致）。",
+                           "en": "{change} points since {wave}: not conclusive (the p-value and "
+                                 "the interval disagree)."},
+    "texec_not_comparable": {"zh": "与 {wave} 不可比：两期测量不等价（见测量不变性）。",
+                             "en": "Not comparable with {wave}: the two waves do not measure "
+                                   "it the same way (see measurement invariance)."},
+    "texec_act": {"zh": "{wave} 优先改进：{names}。", "en": "Improve first ({wave}): {names}."},
+    "texec_failed": {"zh": "{n} 个单元无法估计：{cells}。",
+                     "en": "{n} cell(s) could not be estimated: {cells}."},
+    "texec_inadmissible": {"zh": "{cell}：解不可接受（方差为负或协方差矩阵非正定），其结果需谨慎解读。",
+                           "en": "{cell}: the solution is inadmissible (a negative variance or a "
+                                 "covariance matrix that is not positive definite); read it "
+                                 "with care."},
     "trends": {"zh": "指数趋势", "en": "Trends"},
     "trends_intro": {
         "zh": "每个小图为一个潜变量的 0-100 指数，每条线为一个{by}；误差线为各轮各自的{ci}。两轮之间变化显著"

@@ -107,7 +107,7 @@ class _Words:
         if column == "brand":
             return self.t["brand"]
         try:
-            return self.q.question(column).label.get(self.lang)
+            return self.q.question(column).heading(self.lang)
         except KeyError:
             return column
 
@@ -310,6 +310,77 @@ def _interval_label(cells: Sequence[CellResult], lang: str) -> str:
     return ci_text(level, name, lang)
 
 
+def _executive(tracking: Tracking, bound: BoundModel, groups: Sequence[Mapping[str, str]],
+               cell, steps: Sequence[dict[str, Any]], improvement: Sequence[dict[str, Any]],
+               words: _Words, t: Mapping[str, str], lang: str) -> dict[str, Any] | None:
+    """The executive summary of a tracking run, per group: the target's index in its latest
+    wave with its interval and its change since the wave before (the Change's verdict, never
+    re-decided), what rose and fell, the drivers to act on now (the latest wave's IPMA by the
+    one priority rule, survey.analysis.drivers), whether last wave's priorities improved, and
+    the caveats that matter (failed cells, inadmissible solutions, small samples, groups whose
+    waves are not comparable)."""
+    from survey.analysis.drivers import IpmaPoint, improve_first
+
+    target = bound.model.target
+    if target is None:
+        return None
+    waves = list(tracking.waves)
+    step_at = {(_key(s["group_key"]), s["wave_to"]): s for s in steps}
+    checked = {(b["group"], b["wave_to"]): b for b in improvement}
+    blocks = []
+    for g in groups:
+        latest = next((w for w in reversed(waves) if cell(g, w) is not None), None)
+        if latest is None:
+            continue
+        c = cell(g, latest)
+        idx = next((i for i in c.estimate.indices if i.latent == target), None)
+        if idx is None or _num(idx.value) is None:
+            continue
+        line = t["texec_index"].format(wave=latest, target=words.latent(target),
+                                       value=f"{_num(idx.value):.1f}")
+        if _num(idx.ci_low) is not None and _num(idx.ci_high) is not None:
+            line += t["texec_interval"].format(low=f"{_num(idx.ci_low):.1f}",
+                                               high=f"{_num(idx.ci_high):.1f}")
+        lines = [{"level": "", "text": line}]
+        step = step_at.get((_key(g), latest))
+        if step is not None:
+            change = next((r for r in step["indices"] if r["a"] == target), None)
+            if change is not None:
+                key = {"rise": "texec_rise", "fall": "texec_fall",
+                       "not_comparable": "texec_not_comparable",
+                       "inconclusive": "texec_inconclusive"}.get(change["verdict"], "texec_flat")
+                lines.append({"level": change["direction"] or "",
+                              "text": t[key].format(wave=step["wave_from"],
+                                                    change=change["change_text"])})
+            lines += [x for x in step["summary"] if x["level"] in ("rise", "fall")]
+        points = [IpmaPoint.from_json(r) for r in c.ipma
+                  if r.get("target") == target and r.get("kind") == "construct"]
+        first = improve_first(points, bound)
+        if points:
+            lines.append({"level": "", "text": t["texec_act"].format(
+                wave=latest, names=join([words.latent(x) for x in first], lang))
+                if first else t["exec_act_none"]})
+        block = checked.get((words.group(g), latest))
+        if block is not None and block["rows"]:
+            lines.append({"level": block["level"], "text": block["conclusion"][0]})
+        blocks.append({"group": words.group_title(g), "lines": lines})
+    caveats = []
+    if tracking.failed:
+        caveats.append(t["texec_failed"].format(n=len(tracking.failed), cells=join(
+            [f"{f.cell.as_dict().get('wave', '')} · {words.group_title(f.cell.as_dict())}"
+             for f in tracking.failed], lang)))
+    for c in tracking.cells:
+        name = f"{c.key.get('wave', '')} · {words.group_title(c.key)}"
+        if not c.estimate.admissible:
+            caveats.append(t["texec_inadmissible"].format(cell=name))
+        caveats += [labelled(name, x.text(lang), lang) for x in c.estimate.notices
+                    if x.code == SMALL_SAMPLE]
+    for step in steps:
+        caveats += [labelled(step["title"], x["text"], lang) for x in step["summary"]
+                    if x["level"] == "bad"]
+    return {"groups": blocks, "caveats": caveats, "no_caveat": t["exec_no_caveat"]}
+
+
 def _default_manifest(tracking: Tracking, bound: BoundModel) -> dict[str, Any]:
     from survey._version import __version__
 
@@ -451,6 +522,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
                                                              wave_from=a, wave_to=b))
     has_ipma = any(c.ipma for c in tracking.cells)
     improvement = [_improvement(s, words, t, lang, has_ipma) for s in tracking.steps]
+    executive = _executive(tracking, bound, groups, cell, steps, improvement, words, t, lang)
 
     # Failed cells and the warnings of the estimated ones.
     def cell_name(key: Mapping[str, str]) -> str:
@@ -522,6 +594,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         "by_label": by_label,
         "summary": [{"label": k, "value": v} for k, v in summary],
         "cards": cards,
+        "executive": executive,
         "trends": {"intro": t["trends_intro"].format(by=by_label, ci=ci_label or "–"),
                    "chart_svg": chart, "constructs": table, "n_rows": n_rows,
                    "ci_label": ci_label},

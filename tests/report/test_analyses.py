@@ -436,6 +436,12 @@ def test_segment_levels_with_indices_and_reasons(rich, page, lang):
                 assert ("少于本模型所需的 41 位" if lang == "zh"
                         else "fewer than the 41 this model needs") in row
     assert any(not r["estimated"] for r in rich.analyses["segments"])
+    # A segment is headed by its question's short name, not by the question as asked.
+    airline = rich.questionnaire.question("airline")
+    heading = text(section.find("div", attrs={"data-segment": "airline"}).find(["h3", "h4"]))
+    assert airline.short.get(lang) in heading and airline.label.get(lang) not in heading
+    age = text(section.find("div", attrs={"data-segment": "age_band"}).find(["h3", "h4"]))
+    assert rich.questionnaire.question("age").label.get(lang) in age
 
 
 @pytest.mark.parametrize("lang", LANGS)

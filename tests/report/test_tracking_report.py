@@ -43,7 +43,7 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 LANGS = ("zh", "en")
 WAVES = ["2026Q1", "2026Q2"]
-SECTIONS = {"summary": "run_summary", "trends": "trends", "wave-over-wave": "wave_over_wave",
+SECTIONS = {"executive-summary": "executive", "summary": "run_summary", "trends": "trends", "wave-over-wave": "wave_over_wave",
             "improvement": "improvement", "failed-cells": "failed_cells", "notes": "notes",
             "manifest": "appendix"}
 BRAND = {"A": "A", "B": SCRIPT}
@@ -140,6 +140,51 @@ def test_the_study_has_what_the_report_must_show(tracking):
 
 
 # --------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_executive_summary_tells_each_brand_its_latest_index_change_and_priorities(
+        tracking, bound, page, lang):
+    """Per brand, read from the Tracking (never re-decided): the target's index in the latest
+    wave, its change since the wave before by the Change's verdict, the significant rises and
+    falls, the drivers to improve first by the one priority rule, whether last wave's
+    priorities improved; the failed cell is a caveat."""
+    from survey.analysis.drivers import IpmaPoint, improve_first
+
+    context, _, doc = page[lang]
+    node = doc.find(id="executive-summary")
+    assert node is not None and node.find_previous("section") is None
+    t = context["t"]
+    target = bound.model.target
+    blocks = {b["group"]: b for b in context["executive"]["groups"]}
+    for step in tracking.steps:
+        latest = next(c for c in tracking.cells
+                      if c.key == {"wave": step.wave_to, **step.group})
+        idx = next(i for i in latest.estimate.indices if i.latent == target)
+        block = next(b for g, b in blocks.items() if step.group["brand"] in g)
+        lines = [x["text"] for x in block["lines"]]
+        assert lines[0].startswith(t["texec_index"].format(
+            wave=step.wave_to, target=label(bound, target, lang), value=f"{idx.value:.1f}"))
+        change = next(c for c in step.changes if c.kind == "index" and c.a == target)
+        key = {"rise": "texec_rise", "fall": "texec_fall", "inconclusive": "texec_inconclusive",
+               "not_comparable": "texec_not_comparable"}.get(change.verdict, "texec_flat")
+        assert lines[1] == t[key].format(wave=step.wave_from, change=signed(change.change))
+        moved = [c for c in step.changes if c.kind == "index" and c.verdict in ("rise", "fall")]
+        assert moved, "the fixture has significant movers"
+        for c in moved:
+            assert any(label(bound, c.a, lang) in x and signed(c.change) in x for x in lines[2:])
+        first = improve_first([IpmaPoint.from_json(r) for r in latest.ipma
+                               if r["target"] == target and r["kind"] == "construct"], bound)
+        act = (t["texec_act"].format(wave=step.wave_to, names=texts.join(
+            [label(bound, x, lang) for x in first], lang)) if first else t["exec_act_none"])
+        assert act in lines
+    said = [x["text"] for b in blocks.values() for x in b["lines"]]
+    for li in node.find_all("li"):
+        assert li.get_text() in said or li.get_text() in context["executive"]["caveats"]
+    failed = tracking.failed[0].cell.as_dict()
+    assert any(failed["wave"] in c and failed["brand"] in c
+               for c in context["executive"]["caveats"])
+
 
 
 @pytest.mark.parametrize("lang", LANGS)
