@@ -186,6 +186,18 @@ class Tracking:
                                   for c in self.cells if c.estimate.notices]}
 
 
+@dataclass(frozen=True)
+class TrackingRun:
+    """A finished ``survey run``, saved beside its report (tracking.result.gz) so that
+    ``survey report STUDY`` renders it again: the Tracking, the model it was estimated with and
+    the run's manifest."""
+
+    run_id: str
+    tracking: Tracking
+    bound: BoundModel
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
 #: Columns (and their dtypes when a table has no rows) of the run tables, after the cell's
 #: key columns (wave and the ``by`` columns).
 CELL_COLUMNS = {"status": "str", "n": "Int64", "method": "str", "admissible": "boolean",

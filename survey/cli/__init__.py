@@ -22,7 +22,8 @@ from survey.errors import SurveyError
 #: Each command (its module under survey/cli has the same name) and its summary.
 COMMANDS = {
     "demo": "Estimate the CCSI model on the bundled airline survey wave (PLS with a "
-            "bootstrap, CB-SEM beside it) and write the report.",
+            "bootstrap, CB-SEM beside it) and write the report (HTML, XLSX, PPTX and PDF; "
+            "--tracking: HTML and PDF).",
     "estimate": "Estimate MODEL on DATA collected with QUESTIONNAIRE.",
     "ingest": "Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with "
               "the study's questionnaire and store it as one wave (and brand), in one "
@@ -30,8 +31,9 @@ COMMANDS = {
     "init": "Create the study folder STUDY: its DuckDB store (study.duckdb) and copies of the "
             "questionnaire and model in STUDY/definitions/.",
     "report": "Render a saved result (written by survey estimate --out or survey demo: the "
-              ".result.gz file, the JSON contract beside it, or their folder) as the client "
-              "deliverables, without estimating again.",
+              ".result.gz file, the JSON contract beside it, or their folder; or a STUDY, "
+              "whose latest survey run is rendered) as the client deliverables, without "
+              "estimating again.",
     "run": "Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, "
            "and write the tracking report.",
     "sample": "Draw a sample from FRAME (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or "

@@ -46,13 +46,13 @@ DEMO_TIERS = "spend_12m"
 def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
          permutations: int | None, workers: int | None, formats: tuple[str, ...]) -> None:
     """Estimate the CCSI model on the bundled airline survey wave (PLS with a bootstrap, CB-SEM
-    beside it) and write the report."""
+    beside it) and write the report (HTML, XLSX, PPTX and PDF; --tracking: HTML and PDF)."""
     console = Console(stderr=True)
     started = time.time()
     if tracking:
         _tracking_demo(Path(out_dir), lang, console, resamples,
                        DEMO_PERMUTATIONS["waves"] if permutations is None else permutations,
-                       workers)
+                       workers, formats)
         console.print(f"({time.time() - started:.1f} s)")
         return
     data = bundled("examples") / "airline_wave1.csv"
@@ -73,12 +73,14 @@ def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
 
 
 def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int,
-                   permutations: int, workers: int | None) -> None:
+                   permutations: int, workers: int | None, formats: tuple[str, ...]) -> None:
     """The bundled tracking study end to end: init, ingest every wave, run, report."""
+    from survey.cli.report import print_delivered
     from survey.cli.run import summarise as summarise_run
-    from survey.report.tracking import write_tracking_report
+    from survey.report.deliver import TRACKING_FORMATS, deliver_tracking
+    from survey.saved import SUFFIX, save_result
     from survey.store import Study
-    from survey.tracking import run_study
+    from survey.tracking import TrackingRun, run_study
 
     folder = out / "study"
     Study.create(folder, questionnaire=bundled("questionnaires") / "airline.yaml",
@@ -92,8 +94,10 @@ def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int
         run_id, tracking, manifest, bound = run_study(
             folder, by=("brand",), bootstrap=resamples, permutations=permutations, seed=2026,
             workers=workers, progress=progress)
-    report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
-                                   manifest=manifest)
+    saved = TrackingRun(run_id, tracking, bound, manifest)
+    save_result(saved, folder / "reports" / run_id / f"tracking{SUFFIX}")  # survey report STUDY
+    delivered = deliver_tracking(saved, out, lang=lang,
+                                 formats=[f for f in formats if f in TRACKING_FORMATS])
     console.print(f"Run {run_id}: {len(tracking.cells)} cells, {len(tracking.failed)} failed.")
     summarise_run(tracking, console)
-    console.print(f"Report: {report.resolve()}")
+    print_delivered(delivered, console)

@@ -15,13 +15,19 @@ FORMATS_HELP = ("Comma-separated formats: html, xlsx, pptx, pdf (or all). The PD
                 "editable charts.")
 
 
-def formats_option(value: str) -> tuple[str, ...]:
-    from survey.report.deliver import parse_formats
+def formats_option(value: str, tracking: bool = False) -> tuple[str, ...]:
+    """``--format``: formats of :data:`~survey.report.deliver.FORMATS` (of a tracking run's
+    report with ``tracking``), refused before any work when unknown."""
+    from survey.report.deliver import TRACKING_FORMATS, parse_formats
 
     try:
-        return parse_formats(value)
+        formats = parse_formats(value)
     except SurveyError as exc:
         raise click.BadParameter(str(exc)) from None
+    if tracking and not set(formats) <= set(TRACKING_FORMATS):
+        raise click.BadParameter(f"A tracking run's report is made as "
+                                 f"{' and '.join(TRACKING_FORMATS)}.")
+    return formats
 
 
 def report_name(stem: str, lang: str | None) -> str:
@@ -55,19 +61,25 @@ def print_delivered(delivered, console: Console) -> None:
 def report(source: str, formats: tuple[str, ...], lang: str | None, out_dir: str | None,
            stem: str | None) -> None:
     """Render a saved result (written by survey estimate --out or survey demo: the
-    .result.gz file, the JSON contract beside it, or their folder) as the client
-    deliverables, without estimating again."""
-    from survey.report.deliver import deliver
+    .result.gz file, the JSON contract beside it, or their folder; or a STUDY, whose latest
+    survey run is rendered) as the client deliverables, without estimating again."""
+    from survey.report.deliver import deliver, deliver_tracking
     from survey.saved import SUFFIX, find_saved, load_result
     from survey.study import StudyResult
+    from survey.tracking import TrackingRun
 
     console = Console(stderr=True)
     saved = find_saved(source)
     result = load_result(saved)
-    if not isinstance(result, StudyResult):
-        raise SurveyError(Problem(str(saved), "Holds no study result."))
     base = saved.name[: -len(SUFFIX)]
-    delivered = deliver(result, Path(out_dir) if out_dir else saved.parent, formats=formats,
-                        lang=lang, stem=stem or report_name(base, lang),
-                        step=lambda fmt: console.print(f"Writing the {fmt.upper()}..."))
+    out = Path(out_dir) if out_dir else saved.parent
+    step = lambda fmt: console.print(f"Writing the {fmt.upper()}...")  # noqa: E731
+    if isinstance(result, TrackingRun):
+        delivered = deliver_tracking(result, out, formats=formats, lang=lang,
+                                     stem=stem or report_name(base, lang), step=step)
+    elif isinstance(result, StudyResult):
+        delivered = deliver(result, out, formats=formats, lang=lang,
+                            stem=stem or report_name(base, lang), step=step)
+    else:
+        raise SurveyError(Problem(str(saved), "Holds no study result or tracking run."))
     print_delivered(delivered, console)

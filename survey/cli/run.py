@@ -12,6 +12,7 @@ from rich.console import Console
 
 from survey.cli import cli
 from survey.cli.estimate import inadmissible_option, progress_bars
+from survey.cli.report import formats_option, print_delivered
 from survey.numbers import is_number
 
 if TYPE_CHECKING:
@@ -61,13 +62,18 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
               help="Folder for the tracking report and JSON (default: STUDY/reports/RUN).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
+@click.option("--format", "formats", default="html", show_default=True, metavar="LIST",
+              callback=lambda ctx, param, value: formats_option(value, tracking=True),
+              help="The tracking report's formats: html, pdf (comma-separated).")
 def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,
         inadmissible: str, permutations: int, seed: int, scheduler: str | None,
-        workers: int | None, out_dir: str | None, lang: str | None) -> None:
+        workers: int | None, out_dir: str | None, lang: str | None,
+        formats: tuple[str, ...]) -> None:
     """Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, and
     write the tracking report."""
-    from survey.report.tracking import write_tracking_report
-    from survey.tracking import run_study
+    from survey.report.deliver import deliver_tracking
+    from survey.saved import SUFFIX, save_result
+    from survey.tracking import TrackingRun, run_study
 
     console = Console(stderr=True)
     with progress_bars(console) as progress:
@@ -77,15 +83,16 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
             workers=workers, inadmissible=inadmissible, progress=progress)
     out = Path(out_dir) if out_dir else Path(study) / "reports" / run_id
     out.mkdir(parents=True, exist_ok=True)
-    report = write_tracking_report(tracking, bound, out / "tracking_report.html", lang=lang,
-                                   manifest=manifest)
+    saved = TrackingRun(run_id, tracking, bound, manifest)
+    save_result(saved, out / f"tracking{SUFFIX}")
+    delivered = deliver_tracking(saved, out, formats=formats, lang=lang)
     (out / "tracking.json").write_text(
         json.dumps({"run_id": run_id, "manifest": manifest, **tracking.to_json()},
                    ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     console.print(f"Run {run_id}: {len(tracking.cells)} cells estimated, "
                   f"{len(tracking.failed)} failed; stored in {study}.")
     summarise(tracking, console)
-    console.print(f"Report: {report.resolve()}")
+    print_delivered(delivered, console)
 
 
 def summarise(tracking: Tracking, console: Console) -> None:

@@ -18,6 +18,7 @@ from survey.report.render import render_report, report_language
 
 if TYPE_CHECKING:
     from survey.study import StudyResult
+    from survey.tracking import TrackingRun
 
 #: The formats, in the order they are written (the PDF prints the HTML).
 FORMATS = ("html", "xlsx", "pptx", "pdf")
@@ -59,8 +60,8 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     warnings: list[str] = []
-    html = (render_report(build_context(result, lang))
-            if {"html", "pdf"} & set(formats) else None)
+    context = build_context(result, lang)  # once: every format tells its story
+    html = render_report(context) if {"html", "pdf"} & set(formats) else None
     for fmt in formats:
         if step is not None:
             step(fmt)
@@ -70,11 +71,51 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
         elif fmt == "xlsx":
             from survey.report.workbook import write_workbook
 
-            write_workbook(result, path, lang)
+            write_workbook(result, path, lang, context)
         elif fmt == "pptx":
             from survey.report.deck import write_deck
 
             write_deck(result, path, lang)
+        else:
+            from survey.report.pdf import write_pdf
+
+            path, said = write_pdf(html, path)
+            warnings.extend(said)
+        files[fmt] = path
+    return Delivered(files, tuple(warnings))
+
+
+#: The formats of a tracking run's report.
+TRACKING_FORMATS = ("html", "pdf")
+
+
+def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
+                     formats: Sequence[str] = ("html",), lang: str | None = None,
+                     stem: str = "tracking_report",
+                     step: Callable[[str], None] | None = None) -> Delivered:
+    """Write a tracking run's report in ``formats`` (html, pdf) to ``out_dir/stem.<format>``.
+    The workbook and the deck of a tracking run are not made: asking for them is refused
+    before anything is written (tracking.json holds the run's tables)."""
+    from survey.report.tracking import build_tracking_context, render_tracking_report
+
+    formats = parse_formats(formats)
+    other = [f for f in formats if f not in TRACKING_FORMATS]
+    if other:
+        raise SurveyError(f"A tracking run's report is made as {' and '.join(TRACKING_FORMATS)}; "
+                          f"not as {', '.join(other)} (tracking.json holds the run's tables).")
+    lang = report_language(run.bound.questionnaire, lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    html = render_tracking_report(build_tracking_context(run.tracking, run.bound, lang,
+                                                         manifest=run.manifest))
+    files: dict[str, Path] = {}
+    warnings: list[str] = []
+    for fmt in formats:
+        if step is not None:
+            step(fmt)
+        path = out / f"{stem}.{fmt}"
+        if fmt == "html":
+            path.write_text(html, encoding="utf-8")
         else:
             from survey.report.pdf import write_pdf
 

@@ -44,6 +44,33 @@ def test_model_needing_a_missing_construct_fails_cleanly(root):
     assert "Traceback" not in r.output
 
 
+def test_estimate_out_writes_the_deliverables_and_report_renders_them_again(root, wave,
+                                                                           tmp_path):
+    """--out: the JSON contract, the saved result and the formats asked for; survey report
+    renders the saved result again in another language without estimating; a contract
+    without its saved result, a language the questionnaire lacks and an unknown format are
+    refused by name."""
+    args = ("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(wave), "--analyses", "none")
+    r = run(*args, "--out", str(tmp_path / "out"), "--format", "html,pdf")
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "wave.json", "wave.result.gz", "wave_report.html", "wave_report.pdf"]
+    zh = (out / "wave_report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh' in zh
+    r = run("report", str(out), "--lang", "en", "--format", "html")
+    assert r.exit_code == 0, r.output
+    en = (out / "wave_report_en.html").read_text(encoding="utf-8")
+    assert '<html lang="en' in en and "Executive summary" in en
+    assert json.loads((out / "wave.json").read_text(encoding="utf-8"))["n"] == 398
+    run(*args, "--json", str(tmp_path / "alone.json"))
+    r = run("report", str(tmp_path / "alone.json"))
+    assert r.exit_code == 2 and "alone.result.gz" in r.output and "--out" in r.output
+    r = run(*args, "--out", str(tmp_path / "x"), "--format", "html,docx")
+    assert r.exit_code == 2 and "docx" in r.output and not (tmp_path / "x").exists()
+
+
 def test_estimate_writes_json_contract_and_report(root, wave, tmp_path):
     out_json, out_html = tmp_path / "est.json", tmp_path / "rep.html"
     r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
@@ -140,7 +167,29 @@ def test_demo_writes_report_and_json(tmp_path):
     assert doc["manifest"]["settings"]["permutations"] == 0
     assert doc["segment_tests"] == [] and doc["segments"]
     assert doc["alternatives"]["cbsem"]["missing"] == "fiml"
-    assert (tmp_path / "demo" / "airline_ccsi_report_en.html").exists()
+    # All four deliverables, each opened with its reader.
+    out = tmp_path / "demo"
+    html = (out / "airline_ccsi_report_en.html").read_text(encoding="utf-8")
+    assert "Executive summary" in html
+    import openpyxl
+    import pptx
+    import pypdfium2
+
+    workbook = openpyxl.load_workbook(out / "airline_ccsi_report_en.xlsx")
+    assert len(workbook.sheetnames) >= 8
+    deck = pptx.Presentation(str(out / "airline_ccsi_report_en.pptx"))
+    assert len(deck.slides) >= 5 and any(shape.has_chart for slide in deck.slides
+                                         for shape in slide.shapes)
+    assert "Executive summary" in " ".join(
+        shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame)
+    pdf = pypdfium2.PdfDocument(str(out / "airline_ccsi_report_en.pdf"))
+    assert len(pdf) > 10 and "Executive summary" in pdf[0].get_textpage().get_text_range()
+    pdf.close()
+    # Rendered again from the saved result, without estimating: the same report.
+    r = run("report", str(out / "airline_ccsi.json"), "--lang", "en", "--out",
+            str(tmp_path / "again"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "again" / "airline_ccsi_report_en.html").read_text(encoding="utf-8") == html
 
 
 def test_console_script_exit_code_and_debug(root, tmp_path):
@@ -163,6 +212,15 @@ def test_tracking_demo_runs_the_bundled_study(tmp_path):
             "--bootstrap", "200", "--permutations", "100", "--workers", "0")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "t" / "tracking_report.html").stat().st_size > 20_000
+    assert (tmp_path / "t" / "tracking_report.pdf").read_bytes().startswith(b"%PDF-")
+    # Rendered again from the study's saved run, without estimating: the same report.
+    r = run("report", str(tmp_path / "t" / "study"), "--lang", "en", "--out",
+            str(tmp_path / "again"), "--name", "tracking_report")
+    assert r.exit_code == 0, r.output
+    assert ((tmp_path / "again" / "tracking_report.html").read_text(encoding="utf-8")
+            == (tmp_path / "t" / "tracking_report.html").read_text(encoding="utf-8"))
+    r = run("report", str(tmp_path / "t" / "study"), "--format", "pptx")
+    assert r.exit_code == 2 and "made as html and pdf" in r.output
     from survey.store import Study
 
     study = Study.open(tmp_path / "t" / "study")
