@@ -190,8 +190,15 @@ def load_result(path: str | Path) -> Any:
 
 def find_saved(source: str | Path) -> Path:
     """The saved result ``source`` names: the file itself, the one beside a JSON contract
-    (``wave1.json`` -> ``wave1.result.gz``), or the only one in a folder."""
+    (``wave1.json`` -> ``wave1.result.gz``), the only one in a folder, or for a study folder
+    the latest run's (``STUDY/reports/RUN/tracking.result.gz``)."""
     source = Path(source)
+    if (source / "study.duckdb").is_file():
+        runs = sorted(source.glob(f"reports/*/tracking{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        if not runs:
+            raise SurveyError(Problem(str(source), "The study has no saved run yet: survey run "
+                                      "writes one (reports/RUN/tracking.result.gz)."))
+        return runs[-1]
     if source.is_dir():
         found = sorted(source.glob(f"*{SUFFIX}"))
         if len(found) != 1:
