@@ -75,7 +75,7 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
         elif fmt == "pptx":
             from survey.report.deck import write_deck
 
-            write_deck(result, path, lang)
+            write_deck(result, path, lang, context)
         else:
             from survey.report.pdf import write_pdf
 
