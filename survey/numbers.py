@@ -23,6 +23,25 @@ def finite(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def json_safe(x: Any) -> Any:
+    """A JSON block with every non-finite number (NaN, an unbounded VIF) as None: JSON has no
+    NaN or Infinity (Python would write them, and other readers refuse the file). Tuples
+    become lists; other values are kept."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [json_safe(v) for v in x]
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, int):
+        return int(x)
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return x
+    return f if math.isfinite(f) else None
+
+
 def is_number(text: str) -> bool:
     """Whether ``text`` reads as a number (float's syntax: '-5', '+3.5', '1e3', 'nan')."""
     try:

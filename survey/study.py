@@ -28,6 +28,7 @@ from survey.estimators.bootstrap import BootstrapSettings
 from survey.estimators.compare import compare_estimates
 from survey.estimators.result import Estimate
 from survey.ingest import ResponseSet, read_responses, response_set_from_frame
+from survey.numbers import json_safe
 from survey.numbers import plain as _num
 from survey.pathmodel import BoundModel, PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
@@ -71,7 +72,18 @@ class StudyResult:
         out.update(self.analyses)
         out["ingest"] = self.ingest_json()
         out["manifest"] = self.manifest
-        return out
+        return json_safe(out)
+
+    def write_json(self, path: str | Path) -> Path:
+        """Write :meth:`to_json` to ``path`` (UTF-8, indented): the contract other programs
+        read."""
+        import json
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+        return path
 
     def ingest_json(self) -> dict[str, Any]:
         """What ingestion did: the source, rows read, accepted, rejected, screened out and

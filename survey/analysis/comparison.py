@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,6 @@ from survey.errors import EstimationError
 from survey.estimators import (
     ESTIMATORS,
     MISSING,
-    LatentMean,
     estimate_model,
 )
 from survey.estimators.bootstrap import BootstrapSettings
@@ -29,6 +28,9 @@ from survey.estimators.result import Estimate
 from survey.numbers import finite as _num
 from survey.numbers import plain
 from survey.pathmodel import BoundModel
+
+if TYPE_CHECKING:  # the CB-SEM multigroup engine (semopy) is loaded only when it runs
+    from survey.estimators import LatentMean
 
 
 def level_key(value: Any) -> str | None:

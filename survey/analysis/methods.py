@@ -28,7 +28,6 @@ SEM uses the estimate's own treatment. Where the methods disagree (a driver's ra
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from survey.analysis.drivers import IpmaPoint, quadrant
 from survey.analysis.scores import item_scores
@@ -136,24 +135,79 @@ def vif(x: np.ndarray) -> np.ndarray:
     diagonal of the inverse of their correlation matrix, which is 1 / (1 - R²) of each column
     regressed on the others with an intercept (statsmodels' ``variance_inflation_factor``
     with a constant column, in one inversion instead of one regression per column). Columns
-    that are exactly collinear give inf, as there."""
+    that are exactly collinear give inf (or a huge number from rounding), as there: near such
+    a matrix each column is regressed on the others by least squares, as there, instead of
+    inverting."""
     corr = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
     if not np.linalg.cond(corr) > 1e12:
         return np.diag(np.linalg.inv(corr)).copy()
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
+    out = np.empty(x.shape[1])
+    for k in range(x.shape[1]):
+        others = np.column_stack([np.ones(len(x)), np.delete(x, k, axis=1)])
+        fitted = others @ np.linalg.lstsq(others, x[:, k], rcond=None)[0]
+        r2 = 1 - float(((x[:, k] - fitted) ** 2).sum()) / float(((x[:, k] - x[:, k].mean())
+                                                                 ** 2).sum())
+        with np.errstate(divide="ignore"):
+            out[k] = np.float64(1) / (1 - r2)
+    return out
 
-    exog = np.column_stack([np.ones(len(x)), x])
-    # An unbounded VIF is the finding itself; statsmodels' rank warnings add nothing.
-    with np.errstate(divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return np.array([variance_inflation_factor(exog, k + 1) for k in range(x.shape[1])])
+
+@dataclass(frozen=True)
+class Regression:
+    """A (weighted) least-squares fit with HC3 standard errors: what the regression method
+    reports (statsmodels' ``WLS(...).fit(cov_type="HC3")``: coefficients, robust SEs, normal
+    p-values, R² and adjusted R² with the weighted mean as the centre)."""
+
+    params: pd.Series
+    bse: pd.Series
+    pvalues: pd.Series
+    rsquared: float
+    rsquared_adj: float
+
+
+def wls_hc3(y: pd.Series, x: pd.DataFrame, weights: pd.Series | None = None) -> Regression:
+    """Least squares of ``y`` on ``x`` with an intercept ('const'), weighted by ``weights``:
+    the rows are scaled by sqrt(w) and ordinary least squares is fitted to them (the minimum-
+    norm solution, as statsmodels' pinv); HC3 covariance (MacKinnon & White 1985): the
+    sandwich with each squared residual divided by (1 - h_i)², h_i the leverage. p-values are
+    from the normal distribution, as statsmodels' robust covariances by default."""
+    root = np.ones(len(y)) if weights is None else np.sqrt(weights.to_numpy(dtype=float))
+    exog = np.column_stack([np.ones(len(y)), x.to_numpy(dtype=float)]) * root[:, None]
+    endog = y.to_numpy(dtype=float) * root
+    pinv = np.linalg.pinv(exog)
+    beta = pinv @ endog
+    resid = endog - exog @ beta
+    bread = pinv @ pinv.T  # (X'X)^-1
+    leverage = np.einsum("ij,ji->i", exog, pinv)
+    meat = (exog * (resid / (1 - leverage))[:, None] ** 2).T @ exog
+    cov = bread @ meat @ bread
+    se = np.sqrt(np.diag(cov))
+    w = root ** 2
+    centre = np.average(y.to_numpy(dtype=float), weights=w)
+    tss = float((w * (y.to_numpy(dtype=float) - centre) ** 2).sum())
+    r2 = 1 - float(resid @ resid) / tss
+    df_resid = len(y) - np.linalg.matrix_rank(exog)
+    names = ["const", *x.columns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * special.ndtr(-np.abs(beta / se))  # = 2 * stats.norm.sf(|z|)
+    return Regression(pd.Series(beta, index=names), pd.Series(se, index=names),
+                      pd.Series(p, index=names), r2,
+                      1 - (len(y) - 1) / df_resid * (1 - r2))
+
+
+def kendall_tau(a: Sequence[int], b: Sequence[int]) -> float:
+    """Kendall's tau of two rankings without ties (two orders of the same drivers): the
+    share of concordant minus discordant pairs (tau-a, equal to scipy's tau-b without
+    ties)."""
+    n = len(a)
+    sign = sum(np.sign(a[i] - a[j]) * np.sign(b[i] - b[j])
+               for i in range(n) for j in range(i + 1, n))
+    return float(sign) / (n * (n - 1) / 2)
 
 
 def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence[IpmaPoint],
                     *, weights: np.ndarray | None = None) -> dict[str, MethodResult]:
     """The five methods for the model's target on the accepted respondents ``data``."""
-    import statsmodels.api as sm
-
     q = bound.questionnaire
     drivers = drivers_of_target(bound)
     members = {d: [i.id for i in q.indicators(d)] for d in drivers}
@@ -199,13 +253,10 @@ def classic_methods(bound: BoundModel, data: pd.DataFrame, ipma_points: Sequence
                      "performance": item_perf[i]} for i in all_items))
 
     # 4. Linear regression of overall satisfaction (raw scale) on the drivers.
-    def ols(x: pd.DataFrame) -> tuple[Any, pd.Series, int]:
+    def ols(x: pd.DataFrame) -> tuple[Regression, pd.Series, int]:
         frame = pd.concat([x, data[outcome].astype(float)], axis=1).dropna()
         ww = None if w is None else w.loc[frame.index]
-        exog = sm.add_constant(frame[x.columns], has_constant="add")
-        model = (sm.OLS(frame[outcome], exog) if ww is None
-                 else sm.WLS(frame[outcome], exog, weights=ww))
-        fit = model.fit(cov_type="HC3")
+        fit = wls_hc3(frame[outcome], frame[x.columns], ww)
         return fit, pd.Series(vif(frame[x.columns].to_numpy()), index=x.columns), len(frame)
 
     raw = pd.DataFrame({d: data[members[d]].astype(float).mean(axis=1, skipna=True)
@@ -292,9 +343,9 @@ def disagreements(results: Mapping[str, MethodResult]) -> dict[str, Any]:
     for a, b in combinations(names, 2):
         common = [d for d in results[a].priorities if d in results[b].priorities]
         if len(common) >= 3:
-            t = stats.kendalltau([results[a].priorities.index(d) for d in common],
-                                 [results[b].priorities.index(d) for d in common])
-            tau.append({"a": a, "b": b, "tau": float(t.statistic), "n": len(common)})
+            t = kendall_tau([results[a].priorities.index(d) for d in common],
+                            [results[b].priorities.index(d) for d in common])
+            tau.append({"a": a, "b": b, "tau": t, "n": len(common)})
     return {"ranks": ranks, "flagged": sorted(flagged, key=lambda f: -f["gap"]),
             "top3": {n: list(results[n].priorities[:3]) for n in names}, "kendall_tau": tau,
             "rank_gap": RANK_GAP}

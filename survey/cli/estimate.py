@@ -172,9 +172,7 @@ def write_outputs(result: StudyResult, json_out: str | None, report_out: str | N
                   lang: str | None) -> None:
     """Write the JSON contract and the HTML report where asked."""
     if json_out:
-        from survey.report.deliver import write_contract
-
-        write_contract(result, json_out)
+        result.write_json(json_out)
     if report_out:
         from survey.report import write_report
 

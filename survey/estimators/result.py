@@ -8,7 +8,6 @@ names live.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -17,7 +16,7 @@ from typing import Any
 from survey.estimators.bootstrap import BootstrapResult
 from survey.estimators.notices import Notice, notice
 from survey.indices import IndexResult
-from survey.numbers import finite
+from survey.numbers import finite, json_safe
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,7 @@ class Estimate:
             out["bootstrap"] = {**self.bootstrap.summary(),
                                 "parameters": [] if table is None
                                 else table.to_dict(orient="records")}
-        return _clean(out)
+        return json_safe(out)
 
     def with_bootstrap(self, result: BootstrapResult, interval: str = "percentile") -> Estimate:
         """A new estimate whose SEs, t, p and intervals come from ``result`` (``interval``
@@ -289,20 +288,6 @@ class Estimate:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, bool) or x is None or isinstance(x, str):
-        return x
-    if isinstance(x, int):
-        return int(x)
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return x
-    return f if math.isfinite(f) else None
 
 
 def _counts(counts: Mapping[str, int]) -> str:

@@ -1,6 +1,19 @@
-"""The HTML report: compute a plain context, then render it (ydata-profiling's split)."""
+"""The report: compute a plain context, then render it (ydata-profiling's split), as HTML and
+the other deliverables (survey.report.deliver).
 
-from survey.report.context import build_context
-from survey.report.render import render_report, write_report
+``build_context``, ``render_report`` and ``write_report`` are imported on first use: a command
+that only needs a light part of the package (``--format`` parsing, the PDF writer) does not
+pay for the charts and the analyses' layout.
+"""
 
-__all__ = ["build_context", "render_report", "write_report"]
+_LAZY = {"build_context": "survey.report.context", "render_report": "survey.report.render",
+         "write_report": "survey.report.render"}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'survey.report' has no attribute {name!r}")

@@ -7,7 +7,6 @@ again in any format and language without estimating) call :func:`deliver`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,19 +124,10 @@ def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
     return Delivered(files, tuple(warnings))
 
 
-def write_contract(result: StudyResult, path: str | Path) -> Path:
-    """The JSON contract of ``result`` (DESIGN.md), for other programs."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n",
-                    encoding="utf-8")
-    return path
-
-
 def save_outputs(result: StudyResult, out_dir: str | Path, stem: str) -> tuple[Path, Path]:
     """The JSON contract (``stem.json``) and the saved typed result beside it
     (``stem.result.gz``, which ``survey report`` renders again) in ``out_dir``."""
     from survey.saved import companion, save_result
 
-    contract = write_contract(result, Path(out_dir) / f"{stem}.json")
+    contract = result.write_json(Path(out_dir) / f"{stem}.json")
     return contract, save_result(result, companion(contract))

@@ -34,9 +34,17 @@ def test_light_commands_import_no_heavy_library(root, args):
     assert imported_after(args) == set()
 
 
-def test_the_estimate_command_does_load_what_it_needs():
-    # The check above can fail: a command that estimates does import the estimators.
-    assert "scipy.stats" in imported_after(["estimate", "--help"])
+def test_a_pls_estimate_loads_no_cbsem_chart_or_regression_library(root, tmp_path):
+    """A PLS estimate with its analyses, JSON only: no semopy (CB-SEM), no matplotlib (the
+    report), no statsmodels or scipy.stats (the regression method is least squares in numpy,
+    the bootstrap's distributions are scipy.special's kernels). The check can fail: the same
+    estimate with CB-SEM does load semopy."""
+    args = ["estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(root / "examples/airline_wave1.csv"),
+            "--json", str(tmp_path / "e.json"), "--permutations", "0"]
+    assert imported_after(args) == set()
+    assert (tmp_path / "e.json").exists()
+    assert "semopy" in imported_after([*args, "--method", "cbsem"])
 
 
 def test_help_lists_every_command_with_its_own_summary():
