@@ -103,18 +103,47 @@ def dask_client(scheduler: str | None = None, workers: int | None = None):
         yield client
 
 
+#: Below this many cells a run without an explicit ``workers`` or scheduler stays in this
+#: process: a local cluster costs seconds to start (worker processes importing the
+#: estimators), more than it saves on a few cells (issue 11: the bundled 4-cell study took
+#: 26-46 s on the default cluster against 10 s in process).
+LOCAL_CLUSTER_MIN_CELLS = 8
+
+
+def use_dask(n_cells: int, scheduler: str | None, workers: int | None) -> bool:
+    """Whether a run of ``n_cells`` goes to Dask: always with a ``scheduler``; never with
+    ``workers=0``; with ``workers`` given, yes; by default (None) when the run is large
+    enough to pay for a local cluster (:data:`LOCAL_CLUSTER_MIN_CELLS`)."""
+    if scheduler:
+        return True
+    if workers is not None:
+        return workers > 0
+    return n_cells >= LOCAL_CLUSTER_MIN_CELLS
+
+
+@contextmanager
+def executor(n_cells: int, scheduler: str | None = None, workers: int | None = None):
+    """The client a run's cells go to (None: this process), chosen once for the whole run by
+    :func:`use_dask` and kept for all its steps (cells, then comparisons): one cluster start
+    per run."""
+    if not use_dask(n_cells, scheduler, workers):
+        yield None
+        return
+    with dask_client(scheduler, workers) as client:
+        yield client
+
+
 def run_cells(fn: Callable[[pd.DataFrame, Cell], Any], data: pd.DataFrame,
-              cells: Sequence[Cell], *, scheduler: str | None = None,
-              workers: int | None = None,
+              cells: Sequence[Cell], *, client=None,
               progress: Callable[[int, int], None] | None = None) -> list[CellOutcome]:
-    """Run ``fn(rows, cell)`` for every cell on Dask and return the outcomes in cell order.
+    """Run ``fn(rows, cell)`` for every cell and return the outcomes in cell order: on the
+    Dask ``client`` (from :func:`executor`), else in this process.
 
     ``fn`` must be importable by the workers (a module-level function). ``data`` is sent to
     the cluster once (scattered to every worker) and each cell selects its rows there.
-    ``progress(done, total)`` is called as cells finish. ``workers=0`` runs in this process
-    without Dask (for debugging and small runs)."""
+    ``progress(done, total)`` is called as cells finish."""
     total = len(cells)
-    if workers == 0:
+    if client is None:
         out = []
         for cell in cells:
             out.append(_run_cell(fn, data, cell))
@@ -123,13 +152,14 @@ def run_cells(fn: Callable[[pd.DataFrame, Cell], Any], data: pd.DataFrame,
         return out
     from distributed import as_completed
 
-    with dask_client(scheduler, workers) as client:
-        shared = client.scatter(data, broadcast=True)
-        futures = [client.submit(_run_cell, fn, shared, cell, pure=False) for cell in cells]
-        index = {f.key: k for k, f in enumerate(futures)}
-        results: list[CellOutcome | None] = [None] * total
-        for future in as_completed(futures):
-            results[index[future.key]] = future.result()
-            if progress:
-                progress(1, total)
+    # A new key each time: the same frame scattered again for a later step of the run would
+    # share the key of the first, released with it ("lost dependencies").
+    shared = client.scatter(data, broadcast=True, hash=False)
+    futures = [client.submit(_run_cell, fn, shared, cell, pure=False) for cell in cells]
+    index = {f.key: k for k, f in enumerate(futures)}
+    results: list[CellOutcome | None] = [None] * total
+    for future in as_completed(futures):
+        results[index[future.key]] = future.result()
+        if progress:
+            progress(1, total)
     return [r for r in results if r is not None]

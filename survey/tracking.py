@@ -29,7 +29,7 @@ from survey.analysis.waves import (
     wave_changes,
 )
 from survey.analysis.waves import improvement_check as check_improvement
-from survey.batch import Cell, CellOutcome, cell_seed, run_cells
+from survey.batch import Cell, CellOutcome, cell_seed, executor, run_cells, use_dask
 from survey.errors import EstimationError, Problem, SurveyError
 from survey.estimators import check_pls_model
 from survey.estimators.bootstrap import BootstrapResult, BootstrapSettings
@@ -239,7 +239,9 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
           permutations: int = 1000, scheduler: str | None = None, workers: int | None = None,
           inadmissible: str = "keep",
           progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Tracking:
-    """Estimate every cell wave x ``by`` levels on Dask and compare consecutive waves.
+    """Estimate every cell wave x ``by`` levels and compare consecutive waves: in this process
+    or on Dask, decided once for the run (survey.batch.use_dask: a scheduler, workers > 0, or
+    by default a run of enough cells to pay for a local cluster).
 
     ``waves`` in chronological order (only these are used); ``by`` columns split each wave
     (e.g. brand; a segment column); a cell with too few respondents or whose estimation
@@ -275,9 +277,25 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
         raise EstimationError(f"None of the {len(frame)} respondents of wave(s) "
                               f"{[str(w) for w in waves]} has an answer in {list(by)} to be "
                               "split by. Choose other columns to split by (--by).")
+    settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
+                "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
+                "inadmissible": inadmissible, "permutations": permutations,
+                "scheduler": scheduler or "local", "workers": workers,
+                "execution": ("dask" if use_dask(len(cells), scheduler, workers)
+                              else "in process"),
+                "significance_rule": CHANGE_RULE.to_json(),
+                "minimum_n": minimum_n(bound, method)}
+    with executor(len(cells), scheduler, workers) as client:
+        return _run_steps(spec, frame, cells, groups, waves, by, client, progress, settings)
+
+
+def _run_steps(spec: CellSpec, frame: pd.DataFrame, cells: list[Cell], groups, waves, by,
+               client, progress, settings: dict[str, Any]) -> Tracking:
+    """The cells, then the comparisons of consecutive waves, on one executor."""
+    bound, permutations = spec.bound, spec.permutations
     bar = progress("cells") if progress else None
     outcomes = run_cells(functools.partial(estimate_cell, spec=spec), frame, cells,
-                         scheduler=scheduler, workers=workers, progress=bar)
+                         client=client, progress=bar)
     done = [o.result for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     if not done:
@@ -302,7 +320,7 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
                                     rows=frame.index[mask.to_numpy()]))
     bar = progress("wave comparisons") if progress and compare else None
     tests = run_cells(functools.partial(compare_cell, spec=spec), frame, compare,
-                      scheduler=scheduler, workers=workers, progress=bar) if compare else []
+                      client=client, progress=bar) if compare else []
     test_of = {tuple(sorted(o.cell.as_dict().items())): o for o in tests}
 
     steps = []
@@ -324,11 +342,6 @@ def track(bound: BoundModel, data: pd.DataFrame, *, waves: Sequence[str],
             micom = None if pair is None or pair.micom is None else pair.micom.to_json()
             steps.append(WaveStep(dict(group), a, b, tuple(changes), tuple(improvement), micom,
                                   note))
-    settings = {"method": method, "missing": missing, "scheme": scheme, "higher_order": hoc,
-                "weights": weights, "bootstrap": bootstrap, "seed": seed, "interval": interval,
-                "inadmissible": inadmissible, "permutations": permutations, "scheduler": scheduler or "local",
-                "workers": workers, "significance_rule": CHANGE_RULE.to_json(),
-                "minimum_n": minimum_n(bound, method)}
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
                     tuple(steps), settings)
 

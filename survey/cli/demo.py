@@ -30,7 +30,7 @@ DEMO_TIERS = "spend_12m"
               help="Report language (default: zh, the questionnaire's first language).")
 @click.option("--tracking", is_flag=True,
               help="Run the bundled tracking study instead (two waves of two airlines): "
-                   "create it in OUT/study, ingest the waves, re-estimate on Dask and write "
+                   "create it in OUT/study, ingest the waves, re-estimate every cell and write "
                    "the tracking report.")
 @click.option("--bootstrap", "resamples", default=DEMO_RESAMPLES, show_default=True,
               type=click.IntRange(min=0), help="Bootstrap resamples (fewer: a quicker look).")
@@ -39,8 +39,8 @@ DEMO_TIERS = "spend_12m"
                    f"{DEMO_PERMUTATIONS['segments']} for the segments, "
                    f"{DEMO_PERMUTATIONS['waves']} for the waves of --tracking].")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="With --tracking: workers of the local Dask cluster (default: one per "
-                   "core; 0: no Dask, every cell in this process).")
+              help="With --tracking: workers of a local Dask cluster (0: no Dask; default: "
+                   "as survey run, in this process for a run this small).")
 @click.option("--format", "formats", default="all", show_default=True, metavar="LIST",
               callback=lambda ctx, param, value: formats_option(value), help=FORMATS_HELP)
 def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,

@@ -57,7 +57,9 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
               help="An existing Dask scheduler (default: a local cluster sized to this "
                    "machine).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Workers of the local cluster (default: one per core; 0: no Dask).")
+              help="Workers of a local Dask cluster (0: no Dask). Default: in this process "
+                   "for a run of fewer than 8 cells (a cluster costs seconds to start), else "
+                   "a local cluster of one worker per core.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for the tracking report and JSON (default: STUDY/reports/RUN).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,

@@ -32,6 +32,7 @@ two-sided p-values from Student's t with n - 1 degrees of freedom (the SmartPLS 
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 from collections import Counter
@@ -48,6 +49,29 @@ from scipy import special  # scipy.stats's own kernels, without its 0.4 s import
 
 #: Resamples per chunk: the unit of work, of seeding and of reproducibility.
 CHUNK = 200
+
+#: The worker processes of this process, by size: started on first use and kept until exit,
+#: so that many bootstraps (segments, both methods, a notebook session) pay the start-up of
+#: their workers (a forkserver process importing the estimators) once, not once per call.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """This process's pool of ``workers`` worker processes (made once; a pool that broke, a
+    worker killed, is replaced)."""
+    pool = _POOLS.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        if pool is None and not _POOLS:
+            atexit.register(shutdown_pools)
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers,
+                                                     mp_context=get_context("forkserver"))
+    return pool
+
+
+def shutdown_pools() -> None:
+    """Stop the worker processes (at exit; tests that count processes call it too)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
 #: A statistic over resamples: counts (k, n) -> values (k, P) and a failure reason per resample
 #: ("" when the resample is fine).
@@ -337,12 +361,12 @@ def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.nd
             if progress:
                 progress(size, total)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-            futures = [pool.submit(fn, *args) for fn, args, _, _ in tasks]
-            for fut, (_, _, size, _) in zip(futures, tasks, strict=True):
-                results.append(fut.result())
-                if progress:
-                    progress(size, total)
+        pool = worker_pool(workers)
+        futures = [pool.submit(fn, *args) for fn, args, _, _ in tasks]
+        for fut, (_, _, size, _) in zip(futures, tasks, strict=True):
+            results.append(fut.result())
+            if progress:
+                progress(size, total)
     keep = settings.inadmissible == "keep"
 
     def fails(reason: str) -> bool:

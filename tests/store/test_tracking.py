@@ -1,4 +1,4 @@
-"""Re-estimation of a stored study: cells on Dask (same numbers for any number of workers and
+"""Re-estimation of a stored study: cells in process or on Dask (same numbers for any number of workers and
 on an existing cluster), a failing cell reported while the others finish, wave-over-wave
 changes against their definition, and ``survey run`` end to end."""
 
@@ -57,8 +57,21 @@ def test_a_failing_cell_is_reported_and_the_others_finish(local):
     assert set(cells["status"]) == {"ok", "failed"} and len(cells) == 5
 
 
-def test_same_numbers_on_dask_with_two_workers(bound, data, local):
+def test_same_numbers_on_dask_with_two_workers(bound, data, local, monkeypatch):
+    """... on one cluster for the whole run: its cells and its wave comparisons."""
+    from survey import batch
+
+    started = []
+    real = batch.dask_client
+
+    def counting(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "dask_client", counting)
     dask = track(bound, data, workers=2, **SETTINGS)
+    assert len(started) == 1 and dask.settings["execution"] == "dask"
+    assert local.settings["execution"] == "in process"
     for name, table in local.tables().items():
         pd.testing.assert_frame_equal(table, dask.tables()[name], check_exact=True,
                                       obj=name)
@@ -235,3 +248,17 @@ def test_by_keeps_the_cut_points_of_a_band_together(given, specs):
     from survey.cli.run import _split_by
 
     assert _split_by(given) == specs
+
+
+def test_the_execution_is_chosen_by_the_size_of_the_run(bound, data, monkeypatch):
+    """A few cells without --workers stay in this process (a cluster costs more than it
+    saves); workers or a scheduler send them to Dask."""
+    from survey import batch
+
+    assert not batch.use_dask(4, None, None)
+    assert batch.use_dask(batch.LOCAL_CLUSTER_MIN_CELLS, None, None)
+    assert batch.use_dask(2, None, 2) and not batch.use_dask(100, None, 0)
+    assert batch.use_dask(1, "tcp://x:1", None)
+    monkeypatch.setattr(batch, "dask_client", lambda *a, **k: pytest.fail("a cluster started"))
+    small = track(bound, data, **SETTINGS)
+    assert small.settings["execution"] == "in process" and len(small.cells) == 4

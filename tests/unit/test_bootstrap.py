@@ -3,6 +3,8 @@ and the intervals against scipy.stats.bootstrap."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,6 +74,33 @@ def test_same_result_whatever_the_workers():
     pd.testing.assert_frame_equal(one.table(), two.table())
     other = run_bootstrap(Mean(x), *args, BootstrapSettings(3 * CHUNK + 7, seed=10))
     assert not np.array_equal(one.draws, other.draws)
+
+
+class Pid:
+    """A statistic that reports the process it ran in."""
+
+    def __call__(self, counts):
+        import os
+
+        return np.full((counts.shape[0], 1), float(os.getpid())), [""] * counts.shape[0]
+
+
+def test_the_worker_processes_are_started_once_per_process():
+    """Two bootstraps on 2 workers run in the same worker processes: the pool is made on
+    first use and kept (survey.estimators.bootstrap.worker_pool), not started per call."""
+    from survey.estimators.bootstrap import shutdown_pools
+
+    args = ([("pid", "", "")], np.array([0.0]), 10)
+    settings = BootstrapSettings(4 * CHUNK, seed=1, workers=2)
+    try:
+        first = run_bootstrap(Pid(), *args, settings, jackknife=False)
+        second = run_bootstrap(Pid(), *args, settings, jackknife=False)
+        pids = set(np.unique(first.draws)) | set(np.unique(second.draws))
+        assert len(pids) <= 2 and os.getpid() not in pids
+        assert set(np.unique(second.draws)) <= set(np.unique(first.draws)) or \
+            set(np.unique(first.draws)) <= set(np.unique(second.draws))
+    finally:
+        shutdown_pools()
 
 
 def test_progress_reports_every_fit():
