@@ -168,7 +168,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
             resamples[m] = b
             settings = BootstrapSettings(b, seed=seed, workers=workers,
                                          inadmissible=inadmissible)
-        callback = progress(f"{m} bootstrap") if progress and b else None
+        callback = (progress(f"{ {'pls': 'PLS', 'cbsem': 'CB-SEM'}[m]} bootstrap resamples")
+                    if progress and b else None)
         estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
                                       weights=weights, bootstrap=settings, interval=interval,
                                       progress=callback, source=str(data))
@@ -192,7 +193,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
                                         inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
-            progress=progress("segments") if progress else None)
+            progress=progress("segment columns") if progress else None)
         analysis = replace(analysis, segments=found, segment_tests=tests)
     manifest = {
         "csi_survey": __version__,
@@ -271,8 +272,8 @@ def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
               seed: int, source: str, progress: Callable[[int, int], None] | None = None
               ) -> tuple[tuple[SegmentResult, ...], tuple[SegmentComparison, ...]]:
     """The segment levels' estimates of each column and, with permutations, the comparisons
-    of its levels. ``progress(done, total)`` advances per segment column estimated and
-    compared."""
+    of its levels. ``progress(done, total)`` advances per segment column (estimated and
+    compared), the unit the user asked for."""
     from survey.analysis.segments import compare_segments, estimate_segments
 
     found, tests = [], []
@@ -281,8 +282,6 @@ def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
                                    scheme=scheme, hoc=hoc, weights=weights,
                                    bootstrap=bootstrap, interval=interval, source=source)
         found.append(result)
-        if progress:
-            progress(1, 2 * len(columns))
         estimated = [lv.level for lv in result.levels if lv.estimate is not None]
         if permutations and len(estimated) >= 2:
             tests.append(compare_segments(bound, frame, column, levels=estimated,
@@ -290,7 +289,7 @@ def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
                                           hoc=hoc, weights=weights, permutations=permutations,
                                           seed=seed, source=source))
         if progress:
-            progress(1, 2 * len(columns))
+            progress(1, len(columns))
     return tuple(found), tuple(tests)
 
 

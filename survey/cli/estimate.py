@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,12 +153,27 @@ def analyses_option(value: str) -> tuple[str, ...] | None:
 
 @contextmanager
 def progress_bars(console: Console) -> Iterator[Callable[[str], Callable[[int, int], None]]]:
-    """A factory of progress bars: ``factory(label)`` returns ``advance(done, total)``.
-    Off when stderr is not a terminal: a log or a pipe would get a stray blank line from
-    rich's live display, ahead of the one-line error or the summary."""
+    """A factory of progress reports: ``factory(label)`` returns ``advance(done, total)``,
+    counting the units the user asked for (resamples, cells, segment columns). On a terminal,
+    one bar each; elsewhere (a log, a pipe, CI) no live display, which would leave stray
+    blank lines, but a plain line when each step starts and when it ends."""
+    if not console.is_terminal:
+        def plain(label: str) -> Callable[[int, int], None]:
+            console.print(f"{label}...", highlight=False)
+            state = {"done": 0, "started": time.monotonic()}
+
+            def advance(done: int, total: int) -> None:
+                state["done"] += done
+                if state["done"] >= total:
+                    console.print(f"{label}: {total:,} done "
+                                  f"({time.monotonic() - state['started']:.1f} s)",
+                                  highlight=False)
+            return advance
+
+        yield plain
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as bars:
+                  TimeElapsedColumn(), console=console, transient=True) as bars:
         def factory(label: str) -> Callable[[int, int], None]:
             task = bars.add_task(label, total=None)
 

@@ -341,8 +341,9 @@ def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.nd
     ``settings.workers`` processes) and, for BCa, over the jackknife counts.
 
     ``statistic`` must be picklable when ``workers > 1`` (a module-level function or an object
-    with ``__call__``). ``progress(done, total)`` is called with the number of fits (resamples
-    and jackknife fits) just finished and the number of fits in all.
+    with ``__call__``). ``progress(done, total)`` is called with the number of resamples just
+    finished and the number asked for (the unit the user chose; the BCa jackknife's fits,
+    which follow, are not counted).
     """
     tasks: list[tuple[Callable, tuple, int, str]] = [
         (_run_chunk, (statistic, n, settings.seed, c, size), size, "boot")
@@ -353,20 +354,22 @@ def run_bootstrap(statistic: Statistic, labels: Sequence[Label], estimate: np.nd
                                     min(s + CHUNK, groups)), min(CHUNK, groups - s), "jack")
                   for s in range(0, groups, CHUNK)]
     workers = max(1, min(settings.workers, len(tasks), os.cpu_count() or 1))
-    total = sum(t[2] for t in tasks)
     results: list[tuple[np.ndarray, list[str]]] = []
+
+    def advance(size: int, kind: str) -> None:
+        if progress and kind == "boot":  # the unit the user asked for: resamples
+            progress(size, settings.resamples)
+
     if workers == 1:
-        for fn, args, size, _ in tasks:
+        for fn, args, size, kind in tasks:
             results.append(fn(*args))
-            if progress:
-                progress(size, total)
+            advance(size, kind)
     else:
         pool = worker_pool(workers)
         futures = [pool.submit(fn, *args) for fn, args, _, _ in tasks]
-        for fut, (_, _, size, _) in zip(futures, tasks, strict=True):
+        for fut, (_, _, size, kind) in zip(futures, tasks, strict=True):
             results.append(fut.result())
-            if progress:
-                progress(size, total)
+            advance(size, kind)
     keep = settings.inadmissible == "keep"
 
     def fails(reason: str) -> bool:

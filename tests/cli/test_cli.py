@@ -259,3 +259,19 @@ def test_write_report_refuses_a_language_without_texts(root, tmp_path):
     with pytest.raises(SurveyError, match="'zh' report would mix languages"):
         write_report(english, tmp_path / "r.html", lang="zh")
     assert write_report(english, tmp_path / "r.html").exists()  # its own language: fine
+
+
+def test_progress_off_a_terminal_is_a_plain_line_per_step_in_the_users_units(root, wave):
+    """Not on a terminal (CliRunner, a log, CI): no live bars, a line when each step starts
+    and one when it ends, counting resamples (not the jackknife fits beside them) and segment
+    columns."""
+    r = run("estimate", "-q", str(root / "questionnaires/airline.yaml"), "-m",
+            str(root / "models/ccsi.yaml"), "-d", str(wave), "--bootstrap", "120",
+            "--interval", "bca", "--segment", "gender", "--permutations", "20",
+            "--analyses", "none")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines.index("PLS bootstrap resamples...") < next(
+        k for k, line in enumerate(lines) if line.startswith("PLS bootstrap resamples: 120 done ("))
+    assert any(line.startswith("segment columns: 1 done (") for line in lines)
+    assert "\x1b[" not in r.output and "━" not in r.output
