@@ -116,12 +116,15 @@ class Analyses:
 def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
                  weights: str | None = None, strata: str | None = None, fpc: str | None = None,
                  probability: bool = False, include: Sequence[str] | None = None
-                 ) -> tuple[Analyses, Scores]:
+                 ) -> tuple[Analyses, Scores | None]:
     """The analyses of ``estimate`` on the accepted respondents ``data``, and the 0-100 scores
-    they were computed from. ``strata``, ``fpc`` and ``probability`` describe the sampling
+    they were computed from (None when no analysis was asked for). ``strata``, ``fpc`` and ``probability`` describe the sampling
     design for the indices' precision (margin of error only for a probability sample).
     ``include``: the :data:`ANALYSES` to run (default all)."""
     include = tuple(ANALYSES) if include is None else check_analyses(include)
+    if not include:  # nothing to compute: not even the scores (a pass over every respondent)
+        return Analyses(include=(), notes=_notes(bound, estimate),
+                        skipped=tuple(skipped_analyses(bound))), None
     scores = construct_scores(bound, estimate, data, weights=weights)
     skipped = skipped_analyses(bound)
     constructs, items, methods = [], [], {}
@@ -141,12 +144,16 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         gauges=gauges(bound, data, scores) if "gauges" in include else None,
         precision=precision(bound, data, scores, strata=strata, fpc=fpc,
                             probability=probability) if "precision" in include else {},
-        notes={"weights": estimate.index_weights, "method": estimate.method,
-               "target": bound.model.target,
-               "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
-                                  else "listwise")},
-        skipped=tuple(skipped))
+        notes=_notes(bound, estimate), skipped=tuple(skipped))
     return out, scores
+
+
+def _notes(bound: BoundModel, estimate: Estimate) -> dict[str, Any]:
+    """How the analyses' scores were made (the JSON's analysis_notes)."""
+    return {"weights": estimate.index_weights, "method": estimate.method,
+            "target": bound.model.target,
+            "scores_missing": ("mean replacement" if estimate.missing not in ("listwise",)
+                               else "listwise")}
 
 
 def skipped_analyses(bound: BoundModel) -> list[dict[str, str]]:

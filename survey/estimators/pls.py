@@ -471,7 +471,7 @@ class PlsFit:
 
 def _moments(data: PreparedData, freq: np.ndarray, center: np.ndarray):
     w = freq if data.weights is None else freq * data.weights[None, :]
-    mean, cov = weighted_moments(data.x - center, w)
+    mean, cov = weighted_moments(data.x, w, center)
     corr, sd = correlation_from_cov(cov)
     return mean + center, sd, corr
 
@@ -840,8 +840,10 @@ def _r2_without_path(fit: PlsFit, cause: str, effect: str) -> float:
     reduced = replace(bound, model=replace(bound.model, paths=paths))
     design = compile_design(reduced, hoc=d.hoc if d.hoc != "none" else "repeated",
                             scheme=d.scheme, tol=d.tol, max_iter=d.max_iter)
-    refit = fit_pls(design, fit.data)
-    return float(refit.core.r2[0, design.constructs.index(effect)])
+    # The same respondents and items: the correlation matrix of the full fit is the reduced
+    # model's too (one pass over the data, not one per path: 11 passes on the CCSI model).
+    refit = pls_core(fit.r, design)
+    return float(refit.r2[0, design.constructs.index(effect)])
 
 
 def _block_weights(d: Design, core: CoreResult) -> dict[str, np.ndarray]:
