@@ -140,9 +140,11 @@ def prepare_items(items: Sequence[str], data: pd.DataFrame, *, missing: str,
         nan = np.isnan(x)
         replaced = int(nan.sum())
         if replaced:
+            # Each item's (weighted) mean over the respondents who answered it.
             w = np.ones(n_total) if weights is None else weights
-            mean = np.array([np.average(x[~nan[:, j], j], weights=w[~nan[:, j]])
-                             for j in range(x.shape[1])])
+            answered = ~nan
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = (np.where(answered, x, 0.0).T @ w) / (answered.T @ w)
             np.copyto(x, np.broadcast_to(mean, x.shape), where=nan)
     else:
         raise EstimationError(f"Unknown missing-data treatment {missing!r}. Expected 'mean' or "

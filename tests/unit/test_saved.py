@@ -96,10 +96,11 @@ def test_a_result_type_whose_fields_changed_is_refused_with_what_to_do(tmp_path)
         load_result(notice)
 
 
-@pytest.mark.parametrize("content", [b"", b"not gzip", gzip.compress(b"{}"),
-                                     gzip.compress(b'{"kind": "other"}'),
+@pytest.mark.parametrize("content", [b"", b"not gzip", gzip.compress(b"{}", mtime=0),
+                                     gzip.compress(b'{"kind": "other"}', mtime=0),
                                      gzip.compress(json.dumps({"kind": KIND, "layout": 99})
-                                                   .encode())])
+                                                   .encode(), mtime=0)],
+                         ids=["empty", "not-gzip", "no-kind", "other-kind", "other-layout"])
 def test_what_is_not_a_saved_result_is_refused_by_name(tmp_path, content):
     path = tmp_path / "x.result.gz"
     path.write_bytes(content)
