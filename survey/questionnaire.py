@@ -153,6 +153,10 @@ class Questionnaire:
     questions: tuple[Question, ...] = ()
     importance: tuple[Rating, ...] = ()
     gauges: Gauges = field(default_factory=Gauges)
+    #: The response file's column that identifies a respondent (``respondent_id: COLUMN``):
+    #: a later row with an id already used is rejected as a duplicate. None: a file column
+    #: named 'respondent_id' serves, if there is one.
+    respondent_id: str | None = None
 
     @property
     def language(self) -> str:
@@ -248,7 +252,7 @@ class _Builder:
     def build(self) -> Questionnaire:
         data = self.doc.data
         known = {"id", "title", "languages", "scales", "screening", "demographics",
-                 "constructs", "questions", "importance", "gauges"}
+                 "constructs", "questions", "importance", "gauges", "respondent_id"}
         for key in data:
             if key not in known:
                 self.fail([key], f"Unknown top-level key '{key}'. Expected one of {sorted(known)}.")
@@ -306,12 +310,25 @@ class _Builder:
                           f"Got {r.of!r} instead.")
         questions = {q.id: q for q in (*screening, *demographics, *others)}
         gauges = self.gauges(data.get("gauges"), items, questions)
+        respondent_id = data.get("respondent_id")
+        if respondent_id is not None and (not isinstance(respondent_id, str)
+                                          or not respondent_id.strip()):
+            self.fail(["respondent_id"], "Expected the name of the response file's column "
+                                         f"that identifies a respondent. Got "
+                                         f"{_kind(respondent_id)} instead.")
+            respondent_id = None
+        elif respondent_id is not None and respondent_id.strip() in seen:
+            self.fail(["respondent_id"], f"'{respondent_id}' is a question or item "
+                                         f"({seen[respondent_id.strip()]}), not an id column. "
+                                         "Name the column that identifies a respondent.")
+            respondent_id = None
         if self.problems:
             raise QuestionnaireError(self.problems)
         return Questionnaire(
             id=str(qid), title=title, languages=self.languages, scales=scales,
             constructs=constructs, screening=screening, demographics=demographics,
             source=self.doc.path, questions=others, importance=importance, gauges=gauges,
+            respondent_id=None if respondent_id is None else respondent_id.strip(),
         )
 
     def importance(self, raw: Any, scales: Mapping[str, Scale]) -> tuple[Rating, ...]:

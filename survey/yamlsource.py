@@ -3,6 +3,11 @@
 ruamel.yaml implements YAML 1.2 (``no`` stays a string, ``010`` stays 10) and rejects duplicate
 keys, two traps of PyYAML. The round-trip loader constructs only plain mappings, sequences and
 scalars (no arbitrary objects) and remembers where each key sits, so errors can name the line.
+
+Anchors and aliases (``&base`` ... ``*base``, ``<<: *base``) are allowed, but a document whose
+aliases expand to more than :data:`EXPANSION_LIMIT` values is refused before it is expanded: a
+few lines of nested aliases (the "billion laughs") would otherwise take minutes and gigabytes
+to copy into plain data. An alias to a node that contains it is refused too.
 """
 
 from __future__ import annotations
@@ -56,6 +61,49 @@ def _plain(node: Any) -> Any:
     if isinstance(node, str):
         return str(node)
     return node
+
+
+#: Values (mappings, sequences and scalars) a definition may hold once its aliases are
+#: expanded. The largest bundled questionnaire holds about 1,500.
+EXPANSION_LIMIT = 100_000
+
+
+def _check_expansion(raw: Any, path: Path, error: type[SurveyError]) -> None:
+    """Refuse a document whose aliases expand beyond :data:`EXPANSION_LIMIT` values, or that
+    refers to itself, naming the line of the node where it happens. Linear in the document as
+    written: each shared node (an anchor) is measured once."""
+    sizes: dict[int, int] = {}
+    inside: set[int] = set()
+
+    def where(node: Any) -> str:
+        lc = getattr(node, "lc", None)
+        return f"{path}:{lc.line + 1}" if lc is not None and lc.line is not None else str(path)
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in inside:
+            raise error(Problem(where(node), "A YAML alias here refers to a node that contains "
+                                             "it, which would never end. Write the values out."))
+        inside.add(key)
+        total = 1
+        for child in (node.values() if isinstance(node, dict) else node):
+            total += size(child)
+            if total > EXPANSION_LIMIT:
+                raise error(Problem(where(node), f"The YAML aliases (*name) here expand to more "
+                                                 f"than {EXPANSION_LIMIT:,} values (aliases "
+                                                 "nested inside aliases?); a definition never "
+                                                 "needs so many, and expanding them would "
+                                                 "exhaust the memory. Write the values out, or "
+                                                 "use fewer aliases."))
+        inside.discard(key)
+        sizes[key] = total
+        return total
+
+    size(raw)
 
 
 #: How a definition given as YAML text or as a mapping (not a file) is named in messages.
@@ -114,4 +162,9 @@ def _parse(text: str, path: Path, error: type[SurveyError]) -> YamlDocument:
         raise error(Problem(loc, f"YAML syntax error: {what}.")) from None
     if not isinstance(raw, dict):
         raise error(Problem(str(path), f"Expected a YAML mapping at the top. Got {type(raw).__name__} instead."))
+    try:
+        _check_expansion(raw, path, error)
+    except RecursionError:
+        raise error(Problem(str(path), "The YAML is nested too deeply to read (thousands of "
+                                       "levels); a definition needs a few.")) from None
     return YamlDocument(path, raw)

@@ -34,6 +34,10 @@ inadmissible_option = click.option(
               help="Path-model definition (YAML).")
 @click.option("--data", "-d", required=True, type=click.Path(dir_okay=False),
               help="Responses: .csv (UTF-8 or GB18030), .xlsx, .xls, .sav or .parquet.")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
+                   "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
+                   "file is refused naming its first line that is not UTF-8).")
 @click.option("--method", type=click.Choice(METHODS), default="pls", show_default=True,
               help="Estimator: PLS path modelling (the national indices' method), CB-SEM, or "
                    "both side by side.")
@@ -92,7 +96,8 @@ inadmissible_option = click.option(
               help="With --out: " + FORMATS_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
-def estimate(questionnaire: str, model: str, data: str, method: str, missing: str | None,
+def estimate(questionnaire: str, model: str, data: str, encoding: str | None, method: str,
+             missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
              tiers: str | None,
@@ -116,7 +121,7 @@ def estimate(questionnaire: str, model: str, data: str, method: str, missing: st
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                analyses=analyses, progress=progress)
+                                analyses=analyses, progress=progress, encoding=encoding)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -200,6 +205,8 @@ def summarise(result: StudyResult, console: Console) -> None:
     r = result.responses.report
     console.print(f"{r.n_rows} rows read: {r.n_accepted} accepted, {r.n_rejected} rejected, "
                   f"{r.n_screened_out} screened out.")
+    for note in r.notes:
+        console.print(f"  note: {note}", highlight=False)
     lang = result.questionnaire.language
     for method, e in result.estimates.items():
         console.print(f"[bold]{method.upper()}[/] on n = {e.n} ({e.missing}):")

@@ -24,16 +24,21 @@ SHOWN_REJECTS = 10
                    "(stored as the next version: new items allowed, removed items keep their "
                    "column for earlier waves, a changed scale is refused).")
 @click.option("--sheet", default=None, help="Excel sheet name (default: the first).")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
+                   "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
+                   "file is refused naming its first line that is not UTF-8).")
 @click.option("--wait", "wait", default=LOCK_TIMEOUT, show_default=True, type=float,
               help="Seconds to wait while another process writes to the study.")
 def ingest(study: str, data: str, wave: str, brand: str, replace: bool,
-           questionnaire: str | None, sheet: str | None, wait: float) -> None:
+           questionnaire: str | None, sheet: str | None, encoding: str | None,
+           wait: float) -> None:
     """Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with the
     study's questionnaire and store it as one wave (and brand), in one transaction.
     The same file again is a no-op; rejected answers are stored with row, column and reason."""
     result = Study.open(study, lock_timeout=wait).ingest(
         data, wave=wave, brand=brand, replace=replace, questionnaire=questionnaire,
-        sheet=sheet)
+        sheet=sheet, encoding=encoding)
     for note in result.notes:
         click.echo(f"note: {note}")
     if result.status != "unchanged":

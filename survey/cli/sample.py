@@ -28,11 +28,14 @@ from survey.sampling import ALLOCATIONS, DESIGNS, draw_sample
 @click.option("--seed", required=True, type=int, help="Random seed (same seed, same sample).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="CSV (UTF-8) to write the sample and its design weights to.")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="The CSV frame's encoding when you know it: cp1252, gb18030, utf-16, ... "
+                   "(default: UTF-8, or GB18030 when the text reads as Chinese).")
 def sample(frame: str, design: str, n: int, strata: str | None, allocation: str, seed: int,
-           out: str) -> None:
+           out: str, encoding: str | None) -> None:
     """Draw a sample from FRAME (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet; one
     row per population unit) and write it with selection_prob, design_weight and fpc."""
-    units = read_frame(frame)
+    units = read_frame(frame, encoding=encoding)
     drawn = draw_sample(units, design=design, n=n, seed=seed, strata=strata,
                         allocation=allocation, source=frame)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -44,10 +47,11 @@ def sample(frame: str, design: str, n: int, strata: str | None, allocation: str,
     click.echo(f"{out}: {len(drawn)} rows written.")
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """A frame file as a table (CSV: UTF-8 then GB18030, strictly; never latin-1), with the
-    same readers and errors as response files."""
-    return read_table(path).frame
+def read_frame(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """A frame file as a table (CSV: UTF-8, or GB18030 when it reads as Chinese, or the
+    ``encoding`` given; never guessed as latin-1), with the same readers and errors as
+    response files."""
+    return read_table(path, encoding=encoding).frame
 
 
 def summary(frame: pd.DataFrame, drawn: pd.DataFrame, *, design: str, strata: str | None,

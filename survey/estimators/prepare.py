@@ -13,7 +13,8 @@ from survey.errors import EstimationError, Problem
 
 
 def check_items(items: Sequence[str], data: pd.DataFrame, where: str) -> None:
-    """Catch what no estimator can survive before it runs: a constant or empty item."""
+    """Catch what no estimator can survive before it runs: a constant or empty item, and
+    two items that are copies of each other (:func:`_twin_items`)."""
     problems = []
     for item in items:
         observed = data[item].dropna()
@@ -24,8 +25,75 @@ def check_items(items: Sequence[str], data: pd.DataFrame, where: str) -> None:
             problems.append(Problem(where, f"Item '{item}' is constant (every answer is "
                                            f"{observed.iloc[0]:g}); it carries no information "
                                            "and makes the covariance matrix singular. Remove it."))
+    if not problems:
+        for group, identical in _twin_items(items, data):
+            names = ", ".join(repr(i) for i in group)
+            how = ("hold the same answer for every respondent (a duplicated column?)"
+                   if identical else "are the same answers rescaled for every respondent (one "
+                                     "a recoded copy of the other?)")
+            problems.append(Problem(where, f"The item covariance matrix is singular: items "
+                                           f"{names} are linearly dependent: they {how}. Remove "
+                                           "all but one of them from the model, or fix the "
+                                           "data."))
     if problems:
         raise EstimationError(problems)
+
+
+#: Rows on which every pair of items is compared first; only pairs alike there are compared
+#: on every row.
+_TWIN_SAMPLE = 2048
+
+
+def _twin_items(items: Sequence[str], data: pd.DataFrame
+                ) -> list[tuple[tuple[str, ...], bool]]:
+    """Groups of items that are copies of each other: missing on the same respondents and,
+    where answered, equal or an exact linear function of each other (|r| = 1). Their
+    covariance matrix is singular whatever the missing-data treatment (a mean replaces
+    alike), and FIML's EM step would fail on it with a bare LinAlgError. Returns (items,
+    whether they are identical) per group. Pairs are screened on a sample of rows, so the
+    cost stays that of a few passes over the data."""
+    n = len(data)
+    columns = [data[i].to_numpy(dtype=float) for i in items]
+    sample = np.unique(np.linspace(0, n - 1, min(n, _TWIN_SAMPLE)).astype(int)) if n else []
+
+    def alike(a: np.ndarray, b: np.ndarray, screening: bool) -> tuple[bool, bool]:
+        nan_a, nan_b = np.isnan(a), np.isnan(b)
+        if not np.array_equal(nan_a, nan_b):
+            return False, False
+        x, y = a[~nan_a], b[~nan_b]
+        if len(x) < 3:  # too few answers to tell: in the sample, look at every row
+            return screening, False
+        if np.array_equal(x, y):
+            return True, True
+        if np.ptp(x) == 0 or np.ptp(y) == 0:
+            return False, False
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.corrcoef(x, y)[0, 1]
+        return bool(abs(r) > 1 - 1e-10), False
+
+    parent = list(range(len(items)))
+    identical: dict[int, bool] = {}
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for j in range(len(items)):
+        for k in range(j):
+            if root(j) == root(k):
+                continue
+            if not alike(columns[k][sample], columns[j][sample], True)[0]:
+                continue
+            same, equal = alike(columns[k], columns[j], False)
+            if same:
+                rj, rk = root(j), root(k)
+                parent[rj] = rk
+                identical[rk] = identical.pop(rj, True) & identical.get(rk, True) & equal
+    groups: dict[int, list[str]] = {}
+    for k, item in enumerate(items):
+        groups.setdefault(root(k), []).append(item)
+    return [(tuple(g), identical.get(r, True)) for r, g in groups.items() if len(g) > 1]
 
 
 def check_sample_size(n: int, items: Sequence[str], where: str, *, missing: str | None,

@@ -4,9 +4,7 @@ questionnaire is compatible with the stored versions."""
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,25 +59,18 @@ def unchanged(con: Any, study: Path, path: Path, sha: str, wave: str, brand: str
 def check_last_row(path: Path, coded: CodedResponses) -> None:
     """Refuse a CSV whose last row has fewer fields than its header: a copy or download cut
     short. The reader (pandas' rule) pads such a row with empty cells, which would store the
-    lost answers as missing ones. A last line inside a multi-line quoted cell (an odd number
-    of quotes) cannot be judged alone and is let through."""
-    if coded.report.format != "csv":
+    lost answers as missing ones (read_responses rejects that row when no line break follows
+    it; the store keeps no part of such a file). The reader counted the last row's fields on
+    the decoded text, so this holds for every encoding, and a last row inside a multi-line
+    quoted cell is counted whole."""
+    if coded.report.format != "csv" or coded.last_fields is None:
         return
-    start = max(0, path.stat().st_size - (1 << 16))
-    with path.open("rb") as fh:
-        fh.seek(start)
-        tail = fh.read()
-    # Commas, quotes and line breaks are single bytes in UTF-8 and GB18030 alike.
-    lines = re.split(rb"\r\n|\r|\n", tail.rstrip(b"\r\n"))
-    last = lines[-1]
-    if (len(lines) == 1 and start > 0) or not last.strip() or last.count(b'"') % 2:
-        return
-    fields = next(csv.reader([last.decode(coded.report.encoding or "utf-8", errors="replace")]))
     expected = len(coded.frame.columns)
-    if len(fields) < expected:
-        raise StoreError(Problem(str(path), f"The last row has {len(fields)} of {expected} "
-                                            "fields: the file looks cut short (an interrupted "
-                                            "copy or download?). Nothing was stored."))
+    if coded.last_fields < expected:
+        raise StoreError(Problem(str(path), f"The last row has {coded.last_fields} of "
+                                            f"{expected} fields: the file looks cut short (an "
+                                            "interrupted copy or download?). Nothing was "
+                                            "stored."))
 
 
 def rated_ids(q: Questionnaire) -> set[str]:

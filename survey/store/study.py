@@ -173,8 +173,8 @@ class Study:
     # -- ingesting
 
     def ingest(self, data: str | Path, *, wave: str, brand: str = "", replace: bool = False,
-               questionnaire: str | Path | None = None, sheet: str | int | None = None
-               ) -> IngestResult:
+               questionnaire: str | Path | None = None, sheet: str | int | None = None,
+               encoding: str | None = None) -> IngestResult:
         """Validate the response file ``data`` exactly as :func:`survey.ingest.read_responses`
         does, with the study's current questionnaire (or ``questionnaire``, stored as its next
         version), and append it as ``wave`` (and ``brand``) in one transaction.
@@ -183,7 +183,8 @@ class Study:
         (status 'unchanged'); stored as another wave or brand, it is refused. A wave and brand
         already holding another file is refused unless ``replace``. A new questionnaire
         version may add items (NULL for earlier waves) and drop items (their columns stay);
-        an item whose scale changed is refused."""
+        an item whose scale changed is refused. ``encoding``: the file's encoding when it is
+        known (see :func:`survey.ingest.read_responses`)."""
         wave = db.label(wave, "wave", allow_empty=False)
         brand = db.label(brand, "brand", allow_empty=True)
         path = Path(data)
@@ -216,8 +217,9 @@ class Study:
         else:
             q = self.questionnaire(current[0])
             q_version = current[0]
-        coded = read_coded_responses(path, q, sheet=sheet)
+        coded = read_coded_responses(path, q, sheet=sheet, encoding=encoding)
         inc.check_last_row(path, coded)
+        notes += coded.report.notes  # empty rows skipped, blank screening answers taken
         sha = coded.report.sha256  # the bytes validated are the bytes recorded
         names = [str(c) for c in coded.frame.columns]
         inc.plan_columns(names, coded.rated.keys(), columns, path)  # fail before waiting

@@ -95,7 +95,15 @@ def test_unreadable_frames_name_the_file(tmp_path):
     r = run("sample", str(latin), "--design", "srs", "--n", "1", "--seed", "1", "--out",
             str(tmp_path / "o.csv"))
     assert r.exit_code == 2
-    assert f"{latin}: The file is neither UTF-8 nor GB18030 text." in r.output
+    # The file, the line and what to do (issue 12: a Windows-1252 file is never read as
+    # GB18030 mojibake).
+    assert f"{latin}:2: The file is neither UTF-8 nor GB18030 text" in r.output
+    assert "cp1252" in r.output
+    # ... and read as what it is when its encoding is given.
+    r = run("sample", str(latin), "--design", "srs", "--n", "2", "--seed", "1", "--out",
+            str(tmp_path / "o.csv"), "--encoding", "latin-1")
+    assert r.exit_code == 0, r.output
+    assert "café" in (tmp_path / "o.csv").read_text(encoding="utf-8")
     missing = tmp_path / "nope.csv"
     r = run("sample", str(missing), "--design", "srs", "--n", "1", "--seed", "1", "--out",
             str(tmp_path / "o.csv"))

@@ -269,8 +269,12 @@ def run(*args: object, expect: int = 0) -> str:
     if r.exception is not None and not isinstance(r.exception, SystemExit):
         raise r.exception
     assert r.exit_code == expect, f"survey {' '.join(map(str, args))}\n{r.output}"
-    if expect == 2:  # a user error: one line on stderr, no traceback
-        assert r.output.startswith("error: ") and r.output.count("\n") == 1, r.output
+    if expect == 2:  # a user error: one line on stderr, last, after the steps' plain
+        # progress lines (not a terminal), no traceback, no blank line
+        lines = r.output.splitlines()
+        assert lines[-1].startswith("error: ") and "" not in lines, r.output
+        assert not any(x.startswith("error: ") for x in lines[:-1]), r.output
+        assert all(x.endswith("...") or " done (" in x for x in lines[:-1]), r.output
     return r.output
 
 

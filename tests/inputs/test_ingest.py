@@ -84,8 +84,11 @@ def test_missing_item_column_is_named(q, tmp_path):
 
 
 def test_extra_columns_are_kept(q, tmp_path):
-    path = csv_file(tmp_path, [r + ",A" for r in ROWS], header=HEADER + ",respondent_id")
-    assert read_responses(path, q).data["respondent_id"].tolist() == ["A", "A", "A"]
+    # (Issue 12: a 'respondent_id' column identifies respondents, so its ids must differ;
+    # this test gave every row the id 'A' and now gives each its own.)
+    path = csv_file(tmp_path, [r + f",A{k}" for k, r in enumerate(ROWS)],
+                    header=HEADER + ",respondent_id")
+    assert read_responses(path, q).data["respondent_id"].tolist() == ["A0", "A1", "A3"]
 
 
 def test_duplicate_column_names(q, tmp_path):

@@ -96,8 +96,10 @@ def hostile(root, simulated):
     text = text.replace("short: {zh: 标识/LOGO, en: Logo}", f'short: {{zh: "{AT}", en: "{AT}"}}')
     q = load_questionnaire(text)
     frame = simulated.astype({"img_awareness": object})
-    frame.loc[frame.index[:N_AT], "img_awareness"] = AT
-    frame.loc[frame.index[N_AT], "img_awareness"] = MINUS
+    # On qualified respondents: a screened-out one's unasked items are not validated.
+    qualified = frame.index[frame["flown_12m"] == 1]
+    frame.loc[qualified[:N_AT], "img_awareness"] = AT
+    frame.loc[qualified[N_AT], "img_awareness"] = MINUS
     model = {"id": "mini", "name": {"zh": "小模型", "en": "Mini model"},
              "latents": ["image", "satisfaction"], "paths": ["image -> satisfaction"],
              "target": "satisfaction"}
