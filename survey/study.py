@@ -86,13 +86,20 @@ class StudyResult:
         return path
 
     def ingest_json(self) -> dict[str, Any]:
-        """What ingestion did: the source, rows read, accepted, rejected, screened out and
-        the don't-know answers per item."""
+        """What ingestion did: the source, rows read, accepted, rejected, screened out, the
+        don't-know answers per item, the wholly empty rows skipped, blank screening answers,
+        its notes, and every rejected answer with its row, column, value, reason code and
+        detail (the report shows the first ones; none is lost)."""
         r = self.responses.report
+        rejects = self.responses.rejects
         return {"source": r.source, "sha256": r.sha256, "format": r.format,
                 "encoding": r.encoding, "rows": r.n_rows, "accepted": r.n_accepted,
                 "rejected": r.n_rejected, "screened_out": r.n_screened_out,
-                "dont_know": dict(r.dont_know)}
+                "dont_know": dict(r.dont_know), "empty_rows": r.empty_rows,
+                "screening_blank": dict(r.screening_blank), "notes": list(r.notes),
+                "rejects": [{"row": int(x.row), "column": x.column, "value": x.value,
+                             "code": x.code, "detail": x.detail, "reason": x.reason}
+                            for x in rejects.itertuples(index=False)]}
 
 
 @dataclass(frozen=True)
@@ -117,8 +124,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    segments: Sequence[str] = (), tiers: str | None = None,
                    permutations: int = 1000, design: SamplingDesign | None = None,
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
-                   progress: Callable[[str], Callable[[int, int], None]] | None = None
-                   ) -> StudyResult:
+                   progress: Callable[[str], Callable[[int, int], None]] | None = None,
+                   encoding: str | None = None) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -133,6 +140,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``analyses``: the analyses to run beside the estimate (:data:`~survey.analysis.suite.
     ANALYSES`; default all of them, ``()`` none).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
+    ``encoding``: the response file's encoding when it is known (CSV: cp1252, gb18030,
+    utf-16, ...; default: told from the file, see :func:`survey.ingest.read_table`).
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -149,7 +158,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         responses = response_set_from_frame(data, q, items=bound.items)
         data = "<data frame>"
     else:
-        responses = read_responses(data, q, items=bound.items)
+        responses = read_responses(data, q, items=bound.items, encoding=encoding)
     if responses.data.empty:
         raise SurveyError(f"{data}: no respondent is left to estimate "
                           f"({responses.report.n_rejected} rejected, "

@@ -7,6 +7,12 @@ and was unchanged through that refactor (issue 9). Rewritten once since, for a c
 improve-first constructs first, a higher-order one by its dimensions) and nothing else differed.
 Edited once by hand: airline.yaml gained ``short:`` names for two questions (headings), so the
 manifest's questionnaire sha256 was replaced; it was the only difference.
+Extended once (issue 13, mediation): a one-off script added the new top-level
+``mediation`` block (the 31 specific indirect effects of CCSI, from a fresh estimate with the
+settings below) and checked that nothing else differed; every other value was kept as it was.
+Extended once more (issue 12): the ``ingest`` block gained ``empty_rows``, ``screening_blank``,
+``notes`` and every rejected answer (``rejects``: the example's 4, with row, column, value,
+code, detail and reason); nothing else differed.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine
