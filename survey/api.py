@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.analysis.mediation import mediation as _mediation
 from survey.analysis.suite import Analyses
 from survey.assess import Assessment, Criteria, assess
 from survey.errors import SurveyError
@@ -115,7 +116,7 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         whether CB-SEM resamples with an inadmissible solution are kept.
     analyses : sequence of str, optional
         The analyses to run beside the estimate (``survey.analysis.suite.ANALYSES``: ipma,
-        methods, satisfaction_ratio, gauges, precision); default all, ``[]`` none.
+        methods, satisfaction_ratio, gauges, precision, mediation); default all, ``[]`` none.
     segments, tiers, permutations, design, workers, progress
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
@@ -323,7 +324,8 @@ class Results:
     @property
     def analysis(self) -> Analyses:
         """Every analysis beside the estimate as typed results (IPMA points, classic methods,
-        satisfaction ratios, gauges, precision, value tiers, segments and their tests)."""
+        satisfaction ratios, gauges, precision, mediation, value tiers, segments and their
+        tests)."""
         return self.study.analysis
 
     @property
@@ -354,6 +356,37 @@ class Results:
         """Perceived / expected per paired indicator, with its band."""
         return pd.DataFrame([dataclasses.asdict(r) for r in
                              self._ran("satisfaction_ratio").satisfaction_ratio])
+
+    @property
+    def mediation(self) -> pd.DataFrame:
+        """Every specific indirect effect (one row per chain cause -> mediators -> effect):
+        estimate (the product of the chain's paths), std_estimate, se, t_value, p_value, the
+        interval the significance rule reads (ci_low, ci_high), the percentile and BCa
+        bounds, whether it is significant, the direct path (direct, its interval, p and
+        verdict; NaN without one) and the mediation type of Zhao, Lynch & Chen (2010). The
+        frame's ``attrs`` say how: inference ('bootstrap', 'delta' or 'none'), interval, level,
+        rule and, without inference, why (survey.analysis.mediation).
+
+        For the other estimate of a ``method='both'`` run (``res.alternative('cbsem')``) the
+        same analysis is made of that estimate."""
+        a = self._ran("mediation")
+        result = (a.mediation if self.estimate is self.study.estimate and a.mediation is not None
+                  else _mediation(self.study.bound.model, self.estimate))
+        columns = ["from", "to", "chain", "mediators", "estimate", "std_estimate", "se",
+                   "t_value", "p_value", "ci_low", "ci_high", "pct_low", "pct_high", "bca_low",
+                   "bca_high", "significant", "direct_path", "direct", "direct_ci_low",
+                   "direct_ci_high", "direct_p_value", "direct_significant", "type"]
+        rows = [{**x.to_json(), "chain": " -> ".join(x.chain),
+                 "mediators": " -> ".join(x.mediators)} for x in result.effects]
+        out = _frame(rows, columns)
+        numbers = [c for c in columns if c not in ("from", "to", "chain", "mediators",
+                                                   "significant", "direct_path",
+                                                   "direct_significant", "type")]
+        out[numbers] = out[numbers].astype(float)
+        out.attrs.update(method=result.method, inference=result.inference,
+                         interval=result.interval, level=result.level, rule=result.rule,
+                         withheld=result.withheld, reason=result.reason)
+        return out
 
     @property
     def ingest(self) -> dict[str, Any]:

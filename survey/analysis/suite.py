@@ -4,9 +4,11 @@ contract grows, nothing in it changes meaning).
 ``ipma`` / ``ipma_items``: importance-performance maps for the target and the latents it
 causes; ``methods``: the classic methods side by side with the SEM and where they disagree;
 ``satisfaction_ratio``: perceived / expected per paired indicator; ``gauges``: loyalty and
-satisfaction gauges and the complaint funnel. The analyses use the headline estimate's index
-weights (PLS outer weights when PLS was run). ``analyses_skipped``: the analyses the model
-cannot have (a measurement model has no drivers), each with its reason.
+satisfaction gauges and the complaint funnel; ``mediation``: every specific indirect effect of
+the headline estimate with its inference and type (:mod:`survey.analysis.mediation`). The
+analyses use the headline estimate's index weights (PLS outer weights when PLS was run).
+``analyses_skipped``: the analyses the model cannot have (a measurement model has no drivers),
+each with its reason.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from survey.analysis.drivers import IpmaPoint, ipma, priorities
 from survey.analysis.gauges import Gauges, gauges
+from survey.analysis.mediation import Mediation, mediation
 from survey.analysis.methods import MethodResult, classic_methods, disagreements
 from survey.analysis.ratio import RatioRow, satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
@@ -39,6 +42,7 @@ ANALYSES = {
     "satisfaction_ratio": ("satisfaction_ratio",),
     "gauges": ("gauges",),
     "precision": ("precision",),
+    "mediation": ("mediation",),
 }
 
 
@@ -73,6 +77,8 @@ class Analyses:
     satisfaction_ratio: tuple[RatioRow, ...] = ()
     gauges: Gauges | None = None
     precision: Mapping[str, IndexPrecision | NoPrecision] = field(default_factory=dict)
+    #: The headline estimate's specific indirect effects (None when not run).
+    mediation: Mediation | None = None
     notes: Mapping[str, Any] = field(default_factory=dict)
     skipped: tuple[Mapping[str, str], ...] = ()
     value_tiers: ValueTiers | None = None
@@ -94,6 +100,8 @@ class Analyses:
             out["gauges"] = {} if self.gauges is None else self.gauges.to_json()
         if "precision" in self.include:
             out["precision"] = {k: v.to_json() for k, v in self.precision.items()}
+        if "mediation" in self.include:
+            out["mediation"] = None if self.mediation is None else self.mediation.to_json()
         out["analysis_notes"] = dict(self.notes)
         off = [name for name in ANALYSES if name not in self.include]
         if off:
@@ -144,6 +152,7 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         gauges=gauges(bound, data, scores) if "gauges" in include else None,
         precision=precision(bound, data, scores, strata=strata, fpc=fpc,
                             probability=probability) if "precision" in include else {},
+        mediation=mediation(bound.model, estimate) if "mediation" in include else None,
         notes=_notes(bound, estimate), skipped=tuple(skipped))
     return out, scores
 

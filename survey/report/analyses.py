@@ -1,6 +1,6 @@
 """The report's analysis sections as plain data: drivers (IPMA), the classic methods side by
 side, the satisfaction ratio, the gauges and the complaint funnel, segments and value tiers,
-and the precision of the indices.
+the precision of the indices, and mediation (the specific indirect effects).
 
 Each section is built from the typed results of ``StudyResult.analysis`` (survey.analysis.suite) and
 is None when the block is absent. Every reading a section states (which drivers to improve
@@ -18,6 +18,7 @@ from survey.analysis.comparison import PairComparison, SegmentComparison
 from survey.analysis.drivers import QUADRANTS as QUADRANT_ORDER
 from survey.analysis.drivers import IpmaPoint, improve_first, priority_items
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
+from survey.analysis.mediation import Mediation
 from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
@@ -29,8 +30,12 @@ from survey.report.texts import (
     ANALYSIS_NOTES,
     FUNNEL_GROUPS,
     GAUGES,
+    INTERVALS,
     INVARIANCE,
     INVARIANCE_STEPS,
+    MEDIATION_TYPE_RULES,
+    MEDIATION_TYPES,
+    MEDIATION_UI,
     METHOD_MEASURES,
     METHOD_NAMES,
     METHOD_TEXT,
@@ -41,6 +46,7 @@ from survey.report.texts import (
     RATIO_BANDS,
     SKIPPED_NAMES,
     TIERS,
+    ci_label,
     grammar,
     join,
     labelled,
@@ -162,6 +168,7 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
         "gauges": _gauges(result, names, t, lang, target),
         "segments": _segments(result, names, t, lang, target, index_rows),
         "precision": _precision(result, names, t, lang, index_rows),
+        "mediation": _mediation(result.analysis, names, lang, target),
         "analysis_notes": _notes(result.analysis, lang, headline),
     }
 
@@ -757,6 +764,65 @@ def _precision(result: StudyResult, names: Names, t: Mapping[str, str], lang: st
             "moe_note": (t["moe_probability"].format(level=level) if probability
                          else t["moe_not_probability"]),
             "variance_method": t["variance_method"].format(method=method) if method else ""}
+
+
+# --------------------------------------------------------------------------- mediation
+
+
+def _mediation(a: Analyses | None, names: Names, lang: str,
+               target: str | None) -> dict[str, Any] | None:
+    """The specific indirect effects as the typed block has them (chain, estimate, interval,
+    p, direct effect, type) with the rule they were judged by and a one-line reading: how many
+    are significant, and the largest significant one on the target."""
+    m: Mediation | None = a.mediation if a is not None and "mediation" in a.include else None
+    if m is None or not m.effects:
+        return None
+    w = {k: tr(MEDIATION_UI, k, lang) for k in MEDIATION_UI}
+    types = {k: tr(MEDIATION_TYPES, k, lang) for k in MEDIATION_TYPES}
+
+    def chain(links: Sequence[str]) -> str:
+        return " → ".join(names.latent(x) for x in links)
+
+    rows = [{"id": "->".join(x.chain), "chain": chain(x.chain), "from": x.cause, "to": x.effect,
+             "estimate": x.estimate, "std_estimate": x.std_estimate, "ci_low": x.ci_low,
+             "ci_high": x.ci_high, "p": x.p_value, "significant": x.significant,
+             "direct": x.direct, "direct_path": x.has_direct_path,
+             "direct_significant": x.direct_significant, "type": x.type,
+             "type_text": types[x.type]} for x in m.effects]
+    ci = ""
+    if m.interval is not None:
+        name = w["delta"] if m.interval == "delta" else tr(INTERVALS, m.interval, lang)
+        ci = ci_label(f"{m.level:.0%}", name, lang)
+    lines: list[str] = []
+    if m.withheld is not None:
+        reading = w[f"withheld_{m.withheld}"]
+    else:
+        significant = [x for x in m.effects if x.significant]
+        n = len(m.effects)
+        if not significant:
+            reading = w["reading_none"].format(n=n)
+        else:
+            reading = w["reading"].format(sig=len(significant), n=n)
+            own = [x for x in significant if x.effect == target]
+            if own:
+                top = max(own, key=lambda x: abs(x.estimate))
+                reading += grammar("sentence_gap", lang) + w["reading_largest"].format(
+                    target=names.latent(top.effect), chain=chain(top.chain),
+                    value=_signed(top.estimate, 3), type=types[top.type])
+        lines.append(w["rule"].format(ci=ci))
+        lines.append(w["p_bootstrap"].format(df=m.p_df) if m.inference == "bootstrap"
+                     else w["p_delta"])
+    if m.inference == "delta":
+        lines.append(w["delta_note"])
+    cbsem = m.method == "cbsem"
+    if cbsem:
+        lines.append(w["cbsem_metric"])
+    return {"title": w["title"], "intro": w["intro"], "reading": reading, "rows": rows,
+            "has_ci": m.inference != "none", "has_std": cbsem, "ci_header": ci or w["indirect"],
+            "inference": m.inference, "interval": m.interval, "notes": lines,
+            "legend": [{"type": k, "name": types[k], "text": tr(MEDIATION_TYPE_RULES, k, lang)}
+                       for k in MEDIATION_TYPES if any(x.type == k for x in m.effects)],
+            "words": w}
 
 
 # --------------------------------------------------------------------------- notes

@@ -48,6 +48,15 @@ REJECT_REASONS: dict[str, dict[str, str]] = {
                       "en": "“{value}” is not a number in {detail}."},
     "not_date": {"zh": "“{value}”不是日期（如 2026-09-30）。",
                  "en": "“{value}” is not a date (such as 2026-09-30)."},
+    "truncated": {"zh": "文件在这一行中途结束（只有 {detail} 个字段）：文件似乎被截断了。",
+                  "en": "The file ends inside this row ({detail} fields): it looks truncated."},
+    "duplicate": {"zh": "与第 {detail} 行完全相同（重复记录）。",
+                  "en": "Repeats row {detail} cell for cell (a duplicate)."},
+    "duplicate_id": {"zh": "受访者编号“{value}”已在第 {detail} 行使用，且答案不同。",
+                     "en": "Respondent id “{value}” is already used in row {detail}, with other "
+                           "answers."},
+    "screening_missing": {"zh": "甄别题未作答，且没有回答任何题目。",
+                          "en": "The screening answer is blank and no item is answered."},
 }
 
 
@@ -1300,4 +1309,105 @@ TRACKING_NOTES: dict[str, dict[str, str]] = {
               f"{100 * CHANGE_RULE.alpha:g} % of the tests come out significant by chance, and so "
               "does MICOM for each construct. Treat a single, barely significant result as a "
               "lead for the next wave to confirm."},
+}
+
+
+# --------------------------------------------------------------------------- mediation
+# The mediation section (survey.analysis.mediation): every specific indirect effect.
+
+#: Labels, readings and notes of the mediation section.
+MEDIATION_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "中介效应", "en": "Mediation"},
+    "intro": {
+        "zh": "每一条从原因经一个或多个中介变量到结果的路径链，各自的间接效应为链上路径系数之积；"
+              "类型按 Zhao、Lynch & Chen（2010）的分类，将每个间接效应与原因到结果的直接路径对照。",
+        "en": "Each chain from a cause through one or more mediators to an effect, separately: "
+              "its indirect effect is the product of the path coefficients along the chain; "
+              "its type follows Zhao, Lynch & Chen (2010), comparing the indirect effect with "
+              "the cause's direct path on the effect."},
+    "chain": {"zh": "路径链", "en": "Chain"},
+    "indirect": {"zh": "间接效应", "en": "Indirect effect"},
+    "std_estimate": {"zh": "标准化", "en": "Standardized"},
+    "direct": {"zh": "直接效应", "en": "Direct effect"},
+    "type": {"zh": "类型", "en": "Type"},
+    "no_direct_path": {"zh": "无直接路径", "en": "no direct path"},
+    "delta": {"zh": "delta 方法（Sobel）", "en": "delta method (Sobel)"},
+    "rule": {"zh": "显著的判定：{ci}不含 0（间接效应与直接效应同一规则）。",
+             "en": "Significant: the {ci} excludes 0 (the same rule for the indirect and the "
+                   "direct effect)."},
+    "p_bootstrap": {"zh": "p 值：估计值 / bootstrap 标准误，双侧检验，自由度 {df} 的 Student t 分布。",
+                    "en": "p-values: estimate / bootstrap SE, two-sided, Student t with {df} "
+                          "df."},
+    "p_delta": {"zh": "p 值：估计值 / delta 方法标准误（Sobel z），双侧检验，标准正态分布。",
+                "en": "p-values: estimate / delta-method SE (Sobel's z), two-sided, standard "
+                      "normal."},
+    "delta_note": {
+        "zh": "CB-SEM 未做 bootstrap：间接效应的标准误由一阶 delta 方法（Sobel 检验）得出，并视各路径估计"
+              "互不相关；间接效应的抽样分布是偏斜的，对称区间不能反映这一点，bootstrap 区间更可靠。",
+        "en": "CB-SEM was not bootstrapped: the indirect effects' standard errors come from the "
+              "first-order delta method (Sobel's test), treating the path estimates as "
+              "uncorrelated; an indirect effect's sampling distribution is skewed, which a "
+              "symmetric interval ignores and a bootstrap interval follows."},
+    "cbsem_metric": {
+        "zh": "CB-SEM：间接效应、直接效应及其区间为未标准化估计值之积（推断所依据的尺度）；“标准化”列为标准化路径之积。",
+        "en": "CB-SEM: the indirect and direct effects and their intervals are in the "
+              "unstandardized metric (the one the inference is on); the standardized column "
+              "is the product of the standardized paths."},
+    "reading": {"zh": "{n} 个间接效应中有 {sig} 个显著。",
+                "en": "{sig} of {n} indirect effects are significant."},
+    "reading_largest": {"zh": "对{target}最大的是 {chain}（{value}，{type}）。",
+                        "en": "The largest on {target}: {chain} ({value}, {type})."},
+    "reading_none": {"zh": "{n} 个间接效应均不显著。",
+                     "en": "None of the {n} indirect effects is significant."},
+    "withheld_no_bootstrap": {
+        "zh": "未做 bootstrap：只列出点估计，不报告置信区间、p 值与中介类型（估计时加 --bootstrap 1000）。",
+        "en": "Not bootstrapped: point estimates only, with no intervals, p-values or "
+              "mediation types (estimate with --bootstrap 1000)."},
+    "withheld_bootstrap_unusable": {
+        "zh": "可用的 bootstrap 重抽样太少，无法推断：只列出点估计，不报告置信区间、p 值与中介类型。",
+        "en": "Too few usable bootstrap resamples to carry inference: point estimates only, "
+              "with no intervals, p-values or mediation types."},
+    "withheld_no_inference": {
+        "zh": "该估计没有标准误：只列出点估计，不报告置信区间、p 值与中介类型。",
+        "en": "The estimate has no standard errors: point estimates only, with no intervals, "
+              "p-values or mediation types."},
+}
+
+#: The mediation types (survey.analysis.mediation.TYPES), in plain words.
+MEDIATION_TYPES: dict[str, dict[str, str]] = {
+    "full": {"zh": "完全中介", "en": "Full mediation (indirect only)"},
+    "complementary": {"zh": "部分中介（互补）", "en": "Partial mediation, complementary"},
+    "competitive": {"zh": "部分中介（竞争）", "en": "Partial mediation, competitive"},
+    "direct_only": {"zh": "无中介（仅直接效应）", "en": "No mediation (direct effect only)"},
+    "no_effect": {"zh": "无中介（无效应）", "en": "No mediation (no effect)"},
+    "indirect_only_by_design": {"zh": "仅间接效应（模型中无直接路径）",
+                                "en": "Indirect only, by design"},
+    "no_effect_by_design": {"zh": "无中介（模型中无直接路径）",
+                            "en": "No mediation, no direct path by design"},
+    "untested": {"zh": "未检验", "en": "Not tested"},
+}
+
+#: What each mediation type means (Zhao, Lynch & Chen 2010), for the legend under the table.
+MEDIATION_TYPE_RULES: dict[str, dict[str, str]] = {
+    "full": {"zh": "间接效应显著，直接效应不显著。",
+             "en": "The indirect effect is significant, the direct effect is not."},
+    "complementary": {"zh": "间接效应与直接效应都显著，且方向相同。",
+                      "en": "The indirect and the direct effect are both significant, with the "
+                            "same sign."},
+    "competitive": {"zh": "间接效应与直接效应都显著，但方向相反：经中介的部分抵消了直接效应。",
+                    "en": "The indirect and the direct effect are both significant, with "
+                          "opposite signs: the mediated part works against the direct one."},
+    "direct_only": {"zh": "只有直接效应显著。", "en": "Only the direct effect is significant."},
+    "no_effect": {"zh": "间接效应与直接效应都不显著。",
+                  "en": "Neither the indirect nor the direct effect is significant."},
+    "indirect_only_by_design": {
+        "zh": "模型中原因到结果没有直接路径，直接效应未经检验；间接效应显著。",
+        "en": "The model has no direct path from the cause to the effect, so no direct effect "
+              "was tested; the indirect effect is significant."},
+    "no_effect_by_design": {
+        "zh": "模型中原因到结果没有直接路径；间接效应不显著。",
+        "en": "The model has no direct path from the cause to the effect; the indirect effect "
+              "is not significant."},
+    "untested": {"zh": "没有推断，无法判断显著性。",
+                 "en": "Without inference, significance cannot be judged."},
 }

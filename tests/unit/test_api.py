@@ -100,7 +100,51 @@ def test_wald_intervals_of_cbsem_and_no_interval_without_inference(readme_namesp
     with pytest.raises(SurveyError, match="was not run"):
         plain.methods  # noqa: B018
     assert plain.to_json()["analyses_off"] == ["ipma", "methods", "satisfaction_ratio",
-                                               "gauges", "precision"]
+                                               "gauges", "precision", "mediation"]
+    with pytest.raises(SurveyError, match="'mediation' was not run"):
+        plain.mediation  # noqa: B018
+
+
+def test_mediation_frame_is_the_typed_result_of_each_estimate(readme_namespace):
+    """``Results.mediation``: one row per chain, the numbers of the typed analysis (bootstrap
+    for the PLS headline, the delta method for CB-SEM without a bootstrap), and the rule in
+    the frame's attrs."""
+    from survey.analysis.mediation import chains, links, mediation
+
+    _, ns = readme_namespace
+    with pytest.raises(SurveyError, match="'mediation' was not run"):
+        ns["res"].mediation  # noqa: B018  (the README's run asked for IPMA only)
+    both = survey.estimate(ns["q"], ns["m"], ns["data"], method="both", bootstrap={"pls": 200},
+                           seed=1, analyses=["mediation"])
+    frame = both.mediation
+    typed = both.analysis.mediation
+    assert frame.attrs["inference"] == typed.inference == "bootstrap"
+    assert frame.attrs["rule"] == typed.rule and frame.attrs["interval"] == "percentile"
+    assert frame["chain"].tolist() == ["expectation -> quality -> satisfaction"]
+    assert frame["mediators"].tolist() == ["quality"]
+    row = frame.iloc[0]
+    x = typed.effects[0]
+    for column in ("estimate", "std_estimate", "se", "p_value", "ci_low", "ci_high",
+                   "pct_low", "pct_high", "direct", "direct_ci_low", "direct_ci_high"):
+        assert row[column] == getattr(x, column), column
+    assert np.isnan(row["bca_low"]) and row["type"] == x.type and row["direct_path"]
+    assert row["estimate"] == pytest.approx(both.paths.set_index(["from", "to"]).loc[
+        [("expectation", "quality"), ("quality", "satisfaction")], "estimate"].prod(), abs=1e-15)
+    # The other estimate of the run: the same analysis of CB-SEM (Wald SEs: delta method).
+    cb = both.alternative("cbsem").mediation
+    assert cb.attrs["inference"] == "delta" and "Sobel" in cb.attrs["rule"]
+    expected = mediation(both.study.bound.model, both.study.estimates["cbsem"]).effects[0]
+    assert cb.iloc[0]["se"] == expected.se and cb.iloc[0]["type"] == expected.type
+    # A CB-SEM run with every analysis (the README's ``cb``): every chain of CCSI.
+    ccsi = ns["cb"]
+    frame = ccsi.mediation
+    model = ccsi.study.bound.model
+    assert len(frame) == len(chains(model)) == 31
+    paths = {(p.source, p.target): p.estimate for p in ccsi.estimate.paths}
+    for chain, value in zip(chains(model), frame["estimate"], strict=True):
+        assert value == pytest.approx(np.prod([paths[link] for link in links(chain)]),
+                                      abs=1e-15)
+    assert frame["type"].isin(["indirect_only_by_design", "no_effect_by_design"]).sum() == 15
 
 
 def test_a_frame_a_dict_and_yaml_text_give_the_files_numbers(root):
