@@ -26,7 +26,7 @@ def formats_option(value: str, tracking: bool = False) -> tuple[str, ...]:
         raise click.BadParameter(str(exc)) from None
     if tracking and not set(formats) <= set(TRACKING_FORMATS):
         raise click.BadParameter(f"A tracking run's report is made as "
-                                 f"{' and '.join(TRACKING_FORMATS)}.")
+                                 f"{', '.join(TRACKING_FORMATS)}.")
     return formats
 
 

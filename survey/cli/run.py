@@ -66,7 +66,8 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
               help="Report language (default: the questionnaire's first language).")
 @click.option("--format", "formats", default="html", show_default=True, metavar="LIST",
               callback=lambda ctx, param, value: formats_option(value, tracking=True),
-              help="The tracking report's formats: html, pdf (comma-separated).")
+              help="The tracking report's formats: html, xlsx, pptx, pdf (comma-separated, "
+                   "or all).")
 def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,
         inadmissible: str, permutations: int, seed: int, scheduler: str | None,
         workers: int | None, out_dir: str | None, lang: str | None,

@@ -30,12 +30,14 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import (
     XL_AXIS_CROSSES,
@@ -56,7 +58,48 @@ from survey.analysis.drivers import improve_first
 from survey.assess import assess
 from survey.report.context import build_context
 from survey.report.texts import QUADRANTS, join, labelled, paren, tr
+from survey.report.workbook import WORKBOOK_OPTIONS
 from survey.study import StudyResult
+
+
+class _TextWorkbook:
+    """python-pptx writes a chart's data into a workbook embedded in the deck with
+    xlsxwriter's defaults, which turn text like ``=HYPERLINK(...)`` (a construct label, a
+    segment level, a brand: user data) into a live formula; these writers keep it text
+    (:data:`survey.report.workbook.WORKBOOK_OPTIONS`)."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(xlsx_file, {"in_memory": True, **WORKBOOK_OPTIONS})
+        worksheet = workbook.add_worksheet()
+        yield workbook, worksheet
+        workbook.close()
+
+
+class _TextCategoryWriter(_TextWorkbook, CategoryWorkbookWriter):
+    pass
+
+
+class _TextXyWriter(_TextWorkbook, XyWorkbookWriter):
+    pass
+
+
+class TextCategoryChartData(CategoryChartData):
+    """Category chart data whose embedded workbook keeps text as text."""
+
+    @property
+    def _workbook_writer(self):
+        return _TextCategoryWriter(self)
+
+
+class TextXyChartData(XyChartData):
+    """XY chart data whose embedded workbook keeps text as text."""
+
+    @property
+    def _workbook_writer(self):
+        return _TextXyWriter(self)
 
 #: The deck's own words: slide titles and labels the report's catalogue does not have.
 DECK_UI: dict[str, dict[str, str]] = {
@@ -506,7 +549,7 @@ def _indices_slide(deck: _Deck) -> None:
         footnotes.append(c["index_weights_note"])
     subtitle = deck.ui("index_labels").format(ci=c["ci_label"]) if c["index_ci"] else None
     slide = deck.slide(t["scorecard"], subtitle, " ".join(footnotes) or None)
-    data = CategoryChartData(number_format="0.0")
+    data = TextCategoryChartData(number_format="0.0")
     data.categories = [r["label"] for r in rows]
     data.add_series(t["index"], [r["value"] for r in rows])
     chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, MARGIN, BODY_TOP, BODY_WIDTH,
@@ -614,7 +657,7 @@ def _driver_map(deck: _Deck, slide, rows: Sequence[Mapping[str, Any]], x_title: 
         series.append((deck.ui("mean_performance"), None,
                        [(x_low, mean_p), (x_high, mean_p)], []))
     series.sort(key=lambda s: -len(s[2]))
-    data = XyChartData()
+    data = TextXyChartData()
     for name, _, points, _ in series:
         out = data.add_series(name)
         for x, y in points:
@@ -790,7 +833,7 @@ def _segment_slides(deck: _Deck) -> None:
         levels = [{"label": t["all_respondents"], "n": block["all"]["n"],
                    "target": block["all"]["target"], "ci_low": block["all"]["ci_low"],
                    "ci_high": block["all"]["ci_high"], "estimated": True}, *block["rows"]]
-        data = CategoryChartData(number_format="0.0")
+        data = TextCategoryChartData(number_format="0.0")
         n_text = deck.ui("respondents_n")
         data.categories = [x["label"] + "\n" + n_text.format(n=f"{x['n']:,}") for x in levels]
         data.add_series(t["index_of"].format(name=target), [x["target"] for x in levels])

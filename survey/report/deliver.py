@@ -84,29 +84,32 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
     return Delivered(files, tuple(warnings))
 
 
-#: The formats of a tracking run's report.
-TRACKING_FORMATS = ("html", "pdf")
+#: The formats of a tracking run's report: the study's four (the workbook and the deck by
+#: survey.report.tracking_workbook and survey.report.tracking_deck).
+TRACKING_FORMATS = FORMATS
 
 
 def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
                      formats: Sequence[str] = ("html",), lang: str | None = None,
                      stem: str = "tracking_report",
                      step: Callable[[str], None] | None = None) -> Delivered:
-    """Write a tracking run's report in ``formats`` (html, pdf) to ``out_dir/stem.<format>``.
-    The workbook and the deck of a tracking run are not made: asking for them is refused
-    before anything is written (tracking.json holds the run's tables)."""
+    """Write a tracking run's report in each of ``formats`` (html, xlsx, pptx, pdf) to
+    ``out_dir/stem.<format>`` in ``lang`` (default: the questionnaire's first language; one it
+    has no texts in is refused before anything is written). ``step(format)`` is called before
+    each format is made."""
     from survey.report.tracking import build_tracking_context, render_tracking_report
 
     formats = parse_formats(formats)
     other = [f for f in formats if f not in TRACKING_FORMATS]
     if other:
-        raise SurveyError(f"A tracking run's report is made as {' and '.join(TRACKING_FORMATS)}; "
+        raise SurveyError(f"A tracking run's report is made as {', '.join(TRACKING_FORMATS)}; "
                           f"not as {', '.join(other)} (tracking.json holds the run's tables).")
     lang = report_language(run.bound.questionnaire, lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_tracking_report(build_tracking_context(run.tracking, run.bound, lang,
-                                                         manifest=run.manifest))
+    # Once: every format tells the same story.
+    context = build_tracking_context(run.tracking, run.bound, lang, manifest=run.manifest)
+    html = render_tracking_report(context) if {"html", "pdf"} & set(formats) else None
     files: dict[str, Path] = {}
     warnings: list[str] = []
     for fmt in formats:
@@ -115,6 +118,14 @@ def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
         path = out / f"{stem}.{fmt}"
         if fmt == "html":
             path.write_text(html, encoding="utf-8")
+        elif fmt == "xlsx":
+            from survey.report.tracking_workbook import write_tracking_workbook
+
+            write_tracking_workbook(run, path, lang, context)
+        elif fmt == "pptx":
+            from survey.report.tracking_deck import write_tracking_deck
+
+            write_tracking_deck(run, path, lang, context)
         else:
             from survey.report.pdf import write_pdf
 

@@ -354,3 +354,31 @@ def test_segments_chart_the_target_index_by_level(decks, segmented):
     assert values[1:] == pytest.approx(levels)
     assert [c.split("\n")[1] for c in categories[1:]] == [f"n = {lv.n:,}"
                                                            for lv in segment.levels]
+
+
+def test_a_formula_like_label_stays_text_in_the_charts_embedded_workbooks(airline_pls,
+                                                                          tmp_path):
+    """Each native chart carries its data in a workbook embedded in the deck; python-pptx
+    writes it with xlsxwriter's defaults, which make ``=...`` text a live formula. A
+    construct labelled like a formula (questionnaire text is data) stays text there."""
+    import io
+
+    import openpyxl
+
+    hostile = '=HYPERLINK("http://x.invalid","click")'
+    q = airline_pls.questionnaire
+    image = dataclasses.replace(q.constructs["image"],
+                                label=dataclasses.replace(q.constructs["image"].label,
+                                                          texts=(("zh", hostile),
+                                                                 ("en", hostile))))
+    q2 = dataclasses.replace(q, constructs={**q.constructs, "image": image})
+    result = dataclasses.replace(airline_pls, questionnaire=q2,
+                                 bound=dataclasses.replace(airline_pls.bound, questionnaire=q2))
+    prs = Presentation(str(write_deck(result, tmp_path / "deck.pptx", "en")))
+    seen = 0
+    for chart in charts(prs):
+        book = openpyxl.load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob))
+        cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+        assert not any(c.data_type == "f" for c in cells)
+        seen += sum(c.value == hostile for c in cells)
+    assert seen >= 1
