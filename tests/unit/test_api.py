@@ -59,6 +59,8 @@ def test_readme_snippet_runs_and_gives_what_it_says(readme_namespace):
     assert res.priorities["satisfaction"][0] in set(res.ipma["latent"]) | set(
         res.study.bound.constructs)
     assert res.analysis.ipma[0].target == "satisfaction"
+    # One chain: expectation -> quality -> satisfaction, beside the direct path.
+    assert len(res.mediation) == 1 and res.mediation.iloc[0].to_dict()["ci_low"] is not None
     assert {"=~", "~", "~~"} <= set(cb.parameters["op"])
     assert cb.fit["df"] > 0 and 0 <= cb.fit["cfi"] <= 1
     assert res.to_json()["paths"][0]["from"] == "expectation"
