@@ -77,7 +77,7 @@ def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int
     """The bundled tracking study end to end: init, ingest every wave, run, report."""
     from survey.cli.report import print_delivered
     from survey.cli.run import summarise as summarise_run
-    from survey.report.deliver import TRACKING_FORMATS, deliver_tracking
+    from survey.report.deliver import deliver_tracking
     from survey.saved import SUFFIX, save_result
     from survey.store import Study
     from survey.tracking import TrackingRun, run_study
@@ -96,8 +96,7 @@ def _tracking_demo(out: Path, lang: str | None, console: Console, resamples: int
             workers=workers, progress=progress)
     saved = TrackingRun(run_id, tracking, bound, manifest)
     save_result(saved, folder / "reports" / run_id / f"tracking{SUFFIX}")  # survey report STUDY
-    delivered = deliver_tracking(saved, out, lang=lang,
-                                 formats=[f for f in formats if f in TRACKING_FORMATS])
+    delivered = deliver_tracking(saved, out, lang=lang, formats=formats)
     console.print(f"Run {run_id}: {len(tracking.cells)} cells, {len(tracking.failed)} failed.")
     summarise_run(tracking, console)
     print_delivered(delivered, console)

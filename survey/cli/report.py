@@ -15,19 +15,15 @@ FORMATS_HELP = ("Comma-separated formats: html, xlsx, pptx, pdf (or all). The PD
                 "editable charts.")
 
 
-def formats_option(value: str, tracking: bool = False) -> tuple[str, ...]:
-    """``--format``: formats of :data:`~survey.report.deliver.FORMATS` (of a tracking run's
-    report with ``tracking``), refused before any work when unknown."""
-    from survey.report.deliver import TRACKING_FORMATS, parse_formats
+def formats_option(value: str) -> tuple[str, ...]:
+    """``--format``: formats of :data:`~survey.report.deliver.FORMATS`, refused before any
+    work when unknown."""
+    from survey.report.deliver import parse_formats
 
     try:
-        formats = parse_formats(value)
+        return parse_formats(value)
     except SurveyError as exc:
         raise click.BadParameter(str(exc)) from None
-    if tracking and not set(formats) <= set(TRACKING_FORMATS):
-        raise click.BadParameter(f"A tracking run's report is made as "
-                                 f"{', '.join(TRACKING_FORMATS)}.")
-    return formats
 
 
 def report_name(stem: str, lang: str | None) -> str:

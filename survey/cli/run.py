@@ -65,7 +65,7 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
 @click.option("--format", "formats", default="html", show_default=True, metavar="LIST",
-              callback=lambda ctx, param, value: formats_option(value, tracking=True),
+              callback=lambda ctx, param, value: formats_option(value),
               help="The tracking report's formats: html, xlsx, pptx, pdf (comma-separated, "
                    "or all).")
 def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,

@@ -45,22 +45,13 @@ class Delivered:
     warnings: tuple[str, ...] = ()
 
 
-def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] = FORMATS,
-            lang: str | None = None, stem: str = "report",
-            step: Callable[[str], None] | None = None) -> Delivered:
-    """Write ``result``'s report in each of ``formats`` to ``out_dir/stem.<format>`` in
-    ``lang`` (default: the questionnaire's first language; one it has no texts in is refused
-    before anything is written). ``step(format)`` is called before each format is made."""
-    from survey.report.context import build_context
-
-    formats = parse_formats(formats)
-    lang = report_language(result.questionnaire, lang)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def _write(formats: Sequence[str], out: Path, stem: str, html: str | None,
+           workbook: Callable[[Path], object], deck: Callable[[Path], object],
+           step: Callable[[str], None] | None) -> Delivered:
+    """Each format to ``out/stem.<format>``: the HTML text, the workbook and the deck by their
+    writers, the PDF printed from the HTML."""
     files: dict[str, Path] = {}
     warnings: list[str] = []
-    context = build_context(result, lang)  # once: every format tells its story
-    html = render_report(context) if {"html", "pdf"} & set(formats) else None
     for fmt in formats:
         if step is not None:
             step(fmt)
@@ -68,13 +59,9 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
         if fmt == "html":
             path.write_text(html, encoding="utf-8")
         elif fmt == "xlsx":
-            from survey.report.workbook import write_workbook
-
-            write_workbook(result, path, lang, context)
+            workbook(path)
         elif fmt == "pptx":
-            from survey.report.deck import write_deck
-
-            write_deck(result, path, lang, context)
+            deck(path)
         else:
             from survey.report.pdf import write_pdf
 
@@ -84,9 +71,25 @@ def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] 
     return Delivered(files, tuple(warnings))
 
 
-#: The formats of a tracking run's report: the study's four (the workbook and the deck by
-#: survey.report.tracking_workbook and survey.report.tracking_deck).
-TRACKING_FORMATS = FORMATS
+def deliver(result: StudyResult, out_dir: str | Path, *, formats: Sequence[str] = FORMATS,
+            lang: str | None = None, stem: str = "report",
+            step: Callable[[str], None] | None = None) -> Delivered:
+    """Write ``result``'s report in each of ``formats`` to ``out_dir/stem.<format>`` in
+    ``lang`` (default: the questionnaire's first language; one it has no texts in is refused
+    before anything is written). ``step(format)`` is called before each format is made."""
+    from survey.report.context import build_context
+    from survey.report.deck import write_deck
+    from survey.report.workbook import write_workbook
+
+    formats = parse_formats(formats)
+    lang = report_language(result.questionnaire, lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    context = build_context(result, lang)  # once: every format tells its story
+    html = render_report(context) if {"html", "pdf"} & set(formats) else None
+    return _write(formats, out, stem, html,
+                  lambda path: write_workbook(result, path, lang, context),
+                  lambda path: write_deck(result, path, lang, context), step)
 
 
 def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
@@ -98,41 +101,19 @@ def deliver_tracking(run: TrackingRun, out_dir: str | Path, *,
     has no texts in is refused before anything is written). ``step(format)`` is called before
     each format is made."""
     from survey.report.tracking import build_tracking_context, render_tracking_report
+    from survey.report.tracking_deck import write_tracking_deck
+    from survey.report.tracking_workbook import write_tracking_workbook
 
     formats = parse_formats(formats)
-    other = [f for f in formats if f not in TRACKING_FORMATS]
-    if other:
-        raise SurveyError(f"A tracking run's report is made as {', '.join(TRACKING_FORMATS)}; "
-                          f"not as {', '.join(other)} (tracking.json holds the run's tables).")
     lang = report_language(run.bound.questionnaire, lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Once: every format tells the same story.
     context = build_tracking_context(run.tracking, run.bound, lang, manifest=run.manifest)
     html = render_tracking_report(context) if {"html", "pdf"} & set(formats) else None
-    files: dict[str, Path] = {}
-    warnings: list[str] = []
-    for fmt in formats:
-        if step is not None:
-            step(fmt)
-        path = out / f"{stem}.{fmt}"
-        if fmt == "html":
-            path.write_text(html, encoding="utf-8")
-        elif fmt == "xlsx":
-            from survey.report.tracking_workbook import write_tracking_workbook
-
-            write_tracking_workbook(run, path, lang, context)
-        elif fmt == "pptx":
-            from survey.report.tracking_deck import write_tracking_deck
-
-            write_tracking_deck(run, path, lang, context)
-        else:
-            from survey.report.pdf import write_pdf
-
-            path, said = write_pdf(html, path)
-            warnings.extend(said)
-        files[fmt] = path
-    return Delivered(files, tuple(warnings))
+    return _write(formats, out, stem, html,
+                  lambda path: write_tracking_workbook(run, path, lang, context),
+                  lambda path: write_tracking_deck(run, path, lang, context), step)
 
 
 def save_outputs(result: StudyResult, out_dir: str | Path, stem: str) -> tuple[Path, Path]:
