@@ -948,6 +948,14 @@ def _methods_slide(deck: _Deck) -> None:
         lines += [(w, TEXT, False) for w in block["warnings"]]
     if not any(block["warnings"] for block in c["fit"]) and not c["alerts"]:
         lines.append((deck.ui("no_warnings"), GREEN, False))
+    capped_bullets(deck, slide, left, t["warnings"], lines, deck.ui("more_lines"))
+
+
+def capped_bullets(deck: _Deck, slide, left: float, heading: str,
+                   lines: Sequence[tuple[str, Any, bool]], more: str) -> None:
+    """A heading and (text, colour, bold) bullet lines in the column right of ``left``: as
+    many as fit at a size between 13 and 9 pt, the rest counted in a last line (``more``,
+    with ``{n}``)."""
     x = MARGIN + left + 0.3
     width = WIDTH - MARGIN - x
     height = BODY_BOTTOM - BODY_TOP - 0.45
@@ -956,11 +964,11 @@ def _methods_slide(deck: _Deck) -> None:
     shown = len(lines)
     while shown > 1 and _height(texts[:shown] + ["…"], width - 0.3, size, 3) > height:
         shown -= 1
-    paras = [_Para(t["warnings"], 14, bold=True, colour=NAVY)]
+    paras = [_Para(heading, 14, bold=True, colour=NAVY)]
     paras += [_Para(text, size, bold=bold, colour=colour, bullet=True, space_before=3)
               for text, colour, bold in lines[:shown]]
     if shown < len(lines):
-        paras.append(_Para(deck.ui("more_lines").format(n=len(lines) - shown), size,
-                           colour=MUTED, space_before=3))
+        paras.append(_Para(more.format(n=len(lines) - shown), size, colour=MUTED,
+                           space_before=3))
     deck.text(slide, x, BODY_TOP, width, BODY_BOTTOM - BODY_TOP, paras)
 

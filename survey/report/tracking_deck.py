@@ -52,7 +52,6 @@ from survey.report.deck import (
     NAVY,
     RED,
     TEXT,
-    WIDTH,
     TextCategoryChartData,
     _axis_title,
     _Cell,
@@ -63,6 +62,7 @@ from survey.report.deck import (
     _interval,
     _num,
     _Para,
+    capped_bullets,
 )
 from survey.report.render import format_p, report_language
 from survey.report.texts import ANALYSIS_UI, join, labelled, tr
@@ -542,21 +542,7 @@ def _run_slide(deck: _Deck) -> None:
         counts[w["cell"]] = counts.get(w["cell"], 0) + 1
     lines += [(_ui(deck, "warnings_n").format(cell=cell, n=n), TEXT, False)
               for cell, n in counts.items()]
-    x = MARGIN + left + 0.3
-    width = WIDTH - MARGIN - x
-    height = BODY_BOTTOM - BODY_TOP - 0.45
-    texts = [text for text, _, _ in lines]
-    size = _fit(texts, width - 0.3, height, 13, 9, gap=3)
-    shown = len(lines)
-    while shown > 1 and _height(texts[:shown] + ["…"], width - 0.3, size, 3) > height:
-        shown -= 1
-    paras = [_Para(t["failed_cells"], 14, bold=True, colour=NAVY)]
-    paras += [_Para(text, size, bold=bold, colour=colour, bullet=True, space_before=3)
-              for text, colour, bold in lines[:shown]]
-    if shown < len(lines):
-        paras.append(_Para(_ui(deck, "more_lines").format(n=len(lines) - shown), size,
-                           colour=MUTED, space_before=3))
-    deck.text(slide, x, BODY_TOP, width, BODY_BOTTOM - BODY_TOP, paras)
+    capped_bullets(deck, slide, left, t["failed_cells"], lines, _ui(deck, "more_lines"))
 
 
 def _notes_slide(deck: _Deck) -> None:
