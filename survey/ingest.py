@@ -990,15 +990,14 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
     # respondents are accepted and counted in a note; screening them out would report
     # eligible people as ineligible, rejecting them would drop answers they gave. With no
     # item answered there is neither evidence nor anything to use: the row is rejected.
+    answered = np.zeros(n, dtype=bool)  # rows with at least one item answered
+    for item_id in items:
+        c = rated_codes[item_id]
+        answered |= ~c.blank[c.codes]
     unsure = open_ & ~invalid & np.any([b for b in blank_at.values()] or [np.zeros(n, bool)],
                                        axis=0)
     if unsure.any():
-        at = np.flatnonzero(unsure)
-        answered = np.zeros(len(at), dtype=bool)
-        for item_id in items:
-            c = rated_codes[item_id]
-            answered |= ~c.blank[c.codes[at]]
-        for k in at[~answered]:
+        for k in np.flatnonzero(unsure & ~answered):
             qid = next(qid for qid, b in blank_at.items() if b[k])
             problems.append((int(rows[k]), qid, "", "the screening answer is blank and no item "
                              "is answered: whether this respondent qualifies is unknown, and "
@@ -1014,10 +1013,6 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
     closed = {*ratings, *(x.id for x in (*q.screening, *asked)
                           if x.type in ("single", "multiple", "integer", "date"))}
     if id_column is None:
-        answered = np.zeros(n, dtype=bool)
-        for item_id in items:
-            c = rated_codes[item_id]
-            answered |= ~c.blank[c.codes]
         compared, free = open_ & answered, [c for c in frame.columns if c not in closed]
     else:
         compared, free = ~empty, None
