@@ -479,7 +479,15 @@ def _moments(data: PreparedData, freq: np.ndarray, center: np.ndarray):
 def fit_pls(design: Design, data: PreparedData) -> PlsFit:
     """Fit ``design`` to the prepared data (one correlation matrix)."""
     center = _center(data)
-    mean, sd, r = _moments(data, np.ones((1, data.x.shape[0])), center)
+    if data.cross_product is not None and np.array_equal(data.cross_product[0], center):
+        # Unweighted: the cross products of the singularity check are the moments' own.
+        n = data.x.shape[0]
+        offset = data.x.sum(axis=0) / n - center
+        cov = data.cross_product[1] / n - np.outer(offset, offset)
+        corr, sd = correlation_from_cov(cov[None])
+        mean, sd, r = (offset + center)[None], sd, corr
+    else:
+        mean, sd, r = _moments(data, np.ones((1, data.x.shape[0])), center)
     core = pls_core(r, design)
     return PlsFit(design, data, mean[0], sd[0], r, core)
 
