@@ -569,3 +569,38 @@ def _full_model(bounds: Sequence[BoundModel]) -> BoundModel | None:
     except CycleError:
         return None
     return bind(model, bounds[0].questionnaire)
+
+
+def compare_model_files(questionnaire, data, models: Sequence, *, method: str = "pls",
+                        target: str | None = None, missing: str | None = None,
+                        weights: str | None = None, scheme: str = "path",
+                        encoding: str | None = None) -> ModelComparison:
+    """Load ``questionnaire`` and each of ``models`` (loaded definitions or their YAML files),
+    bind them, read and validate ``data`` (a response file or a data frame, validated as a
+    file would be) on the items of every model, and compare the models
+    (:func:`compare_models`). The one entry of ``survey compare-models`` and
+    :func:`survey.api.compare_models`."""
+    from survey.ingest import read_responses, response_set_from_frame
+    from survey.pathmodel import PathModel, load_model
+    from survey.questionnaire import Questionnaire, load_questionnaire
+
+    q = (questionnaire if isinstance(questionnaire, Questionnaire)
+         else load_questionnaire(questionnaire))
+    bounds = [bind(m if isinstance(m, PathModel) else load_model(m), q) for m in models]
+    items = tuple(i.id for i in q.items if any(i.id in b.items for b in bounds))
+    if isinstance(data, pd.DataFrame):
+        responses = response_set_from_frame(data, q, items=items)
+        source = "<data frame>"
+    else:
+        responses = read_responses(data, q, items=items, encoding=encoding)
+        source = str(data)
+    if responses.data.empty:
+        raise EstimationError(Problem(source, "No respondent is left to estimate "
+                                              f"({responses.report.n_rejected} rejected, "
+                                              f"{responses.report.n_screened_out} screened "
+                                              "out)."))
+    result = compare_models(bounds, responses.data, method=method, target=target,
+                            missing=missing, weights=weights, scheme=scheme, source=source)
+    sample = {**result.sample, "n_rejected": responses.report.n_rejected,
+              "n_screened_out": responses.report.n_screened_out, "source": source}
+    return replace(result, sample=sample)
