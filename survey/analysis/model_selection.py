@@ -542,8 +542,14 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
         if full_bound is None:
             notes.append("full_model_cyclic")
         else:
-            full = fit_model("pls", full_bound, used, missing=missing, weights=weights,
-                             scheme=scheme, source=source)
+            # Usually one of the models is the full one (nested rivals): its fit serves.
+            same = [f for f in fits
+                    if set(f.bound.model.paths) == set(full_bound.model.paths)
+                    and set(f.bound.model.latents) == set(full_bound.model.latents)
+                    and dict(f.bound.model.modes) == dict(full_bound.model.modes)]
+            full = same[0] if same else fit_model("pls", full_bound, used, missing=missing,
+                                                  weights=weights, scheme=scheme,
+                                                  source=source)
     result = compare_fits(fits, target=target, full=full, sample=sample)
     return replace(result, notes=tuple(notes))
 

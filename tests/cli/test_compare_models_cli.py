@@ -149,3 +149,26 @@ def test_errors_are_one_line_exit_2(study, args, message):
                                    str(study / "data.csv"), *paths])
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_the_api_gives_the_clis_numbers(study):
+    """``survey.compare_models`` on a data frame (validated as the file is) returns the typed
+    comparison whose JSON is the CLI's."""
+    import survey
+
+    out = study / "api_vs_cli.json"
+    res = run("compare-models", str(study / "q.yaml"), str(study / "data.csv"),
+              str(study / "chain.yaml"), str(study / "direct.yaml"), "--target", "loyalty",
+              "--json", str(out))
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(study / "data.csv")
+    result = survey.compare_models(study / "q.yaml", frame,
+                                   [study / "chain.yaml", study / "direct.yaml"],
+                                   target="loyalty")
+    cli_doc = json.loads(out.read_text(encoding="utf-8"))
+    api_doc = result.to_json()
+    assert api_doc["models"] == cli_doc["models"]
+    assert api_doc["selected"] == cli_doc["selected"]
+    table = result.table()
+    assert list(table.index) == ["chain", "direct"]
+    assert table.loc["chain", "bic"] == pytest.approx(cli_doc["models"][0]["bic"])
