@@ -136,6 +136,12 @@ def print_comparison(mc, console: Console) -> None:
             console.print(f"  {r.id} vs {r.test.general}: "
                           f"{tr(MODEL_COMPARISON_REASONS, r.test.reason, 'en')}",
                           highlight=False)
+    for r in mc.rows:
+        if not r.converged or not r.admissible:
+            state = "did not converge" if not r.converged else "has an inadmissible solution"
+            console.print(f"  {r.id} {state}:", highlight=False)
+            for text in r.warnings:
+                console.print(f"    - {text}", highlight=False)
     for note in mc.notes:
         console.print(f"  {tr(MODEL_COMPARISON_REASONS, note, 'en')}", highlight=False)
 

@@ -91,7 +91,11 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
             notes.append(w["scaled"])
     notes.append(w["weights_note"])
     for r in mc.rows:
-        if not r.converged:
+        # A model whose solution is not usable as it stands says so beside the table, with
+        # the estimator's own warnings.
+        if r.converged and not r.admissible:
+            notes.append(w["inadmissible"].format(model=names[r.id]))
+        if not r.converged or not r.admissible:
             notes.extend(w["not_converged_warning"].format(model=names[r.id], text=x)
                          for x in r.warnings)
     return {"method": mc.method, "method_name": "PLS" if mc.method == "pls" else "CB-SEM",

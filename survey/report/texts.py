@@ -1494,6 +1494,9 @@ MODEL_COMPARISON_UI: dict[str, dict[str, str]] = {
         "en": "Weight = exp(−Δ/2) / Σ exp(−Δ/2), Δ the distance to the lowest value "
               "(Wagenmakers & Farrell 2004)."},
     "not_converged_warning": {"zh": "“{model}”：{text}", "en": "“{model}”: {text}"},
+    "inadmissible": {"zh": "“{model}”的解不可接受（见下列警告）：其准则与检验须谨慎解读。",
+                     "en": "“{model}” has an inadmissible solution (warnings below): read its "
+                           "criteria and tests with care."},
 }
 
 #: Why a model has no criterion or a pair no test (survey.analysis.model_selection.WITHHELD and

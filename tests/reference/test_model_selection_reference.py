@@ -170,6 +170,14 @@ class TestWeightedPoliticalDemocracy:
         # The unscaled difference would be a larger statistic here (c_d = 1.66 > 1).
         assert test.chi2 < r["chisq"] - g["chisq"]
         assert result.to_json()["tests"][0]["method"] == "satorra_bentler_2001"
+        # Weighted, the restricted model is a Heywood case (dem65's disturbance -0.0066,
+        # which lavaan warns about: data/README.md): compared, and flagged where it is read.
+        from survey.report.model_comparison import comparison_context
+
+        basic_row = next(r for r in result.rows if r.id == "political_democracy_basic")
+        assert not basic_row.admissible
+        notes = comparison_context(result, pd_models[0], "en")["notes"]
+        assert any("inadmissible" in n and "Political democracy" in n for n in notes)
 
 
 class TestSeminrBIC:
