@@ -39,6 +39,8 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
     target = latent(mc.target)
     names = {r.id: (r.name.get(lang) or r.name.get("en") or r.id) if r.name else r.id
              for r in mc.rows}
+    if len(set(names.values())) < len(names):  # two models with one display name: add ids
+        names = {k: f"{v} ({k})" for k, v in names.items()}
     header = [{"text": w["model"], "cls": ""}]
     for key, _ in _COLUMNS[mc.method]:
         header.append({"text": w[key].format(target=target), "cls": "num"})
