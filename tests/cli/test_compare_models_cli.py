@@ -137,6 +137,11 @@ def test_cbsem_comparison_nested_and_not(study):
     # Chinese (the questionnaire's first language), the hostile name escaped.
     assert "模型比较" in html and "不能证明嵌套" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # Self-contained: nothing fetched from the network (the report's rule).
+    assert "http://" not in html and "https://" not in html
+    # Strict JSON: no NaN or Infinity anywhere.
+    json.loads(out.read_text(encoding="utf-8"),
+               parse_constant=lambda c: pytest.fail(f"non-finite number {c} in the JSON"))
 
 
 @pytest.mark.parametrize("args,message", [

@@ -212,3 +212,32 @@ def test_pls_rows_are_the_closed_form_of_each_models_own_r2(models):
     assert result.selected["bic"] == min(result.rows, key=lambda r: r.bic).id
     assert set(result.table().columns) >= {"r2", "predictors", "bic", "gm", "bic_weight",
                                            "gm_weight"}
+
+
+def test_fiml_keeps_those_with_an_answer_to_each_models_items(models):
+    from survey.analysis.model_selection import common_sample
+
+    data = _data(7)
+    # Row 0 answered c only: the chain could use it, the two-construct model (a, b) not.
+    data.loc[0, ["a1", "a2", "a3", "b1", "b2", "b3"]] = np.nan
+    data.loc[1, ["a1", "b2"]] = np.nan  # incomplete, still usable by both under FIML
+    used, rule = common_sample([models["chain"], models["two"]], data, "fiml")
+    assert rule == "fiml_answered" and 0 not in used.index and 1 in used.index
+    assert len(used) == 149
+    # Mean replacement keeps everyone; listwise needs every item of every model.
+    assert len(common_sample([models["chain"]], data, "mean")[0]) == 150
+    assert len(common_sample([models["chain"]], data, "listwise")[0]) == 148
+    assert 0 in common_sample([models["chain"]], data, "fiml")[0].index
+
+
+def test_no_gm_when_the_models_paths_together_form_a_cycle(models, make_bound):
+    # b -> a here, a -> b in the chain: no full model holds both.
+    other = make_bound(BLOCKS, [("b", "a"), ("a", "c"), ("b", "c")])
+    other = replace(other, model=replace(other.model, id="other"),
+                    questionnaire=models["chain"].questionnaire)
+    result = compare_models([models["chain"], other], _data(8), target="c")
+    assert result.full_model is None and result.notes == ("full_model_cyclic",)
+    assert all(r.gm is None and r.withheld == "no_full_model" for r in result.rows)
+    assert all(r.bic is not None for r in result.rows)
+    assert result.selected["gm"] is None and result.selected["bic"] is not None
+    assert all(w is None for w in (r.gm_weight for r in result.rows))
