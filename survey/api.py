@@ -507,3 +507,51 @@ class Results:
 
 def _fmt(x: float) -> str:
     return f"{x:.4f}"
+
+
+# --------------------------------------------------------------------------- model comparison
+
+
+def compare_models(questionnaire: Questionnaire | Source, data: pd.DataFrame | str | Path,
+                   models: Sequence[PathModel | Source], *, method: str = "pls",
+                   target: str | None = None, missing: str | None = None,
+                   weights: str | None = None, scheme: str = "path",
+                   encoding: str | None = None):
+    """Compare competing path models on the same respondents (``survey compare-models``).
+
+    Parameters
+    ----------
+    questionnaire, models
+        Loaded definitions, or what :func:`load_questionnaire` / :func:`load_model` take;
+        two models or more, each with its own ``id``.
+    data : DataFrame, str or Path
+        The responses, validated as for :func:`estimate`. Every model is estimated on the
+        respondents all of them can use (listwise: complete on the union of their items).
+    method : {'pls', 'cbsem'}
+        PLS: BIC and Geweke-Meese (GM) of the ``target`` construct's equation (Sharma et al.
+        2019), with BIC and GM weights. CB-SEM: chi-square, df, AIC and BIC (lavaan's
+        convention), and the likelihood-ratio test of each nested pair (Satorra-Bentler's
+        scaled difference under ``weights``).
+    target : str, optional
+        PLS: the endogenous construct the models are compared on (default: the first model's
+        target).
+    missing, weights, scheme, encoding
+        As for :func:`estimate`.
+
+    Returns
+    -------
+    survey.analysis.model_selection.ModelComparison
+        ``.table()`` a DataFrame (one row per model), ``.to_json()`` the JSON of
+        ``survey compare-models --json``, ``.selected`` the winner per criterion.
+
+    Raises
+    ------
+    survey.errors.SurveyError
+        Bad definitions or data; models on different items (CB-SEM); a target that is not
+        endogenous in every model.
+    """
+    from survey.analysis.model_selection import compare_model_files
+
+    return compare_model_files(questionnaire, data, models, method=method, target=target,
+                               missing=missing, weights=weights, scheme=scheme,
+                               encoding=encoding)

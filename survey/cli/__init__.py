@@ -21,6 +21,9 @@ from survey.errors import SurveyError
 
 #: Each command (its module under survey/cli has the same name) and its summary.
 COMMANDS = {
+    "compare-models": "Compare competing path models (MODEL_A MODEL_B ...) on the same "
+                      "respondents of DATA: BIC and Geweke-Meese for PLS, AIC, BIC and "
+                      "chi-square difference tests for CB-SEM.",
     "demo": "Estimate the CCSI model on the bundled airline survey wave (PLS with a "
             "bootstrap, CB-SEM beside it) and write the report (HTML, XLSX, PPTX and PDF; "
             "--tracking: HTML and PDF).",
@@ -55,7 +58,7 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.commands and name in COMMANDS:
             # The module registers its command on ``cli`` when imported.
-            importlib.import_module(f"survey.cli.{name}")
+            importlib.import_module(f"survey.cli.{name.replace('-', '_')}")
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

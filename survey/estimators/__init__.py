@@ -30,6 +30,7 @@ PUBLIC = {
     "METRIC": "multigroup", "SCALAR": "multigroup",
     "case_weights": "prepare", "check_items": "prepare", "prepare_items": "prepare",
     "correlation_from_cov": "prepare",
+    "ParameterSpace": "nesting", "parameter_space": "nesting", "nested_in": "nesting",
 }
 __all__ = ["ESTIMATORS", "MISSING", "estimate_model", *PUBLIC]
 

@@ -1411,3 +1411,129 @@ MEDIATION_TYPE_RULES: dict[str, dict[str, str]] = {
     "untested": {"zh": "没有推断，无法判断显著性。",
                  "en": "Without inference, significance cannot be judged."},
 }
+
+
+# --------------------------------------------------------------------------- model comparison
+# The model-comparison section (survey.analysis.model_selection): competing models side by side.
+
+#: Labels, readings and notes of the model-comparison section.
+MODEL_COMPARISON_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "模型比较", "en": "Model comparison"},
+    "intro_pls": {
+        "zh": "几个备选路径模型在同一批受访者上分别用 PLS 估计，并就{target}的结构方程比较：BIC 与 "
+              "Geweke-Meese（GM）准则（Sharma 等 2019）兼顾解释力与简约，值越低越好；权重是各模型"
+              "为最佳模型的相对可能性（BIC 权重即等先验下的后验概率）。",
+        "en": "Competing path models, each estimated by PLS on the same respondents, compared "
+              "on the equation of {target}: the BIC and Geweke-Meese (GM) criteria (Sharma et "
+              "al. 2019) weigh explanatory power against parsimony, and the lowest value wins; "
+              "the weights are each model's relative likelihood of being the best (for BIC, "
+              "the posterior probability under equal priors)."},
+    "intro_cbsem": {
+        "zh": "几个备选模型在同一批受访者上分别用 CB-SEM（极大似然）估计：AIC 与 BIC 值越低越好"
+              "（lavaan 的口径：-2 logL + 惩罚项）；嵌套模型另做似然比（卡方差）检验，p 值小说明"
+              "受限模型的约束与数据不符。",
+        "en": "Competing models, each estimated by CB-SEM (maximum likelihood) on the same "
+              "respondents: the lowest AIC and BIC win (lavaan's convention, -2 logL plus a "
+              "penalty); nested models also get the likelihood-ratio (chi-square difference) "
+              "test, where a small p says the restricted model's constraints do not fit the "
+              "data."},
+    "model": {"zh": "模型", "en": "Model"},
+    "n": {"zh": "样本量", "en": "n"},
+    "r2": {"zh": "{target}的 R²", "en": "R² of {target}"},
+    "predictors": {"zh": "前因数", "en": "Predictors"},
+    "bic": {"zh": "BIC", "en": "BIC"},
+    "gm": {"zh": "GM", "en": "GM"},
+    "aic": {"zh": "AIC", "en": "AIC"},
+    "bic_weight": {"zh": "BIC 权重", "en": "BIC weight"},
+    "gm_weight": {"zh": "GM 权重", "en": "GM weight"},
+    "aic_weight": {"zh": "AIC 权重", "en": "AIC weight"},
+    "chi2": {"zh": "χ²", "en": "χ²"},
+    "df": {"zh": "自由度", "en": "df"},
+    "against": {"zh": "对照模型", "en": "Tested against"},
+    "chi2_diff": {"zh": "Δχ²", "en": "Δχ²"},
+    "df_diff": {"zh": "Δ自由度", "en": "Δdf"},
+    "p": {"zh": "p 值", "en": "p"},
+    "best": {"zh": "最佳", "en": "best"},
+    "selected": {"zh": "按 {criterion}，最佳模型为“{model}”。",
+                 "en": "By {criterion}, the best model is “{model}”."},
+    "no_winner": {"zh": "按 {criterion}，没有唯一的最佳模型（有模型缺少该值，或数值相同）。",
+                  "en": "By {criterion}, no single model is best (a model lacks the value, or "
+                        "models tie)."},
+    "sample": {
+        "zh": "共 {n_total} 名受访者，{n_used} 名用于比较（{rule}）{dropped}。",
+        "en": "{n_used} of {n_total} respondents used for every model ({rule}){dropped}."},
+    "dropped": {"zh": "，{n} 名未用", "en": "; {n} left out"},
+    "rule_listwise_union": {"zh": "逐个删除：所有模型用到的题目都作答的受访者",
+                            "en": "listwise: those who answered every item of every model"},
+    "rule_fiml_answered": {"zh": "FIML：对每个模型的题目至少作答一题的受访者",
+                           "en": "FIML: those with at least one answer to each model's items"},
+    "rule_mean_all": {"zh": "均值替代：全部受访者", "en": "mean replacement: everyone"},
+    "formula_pls": {
+        "zh": "SSE = (1 − R²)(n − 1)，p = 前因数 + 1；BIC = n·ln(SSE/n) + p·ln n；GM = SSE/S² + p·ln n，"
+              "S² = 1 − R²（全模型：所有比较模型路径的并集，其{target} R² = {r2_full}）。",
+        "en": "SSE = (1 − R²)(n − 1), p = predictors + 1; BIC = n ln(SSE/n) + p ln n; "
+              "GM = SSE/S² + p ln n with S² = 1 − R² of the full model (every path of the "
+              "compared models; its R² of {target} = {r2_full})."},
+    "formula_cbsem": {
+        "zh": "AIC = −2 logL + 2q，BIC = −2 logL + q·ln N（q 为自由参数个数，logL 为正态对数似然，"
+              "同 lavaan；semopy 的 calc_stats 以其目标函数代替 logL，不用）。Δχ² = χ²(受限) − "
+              "χ²(一般)，模型按自由度从少到多排列，每个模型与其嵌套于其中的最近模型比较。",
+        "en": "AIC = −2 logL + 2q, BIC = −2 logL + q ln N (q free parameters, logL the normal "
+              "log-likelihood, as lavaan; semopy's calc_stats puts its objective in place of "
+              "logL and is not used). Δχ² = χ² restricted − χ² general; the models are listed "
+              "by df, fewest first, and each is tested against the closest model above it "
+              "that it is nested in."},
+    "scaled": {
+        "zh": "估计使用了个案权重（稳健标准误，Yuan-Bentler 校正卡方）：Δχ² 为 Satorra-Bentler（2001）"
+              "校正卡方差 T = Δχ²/c_d，c_d = (df₀c₀ − df₁c₁)/Δdf。",
+        "en": "The estimates are weighted (robust SEs, the Yuan-Bentler scaled chi-square): "
+              "Δχ² is Satorra & Bentler's (2001) scaled difference T = Δχ²/c_d, "
+              "c_d = (df₀c₀ − df₁c₁)/Δdf."},
+    "weights_note": {
+        "zh": "权重 = exp(−Δ/2) / Σ exp(−Δ/2)，Δ 为与最低值之差（Wagenmakers & Farrell 2004）。",
+        "en": "Weight = exp(−Δ/2) / Σ exp(−Δ/2), Δ the distance to the lowest value "
+              "(Wagenmakers & Farrell 2004)."},
+    "not_converged_warning": {"zh": "“{model}”：{text}", "en": "“{model}”: {text}"},
+    "inadmissible": {"zh": "“{model}”的解不可接受（见下列警告）：其准则与检验须谨慎解读。",
+                     "en": "“{model}” has an inadmissible solution (warnings below): read its "
+                           "criteria and tests with care."},
+}
+
+#: Why a model has no criterion or a pair no test (survey.analysis.model_selection.WITHHELD and
+#: survey.estimators.nesting.NOT_NESTED), in plain words.
+MODEL_COMPARISON_REASONS: dict[str, dict[str, str]] = {
+    "not_converged": {"zh": "估计未收敛，不报告准则与检验。",
+                      "en": "The estimation did not converge: no criteria, no test."},
+    "perfect_fit": {"zh": "R² 为 1，误差为零，准则无定义。",
+                    "en": "R² is 1: no error is left, the criteria are undefined."},
+    "too_few_respondents": {"zh": "受访者少于前因数 + 2，没有残差自由度，准则无定义。",
+                            "en": "Fewer respondents than predictors + 2: no residual degree of "
+                                  "freedom, the criteria are undefined."},
+    "not_endogenous": {"zh": "目标构念在该模型中没有前因。",
+                       "en": "The target has no predictor in this model."},
+    "no_full_model": {"zh": "比较模型的路径合在一起成环，没有全模型，GM 无法计算。",
+                      "en": "The compared models' paths together form a cycle: there is no "
+                            "full model, so no GM."},
+    "scaling_not_positive": {"zh": "Satorra-Bentler 校正因子 c_d 不为正，校正检验无定义，不报告 p 值。",
+                             "en": "The Satorra-Bentler scaling c_d is not positive: the scaled "
+                                   "test is undefined, no p-value."},
+    "negative_difference": {"zh": "受限模型的 χ² 明显低于一般模型：有估计未达到最小值，不报告 p 值。",
+                            "en": "The restricted model's χ² is clearly below the general "
+                                  "one's: a fit did not reach its minimum, no p-value."},
+    "items": {"zh": "两模型的观测题目不同，不嵌套：只比较 AIC 与 BIC。",
+              "en": "Not nested (different items): compare AIC and BIC only."},
+    "frees_fixed": {"zh": "不能证明嵌套（它估计了对照模型固定或没有的参数）：不做检验，只比较 AIC 与 BIC。",
+                    "en": "Cannot be shown nested (it frees a parameter the other model fixes "
+                          "or leaves out): no test, compare AIC and BIC only."},
+    "breaks_equality": {"zh": "不能证明嵌套（它放开了对照模型的等值约束）：不做检验，只比较 AIC 与 BIC。",
+                        "en": "Cannot be shown nested (it lifts an equality of the other "
+                              "model): no test, compare AIC and BIC only."},
+    "same_model": {"zh": "两模型参数空间相同，没有约束可检验。",
+                   "en": "The two models have the same parameters: no restriction to test."},
+    "more_parameters": {"zh": "它的自由参数不少于对照模型，不能是受限模型：不做检验。",
+                        "en": "It has as many free parameters as the other model or more, so "
+                              "it cannot be the restricted one: no test."},
+    "full_model_cyclic": {"zh": "比较模型的路径合在一起成环：没有全模型，GM 无法计算。",
+                          "en": "The compared models' paths together form a cycle: no full "
+                                "model, so no GM."},
+}
