@@ -142,9 +142,11 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
     langs = tuple(languages) if languages else q.languages
     missing = [lang for lang in langs if lang not in q.languages]
     if missing or len(set(langs)) != len(langs):
-        raise FieldingError(Problem(_where(q), f"The questionnaire '{q.id}' has the languages "
-                                               f"{list(q.languages)}. Got {list(langs)} "
-                                               "instead (each listed once)."))
+        what = (f"has no text in {', '.join(repr(x) for x in missing)}" if missing
+                else "takes each language once")
+        raise FieldingError(Problem(_where(q), f"The questionnaire '{q.id}' {what}. Expected "
+                                               f"languages among {list(q.languages)}. Got "
+                                               f"{list(langs)} instead."))
     fields: list[Field] = []
     qualified: list[tuple[str, tuple[Any, ...]]] = []
     for question in q.screening:
