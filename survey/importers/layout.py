@@ -36,9 +36,11 @@ def cell_text(value: object) -> str:
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``frame`` as text (:func:`cell_text`), columns as stripped text."""
-    out = pd.DataFrame({str(c).strip(): frame[c].map(cell_text) for c in frame.columns},
-                       index=range(len(frame)))
-    return out.astype(object)
+    # By position: a reader may have given the frame an index of its own (pandas takes a
+    # row's surplus cells as an index when a ';' file is read as comma-separated).
+    cells = {str(c).strip(): [cell_text(v) for v in frame.iloc[:, j].tolist()]
+             for j, c in enumerate(frame.columns)}
+    return pd.DataFrame(cells, index=range(len(frame)), dtype=object)
 
 
 def header(frame: pd.DataFrame) -> list[str]:

@@ -96,16 +96,22 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     (a dashboard's display values) back to their codes, a checkbox's texts too."""
     text = resplit(frame, source)
     fields = form_fields(questionnaire)
-    titles: dict[str, str] = {}
+    titles: dict[str, str | None] = {}
     for fid, f in fields.items():
         for lang, _ in f.text.texts:
-            titles.setdefault(norm(text_of(f.text, lang)), fid)
+            key = norm(text_of(f.text, lang))
+            # A text two questions share names neither: such a column is left unmatched.
+            titles[key] = fid if titles.get(key, fid) == fid else None
     uses: list[ColumnUse] = []
     columns: dict[str, pd.Series] = {}
     recoded: dict[str, dict[str, str]] = {}
     for column in text.columns:
         target, rule = ((column, "id") if column in fields
                         else (titles.get(norm(column)), "question text"))
+        if target is None and norm(column) in titles:
+            columns[column] = text[column]
+            uses.append(ColumnUse(column, None, "question text shared by two questions"))
+            continue
         if target is None:
             columns[column] = text[column]
             uses.append(ColumnUse(column, None, "not in the questionnaire"))

@@ -34,46 +34,6 @@ XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"
 
 
-def study_yaml(*, constructs=3, brand=True, points=(1, 5), dont_know=98, screening=True,
-               languages=("zh", "en"), text=None) -> str:
-    """A questionnaire of another shape than the airline's: ``constructs`` constructs of 3
-    items on a ``points`` scale, optionally a brand (screening) question, a screening
-    question, and ``text`` as the first item's wording (in every language)."""
-    def label(words):
-        return "{" + ", ".join(f"{lang}: {json.dumps(f'{words} {lang}', ensure_ascii=False)}"
-                               for lang in languages) + "}"
-
-    lines = ["id: gen", f"title: {label('Generated study')}",
-             f"languages: [{', '.join(languages)}]", "scales:",
-             f"  pts: {{min: {points[0]}, max: {points[1]}"
-             + (f", dont_know: {dont_know}" if dont_know is not None else "")
-             + f", labels: {{{points[0]}: {label('low')}, {points[1]}: {label('high')}}}}}"]
-    if screening or brand:
-        lines.append("screening:")
-    if screening:
-        lines += ["  - id: user", "    type: single", f"    label: {label('Are you a user?')}",
-                  f"    options: {{1: {label('yes')}, 2: {label('no')}}}", "    qualify: [1]"]
-    if brand:
-        lines += ["  - id: brand", "    type: single", f"    label: {label('Which brand?')}",
-                  f"    options: {{1: {label('A')}, 2: {label('B')}, 3: {label('C')}}}"]
-    lines += ["demographics:",
-              f"  - {{id: age, type: integer, min: 16, max: 90, label: {label('Age')}}}",
-              "constructs:"]
-    for c in range(constructs):
-        lines += [f"  c{c}:", f"    label: {label(f'Construct {c}')}", "    scale: pts",
-                  "    items:"]
-        for i in range(3):
-            words = (text if text is not None and c == 0 and i == 0
-                     else f"Item {c}.{i}")
-            if text is not None and c == 0 and i == 0:
-                value = "{" + ", ".join(f"{lang}: {json.dumps(words, ensure_ascii=False)}"
-                                        for lang in languages) + "}"
-            else:
-                value = label(words)
-            lines.append(f"      c{c}_i{i}: {value}")
-    return "\n".join(lines) + "\n"
-
-
 SHAPES = {
     "3 constructs, brand, 5 points": {},
     "no brand, 7 points, dk 99": {"brand": False, "points": (1, 7), "dont_know": 99},
@@ -162,7 +122,7 @@ def test_odk_validate_accepts_the_airline_form(airline, tmp_path):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_pyxform_accepts_generated_questionnaires(shape, tmp_path):
+def test_pyxform_accepts_generated_questionnaires(study_yaml, shape, tmp_path):
     q = load_questionnaire(study_yaml(**SHAPES[shape]))
     root, warnings, _ = xform_of(q, tmp_path)
     assert warnings == []
@@ -205,7 +165,7 @@ def test_xlsform_sheets_have_the_multilingual_columns(airline):
 TRICKY = '=HYPERLINK("x") <b>"quoted"</b> a = b\nsecond line & \'apostrophe\''
 
 
-def test_respondent_text_survives_every_format_as_text(tmp_path):
+def test_respondent_text_survives_every_format_as_text(study_yaml, tmp_path):
     q = load_questionnaire(study_yaml(text=TRICKY))
     # XLSForm: a text cell, not a formula, with no apostrophe added; pyxform's XForm has it
     # escaped as XML text and gives back the same characters.
@@ -283,7 +243,7 @@ def test_limesurvey_tsv_parses_back_with_its_rows_and_codes(airline):
     assert "Cabin-crew service" in groups
 
 
-def test_limesurvey_refuses_codes_it_cannot_take(root):
+def test_limesurvey_refuses_codes_it_cannot_take(study_yaml, root):
     text = study_yaml().replace("c1_i0:", "c1i0:").replace("c1_i1:", "C1I0:")
     q = load_questionnaire(text)
     with pytest.raises(FieldingError) as caught:
