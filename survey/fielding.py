@@ -572,8 +572,12 @@ def surveyjs_form(plan: FormPlan) -> dict[str, Any]:
                 validator["minValue"] = _code(f.minimum)
             if f.maximum is not None:
                 validator["maxValue"] = _code(f.maximum)
-            if not f.allowed:  # a continuous scale's don't-know code lies outside its range
-                element["validators"] = [validator]
+            if f.allowed:  # a continuous scale's don't-know code lies outside its range
+                inside = " and ".join(f"{{{f.id}}} {op} {_number(v)}" for op, v in
+                                      ((">=", f.minimum), ("<=", f.maximum)) if v is not None)
+                codes = " or ".join(f"{{{f.id}}} = {_number(c)}" for c in f.allowed)
+                validator = {"type": "expression", "expression": f"({inside}) or {codes}"}
+            element["validators"] = [validator]
         elif f.kind == "date":
             element["inputType"] = "date"
         if f.required:

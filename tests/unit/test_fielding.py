@@ -313,3 +313,23 @@ def test_bad_requests_are_refused_clearly(airline):
         export_form(airline, "xlsform", ["fr"])
     with pytest.raises(SurveyError, match="takes each language once"):
         export_form(airline, "surveyjs", ["en", "en"])
+
+
+def test_a_continuous_scale_is_a_bounded_number_that_also_takes_its_dont_know(study_yaml,
+                                                                               tmp_path):
+    q = load_questionnaire(study_yaml(points=(0, 100), dont_know=999).replace(
+        "pts: {min: 0, max: 100,", "pts: {continuous: true, min: 0, max: 100,"))
+    assert q.scales["pts"].continuous
+    root, warnings, _ = xform_of(q, tmp_path)
+    assert warnings == []
+    bind = binds(root)["c0_i0"]
+    assert bind.get("type") == "decimal"
+    assert bind.get("constraint") == "(. >= 0 and . <= 100) or . = 999"
+    form = json.loads(export_form(q, "surveyjs"))
+    element = next(e for p in form["pages"] for e in p["elements"] if e["name"] == "c0_i0")
+    assert element["inputType"] == "number"
+    assert element["validators"] == [{"type": "expression", "expression":
+                                      "({c0_i0} >= 0 and {c0_i0} <= 100) or {c0_i0} = 999"}]
+    rows = [r for r in limesurvey_rows(q) if r["class"] == "Q" and r["name"] == "c0i0"]
+    assert {r["type/scale"] for r in rows} == {"N"}
+    assert {r["min_num_value_n"] for r in rows} == {""}  # 999 must stay possible
