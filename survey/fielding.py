@@ -42,10 +42,14 @@ from survey.questionnaire import Label, Question, Questionnaire, Scale
 #: The platforms a form is written for (``survey export --to``) and the file each one takes.
 PLATFORMS = {"xlsform": ".xlsx", "limesurvey": ".txt", "surveyjs": ".json"}
 
-#: The form's own words (the questionnaire has every other text): the don't-know choice.
-#: English serves a language that is not listed.
+#: The form's own words (the questionnaire has every other text): the don't-know choice and
+#: the headings of the pages outside the constructs. English serves a language not listed.
 FORM_TEXTS: Mapping[str, Mapping[str, str]] = {
     "dont_know": {"zh": "无法回答", "en": "Can't answer"},
+    # Page headings of the questions outside the constructs.
+    "screening": {"zh": "甄别", "en": "Screening"},
+    "other": {"zh": "其他问题与背景资料", "en": "Other questions and profile"},
+    "importance": {"zh": "重要性", "en": "Importance"},
 }
 
 #: XLSForm's language columns name the language and its code: ``label::English (en)``.
@@ -158,7 +162,7 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
     groups: dict[str, Group] = {}
     names = {*(i.id for i in q.items), *(r.id for r in q.importance),
              *(x.id for x in (*q.screening, *q.demographics, *q.questions)),
-             *_PAGES}  # a page or group name is unique in the form
+             "screening", "other"}  # a page or group name is unique in the form
     for construct in q.constructs.values():
         if not construct.items:
             continue  # a higher-order construct is asked through its dimensions' items
@@ -168,9 +172,7 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
             fields.append(_rated_field(item.id, item.text, q.scales[item.scale], asked, group))
     if q.importance:
         group = "importance" if "importance" not in names else "importance_page"
-        groups[group] = Group(group, Label(tuple((lang, _IMPORTANCE[lang if lang in _IMPORTANCE
-                                                                    else "en"])
-                                                 for lang in q.languages)))
+        groups[group] = Group(group, _form_label("importance", q.languages))
         for rating in q.importance:
             fields.append(_rated_field(rating.id, rating.text, q.scales[rating.scale], asked,
                                        group))
@@ -184,9 +186,6 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
     return FormPlan(q.id, q.title, langs, tuple(fields), groups)
 
 
-_IMPORTANCE = {"zh": "重要性", "en": "Importance"}
-
-
 def _where(q: Questionnaire) -> str:
     return str(q.source) if q.source else f"questionnaire '{q.id}'"
 
@@ -195,6 +194,11 @@ def dont_know_text(lang: str) -> str:
     """The don't-know choice's text in ``lang`` (English for a language not listed)."""
     table = FORM_TEXTS["dont_know"]
     return table.get(lang, table["en"])
+
+
+def _form_label(key: str, languages: Sequence[str]) -> Label:
+    words = FORM_TEXTS[key]
+    return Label(tuple((lang, words.get(lang, words["en"])) for lang in languages))
 
 
 def _rated_field(fid: str, text: Label, scale: Scale, asked: tuple, group: str) -> Field:
@@ -503,17 +507,12 @@ def limesurvey_rows(plan: FormPlan, questionnaire: Questionnaire) -> list[dict[s
     return rows
 
 
-_PAGES = {"screening": {"zh": "甄别", "en": "Screening"},
-          "other": {"zh": "其他问题与背景资料", "en": "Other questions and profile"}}
-
-
 def page_label(plan: FormPlan, page: str) -> Label:
     """A page's heading: its construct's label, or the form's words for the screening and
     the other questions."""
     if page in plan.groups:
         return plan.groups[page].label
-    words = _PAGES[page]
-    return Label(tuple((lang, words.get(lang, words["en"])) for lang in plan.languages))
+    return _form_label(page, plan.languages)
 
 
 def _limesurvey_relevance(asked_if: tuple, codes: Mapping[str, str]) -> str:
