@@ -27,6 +27,7 @@ be invalid or shared.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -410,6 +411,13 @@ def limesurvey_language(lang: str) -> str:
     return LIMESURVEY_LANGUAGES.get(lang, lang)
 
 
+def limesurvey_html(text: str) -> str:
+    """Question and answer text as LimeSurvey shows it: LimeSurvey stores these texts as HTML
+    and prints them as they are, so the questionnaire's text is escaped (``<`` is ``&lt;``,
+    a line break ``<br />``): it is shown word for word and never runs as markup."""
+    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br />")
+
+
 def limesurvey_codes(questionnaire: Questionnaire) -> dict[str, str]:
     """Item or question id -> its LimeSurvey question code (:func:`limesurvey_code`), for
     every question of the form. Raises :class:`FieldingError` naming the questionnaire and
@@ -458,7 +466,8 @@ def limesurvey_rows(plan: FormPlan, questionnaire: Questionnaire) -> list[dict[s
     """The LimeSurvey structure as rows (column -> cell). Each group, question, sub-question
     and answer is written once per language, its ``id`` tying the languages together;
     relevance uses the question codes (LimeSurvey's ExpressionScript); the screening is its
-    own group, the other questions and the profile another."""
+    own group, the other questions and the profile another; question and answer texts are
+    escaped HTML (:func:`limesurvey_html`)."""
     codes = limesurvey_codes(questionnaire)
     where = _where(questionnaire)
     langs = plan.languages
@@ -487,7 +496,8 @@ def limesurvey_rows(plan: FormPlan, questionnaire: Questionnaire) -> list[dict[s
                        for c in f.choices]
             for lang, code in zip(langs, ls, strict=True):
                 row = {"id": str(qid), "class": "Q", "type/scale": _LIMESURVEY_TYPES[f.kind],
-                       "name": codes[f.id], "relevance": relevance, "text": text_of(f.text, lang),
+                       "name": codes[f.id], "relevance": relevance,
+                       "text": limesurvey_html(text_of(f.text, lang)),
                        "language": code, "mandatory": "Y" if f.required else "N",
                        "other": "N"}
                 if f.kind in ("integer", "number") and not f.allowed:
@@ -498,11 +508,13 @@ def limesurvey_rows(plan: FormPlan, questionnaire: Questionnaire) -> list[dict[s
                 rows.append(row)
                 if f.kind == "multiple":
                     rows += [{"class": "SQ", "name": f"SQ{a}", "relevance": "1",
-                              "text": text_of(c.text, lang), "language": code}
+                              "text": limesurvey_html(text_of(c.text, lang)),
+                              "language": code}
                              for a, c in zip(answers, f.choices, strict=True)]
                 elif f.kind == "single":
                     rows += [{"class": "A", "type/scale": "0", "name": a,
-                              "text": text_of(c.text, lang), "language": code}
+                              "text": limesurvey_html(text_of(c.text, lang)),
+                              "language": code}
                              for a, c in zip(answers, f.choices, strict=True)]
     return rows
 

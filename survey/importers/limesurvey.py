@@ -20,13 +20,14 @@ import re
 import pandas as pd
 
 from survey.errors import Problem, ResponseValidationError
-from survey.fielding import LIMESURVEY_RESERVED
+from survey.fielding import LIMESURVEY_RESERVED, Field, limesurvey_html, text_of
 from survey.importers import Adapted, ColumnUse
 from survey.importers.layout import (
     choice_codes,
     form_fields,
     header,
     merge_recoded,
+    norm,
     numeric_text,
     recode,
     resplit,
@@ -105,7 +106,17 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), recoded)
 
 
-def _answers(cells: pd.Series, field) -> tuple[pd.Series, dict[str, str]]:
+def _answer_codes(field: Field) -> dict[str, str]:
+    """An answer's text -> its code, also as the form wrote it (escaped HTML, which a
+    "full answers" export gives back)."""
+    table = choice_codes(field)
+    for choice in field.choices:
+        for lang, _ in choice.text.texts:
+            table.setdefault(norm(limesurvey_html(text_of(choice.text, lang))), str(choice.code))
+    return table
+
+
+def _answers(cells: pd.Series, field: Field) -> tuple[pd.Series, dict[str, str]]:
     table = {cell: "" for cell in cells.unique() if cell.casefold() in UNASKED}
     for cell in cells.unique():
         if cell in table or cell == "":
@@ -120,7 +131,7 @@ def _answers(cells: pd.Series, field) -> tuple[pd.Series, dict[str, str]]:
             table[cell] = new
     out = cells.map(lambda c: table.get(c, c))
     if field.kind == "single":
-        out, texts = recode(out, choice_codes(field))
+        out, texts = recode(out, _answer_codes(field))
         # A text recoded after the numeric clean-up: record it against the cell as exported.
         table.update({orig: texts[new] for orig, new in
                       ((c, table.get(c, c)) for c in cells.unique()) if new in texts})

@@ -373,3 +373,17 @@ def test_surveyjs_results_that_are_not_an_array_are_refused(tmp_path):
     path.write_text("[1, 2", encoding="utf-8")
     with pytest.raises(ResponseValidationError, match="not UTF-8 JSON"):
         surveyjs.read_results(path)
+
+
+def test_limesurvey_full_answers_come_back_through_the_escaped_html(study_yaml):
+    # LimeSurvey shows (and a "full answers" export gives) the answer text the form wrote:
+    # escaped HTML (survey.fielding.limesurvey_html).
+    q = load_questionnaire(study_yaml().replace('"A en"', '"A & <B> en"'))
+    frame = pd.DataFrame({"id": ["1", "2"], "submitdate": ["2026-09-02 11:00:00"] * 2,
+                          "lastpage": ["3"] * 2, "startlanguage": ["en"] * 2,
+                          "user": ["Yes en", "1"], "brand": ["A &amp; &lt;B&gt; en", "B en"]})
+    assert limesurvey.detect(frame)
+    adapted = limesurvey.adapt(frame, q, "ls.csv")
+    assert adapted.frame["brand"].tolist() == ["1", "2"]
+    assert adapted.frame["user"].tolist() == ["1", "1"]
+    assert adapted.recoded["brand"] == {"A &amp; &lt;B&gt; en": "1", "B en": "2"}
