@@ -132,8 +132,7 @@ def _answers(cells: pd.Series, field: Field) -> tuple[pd.Series, dict[str, str]]
     out = cells.map(lambda c: table.get(c, c))
     if field.kind == "single":
         out, texts = recode(out, _answer_codes(field))
-        # A text recoded after the numeric clean-up: record it against the cell as exported.
-        table.update({orig: texts[new] for orig, new in
-                      ((c, table.get(c, c)) for c in cells.unique()) if new in texts})
-        table.update({c: t for c, t in texts.items() if c in set(cells)})
+        # Each replacement recorded against the cell as the file has it.
+        table.update({cell: texts[table.get(cell, cell)] for cell in cells.unique()
+                      if table.get(cell, cell) in texts})
     return out, table
