@@ -485,13 +485,14 @@ def limesurvey_rows(plan: FormPlan, questionnaire: Questionnaire) -> list[dict[s
         if not pages or pages[-1][0] != f.page:
             pages.append((f.page, page_label(plan, f.page), []))
         pages[-1][2].append(f)
+    multiple = {f.id for f in plan.fields if f.kind == "multiple"}
     qid = 0
     for gid, (_, label, fields) in enumerate(pages, start=1):
         rows += [{"id": str(gid), "class": "G", "name": text_of(label, lang), "relevance": "1",
                   "language": code} for lang, code in zip(langs, ls, strict=True)]
         for f in fields:
             qid += 1
-            relevance = _limesurvey_relevance(f.asked_if, codes) or "1"
+            relevance = _limesurvey_relevance(f.asked_if, codes, multiple) or "1"
             answers = [limesurvey_answer_code(c.code, where=where, what=f"'{f.id}'")
                        for c in f.choices]
             for lang, code in zip(langs, ls, strict=True):
@@ -527,10 +528,13 @@ def page_label(plan: FormPlan, page: str) -> Label:
     return _form_label(page, plan.languages)
 
 
-def _limesurvey_relevance(asked_if: tuple, codes: Mapping[str, str]) -> str:
+def _limesurvey_relevance(asked_if: tuple, codes: Mapping[str, str],
+                          multiple: set[str]) -> str:
+    # A multiple choice's option is its sub-question, "Y" when ticked (code_SQ1).
     parts = []
     for qid, values in asked_if:
-        alternatives = [f'{codes[qid]}.NAOK == "{v}"' for v in values]
+        alternatives = [f'{codes[qid]}_SQ{v}.NAOK == "Y"' if qid in multiple
+                        else f'{codes[qid]}.NAOK == "{v}"' for v in values]
         parts.append("(" + " or ".join(alternatives) + ")")
     return " and ".join(parts)
 
@@ -567,6 +571,7 @@ def surveyjs_form(plan: FormPlan) -> dict[str, Any]:
         out.update({surveyjs_language(lang): text_of(label, lang) for lang in langs})
         return out
 
+    multiple = {f.id for f in plan.fields if f.kind == "multiple"}
     pages: list[dict[str, Any]] = []
     for f in plan.fields:
         if not pages or pages[-1]["name"] != f.page:
@@ -593,7 +598,7 @@ def surveyjs_form(plan: FormPlan) -> dict[str, Any]:
             element["inputType"] = "date"
         if f.required:
             element["isRequired"] = True
-        visible = _surveyjs_visible(f.asked_if)
+        visible = _surveyjs_visible(f.asked_if, multiple)
         if visible:
             element["visibleIf"] = visible
         pages[-1]["elements"].append(element)
@@ -610,12 +615,15 @@ def _surveyjs_literal(code: Any) -> str:
     return str(code) if isinstance(code, int | float) else "'" + str(code).replace("'", "") + "'"
 
 
-def _surveyjs_visible(asked_if: tuple) -> str:
-    # "{q} anyof [...]" serves a checkbox too; "=" reads better for one code of a radiogroup.
+def _surveyjs_visible(asked_if: tuple, multiple: set[str]) -> str:
+    # A checkbox's value is an array ("anyof"); a radiogroup's one value is compared with "=".
     parts = []
     for qid, codes in asked_if:
-        if len(codes) == 1:
+        if qid in multiple:
+            parts.append(f"{{{qid}}} anyof [{', '.join(_surveyjs_literal(c) for c in codes)}]")
+        elif len(codes) == 1:
             parts.append(f"{{{qid}}} = {_surveyjs_literal(codes[0])}")
         else:
-            parts.append(f"{{{qid}}} anyof [{', '.join(_surveyjs_literal(c) for c in codes)}]")
+            parts.append("(" + " or ".join(f"{{{qid}}} = {_surveyjs_literal(c)}"
+                                           for c in codes) + ")")
     return " and ".join(parts)

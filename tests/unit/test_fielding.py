@@ -337,3 +337,23 @@ def test_a_continuous_scale_is_a_bounded_number_that_also_takes_its_dont_know(st
     rows = [r for r in limesurvey_rows(q) if r["class"] == "Q" and r["name"] == "c0i0"]
     assert {r["type/scale"] for r in rows} == {"N"}
     assert {r["min_num_value_n"] for r in rows} == {""}  # 999 must stay possible
+
+
+def test_skip_logic_of_a_multiple_choice_and_several_qualifying_codes(study_yaml, tmp_path):
+    text = study_yaml().replace("  - id: user\n    type: single", "  - id: user\n    type: multiple")
+    text = text.replace('"C en"}}\n', '"C en"}}\n    qualify: [1, 3]\n')
+    q = load_questionnaire(text)
+    assert q.question("user").type == "multiple" and q.question("brand").qualify == (1, 3)
+    root, warnings, _ = xform_of(q, tmp_path)
+    assert warnings == []
+    assert binds(root)["c0_i0"].get("relevant") == (
+        "selected( /data/user , '1') and (selected( /data/brand , '1') or "
+        "selected( /data/brand , '3'))")
+    form = json.loads(export_form(q, "surveyjs"))
+    elements = {e["name"]: e for p in form["pages"] for e in p["elements"]}
+    assert elements["brand"]["visibleIf"] == "{user} anyof [1]"
+    assert elements["c0_i0"]["visibleIf"] == "{user} anyof [1] and ({brand} = 1 or {brand} = 3)"
+    rows = {r["name"]: r for r in limesurvey_rows(q) if r["class"] == "Q"}
+    assert rows["c0i0"]["relevance"] == (
+        '(user_SQ1.NAOK == "Y") and (brand.NAOK == "1" or brand.NAOK == "3")')
+    assert rows["user"]["type/scale"] == "M"
