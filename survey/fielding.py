@@ -149,9 +149,9 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
     if missing or len(set(langs)) != len(langs):
         what = (f"has no text in {', '.join(repr(x) for x in missing)}" if missing
                 else "takes each language once")
-        raise FieldingError(Problem(_where(q), f"The questionnaire '{q.id}' {what}. Expected "
-                                               f"languages among {list(q.languages)}. Got "
-                                               f"{list(langs)} instead."))
+        raise FieldingError(Problem(_where(q), f"The questionnaire {what}. Expected languages "
+                                               f"among {list(q.languages)}. Got {list(langs)} "
+                                               "instead."))
     fields: list[Field] = []
     qualified: list[tuple[str, tuple[Any, ...]]] = []
     for question in q.screening:
@@ -188,7 +188,9 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
 
 
 def _where(q: Questionnaire) -> str:
-    return str(q.source) if q.source else f"questionnaire '{q.id}'"
+    """Where a problem lies: the questionnaire's file and id (its id alone when it was not
+    read from a file)."""
+    return f"{q.source}: questionnaire '{q.id}'" if q.source else f"questionnaire '{q.id}'"
 
 
 def dont_know_text(lang: str) -> str:

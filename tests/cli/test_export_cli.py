@@ -61,8 +61,8 @@ def test_bad_requests_fail_with_one_clear_line(root, tmp_path):
     p = subprocess.run([*cmd, "--to", "xlsform", "--lang", "zh,ja"], capture_output=True,
                        text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == (f"error: {root / 'questionnaires/airline.yaml'}: The "
-                                "questionnaire 'airline' has no text in 'ja'. Expected "
+    assert p.stderr.strip() == (f"error: {root / 'questionnaires/airline.yaml'}: questionnaire "
+                                "'airline': The questionnaire has no text in 'ja'. Expected "
                                 "languages among ['zh', 'en']. Got ['zh', 'ja'] instead.")
     assert not (tmp_path / "f").exists()
 
@@ -74,8 +74,8 @@ def test_limesurvey_export_of_a_clashing_questionnaire_names_the_items(study_yam
     r = CliRunner().invoke(cli, ["export", str(path), "--to", "limesurvey", "--out",
                                  str(tmp_path / "f.txt")])
     assert r.exit_code == 2
-    assert (f"{path}: Items ['c1i0', 'c1I0'] share the LimeSurvey code 'c1i0'"
-            in r.output)
+    assert (f"{path}: questionnaire 'gen': Items ['c1i0', 'c1I0'] share the LimeSurvey code "
+            "'c1i0'" in r.output)
 
 
 def test_the_field_loop_questionnaire_to_form_to_export_to_respondents(root, tmp_path):

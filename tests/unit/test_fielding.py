@@ -253,7 +253,8 @@ def test_limesurvey_refuses_codes_it_cannot_take(study_yaml, root):
     with pytest.raises(FieldingError) as caught:
         export_form(q, "limesurvey")
     message = str(caught.value)
-    assert "Items ['c1i0', 'C1I0'] share the LimeSurvey code 'c1i0'" in message
+    assert ("questionnaire 'gen': Items ['c1i0', 'C1I0'] share the LimeSurvey code 'c1i0'"
+            in message)
     long = load_questionnaire(study_yaml().replace("c2_i2:", "c2_item_with_a_much_longer_name:"))
     with pytest.raises(FieldingError, match="Item 'c2_item_with_a_much_longer_name' gives the "
                                             "LimeSurvey code 'c2itemwithamuchlongername'.*longer"):
@@ -312,8 +313,9 @@ def test_bad_requests_are_refused_clearly(airline):
     with pytest.raises(FieldingError, match=r"Unknown platform 'qualtrics'. Expected one of "
                                             r"\['limesurvey', 'surveyjs', 'xlsform'\]"):
         export_form(airline, "qualtrics")
-    with pytest.raises(FieldingError, match=r"questionnaire 'airline' has no text in 'fr'. "
-                                            r"Expected languages among \['zh', 'en'\]"):
+    with pytest.raises(FieldingError, match=r"questionnaire 'airline': The questionnaire has "
+                                            r"no text in 'fr'. Expected languages among "
+                                            r"\['zh', 'en'\]"):
         export_form(airline, "xlsform", ["fr"])
     with pytest.raises(SurveyError, match="takes each language once"):
         export_form(airline, "surveyjs", ["en", "en"])
