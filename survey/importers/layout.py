@@ -7,6 +7,7 @@ as its text back as its code.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -67,20 +68,35 @@ def resplit(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     sep = next((s for s in OTHER_SEPARATORS if s in name), None)
     if sep is None:
         return text
+    shown = "tab" if sep == "\t" else f"'{sep}'"
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        # pandas makes a row's surplus cells the index: a comma cut some row into more cells.
+        raise ResponseValidationError(Problem(
+            source, f"The file is {shown}-separated and was read as comma-separated: a cell "
+                    "holding a comma was cut into two. Read it with its own separator, or "
+                    "export it comma-separated."))
     # The comma-separated reader has taken the quotes off the first cell only, which a
     # platform's first column (a time stamp, an id) never needs.
     columns = next(csv.reader([name], delimiter=sep))
     rows = []
     for k, cell in enumerate(text[name]):
-        cells = next(csv.reader([cell], delimiter=sep), [""])
-        if len(cells) != len(columns):
-            shown = "tab" if sep == "\t" else f"'{sep}'"
+        try:
+            lines = list(csv.reader(io.StringIO(cell, newline=""), delimiter=sep, strict=True))
+        except csv.Error:
+            lines = []
+        cells = lines[0] if len(lines) == 1 else []
+        # A separator or a quote in the first cell: the comma reader took that cell's
+        # quotes off and its end cannot be told (a platform's first column, a time stamp or
+        # an id, never holds one).
+        if (len(cells) != len(columns) or cell.startswith('"')
+                or any(c in cells[0] for c in (sep, '"'))):
             raise ResponseValidationError(Problem(
-                source, f"The file is {shown}-separated and row {k + 2} has {len(cells)} "
-                        f"cells where the header has {len(columns)}: a cell holds a comma, "
-                        "and the file was read as comma-separated. Read it with its own "
-                        "separator, or export it comma-separated.", row=k + 2))
-        rows.append(cells)
+                source, f"The file is {shown}-separated and its row {k + 2} does not split "
+                        f"into the header's {len(columns)} cells: the file was read as "
+                        "comma-separated, and a cell holding a comma or a line break was cut "
+                        "there. Read it with its own separator, or export it "
+                        "comma-separated.", row=k + 2))
+        rows.append([c.strip() for c in cells])
     if len(set(columns)) != len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
         raise ResponseValidationError(Problem(source, f"Duplicate column names {dups}; every "
