@@ -126,3 +126,17 @@ def test_the_field_loop_questionnaire_to_form_to_export_to_respondents(root, tmp
 def test_help_names_the_platforms(to):
     r = run("export", "--help")
     assert r.exit_code == 0 and to in r.output
+
+
+def test_export_is_a_light_command(root, tmp_path):
+    """Writing a form loads no estimator, chart, cluster or data-frame library."""
+    code = ("import sys, json\nfrom survey.cli import cli\n"
+            "try:\n    cli(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps([m for m in ('semopy', 'dask', 'matplotlib', 'statsmodels', "
+            "'scipy', 'pandas') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code, "export",
+                          str(root / "questionnaires/airline.yaml"), "--to", "surveyjs",
+                          "--out", str(tmp_path / "f.json")],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert (tmp_path / "f.json").exists()
