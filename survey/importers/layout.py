@@ -117,6 +117,17 @@ def norm(text: str) -> str:
     return _SPACES.sub(" ", str(text)).strip().casefold()
 
 
+def text_targets(fields: Mapping[str, Field]) -> dict[str, str | None]:
+    """A question's text in any language (by :func:`norm`) -> its id; None for a text two
+    questions share (a column headed by it names neither)."""
+    out: dict[str, str | None] = {}
+    for fid, f in fields.items():
+        for lang, _ in f.text.texts:
+            key = norm(text_of(f.text, lang))
+            out[key] = fid if out.get(key, fid) == fid else None
+    return out
+
+
 def choice_codes(field: Field) -> dict[str, str]:
     """A choice's text in any language (and its code) -> its code, as text, for an export
     that writes the answer's text instead of its code."""

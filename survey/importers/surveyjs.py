@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import Problem, ResponseValidationError
-from survey.fielding import text_of
 from survey.importers import Adapted, ColumnUse
 from survey.importers.layout import (
     choice_codes,
@@ -29,6 +28,7 @@ from survey.importers.layout import (
     norm,
     recode,
     resplit,
+    text_targets,
 )
 from survey.questionnaire import Questionnaire
 
@@ -96,12 +96,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     (a dashboard's display values) back to their codes, a checkbox's texts too."""
     text = resplit(frame, source)
     fields = form_fields(questionnaire)
-    titles: dict[str, str | None] = {}
-    for fid, f in fields.items():
-        for lang, _ in f.text.texts:
-            key = norm(text_of(f.text, lang))
-            # A text two questions share names neither: such a column is left unmatched.
-            titles[key] = fid if titles.get(key, fid) == fid else None
+    titles = text_targets(fields)
     uses: list[ColumnUse] = []
     columns: dict[str, pd.Series] = {}
     recoded: dict[str, dict[str, str]] = {}

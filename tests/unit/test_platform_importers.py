@@ -122,9 +122,11 @@ def assert_same(adapted, wave):
 # --------------------------------------------------------------------------- writers
 
 
-def kobo_export(answers, q, path, *, unasked="", fmt="csv"):
+def kobo_export(answers, q, path, *, unasked="", fmt="csv", labels=None):
     """A KoboToolbox export: meta columns first and last, group paths in the headers,
-    select_multiple as space-separated names plus one 0/1 column per option."""
+    select_multiple as space-separated names plus one 0/1 column per option. ``labels``:
+    Kobo's "Labels" export in that language (group and question texts as headers, choice
+    texts as answers)."""
     plan = form_plan(q)
     n = len(answers)
     cols: dict[str, list] = {
@@ -136,6 +138,13 @@ def kobo_export(answers, q, path, *, unasked="", fmt="csv"):
     for f in plan.fields:
         name = f"{f.group}/{f.id}" if f.group else f.id
         cells = answers[f.id]
+        if labels:
+            name = text_of(f.text, labels)
+            if f.group:
+                name = f"{text_of(plan.groups[f.group].label, labels)}/{name}"
+            texts = {str(c.code): text_of(c.text, labels) for c in f.choices}
+            if f.kind == "single":
+                cells = [texts[c] if c else c for c in cells]
         if f.kind == "multiple":
             cols[name] = [" ".join(c.split(",")) or unasked for c in cells]
             for choice in f.choices:
@@ -162,6 +171,25 @@ def kobo_export(answers, q, path, *, unasked="", fmt="csv"):
             # Kobo's XLSX holds numbers as numbers.
             sheet.append([int(c) if c.lstrip("-").isdigit() else c for c in row])
         book.save(path)
+    return path
+
+
+def central_export(answers, q, path):
+    """An ODK Central CSV: its meta columns, '-' between group and field, comma-separated."""
+    plan = form_plan(q)
+    n = len(answers)
+    cols: dict[str, list] = {"SubmissionDate": ["2026-09-01T02:00:00.000Z"] * n,
+                             "start": ["2026-09-01T09:00:00.000+08:00"] * n}
+    for f in plan.fields:
+        cols[f"{f.group}-{f.id}" if f.group else f.id] = [
+            " ".join(c.split(",")) for c in answers[f.id]]
+    cols.update({"meta-instanceID": [f"uuid:{k:08x}" for k in range(n)],
+                 "KEY": [f"uuid:{k:08x}" for k in range(n)], "SubmitterID": ["5"] * n,
+                 "SubmitterName": ["enumerator"] * n, "AttachmentsPresent": ["0"] * n,
+                 "AttachmentsExpected": ["0"] * n, "Status": [""] * n,
+                 "ReviewState": [""] * n, "DeviceID": [""] * n, "Edits": ["0"] * n,
+                 "FormVersion": ["2026090101"] * n})
+    pd.DataFrame(cols).to_csv(path, index=False)
     return path
 
 
@@ -277,6 +305,37 @@ def test_kobo_round_trip_airline(airline_wave, tmp_path, fmt, unasked):
     if unasked and fmt == "csv":  # (pandas' Excel reader already takes 'n/a' as empty)
         assert adapted.recoded["crew_friendly"] == {"n/a": ""}
     assert_same(adapted, airline_wave)
+
+
+def test_kobo_labels_export_round_trip(airline_wave, tmp_path):
+    bound, answers = airline_wave
+    q = bound.questionnaire
+    path = kobo_export(answers, q, tmp_path / "kobo.xlsx", fmt="xlsx", labels="zh")
+    frame = read_table(path).frame
+    assert kobo.detect(frame)
+    adapted = kobo.adapt(frame, q, str(path))
+    uses = {u.target: u for u in adapted.columns if u.target}
+    assert uses["crew_friendly"].column == (
+        f"{q.constructs['crew'].label.get('zh')}/{q.item('crew_friendly').text.get('zh')}")
+    assert uses["crew_friendly"].rule == uses["flown_12m"].rule == "question text"
+    assert adapted.recoded["airline"]["中国国际航空"] == "1"
+    assert adapted.recoded["crew_friendly"]["无法回答"] == "99"
+    assert adapted.recoded["crew_friendly"]["10 (很好)"] == "10"
+    assert len(uses) == len(form_plan(q).fields)
+    assert_same(adapted, airline_wave)
+
+
+def test_odk_central_round_trip(generated_wave, tmp_path):
+    bound, answers = generated_wave
+    q = bound.questionnaire
+    path = central_export(answers, q, tmp_path / "central.csv")
+    frame = read_table(path).frame
+    assert kobo.detect(frame) and not limesurvey.detect(frame)
+    adapted = kobo.adapt(frame, q, str(path))
+    uses = {u.column: u for u in adapted.columns}
+    assert uses["c1-c1_i2"].target == "c1_i2" and uses["c1-c1_i2"].rule == "platform"
+    assert uses["meta-instanceID"].rule == uses["KEY"].rule == "metadata"
+    assert_same(adapted, generated_wave)
 
 
 def test_kobo_round_trip_generated_with_a_multiple_choice(generated_wave, tmp_path):
