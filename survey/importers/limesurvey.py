@@ -15,6 +15,7 @@ of its code: read back through the form's choice texts in every language.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -31,6 +32,7 @@ from survey.importers.layout import (
     numeric_text,
     recode,
     resplit,
+    text_targets,
 )
 from survey.platforms import limesurvey_code
 from survey.questionnaire import Questionnaire
@@ -54,8 +56,9 @@ def detect(frame: pd.DataFrame) -> bool:
 
 
 def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Adapted:
-    """The export in the native layout (see the module): question codes back to ids, a
-    multiple choice's ``Y`` columns joined into the native comma-separated list, ``N/A``
+    """The export in the native layout (see the module): question codes (or the
+    question's text, as the export's headings option has it) back to ids, a multiple
+    choice's ``Y`` columns joined into the native comma-separated list, ``N/A``
     read as not asked, numbers without LimeSurvey's trailing zeros, dates without the time,
     answer texts back to their codes."""
     text = resplit(frame, source)
@@ -66,13 +69,14 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
             by_code.setdefault(limesurvey_code(fid).casefold(), fid)
         except ValueError:
             continue  # an id no LimeSurvey form can have: its column cannot be in the file
+    texts = text_targets(fields)
     uses: list[ColumnUse] = []
     columns: dict[str, pd.Series] = {}
     options: dict[str, list[tuple[str, str]]] = {}
     recoded: dict[str, dict[str, str]] = {}
     for column in text.columns:
         match = _OPTION.match(column)
-        target = by_code.get(column.casefold())
+        target, rule = _target(column, by_code, texts)
         if target is not None:
             if target in columns:
                 raise ResponseValidationError(Problem(
@@ -82,7 +86,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
             cells, done = _answers(text[column], fields[target])
             columns[target] = cells
             merge_recoded(recoded, target, done)
-            uses.append(ColumnUse(column, target, "platform"))
+            uses.append(ColumnUse(column, target, rule))
         elif match and by_code.get(match["code"].casefold()) in fields \
                 and fields[by_code[match["code"].casefold()]].kind == "multiple":
             target = by_code[match["code"].casefold()]
@@ -104,6 +108,24 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
         columns[target] = pd.Series([",".join(c) for c in chosen], dtype=object)
     out = pd.DataFrame(columns, index=range(len(text)), dtype=object)
     return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), recoded)
+
+
+#: The heading "Question code & question text": ``crewfriendly. How caring ...``.
+_CODE_AND_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z0-9]*)\. ")
+
+
+def _target(column: str, by_code, texts) -> tuple[str | None, str]:
+    """The question a column answers, by the export's heading: the question code, "question
+    code & question text", or the full question text (the form's escaped HTML read back)."""
+    if column.casefold() in by_code:
+        return by_code[column.casefold()], "platform"
+    match = _CODE_AND_TEXT.match(column)
+    if match and match["code"].casefold() in by_code:
+        return by_code[match["code"].casefold()], "platform"
+    key = norm(html.unescape(re.sub(r"<br\s*/?>", "\n", column)))
+    if texts.get(key):
+        return texts[key], "question text"
+    return None, ""
 
 
 def _answer_codes(field: Field) -> dict[str, str]:

@@ -193,10 +193,12 @@ def central_export(answers, q, path):
     return path
 
 
-def limesurvey_export(answers, q, path, *, sep=",", unasked="N/A", full_answers=None):
+def limesurvey_export(answers, q, path, *, sep=",", unasked="N/A", full_answers=None,
+                      headings="code"):
     """A LimeSurvey response export: meta columns, question codes, ``code[SQx]`` option
     columns of a multiple choice, numbers with ten decimals, dates with a time, ``N/A`` for
-    NULL; with ``full_answers`` (a language) the answer texts instead of codes."""
+    NULL; with ``full_answers`` (a language) the answer texts instead of codes; headings
+    ``code``, ``code text`` ("Question code & question text", English) or ``text``."""
     plan = form_plan(q)
     codes = limesurvey_codes(q)
     n = len(answers)
@@ -228,7 +230,9 @@ def limesurvey_export(answers, q, path, *, sep=",", unasked="N/A", full_answers=
                 out.append(text_of(choice.text, full_answers))
             else:
                 out.append(c)
-        cols[code] = out
+        heading = {"code": code, "code text": f"{code}. {text_of(f.text, 'en')}",
+                   "text": text_of(f.text, "zh")}[headings]
+        cols[heading] = out
     cols["interviewtime"] = ["312.5"] * n
     pd.DataFrame(cols).to_csv(path, sep=sep, index=False, quoting=csv.QUOTE_ALL)
     return path
@@ -365,6 +369,19 @@ def test_limesurvey_round_trip_airline(airline_wave, tmp_path, sep, unasked, ful
     if full:
         assert adapted.recoded["airline"]["Air China"] == "1"
         assert adapted.recoded["crew_friendly"]["Can't answer"] == "99"
+    assert_same(adapted, airline_wave)
+
+
+@pytest.mark.parametrize("headings", ["code text", "text"])
+def test_limesurvey_headings_with_question_text(airline_wave, tmp_path, headings):
+    bound, answers = airline_wave
+    q = bound.questionnaire
+    path = limesurvey_export(answers, q, tmp_path / "ls.csv", headings=headings)
+    adapted = limesurvey.adapt(read_table(path).frame, q, str(path))
+    uses = {u.target: u for u in adapted.columns if u.target}
+    assert len(uses) == len(form_plan(q).fields)
+    assert uses["crew_friendly"].rule == ("platform" if headings == "code text"
+                                          else "question text")
     assert_same(adapted, airline_wave)
 
 
