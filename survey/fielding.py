@@ -42,6 +42,8 @@ from survey.questionnaire import Label, Question, Questionnaire, Scale
 
 #: The platforms a form is written for (``survey export --to``) and the file each one takes.
 PLATFORMS = {"xlsform": ".xlsx", "limesurvey": ".txt", "surveyjs": ".json"}
+_FORM_NAMES = {"xlsform": "An XLSForm", "limesurvey": "A LimeSurvey survey structure",
+               "surveyjs": "A SurveyJS survey"}
 
 #: The form's own words (the questionnaire has every other text): the don't-know choice and
 #: the headings of the pages outside the constructs. English serves a language not listed.
@@ -277,9 +279,16 @@ def export_form(questionnaire: Questionnaire, to: str,
 
 def write_form(questionnaire: Questionnaire, to: str, path: str | Path,
                languages: Sequence[str] | None = None) -> Path:
-    """:func:`export_form` written to ``path`` (its folder is created); returns the path."""
-    data = export_form(questionnaire, to, languages)
+    """:func:`export_form` written to ``path`` (its folder is created); returns the path.
+    The file's extension must be the one the platform takes (:data:`PLATFORMS`): Kobo, ODK
+    and LimeSurvey tell a form's format by it."""
     path = Path(path)
+    if to in PLATFORMS and path.suffix.lower() != PLATFORMS[to]:
+        raise FieldingError(Problem(str(path), f"{_FORM_NAMES[to]} is a "
+                                               f"{PLATFORMS[to]} file. Got '{path.suffix}' "
+                                               f"instead: name it "
+                                               f"'{path.with_suffix(PLATFORMS[to]).name}'."))
+    data = export_form(questionnaire, to, languages)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

@@ -65,6 +65,11 @@ def test_bad_requests_fail_with_one_clear_line(root, tmp_path):
                                 "'airline': The questionnaire has no text in 'ja'. Expected "
                                 "languages among ['zh', 'en']. Got ['zh', 'ja'] instead.")
     assert not (tmp_path / "f").exists()
+    p = subprocess.run([*cmd[:-1], str(tmp_path / "form.txt"), "--to", "xlsform"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.strip() == (
+        f"error: {tmp_path / 'form.txt'}: An XLSForm is a .xlsx file. Got '.txt' "
+        "instead: name it 'form.xlsx'.")
 
 
 def test_limesurvey_export_of_a_clashing_questionnaire_names_the_items(study_yaml, tmp_path):
