@@ -135,6 +135,8 @@ class FormPlan:
     languages: tuple[str, ...]
     fields: tuple[Field, ...]
     groups: Mapping[str, Group]
+    #: The questionnaire's file and id, for messages.
+    where: str = ""
 
 
 # --------------------------------------------------------------------------- the plan
@@ -186,7 +188,7 @@ def form_plan(questionnaire: Questionnaire, languages: Sequence[str] | None = No
             # The outcome of a complaint is asked of those who complained (gauges.complained).
             conditions = (*asked, (g.complained, tuple(g.complained_yes)))
         fields.append(_question_field(question, conditions, required=False))
-    return FormPlan(q.id, q.title, langs, tuple(fields), groups)
+    return FormPlan(q.id, q.title, langs, tuple(fields), groups, _where(q))
 
 
 def _where(q: Questionnaire) -> str:
@@ -307,9 +309,20 @@ def xlsform_sheets(plan: FormPlan) -> dict[str, list[dict[str, Any]]]:
     cell). Relevance is written on every question (not only its page), so each question
     carries its own skip logic whatever page it is moved to."""
     langs = plan.languages
+    problems: list[Problem] = []
 
-    def labels(label: Label, column: str = "label") -> dict[str, str]:
-        return {f"{column}::{xlsform_language(lang)}": text_of(label, lang) for lang in langs}
+    def labels(label: Label, what: str) -> dict[str, str]:
+        out = {}
+        for lang in langs:
+            text = text_of(label, lang)
+            if "${" in text:
+                # XLSForm has no escape for it: '${name}' is always a reference.
+                problems.append(Problem(plan.where, f"The text of {what} in "
+                                        f"'{lang}' holds '${{', which XLSForm reads as a "
+                                        f"reference to another question: {text!r}. Reword "
+                                        "it (e.g. '$ {').", value=text))
+            out[f"label::{xlsform_language(lang)}"] = text
+        return out
 
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
@@ -321,17 +334,19 @@ def xlsform_sheets(plan: FormPlan) -> dict[str, list[dict[str, Any]]]:
                 survey.append({"type": "end_group", "name": open_group})
             if f.group is not None:
                 survey.append({"type": "begin_group", "name": f.group,
-                               **labels(plan.groups[f.group].label),
+                               **labels(plan.groups[f.group].label, f"page '{f.group}'"),
                                "appearance": "field-list"})
             open_group = f.group
-        row: dict[str, Any] = {"type": _XLSFORM_TYPES[f.kind], "name": f.id, **labels(f.text),
+        row: dict[str, Any] = {"type": _XLSFORM_TYPES[f.kind], "name": f.id,
+                               **labels(f.text, f"question '{f.id}'"),
                                "required": "yes" if f.required else "",
                                "relevance": _xlsform_relevance(f.asked_if)}
         if f.kind in ("single", "multiple"):
             row["type"] = f"{row['type']} {f.list_name}"
             if f.list_name not in lists:
                 lists.add(f.list_name)
-                choices += [{"list_name": f.list_name, "name": str(c.code), **labels(c.text)}
+                choices += [{"list_name": f.list_name, "name": str(c.code),
+                             **labels(c.text, f"choice {c.code} of '{f.id}'")}
                             for c in f.choices]
         constraint = _xlsform_constraint(f)
         if constraint:
@@ -339,6 +354,8 @@ def xlsform_sheets(plan: FormPlan) -> dict[str, list[dict[str, Any]]]:
         survey.append(row)
     if open_group is not None:
         survey.append({"type": "end_group", "name": open_group})
+    if problems:
+        raise FieldingError(problems)
     settings = [{"form_title": text_of(plan.title, langs[0]), "form_id": plan.id,
                  "default_language": xlsform_language(langs[0])}]
     return {"survey": survey, "choices": choices, "settings": settings}

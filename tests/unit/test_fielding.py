@@ -359,3 +359,15 @@ def test_skip_logic_of_a_multiple_choice_and_several_qualifying_codes(study_yaml
     assert rows["c0i0"]["relevance"] == (
         '(user_SQ1.NAOK == "Y") and (brand.NAOK == "1" or brand.NAOK == "3")')
     assert rows["user"]["type/scale"] == "M"
+
+
+def test_xlsform_refuses_a_text_it_would_read_as_a_reference(study_yaml):
+    q = load_questionnaire(study_yaml(text="Costs ${price} or more?"))
+    with pytest.raises(FieldingError) as caught:
+        export_form(q, "xlsform")
+    assert str(caught.value).startswith(
+        "2 problems found:\n<yaml text>: questionnaire 'gen': The text of question 'c0_i0' in "
+        "'zh' holds '${', which XLSForm reads as a reference to another question")
+    # The other platforms take it as text.
+    form = json.loads(export_form(q, "surveyjs"))
+    assert form["pages"][1]["elements"][0]["title"]["en"] == "Costs ${price} or more?"
