@@ -25,7 +25,8 @@ _IMPORT_HINT = {
               help="The languages to write, comma-separated, the form's default first "
                    "(default: every language of the questionnaire).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="The file to write.")
+              help="The file to write: .xlsx (xlsform), .txt (limesurvey) or .json "
+                   "(surveyjs).")
 def export(questionnaire: str, to: str, lang: str | None, out: str) -> None:
     """Write QUESTIONNAIRE as the form a survey platform imports (XLSForm, LimeSurvey or
     SurveyJS): screening as skip logic, don't-know as a choice, every requested language."""
