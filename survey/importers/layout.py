@@ -163,11 +163,6 @@ def numeric_text(cell: str) -> str:
     return cell
 
 
-def fielded_ids(questionnaire: Questionnaire) -> list[str]:
-    """Every id a fielded form of ``questionnaire`` has a question for, in form order."""
-    return list(form_fields(questionnaire))
-
-
 def merge_recoded(recoded: dict[str, dict[str, str]], target: str, done: Mapping[str, Any]
                   ) -> None:
     if done:
