@@ -28,6 +28,9 @@ COMMANDS = {
             "bootstrap, CB-SEM beside it) and write the report (HTML, XLSX, PPTX and PDF; "
             "--tracking: HTML and PDF).",
     "estimate": "Estimate MODEL on DATA collected with QUESTIONNAIRE.",
+    "export": "Write QUESTIONNAIRE as the form a survey platform imports (XLSForm, LimeSurvey "
+              "or SurveyJS): screening as skip logic, don't-know as a choice, every requested "
+              "language.",
     "ingest": "Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with "
               "the study's questionnaire and store it as one wave (and brand), in one "
               "transaction.",

@@ -22,6 +22,7 @@ The contract of an importer module (one per platform, registered in :data:`IMPOR
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,23 @@ def register(module: Any) -> None:
         if not hasattr(module, attribute):
             raise TypeError(f"importer {module.__name__} has no {attribute}")
     IMPORTERS[module.NAME] = module
+
+
+# ---- platform importers of the forms `survey export` writes (issue 12 part C) -------------
+#: The importer modules (under survey/importers/) of the platforms ``survey export`` fields
+#: a questionnaire on. Kept as its own tuple so that the list of the other platforms'
+#: importers merges with it as a one-line union.
+_PLATFORM_MODULES = ("kobo", "limesurvey", "surveyjs")
+
+
+def load() -> dict[str, Any]:
+    """Import and register the platform importers of :data:`_PLATFORM_MODULES` (imported
+    when first needed, not with the package); returns :data:`IMPORTERS`."""
+    for name in _PLATFORM_MODULES:
+        if name not in IMPORTERS:
+            register(importlib.import_module(f"survey.importers.{name}"))
+    return IMPORTERS
+# ---- end of the platform importers --------------------------------------------------------
 
 
 def detect_platform(frame: pd.DataFrame) -> str | None:
