@@ -3,8 +3,9 @@
 # own files, then lint and run the suite.
 #
 # System packages (Debian): fonts-noto-cjk for the Chinese labels of the report's charts,
-# chromium for the browser test of the rendered report. They are installed when missing (as
-# root, or through sudo); a machine where that cannot be done gets a message naming them.
+# chromium for the browser test of the rendered report, a Java runtime (default-jre-headless)
+# for ODK Validate. They are installed when missing (as root, or through sudo); a machine where
+# that cannot be done gets a message naming them.
 # Python packages: a virtual environment in .venv with the package and its test extras.
 # The suite runs on every core (pytest-xdist, one test file per worker: module fixtures are
 # computed once); extra arguments go to pytest (e.g. `bash scripts/test.sh -n 0 -x` runs it
@@ -16,6 +17,8 @@ need=()
 for pkg in fonts-noto-cjk chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# Java runs ODK Validate (shipped with pyxform) on the exported XLSForm.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 if [ "${#need[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""

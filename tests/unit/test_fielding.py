@@ -13,7 +13,6 @@ import csv
 import html
 import io
 import json
-import shutil
 import xml.etree.ElementTree as ET
 
 import openpyxl
@@ -29,7 +28,6 @@ from survey.fielding import (
 )
 from survey.questionnaire import load_questionnaire
 
-pyxform = pytest.importorskip("pyxform")
 
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"
@@ -111,7 +109,6 @@ def test_pyxform_accepts_the_airline_form_with_relevance_on_every_item(airline, 
     assert en["scale_ten-0"] == "1 (Very poor)"
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
 def test_odk_validate_accepts_the_airline_form(airline, tmp_path):
     # ODK Validate (the JavaRosa engine of ODK Collect) ships with pyxform; it runs here.
     from pyxform.validators.odk_validate import check_xform
