@@ -28,7 +28,6 @@ from survey.fielding import (
 )
 from survey.questionnaire import load_questionnaire
 
-
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"
 
