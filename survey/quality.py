@@ -442,3 +442,65 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+# --------------------------------------------------------------------------- exclusion
+
+
+@dataclass(frozen=True)
+class QualityExclusion:
+    """What ``--exclude-flagged`` did to an estimation: the rules applied (``rules``), the
+    flags of every rule (``flags``), the rows excluded (flagged by any applied rule), and the
+    headline method's indices with the exclusion (the estimate reported) and without it (the
+    same estimate, without bootstrap, on every accepted respondent): ``indices`` maps each
+    latent to (with, without), None where an index is not valid."""
+
+    rules: tuple[str, ...]
+    flags: QualityFlags
+    excluded: tuple[int, ...]
+    method: str
+    indices: tuple[tuple[str, float | None, float | None], ...]
+    target: str | None = None
+
+    @property
+    def n_checked(self) -> int:
+        return self.flags.n
+
+    @property
+    def n_used(self) -> int:
+        return self.flags.n - len(self.excluded)
+
+    def excluded_by(self, rule: str) -> int:
+        """Respondents flagged by ``rule`` and excluded (0 for a rule not applied); a
+        respondent flagged by two applied rules counts under both."""
+        return self.flags.rule(rule).flagged if rule in self.rules else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON ``quality`` block: per rule, whether it could be applied, how many were
+        flagged and how many excluded; the rows excluded; the indices with and without."""
+        rules = []
+        for r in self.flags.rules:
+            rules.append({"rule": r.rule, "available": r.available, "threshold": r.threshold,
+                          "flagged": r.flagged,
+                          "share": r.flagged / self.n_checked if self.n_checked else None,
+                          "excluded": self.excluded_by(r.rule), "note": r.note})
+        return {"excluded_rules": list(self.rules), "n_checked": self.n_checked,
+                "n_excluded": len(self.excluded), "n_used": self.n_used,
+                "rules": rules, "excluded_rows": [int(r) for r in self.excluded],
+                "method": self.method, "target": self.target,
+                "indices": [{"latent": latent, "with_exclusion": w, "without_exclusion": wo,
+                             "difference": None if w is None or wo is None else w - wo}
+                            for latent, w, wo in self.indices]}
+
+
+def exclusion_rows(flags: QualityFlags, rules: Sequence[str], source: str) -> np.ndarray:
+    """The rows to exclude for ``rules``. Raises :class:`SurveyError` when a rule asked for
+    could not be applied (no duration column, no attention check declared, ...): excluding
+    nobody while saying the rule was applied would mislead."""
+    for name in rules:
+        summary = flags.rule(name)
+        if not summary.available:
+            raise SurveyError(f"{source}: cannot exclude '{name}' respondents: {summary.note}. "
+                              f"Leave '{name}' out of --exclude-flagged, or give the data what "
+                              "the rule needs.")
+    return flags.rows(rules)
