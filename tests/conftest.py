@@ -46,29 +46,29 @@ def make_bound():
 
 QUALITY_QUESTIONNAIRE = """\
 id: qc
-title: {en: Quality check study}
-languages: [en]
+title: {zh: Quality check study, en: Quality check study}
+languages: [zh, en]
 scales:
   seven: {min: 1, max: 7, dont_know: 9}
 demographics:
-  - {id: age, type: integer, min: 18, max: 99, label: {en: Age}}
+  - {id: age, type: integer, min: 18, max: 99, label: {zh: Age, en: Age}}
   - id: gender
     type: single
-    label: {en: Gender}
-    options: {1: {en: Male}, 2: {en: Female}}
+    label: {zh: Gender, en: Gender}
+    options: {1: {zh: Male, en: Male}, 2: {zh: Female, en: Female}}
 constructs:
   service:
-    label: {en: Service}
+    label: {zh: Service, en: Service}
     scale: seven
-    items: {s1: {en: S1}, s2: {en: S2}, s3: {en: S3}, s4: {en: S4}}
+    items: {s1: {zh: S1, en: S1}, s2: {zh: S2, en: S2}, s3: {zh: S3, en: S3}, s4: {zh: S4, en: S4}}
   value:
-    label: {en: Value}
+    label: {zh: Value, en: Value}
     scale: seven
-    items: {v1: {en: V1}, v2: {en: V2}, v3: {en: V3}, v4: {en: V4}}
+    items: {v1: {zh: V1, en: V1}, v2: {zh: V2, en: V2}, v3: {zh: V3, en: V3}, v4: {zh: V4, en: V4}}
   satisfaction:
-    label: {en: Satisfaction}
+    label: {zh: Satisfaction, en: Satisfaction}
     scale: seven
-    items: {f1: {en: F1}, f2: {en: F2}, f3: {en: F3}, f4: {en: F4}}
+    items: {f1: {zh: F1, en: F1}, f2: {zh: F2, en: F2}, f3: {zh: F3, en: F3}, f4: {zh: F4, en: F4}}
 quality:
   attention:
     - {column: check, pass: [3]}

@@ -378,7 +378,7 @@ class Study:
         where, params = db.selection(waves, brands)
         with self._connect() as con:
             if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = "
-                               "'quality_flags'").fetchone():
+                               "'quality_flags'").fetchall():
                 return pd.DataFrame(columns=["wave", "brand", "source_sha256", "row", "rule",
                                              "value", "reason", "checked_at"])
             current = ("ingest_id IN (SELECT ingest_id FROM ingests WHERE status = "
