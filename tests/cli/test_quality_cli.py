@@ -105,3 +105,31 @@ def test_quality_of_a_study_stores_the_flags_beside_each_wave(planted_quality, t
     assert len(again) == len(w2)
     written = pd.read_csv(tmp_path / "flags.csv", encoding="utf-8-sig")
     assert set(written["wave"]) == {"W1", "W2"}
+
+
+def test_run_excludes_the_flagged_rules_per_wave(planted_quality, tmp_path):
+    """survey run --exclude-flagged: each wave's cell is estimated on its accepted
+    respondents less the flagged ones (n down by exactly those), recorded in the manifest."""
+    from survey.store import Study
+
+    s = planted_quality
+    study = tmp_path / "st"
+    run("init", study, "--questionnaire", s.questionnaire, "--model", s.model)
+    half = tmp_path / "w2.csv"
+    s.frame.iloc[:100].to_csv(half, index=False)
+    run("ingest", study, s.data, "--wave", "W1")
+    run("ingest", study, half, "--wave", "W2")
+    out = run("run", study, "--bootstrap", "0", "--permutations", "0", "--workers", "0",
+              "--exclude-flagged", "speeder,attention", "--out", tmp_path / "rep")
+    text = " ".join(out.split())
+    assert "Quality: W1: 6 of 200 excluded (speeder 3, attention 3)." in text
+    # W2 holds rows 2-101: speeders 7, 19, 62 and attention failures 27, 72, 101
+    assert "Quality: W2: 6 of 100 excluded (speeder 3, attention 3)." in text
+    runs = Study.open(study).runs()
+    manifest = runs["manifest"].iloc[-1]
+    assert manifest["exclude_flagged"]["rules"] == ["speeder", "attention"]
+    doc = json.loads((tmp_path / "rep" / "tracking.json").read_text(encoding="utf-8"))
+    ns = sorted(c["n"] for c in doc["cells"])
+    assert ns == [94, 194]
+    out = run("run", study, "--exclude-flagged", "speed", expect=2)
+    assert "Unknown quality rule 'speed'" in out
