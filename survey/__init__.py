@@ -10,7 +10,8 @@ from survey._version import __version__
 
 #: The notebook API (survey.api), imported on first use so that ``import survey`` (and the
 #: CLI's start-up) stays light.
-_API = ("load_questionnaire", "load_model", "estimate", "Results", "Criteria", "Assessment")
+_API = ("load_questionnaire", "load_model", "estimate", "Results", "Criteria", "Assessment",
+        "quality_flags")
 __all__ = ["__version__", *_API]
 
 

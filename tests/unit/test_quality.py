@@ -269,3 +269,19 @@ def test_bad_quality_blocks_name_their_yaml_path(planted_quality, tmp_path, bloc
         load_questionnaire(qfile)
     assert "bad.yaml:" in str(err.value)
     assert where in str(err.value) and message in str(err.value)
+
+
+def test_the_api_gives_the_flags_and_the_exclusion(planted_quality):
+    import survey
+
+    s = planted_quality
+    flags = survey.quality_flags(s.questionnaire, s.data)
+    assert set(flags.rows(["attention"])) == s.planted["attention"]
+    res = survey.estimate(s.questionnaire, s.model, s.frame, analyses=[],
+                          exclude_flagged=["duplicate"])
+    table = res.quality.set_index("rule")
+    assert table.loc["duplicate", "excluded"] == 2 and res.n == 198
+    assert res.quality.attrs["n_used"] == 198
+    plain = survey.estimate(s.questionnaire, s.model, s.frame, analyses=[])
+    with pytest.raises(SurveyError, match="No quality rule was applied"):
+        plain.quality  # noqa: B018
