@@ -54,3 +54,13 @@ def test_without_exclusion_the_part_is_absent(planted_quality):
     plain = estimate_study(s.questionnaire, s.model, s.data, analyses=())
     assert build_context(plain, "en")["quality_exclusion"] is None
     assert page(plain, "en").find(id="quality-exclusion") is None
+
+
+def test_a_saved_result_renders_the_same_section(excluded, tmp_path):
+    """Estimate once, render many: the exclusion survives survey.saved's round trip."""
+    from survey.saved import load_result, save_result
+
+    back = load_result(save_result(excluded, tmp_path / "x.result.gz"))
+    assert back.quality.to_json() == excluded.quality.to_json()
+    assert (build_context(back, "en")["quality_exclusion"]
+            == build_context(excluded, "en")["quality_exclusion"])
