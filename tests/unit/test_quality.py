@@ -285,3 +285,37 @@ def test_the_api_gives_the_flags_and_the_exclusion(planted_quality):
     plain = survey.estimate(s.questionnaire, s.model, s.frame, analyses=[])
     with pytest.raises(SurveyError, match="No quality rule was applied"):
         plain.quality  # noqa: B018
+
+
+def test_too_few_durations_make_no_median(planted_quality, tmp_path):
+    """Fewer than MIN_DURATIONS known durations: the speeder rule is not applied (and saying
+    it excluded nobody would mislead, so --exclude-flagged speeder is refused)."""
+    from survey.quality import MIN_DURATIONS
+    from survey.study import estimate_study
+
+    s = planted_quality
+    frame = s.frame.copy()
+    frame.loc[MIN_DURATIONS - 1:, "所用时间"] = ""
+    path = tmp_path / "few.csv"
+    frame.to_csv(path, index=False)
+    q = load_questionnaire(s.questionnaire)
+    rule = check_quality(read_responses(path, q), q).rule("speeder")
+    assert not rule.available and rule.flagged == 0
+    assert rule.note.startswith(f"{MIN_DURATIONS - 1} known durations")
+    with pytest.raises(SurveyError, match="cannot exclude 'speeder' respondents: 9 known"):
+        estimate_study(s.questionnaire, s.model, path, analyses=(),
+                       exclude_flagged=("speeder",))
+
+
+def test_a_numeric_duration_column_is_seconds_and_negative_is_refused():
+    """An Excel or Parquet column of numbers (Qualtrics' Duration (in seconds))."""
+    from survey.quality import durations
+    from survey.questionnaire import QualityChecks
+
+    data = pd.DataFrame({"Duration (in seconds)": [412.0, np.nan, -3.0]}, index=[2, 3, 4])
+    with pytest.raises(ResponseValidationError, match=r"x.xlsx:4: column 'Duration \(in "
+                                                      r"seconds\)': value '-3' is not a "
+                                                      r"duration \(negative\)"):
+        durations(data, QualityChecks(), "x.xlsx")
+    got, _ = durations(data.iloc[:2], QualityChecks(), "x.xlsx")
+    assert got[2] == 412.0 and np.isnan(got[3])
