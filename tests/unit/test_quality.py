@@ -319,3 +319,19 @@ def test_a_numeric_duration_column_is_seconds_and_negative_is_refused():
         durations(data, QualityChecks(), "x.xlsx")
     got, _ = durations(data.iloc[:2], QualityChecks(), "x.xlsx")
     assert got[2] == 412.0 and np.isnan(got[3])
+
+
+def test_excluding_everyone_stops_with_a_message(planted_quality, tmp_path):
+    """A small wave (n = 12) where every respondent straight-lines: nothing is left to
+    estimate, and the error says so instead of estimating on nobody."""
+    from survey.study import estimate_study
+
+    s = planted_quality
+    frame = s.frame.iloc[:12].copy()
+    frame[s.items] = np.repeat(np.arange(12)[:, None] % 7 + 1, len(s.items), axis=1)
+    path = tmp_path / "all_straight.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(SurveyError, match="no respondent is left to estimate: the 12 accepted "
+                                          "respondents are all flagged by straightliner"):
+        estimate_study(s.questionnaire, s.model, path, analyses=(),
+                       exclude_flagged=("straightliner",))
