@@ -951,6 +951,8 @@ def _quality_exclusion(result: StudyResult, lang: str, label) -> dict[str, Any] 
     indices = [{"latent": latent, "label": label(latent), "with": w, "without": wo,
                 "difference": None if w is None or wo is None else w - wo}
                for latent, w, wo in x.indices]
+    for i in indices:  # signed: which way the exclusion moved the index
+        i["change"] = "–" if i["difference"] is None else f"{i['difference']:+.1f}"
     headline = None
     target = next((i for i in indices if i["latent"] == x.target), None)
     if target is not None and target["with"] is not None:

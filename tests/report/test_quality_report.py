@@ -42,6 +42,7 @@ def test_the_section_shows_each_rule_and_the_index_with_and_without(excluded, la
                    "tr", attrs={"data-latent": True})}
     for latent, with_, without in x.indices:
         assert indices[latent][1] == f"{with_:.1f}" and indices[latent][2] == f"{without:.1f}"
+        assert indices[latent][3] == f"{with_ - without:+.1f}"
     by_latent = {i.latent: i.value for i in excluded.estimate.indices}
     assert x.indices[-1][1] == by_latent["satisfaction"]
     headline = html.find(id="quality-exclusion-headline").get_text()
