@@ -14,8 +14,9 @@ Five rules, each a published or common practice with a default the questionnaire
   and needs at least :data:`MIN_DURATIONS` of them.
 - ``straightliner``: identical answers on every answered item of a grid, in at least
   ``straightliner.share`` (default 1.0: all) of the respondent's grids; a grid is the items of
-  one construct, counted when at least ``straightliner.min_items`` (default 3) of them are
-  answered (Kim, Dykema, Stevenson, Black & Moberg 2019, "Straightlining: overview of
+  one construct, or a question grid the questionnaire declares (``straightliner.grids``: lists
+  of item ids, as the grids were shown), counted when at least ``straightliner.min_items``
+  (default 3) of them are answered (Kim, Dykema, Stevenson, Black & Moberg 2019, "Straightlining: overview of
   measurement ...", Social Science Computer Review 37(2), 214-233: nondifferentiation within a
   grid). An honest respondent who rates every item of every construct the same (all 10s from a
   delighted customer) is flagged too: that is the rule's definition, so the flag is a reason to
@@ -305,6 +306,11 @@ def _speeders(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks, sourc
 
 
 def _grids(data: pd.DataFrame, q: Questionnaire) -> list[tuple[str, list[str]]]:
+    """The question grids the questionnaire declares (``quality.straightliner.grids``), else
+    each construct's items; the items present in the data."""
+    if q.quality.grids:
+        return [(f"{g[0]}..{g[-1]}", [i for i in g if i in data.columns])
+                for g in q.quality.grids]
     return [(c.id, [i.id for i in c.items if i.id in data.columns])
             for c in q.constructs.values() if c.items]
 

@@ -127,6 +127,8 @@ class QualityChecks:
     straightline_items: int = 3
     #: ... and a respondent is flagged with identical answers in this share of their grids.
     straightline_share: float = 1.0
+    #: The question grids (lists of rated item ids); empty: each construct's items.
+    grids: tuple[tuple[str, ...], ...] = ()
     #: Too many don't-knows: more than this share of the rated items without an answer.
     dont_know_share: float = 0.15
     #: Columns that identify a respondent's machine (IP address, device id); empty: the
@@ -416,7 +418,7 @@ class _Builder:
                 return
             out[field_name] = int(value) if whole else float(value)
 
-        for section, allowed in (("speeder", {"share"}), ("straightliner", {"min_items", "share"}),
+        for section, allowed in (("speeder", {"share"}), ("straightliner", {"min_items", "share", "grids"}),
                                  ("dont_know", {"share"}), ("duplicates", {"columns"})):
             spec = raw.get(section)
             if isinstance(spec, dict):
@@ -428,6 +430,24 @@ class _Builder:
         number("straightliner", "min_items", "straightline_items", 2, 1000, whole=True)
         number("straightliner", "share", "straightline_share", 0.01, 1.0)
         number("dont_know", "share", "dont_know_share", 0.0, 0.99)
+        grids = raw.get("straightliner", {}).get("grids") if isinstance(
+            raw.get("straightliner"), dict) else None
+        if grids is not None:
+            rated = {k for k, where in seen.items()
+                     if where.startswith("constructs.") or where == "importance"}
+            if not isinstance(grids, list) or not grids or not all(
+                    isinstance(g, list) and len(g) >= 2 for g in grids):
+                self.fail(["quality", "straightliner", "grids"],
+                          "Expected a list of grids, each a list of two or more rated item ids. "
+                          f"Got {_kind(grids)} instead.")
+            else:
+                for k, grid in enumerate(grids):
+                    unknown = [i for i in grid if i not in rated]
+                    if unknown:
+                        self.fail(["quality", "straightliner", "grids", k],
+                                  f"{unknown[0]!r} is not a rated item of this questionnaire. "
+                                  "Expected item ids of its constructs or importance ratings.")
+                out["grids"] = tuple(tuple(str(i) for i in g) for g in grids)
         dup = raw.get("duplicates")
         if isinstance(dup, dict) and "columns" in dup:
             columns = dup["columns"]

@@ -258,6 +258,8 @@ def test_a_declared_column_missing_from_the_data_names_the_yaml_key(planted_qual
     ("  attention:\n    - {column: chk}\n", "quality.attention.0", "Expected {column: COLUMN"),
     ("  duration: {start: a}\n", "quality.duration", "Expected the column of the interview"),
     ("  speed: {share: 0.3}\n", "quality.speed", "Unknown key 'speed'"),
+    ("  straightliner: {grids: [[s1, age]]}\n", "quality.straightliner.grids.0",
+     "'age' is not a rated item of this questionnaire"),
 ])
 def test_bad_quality_blocks_name_their_yaml_path(planted_quality, tmp_path, block, where,
                                                  message):
@@ -335,3 +337,26 @@ def test_excluding_everyone_stops_with_a_message(planted_quality, tmp_path):
                                           "respondents are all flagged by straightliner"):
         estimate_study(s.questionnaire, s.model, path, analyses=(),
                        exclude_flagged=("straightliner",))
+
+
+def test_declared_question_grids_replace_the_constructs(planted_quality, tmp_path):
+    """A grid shown on one screen across constructs (s3, s4, v1, v2): a respondent with one
+    answer there and varied answers elsewhere is a straight-liner of that grid only."""
+    s = planted_quality
+    text = s.questionnaire.read_text(encoding="utf-8").replace(
+        "quality:\n", "quality:\n  straightliner: {grids: [[s3, s4, v1, v2]]}\n")
+    qfile = tmp_path / "grid.yaml"
+    qfile.write_text(text, encoding="utf-8")
+    frame = s.frame.copy()
+    frame.loc[100, ["s3", "s4", "v1", "v2"]] = 6
+    frame.loc[100, ["s1", "s2", "v3", "v4"]] = [1, 2, 3, 4]
+    path = tmp_path / "grid.csv"
+    frame.to_csv(path, index=False)
+    q = load_questionnaire(qfile)
+    flags = check_quality(read_responses(path, q), q)
+    raw = frame[["s3", "s4", "v1", "v2"]].astype(int)
+    answered = raw.where(raw != 9)
+    expected = {p + 2 for p in frame.index[(answered.notna().sum(axis=1) >= 3)
+                                           & (answered.nunique(axis=1) == 1)]}
+    assert 102 in flagged(flags, "straightliner") == expected
+    assert "1 grids of 3 or more items" in flags.rule("straightliner").note
