@@ -1439,6 +1439,7 @@ QUALITY_UI: dict[str, dict[str, str]] = {
                     "en": "Headline index ({name}): {with_} with the exclusion; without it the "
                           "index could not be computed."},
     "index_without": {"zh": "不排除", "en": "Without exclusion"},
+    "index_sheet": {"zh": "排除前后的指数", "en": "Indices with and without"},
     "index_with": {"zh": "排除后", "en": "With exclusion"},
     "note": {"zh": "“不排除”的指数为同一方法在全部有效受访者上的估计（不做 bootstrap）。",
              "en": "The index without the exclusion is the same method's estimate on every "

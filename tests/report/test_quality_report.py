@@ -65,3 +65,23 @@ def test_a_saved_result_renders_the_same_section(excluded, tmp_path):
     assert back.quality.to_json() == excluded.quality.to_json()
     assert (build_context(back, "en")["quality_exclusion"]
             == build_context(excluded, "en")["quality_exclusion"])
+
+
+def test_the_workbook_has_the_exclusion_sheets(excluded, tmp_path):
+    """The XLSX deliverable: the rules sheet and the indices with and without, the same
+    numbers as the typed result."""
+    from openpyxl import load_workbook
+
+    from survey.report.workbook import write_workbook
+
+    book = load_workbook(write_workbook(excluded, tmp_path / "r.xlsx", "en"))
+    rules = [[c.value for c in row] for row in
+             book["Respondents excluded for respon"].iter_rows(min_row=2)]
+    assert [r[0] for r in rules] == ["Speeders", "Straight-liners", "Near-duplicates",
+                                     "Failed attention checks", "Too many don't-knows"]
+    assert rules[0][2:] == [3, 0.015, 3] and rules[1][2:] == [4, 0.02, None]
+    indices = {row[0].value: [c.value for c in row[1:]] for row in
+               book["Indices with and without"].iter_rows(min_row=2)}
+    for latent, with_, without in excluded.quality.indices:
+        label = excluded.questionnaire.constructs[latent].label.get("en")
+        assert indices[label][:2] == [pytest.approx(with_), pytest.approx(without)]
