@@ -33,6 +33,7 @@ from survey.errors import SurveyError
 from survey.estimators.result import Estimate
 from survey.pathmodel import PathModel
 from survey.pathmodel import load_model as _load_model
+from survey.quality import QualityFlags
 from survey.questionnaire import Questionnaire
 from survey.questionnaire import load_questionnaire as _load_questionnaire
 from survey.study import SamplingDesign, StudyResult, estimate_study
@@ -92,7 +93,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              tiers: str | None = None, permutations: int = 1000,
              design: SamplingDesign | None = None, inadmissible: str = "keep",
              workers: int = 1,
-             progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Results:
+             progress: Callable[[str], Callable[[int, int], None]] | None = None,
+             exclude_flagged: Sequence[str] = ()) -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -121,6 +123,10 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
         callback factory ``progress(label) -> callback(done, total)``.
+    exclude_flagged : sequence of str
+        Response-quality rules (``survey.quality.RULES``: speeder, straightliner, duplicate,
+        attention, dont_know) whose flagged respondents are left out; ``res.quality`` says
+        per rule how many were flagged and excluded, with the indices with and without.
 
     Returns
     -------
@@ -137,8 +143,37 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            weights=weights, bootstrap=bootstrap, seed=seed, interval=interval,
                            workers=workers, segments=segments, tiers=tiers,
                            permutations=permutations, design=design, inadmissible=inadmissible,
-                           analyses=analyses, progress=progress)
+                           analyses=analyses, progress=progress,
+                           exclude_flagged=exclude_flagged)
     return Results(study)
+
+
+def quality_flags(questionnaire: Questionnaire | Source, data: pd.DataFrame | str | Path
+                  ) -> QualityFlags:
+    """Response-quality flags of every accepted respondent (survey.quality): speeders,
+    straight-liners, near-duplicates, failed attention checks, too many don't-knows, each
+    with its reason; nothing is excluded.
+
+    Parameters
+    ----------
+    questionnaire
+        A loaded questionnaire or what :func:`load_questionnaire` takes; its ``quality:``
+        block sets the columns and thresholds.
+    data : DataFrame, str or Path
+        The responses, validated as :func:`estimate` validates them.
+
+    Returns
+    -------
+    survey.quality.QualityFlags
+        ``.flags`` (row, rule, value, reason), ``.summary()`` (per rule), ``.rows(rules)``.
+    """
+    from survey.ingest import read_responses, response_set_from_frame
+    from survey.quality import check_quality
+
+    q = load_questionnaire(questionnaire)
+    responses = (response_set_from_frame(data, q) if isinstance(data, pd.DataFrame)
+                 else read_responses(data, q))
+    return check_quality(responses, q)
 
 
 def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
@@ -386,6 +421,22 @@ class Results:
         out.attrs.update(method=result.method, inference=result.inference,
                          interval=result.interval, level=result.level, rule=result.rule,
                          withheld=result.withheld, reason=result.reason)
+        return out
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """What ``exclude_flagged`` did, one row per quality rule: available, threshold,
+        flagged, share (of the accepted respondents), excluded. ``attrs``: the rules applied,
+        respondents checked, excluded and used, and the headline indices with and without the
+        exclusion (``indices``: latent -> (with, without))."""
+        x = self.study.quality
+        if x is None:
+            raise SurveyError("No quality rule was applied: estimate with "
+                              "exclude_flagged=[...] (survey.quality.RULES).")
+        out = pd.DataFrame(x.to_json()["rules"]).drop(columns=["note"])
+        out.attrs.update(rules=list(x.rules), n_checked=x.n_checked,
+                         n_excluded=len(x.excluded), n_used=x.n_used,
+                         indices={latent: (w, wo) for latent, w, wo in x.indices})
         return out
 
     @property

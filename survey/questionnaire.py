@@ -103,6 +103,41 @@ class Gauges:
 
 
 @dataclass(frozen=True)
+class AttentionCheck:
+    """An instructed-response item ("select 3 for this item"): the file ``column`` and the
+    answers that pass it (Meade & Craig 2012, Psychological Methods 17(3), 437-455)."""
+
+    column: str
+    passing: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class QualityChecks:
+    """The questionnaire's ``quality:`` block: where the interview duration is and the
+    thresholds of the response-quality rules (survey.quality, which documents each default and
+    its source). ``duration`` names one column of seconds, or ``start``/``end`` two timestamp
+    columns; None everywhere: the common platform columns are recognised."""
+
+    duration: str | None = None
+    start: str | None = None
+    end: str | None = None
+    #: Speeder: duration below this share of the median duration.
+    speeder_share: float = 0.3
+    #: Straight-liner: a grid counts from this many answered items ...
+    straightline_items: int = 3
+    #: ... and a respondent is flagged with identical answers in this share of their grids.
+    straightline_share: float = 1.0
+    #: The question grids (lists of rated item ids); empty: each construct's items.
+    grids: tuple[tuple[str, ...], ...] = ()
+    #: Too many don't-knows: more than this share of the rated items without an answer.
+    dont_know_share: float = 0.15
+    #: Columns that identify a respondent's machine (IP address, device id); empty: the
+    #: common platform columns are recognised.
+    duplicate_columns: tuple[str, ...] = ()
+    attention: tuple[AttentionCheck, ...] = ()
+
+
+@dataclass(frozen=True)
 class Construct:
     """A construct measured by ``items`` or built from other constructs (``dimensions``)."""
 
@@ -157,6 +192,8 @@ class Questionnaire:
     #: a later row with an id already used is rejected as a duplicate. None: a file column
     #: named 'respondent_id' serves, if there is one.
     respondent_id: str | None = None
+    #: The response-quality rules' columns and thresholds (``quality:``; survey.quality).
+    quality: QualityChecks = field(default_factory=QualityChecks)
 
     @property
     def language(self) -> str:
@@ -252,7 +289,8 @@ class _Builder:
     def build(self) -> Questionnaire:
         data = self.doc.data
         known = {"id", "title", "languages", "scales", "screening", "demographics",
-                 "constructs", "questions", "importance", "gauges", "respondent_id"}
+                 "constructs", "questions", "importance", "gauges", "respondent_id",
+                 "quality"}
         for key in data:
             if key not in known:
                 self.fail([key], f"Unknown top-level key '{key}'. Expected one of {sorted(known)}.")
@@ -322,6 +360,7 @@ class _Builder:
                                          f"({seen[respondent_id.strip()]}), not an id column. "
                                          "Name the column that identifies a respondent.")
             respondent_id = None
+        quality = self.quality(data.get("quality"), seen)
         if self.problems:
             raise QuestionnaireError(self.problems)
         return Questionnaire(
@@ -329,7 +368,130 @@ class _Builder:
             constructs=constructs, screening=screening, demographics=demographics,
             source=self.doc.path, questions=others, importance=importance, gauges=gauges,
             respondent_id=None if respondent_id is None else respondent_id.strip(),
+            quality=quality,
         )
+
+    def quality(self, raw: Any, seen: Mapping[str, str]) -> QualityChecks:
+        """The ``quality:`` block (duration column(s), thresholds, duplicate columns,
+        attention checks); every problem named by its YAML path."""
+        if raw is None:
+            return QualityChecks()
+        if not isinstance(raw, dict):
+            self.fail(["quality"], "Expected a mapping (duration, speeder, straightliner, "
+                                   f"dont_know, duplicates, attention). Got {_kind(raw)} instead.")
+            return QualityChecks()
+        known = {"duration", "speeder", "straightliner", "dont_know", "duplicates", "attention"}
+        for key in raw:
+            if key not in known:
+                self.fail(["quality", key], f"Unknown key '{key}'. Expected one of "
+                                            f"{sorted(known)}.")
+        out: dict[str, Any] = {}
+        duration = raw.get("duration")
+        if isinstance(duration, str) and duration.strip():
+            out["duration"] = duration.strip()
+        elif isinstance(duration, dict) and set(duration) == {"start", "end"} and all(
+                isinstance(v, str) and v.strip() for v in duration.values()):
+            out["start"], out["end"] = duration["start"].strip(), duration["end"].strip()
+        elif duration is not None:
+            self.fail(["quality", "duration"], "Expected the column of the interview duration "
+                                               "in seconds, or {start: COLUMN, end: COLUMN}. "
+                                               f"Got {_kind(duration)} instead.")
+
+        def number(section: str, key: str, field_name: str, low: float, high: float,
+                   whole: bool = False) -> None:
+            spec = raw.get(section)
+            if spec is None:
+                return
+            if not isinstance(spec, dict):
+                self.fail(["quality", section], f"Expected a mapping like {{{key}: ...}}. "
+                                                f"Got {_kind(spec)} instead.")
+                return
+            value = spec.get(key)
+            if key not in spec:
+                return
+            ok = _is_number(value) and low <= value <= high and (
+                not whole or float(value).is_integer())
+            if not ok:
+                what = "a whole number" if whole else "a number"
+                self.fail(["quality", section, key], f"Expected {what} from {low:g} to {high:g}. "
+                                                     f"Got {value!r} instead.")
+                return
+            out[field_name] = int(value) if whole else float(value)
+
+        for section, allowed in (("speeder", {"share"}), ("straightliner", {"min_items", "share", "grids"}),
+                                 ("dont_know", {"share"}), ("duplicates", {"columns"})):
+            spec = raw.get(section)
+            if isinstance(spec, dict):
+                for key in spec:
+                    if key not in allowed:
+                        self.fail(["quality", section, key], f"Unknown key '{key}'. Expected "
+                                                             f"{', '.join(sorted(allowed))}.")
+        number("speeder", "share", "speeder_share", 0.01, 1.0)
+        number("straightliner", "min_items", "straightline_items", 2, 1000, whole=True)
+        number("straightliner", "share", "straightline_share", 0.01, 1.0)
+        number("dont_know", "share", "dont_know_share", 0.0, 0.99)
+        grids = raw.get("straightliner", {}).get("grids") if isinstance(
+            raw.get("straightliner"), dict) else None
+        if grids is not None:
+            rated = {k for k, where in seen.items()
+                     if where.startswith("constructs.") or where == "importance"}
+            if not isinstance(grids, list) or not grids or not all(
+                    isinstance(g, list) and len(g) >= 2 for g in grids):
+                self.fail(["quality", "straightliner", "grids"],
+                          "Expected a list of grids, each a list of two or more rated item ids. "
+                          f"Got {_kind(grids)} instead.")
+            else:
+                for k, grid in enumerate(grids):
+                    unknown = [i for i in grid if i not in rated]
+                    if unknown:
+                        self.fail(["quality", "straightliner", "grids", k],
+                                  f"{unknown[0]!r} is not a rated item of this questionnaire. "
+                                  "Expected item ids of its constructs or importance ratings.")
+                out["grids"] = tuple(tuple(str(i) for i in g) for g in grids)
+        dup = raw.get("duplicates")
+        if isinstance(dup, dict) and "columns" in dup:
+            columns = dup["columns"]
+            if (not isinstance(columns, list) or not columns
+                    or not all(isinstance(c, str) and c.strip() for c in columns)):
+                self.fail(["quality", "duplicates", "columns"], "Expected a list of column "
+                                                                "names (IP address, device id). "
+                                                                f"Got {_kind(columns)} instead.")
+            else:
+                out["duplicate_columns"] = tuple(c.strip() for c in columns)
+        elif dup is not None and not isinstance(dup, dict):
+            self.fail(["quality", "duplicates"], "Expected {columns: [COLUMN, ...]}. Got "
+                                                 f"{_kind(dup)} instead.")
+        checks = raw.get("attention")
+        if checks is not None:
+            if not isinstance(checks, list):
+                self.fail(["quality", "attention"], "Expected a list of {column, pass}. Got "
+                                                    f"{_kind(checks)} instead.")
+                checks = []
+            found = []
+            for n, spec in enumerate(checks):
+                keys = ["quality", "attention", n]
+                if (not isinstance(spec, dict) or set(spec) != {"column", "pass"}
+                        or not isinstance(spec["column"], str) or not spec["column"].strip()):
+                    self.fail(keys, "Expected {column: COLUMN, pass: [ANSWER, ...]} (the "
+                                    "answers that pass the check). Got "
+                                    f"{_kind(spec)} instead.")
+                    continue
+                column = spec["column"].strip()
+                passing = spec["pass"] if isinstance(spec["pass"], list) else [spec["pass"]]
+                if not passing or not all(_is_number(v) or (isinstance(v, str) and v.strip())
+                                          for v in passing):
+                    self.fail([*keys, "pass"], "Expected the answers (numbers or texts) that "
+                                               f"pass the check. Got {spec['pass']!r} instead.")
+                    continue
+                if seen.get(column, "").startswith("constructs."):
+                    # An instructed item inside a construct would enter the model's estimate.
+                    self.fail([*keys, "column"], f"'{column}' is an item of "
+                                                 f"{seen[column]}; an attention check must be "
+                                                 "a column outside the model's constructs.")
+                    continue
+                found.append(AttentionCheck(column, tuple(passing)))
+            out["attention"] = tuple(found)
+        return QualityChecks(**out)
 
     def importance(self, raw: Any, scales: Mapping[str, Scale]) -> tuple[Rating, ...]:
         if raw is None:

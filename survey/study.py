@@ -31,6 +31,7 @@ from survey.ingest import ResponseSet, read_responses, response_set_from_frame
 from survey.numbers import json_safe
 from survey.numbers import plain as _num
 from survey.pathmodel import BoundModel, PathModel, bind, load_model
+from survey.quality import QualityExclusion, check_quality, check_rules, exclusion_rows
 from survey.questionnaire import Questionnaire, load_questionnaire
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class StudyResult:
     analysis: Analyses | None = None
     #: Their JSON blocks (``analysis.to_json()``, made once): ipma, methods, gauges, ...
     analyses: Mapping[str, Any] = field(default_factory=dict)
+    #: What ``exclude_flagged`` did (survey.quality); None when no respondent was excluded
+    #: by quality rules.
+    quality: QualityExclusion | None = None
 
     @property
     def estimate(self) -> Estimate:
@@ -70,6 +74,8 @@ class StudyResult:
             out["alternatives"] = others
             out["comparison"] = list(self.comparison)
         out.update(self.analyses)
+        if self.quality is not None:
+            out["quality"] = self.quality.to_json()
         out["ingest"] = self.ingest_json()
         out["manifest"] = self.manifest
         return json_safe(out)
@@ -125,7 +131,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    permutations: int = 1000, design: SamplingDesign | None = None,
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None,
-                   encoding: str | None = None) -> StudyResult:
+                   encoding: str | None = None,
+                   exclude_flagged: Sequence[str] = ()) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -142,6 +149,9 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     ``encoding``: the response file's encoding when it is known (CSV: cp1252, gb18030,
     utf-16, ...; default: told from the file, see :func:`survey.ingest.read_table`).
+    ``exclude_flagged``: response-quality rules (:data:`survey.quality.RULES`) whose flagged
+    respondents are left out; the result's ``quality`` records the flags, the rows excluded
+    and the headline indices with and without them.
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -150,6 +160,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         if missing is not None and missing not in MISSING[m]:
             raise SurveyError(f"Missing-data treatment {missing!r} is not available for {m}. "
                               f"Expected one of {list(MISSING[m])}.")
+    rules = check_rules(exclude_flagged)
     started = time.time()
     q = (questionnaire if isinstance(questionnaire, Questionnaire)
          else load_questionnaire(questionnaire))
@@ -164,7 +175,18 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                           f"({responses.report.n_rejected} rejected, "
                           f"{responses.report.n_screened_out} screened out).")
     frame = responses.data
+    excluded = np.empty(0, dtype="int64")
+    flags = None
+    if rules:
+        flags = check_quality(responses, q, source=str(data))
+        excluded = exclusion_rows(flags, rules, str(data))
+        frame = frame.drop(index=excluded)
+        if frame.empty:
+            raise SurveyError(f"{data}: no respondent is left to estimate: the "
+                              f"{len(excluded)} accepted respondents are all flagged by "
+                              f"{', '.join(rules)}.")
     design = design or SamplingDesign()
+    case_weights_column = weights
     if design.margins is not None:
         frame, weights = _raked(frame, weights, design.margins)
     frame, split_by = segment_columns(frame, segments, str(data))
@@ -186,6 +208,12 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
+    quality = None
+    if flags is not None:
+        quality = _exclusion_effect(bound, responses.data, headline, rules, flags, excluded,
+                                    missing=missing, scheme=scheme, hoc=hoc,
+                                    weights=case_weights_column, design=design,
+                                    source=str(data))
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability, include=analyses)
@@ -217,7 +245,9 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                                 "probability": design.probability,
                                 "margins": None if design.margins is None else {
                                     "path": str(design.margins),
-                                    "sha256": _sha256(design.margins)}}},
+                                    "sha256": _sha256(design.margins)}},
+                     # Only when used: the default manifest is part of the JSON contract.
+                     **({"exclude_flagged": list(rules)} if rules else {})},
         "questionnaire": _definition(questionnaire, q.id),
         "model": _definition(model, bound.model.id),
         "data": {"path": str(data), "sha256": responses.report.sha256},
@@ -225,7 +255,31 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         "versions": package_versions(),
     }
     return StudyResult(q, bound, responses, estimates, manifest, comparison, analysis,
-                       analysis.to_json())
+                       analysis.to_json(), quality)
+
+
+def _exclusion_effect(bound: BoundModel, everyone: pd.DataFrame, headline: Estimate,
+                      rules: Sequence[str], flags, excluded: np.ndarray, *,
+                      missing: str | None, scheme: str, hoc: str, weights: str | None,
+                      design: SamplingDesign, source: str) -> QualityExclusion:
+    """The headline indices with the exclusion (``headline``) and without it: the headline
+    method estimated again, without bootstrap (milliseconds for PLS), on every accepted
+    respondent with the same settings."""
+    frame = everyone
+    if design.margins is not None:
+        frame, weights = _raked(frame, weights, design.margins)
+    try:
+        whole = estimate_model(headline.method, bound, frame, missing=missing, scheme=scheme,
+                               hoc=hoc, weights=weights, source=source)
+        without = {i.latent: (i.value if i.valid else None) for i in whole.indices}
+    except SurveyError:
+        # The comparison is not the result: an estimate that fails on everyone (say, an
+        # inadmissible CB-SEM solution raising) leaves the "without" column empty.
+        without = {}
+    indices = tuple((i.latent, i.value if i.valid else None, without.get(i.latent))
+                    for i in headline.indices)
+    return QualityExclusion(tuple(rules), flags, tuple(int(r) for r in excluded),
+                            headline.method, indices, bound.model.target)
 
 
 #: The column that holds raked weights.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from survey.analysis.waves import (
@@ -364,21 +365,27 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
               permutations: int = 1000, scheduler: str | None = None,
               workers: int | None = None, run_id: str | None = None,
               inadmissible: str = "keep",
-              progress: Callable[[str], Callable[[int, int], None]] | None = None
+              progress: Callable[[str], Callable[[int, int], None]] | None = None,
+              exclude_flagged: Sequence[str] = ()
               ) -> tuple[str, Tracking, dict[str, Any], BoundModel]:
     """Re-estimate a stored study: every cell of the chosen ``waves`` (default: all, in
     ingest order) split by ``by`` (brand and/or segment columns, ``age=30,45,60`` bands a
     numeric column), compare consecutive waves, store the result tables and the run manifest
-    in the study. Returns (run id, tracking, manifest, bound model)."""
+    in the study. ``exclude_flagged``: response-quality rules (survey.quality.RULES) whose
+    flagged respondents each wave leaves out; the flags are stored beside the wave's
+    responses and the manifest's ``exclude_flagged`` says per wave and rule how many were
+    flagged and excluded. Returns (run id, tracking, manifest, bound model)."""
     import platform
     import time
     import uuid
 
     from survey._version import __version__
     from survey.pathmodel import bind
+    from survey.quality import check_rules
     from survey.store import Study
     from survey.study import package_versions, segment_columns
 
+    rules = check_rules(exclude_flagged)
     started = time.time()
     study = Study.open(path)
     stored = study.waves()
@@ -396,6 +403,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     q, model = study.questionnaire(), study.model()
     bound = bind(model, q)
     data = study.responses(order).reset_index()  # row numbers repeat across files
+    excluded: list[dict[str, Any]] = []
+    if rules:
+        data, excluded = _exclude_flagged(study, stored[stored["wave"].astype(str).isin(order)],
+                                          data, q, rules)
     data, columns = segment_columns(data, [b for b in by if b != "brand"], str(path))
     # A study without brands (no file ingested with one) has the one brand '': splitting by
     # it (the default) would label every cell and step with an empty brand; it splits nothing.
@@ -421,6 +432,31 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
                   "sha256": current["model"].sha256},
         "cells": {"ok": len(tracking.cells), "failed": len(tracking.failed)},
         "versions": package_versions(), "seconds": round(time.time() - started, 3),
+        # Only when used, as in survey estimate's manifest.
+        **({"exclude_flagged": {"rules": list(rules), "waves": excluded}} if rules else {}),
     }
     study.save_run(run_id, manifest, tracking.tables())
     return run_id, tracking, manifest, bound
+
+
+def _exclude_flagged(study, stored: pd.DataFrame, data: pd.DataFrame, q, rules: Sequence[str]
+                     ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """``data`` (the study's responses, row numbers as a column) without the respondents
+    flagged by ``rules`` in each wave and brand, whose flags are stored beside its responses;
+    and per wave and brand the counts flagged and excluded."""
+    from survey.quality import check_quality, exclusion_rows
+
+    keep = np.ones(len(data), dtype=bool)
+    report = []
+    for w in stored.itertuples(index=False):
+        cell = (data["wave"] == w.wave) & (data["brand"].fillna("") == w.brand)
+        frame = data[cell].set_index("row").drop(columns=["wave", "brand"])
+        flags = check_quality(frame, q, source=f"{w.file_name} ({w.wave})")
+        rows = exclusion_rows(flags, rules, f"{w.file_name} ({w.wave})")
+        study.save_quality_flags(w.wave, w.brand, flags)
+        keep &= ~(cell & data["row"].isin(rows)).to_numpy()
+        report.append({"wave": w.wave, "brand": w.brand, "checked": flags.n,
+                       "excluded": len(rows),
+                       "flagged": {r.rule: r.flagged for r in flags.rules if r.available},
+                       "excluded_by": {r: flags.rule(r).flagged for r in rules}})
+    return data[keep].reset_index(drop=True), report

@@ -88,3 +88,113 @@ def study_yaml():
         return "\n".join(lines) + "\n"
 
     return build
+# --------------------------------------------------------------------------- response quality
+
+QUALITY_QUESTIONNAIRE = """\
+id: qc
+title: {zh: Quality check study, en: Quality check study}
+languages: [zh, en]
+scales:
+  seven: {min: 1, max: 7, dont_know: 9}
+demographics:
+  - {id: age, type: integer, min: 18, max: 99, label: {zh: Age, en: Age}}
+  - id: gender
+    type: single
+    label: {zh: Gender, en: Gender}
+    options: {1: {zh: Male, en: Male}, 2: {zh: Female, en: Female}}
+constructs:
+  service:
+    label: {zh: Service, en: Service}
+    scale: seven
+    items: {s1: {zh: S1, en: S1}, s2: {zh: S2, en: S2}, s3: {zh: S3, en: S3}, s4: {zh: S4, en: S4}}
+  value:
+    label: {zh: Value, en: Value}
+    scale: seven
+    items: {v1: {zh: V1, en: V1}, v2: {zh: V2, en: V2}, v3: {zh: V3, en: V3}, v4: {zh: V4, en: V4}}
+  satisfaction:
+    label: {zh: Satisfaction, en: Satisfaction}
+    scale: seven
+    items: {f1: {zh: F1, en: F1}, f2: {zh: F2, en: F2}, f3: {zh: F3, en: F3}, f4: {zh: F4, en: F4}}
+quality:
+  attention:
+    - {column: check, pass: [3]}
+"""
+
+QUALITY_MODEL = """\
+id: qc_model
+name: {en: Quality check model}
+latents: [service, value, satisfaction]
+paths:
+  - service -> value
+  - service -> satisfaction
+  - value -> satisfaction
+target: satisfaction
+"""
+
+
+@pytest.fixture
+def planted_quality(tmp_path):
+    """A generated study that is not the airline one (3 constructs of 4 items on a 1-7 scale,
+    no brand, n = 200) simulated from a known population (survey.simulate), with a
+    问卷星-style duration column (所用时间, "412秒"), an IP column (来自IP) and an attention
+    check (check, pass 3); then speeders, straight-liners, near-duplicates, failed attention
+    checks and don't-know-heavy respondents planted at known rows. Clean durations are drawn
+    from 300-900 s, so none falls under 30 % of the median (at most 270 s); clean attention
+    answers are all 3 and IPs all distinct. Returns a namespace with the file paths, the
+    frame and ``planted``: rule -> set of file row numbers (position + 2)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from survey.pathmodel import bind, load_model
+    from survey.questionnaire import load_questionnaire
+    from survey.simulate import Population, simulate_responses
+
+    qfile = tmp_path / "qc.yaml"
+    qfile.write_text(QUALITY_QUESTIONNAIRE, encoding="utf-8")
+    mfile = tmp_path / "qc_model.yaml"
+    mfile.write_text(QUALITY_MODEL, encoding="utf-8")
+    bound = bind(load_model(mfile), load_questionnaire(qfile))
+    population = Population({("service", "value"): 0.5, ("service", "satisfaction"): 0.4,
+                             ("value", "satisfaction"): 0.35}, item_mean=4.8, item_sd=1.2,
+                            screened_out_rate=0.0)
+    n = 200
+    frame = simulate_responses(bound, population, n, seed=11).reset_index(drop=True)
+    rng = np.random.default_rng(11)
+    items = [i for _, ids in bound.measurement for i in ids]
+    seconds = rng.integers(300, 901, n)
+    ips = [f"10.{k // 250}.{k % 250}.7" for k in range(n)]
+    check = ["3"] * n
+    planted = {}
+    # speeders: under 30 % of the median (>= 300 s: the cut-off is >= 90 s)
+    planted["speeder"] = {5, 17, 60}
+    for pos, s in zip(planted["speeder"], (40, 61, 85), strict=True):
+        seconds[pos] = s
+    # straight-liners: one answer everywhere
+    planted["straightliner"] = {8, 33, 120, 150}
+    for pos, v in zip(sorted(planted["straightliner"]), (4, 7, 1, 5), strict=True):
+        frame.loc[pos, items] = v
+    # near-duplicates: row 90 repeats row 10's answers and profile (another duration and IP,
+    # so ingestion keeps it); row 140 comes from row 20's IP
+    frame.loc[90, frame.columns] = frame.loc[10, frame.columns].to_numpy()
+    ips[140] = ips[20]
+    planted["duplicate"] = {90, 140}
+    # failed attention checks: a wrong answer, and a blank one
+    for pos, answer in ((25, "2"), (70, "4"), (99, "")):
+        check[pos] = answer
+    planted["attention"] = {25, 70, 99}
+    # don't-knows: 4 of 12 items (33 %), one per construct and one more, so each grid keeps
+    # at least 3 answers; row 180 has 1 of 12 (8 %, under 15 %: not flagged)
+    for pos in (44, 160):
+        frame.loc[pos, ["s1", "v2", "f3", "f4"]] = 9
+    frame.loc[180, ["s2"]] = 9
+    planted["dont_know"] = {44, 160}
+    frame.insert(0, "respondent_id", [f"R{k:04d}" for k in range(n)])
+    frame["所用时间"] = [f"{s}秒" for s in seconds]
+    frame["来自IP"] = ips
+    frame["check"] = check
+    data = tmp_path / "qc_wave.csv"
+    frame.to_csv(data, index=False)
+    return SimpleNamespace(questionnaire=qfile, model=mfile, data=data, frame=frame,
+                           bound=bound, items=items,
+                           planted={k: {p + 2 for p in v} for k, v in planted.items()})

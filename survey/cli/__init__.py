@@ -36,6 +36,10 @@ COMMANDS = {
               "transaction.",
     "init": "Create the study folder STUDY: its DuckDB store (study.duckdb) and copies of the "
             "questionnaire and model in STUDY/definitions/.",
+    "quality": "Flag speeders, straight-liners, near-duplicates, failed attention checks and "
+               "too many don't-knows in DATA (a response file) or in each wave of STUDY (the "
+               "flags are stored beside the wave's responses); print a table and, with "
+               "--output, write the flags.",
     "report": "Render a saved result (written by survey estimate --out or survey demo: the "
               ".result.gz file, the JSON contract beside it, or their folder; or a STUDY, "
               "whose latest survey run is rendered) as the client deliverables, without "

@@ -27,6 +27,33 @@ inadmissible_option = click.option(
          "Counted and reported either way.")
 
 
+def exclude_flagged_option(value: str | None) -> tuple[str, ...]:
+    """``--exclude-flagged``: comma-separated quality rules, checked (survey.quality.RULES)."""
+    from survey.quality import check_rules
+
+    if not value:
+        return ()
+    try:
+        return check_rules([v for v in value.split(",") if v.strip()])
+    except SurveyError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _exclude_help() -> str:
+    from survey.quality import RULES
+
+    return ("Leave out the respondents flagged by these response-quality rules, "
+            f"comma-separated: {', '.join(RULES)} (see survey quality). The JSON's quality "
+            "block and the report say how many each rule excluded and the headline index "
+            "without the exclusion.")
+
+
+#: ``--exclude-flagged``, for survey estimate and survey run.
+exclude_flagged = click.option(
+    "--exclude-flagged", "exclude_flagged", default=None, metavar="RULE,...",
+    callback=lambda ctx, param, value: exclude_flagged_option(value), help=_exclude_help())
+
+
 @cli.command()
 @click.option("--questionnaire", "-q", required=True, type=click.Path(dir_okay=False),
               help="Questionnaire definition (YAML).")
@@ -79,6 +106,7 @@ inadmissible_option = click.option(
 @click.option("--margins", default=None, type=click.Path(dir_okay=False),
               help="YAML of population margins {column: {level: share}}: rake the weights "
                    "to them.")
+@exclude_flagged
 @click.option("--analyses", default="all", show_default=True, metavar="LIST",
               callback=lambda ctx, param, value: analyses_option(value),
               help=f"Analyses beside the estimate, comma-separated: {', '.join(ANALYSES)}; "
@@ -102,7 +130,8 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
-             margins: str | None, analyses: tuple[str, ...] | None, json_out: str | None,
+             margins: str | None, exclude_flagged: tuple[str, ...],
+             analyses: tuple[str, ...] | None, json_out: str | None,
              report_out: str | None, out_dir: str | None, formats: tuple[str, ...],
              lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
@@ -121,7 +150,8 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                analyses=analyses, progress=progress, encoding=encoding)
+                                analyses=analyses, progress=progress, encoding=encoding,
+                                exclude_flagged=exclude_flagged)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -207,6 +237,8 @@ def summarise(result: StudyResult, console: Console) -> None:
                   f"{r.n_screened_out} screened out.")
     for note in r.notes:
         console.print(f"  note: {note}", highlight=False)
+    if result.quality is not None:
+        summarise_exclusion(result, console)
     lang = result.questionnaire.language
     for method, e in result.estimates.items():
         console.print(f"[bold]{method.upper()}[/] on n = {e.n} ({e.missing}):")
@@ -263,3 +295,18 @@ def summarise_comparison(rows, console: Console) -> None:
         why = ", ".join(tr(REASONS, code, "en") for code in c["reasons"])
         console.print(f"  {name}: PLS {c['pls']:.{digits}f}, CB-SEM {c['cbsem']:.{digits}f} "
                       f"({why})")
+
+
+def summarise_exclusion(result: StudyResult, console: Console) -> None:
+    """What --exclude-flagged left out, per rule, and the headline index without it."""
+    x = result.quality
+    assert x is not None
+    per_rule = ", ".join(f"{r} {x.excluded_by(r)}" for r in x.rules)
+    console.print(f"Quality: {len(x.excluded)} of {x.n_checked} accepted respondents excluded "
+                  f"({per_rule}); {x.n_used} used.", highlight=False)
+    for latent, with_, without in x.indices:
+        if latent == x.target:
+            shown = ("n/a" if with_ is None else f"{with_:.1f}",
+                     "n/a" if without is None else f"{without:.1f}")
+            console.print(f"  {latent} index: {shown[0]} with the exclusion, {shown[1]} "
+                          "without it.", highlight=False)

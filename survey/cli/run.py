@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from survey.cli import cli
-from survey.cli.estimate import inadmissible_option, progress_bars
+from survey.cli.estimate import exclude_flagged, inadmissible_option, progress_bars
 from survey.cli.report import formats_option, print_delivered
 from survey.numbers import is_number
 
@@ -53,6 +53,7 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
 @click.option("--permutations", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Permutations per wave-over-wave comparison (0: none).")
 @click.option("--seed", type=int, default=2026, show_default=True)
+@exclude_flagged
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="An existing Dask scheduler (default: a local cluster sized to this "
                    "machine).")
@@ -69,7 +70,8 @@ def _split_by(values: tuple[str, ...]) -> list[str]:
               help="The tracking report's formats: html, xlsx, pptx, pdf (comma-separated, "
                    "or all).")
 def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bootstrap: int,
-        inadmissible: str, permutations: int, seed: int, scheduler: str | None,
+        inadmissible: str, permutations: int, seed: int, exclude_flagged: tuple[str, ...],
+        scheduler: str | None,
         workers: int | None, out_dir: str | None, lang: str | None,
         formats: tuple[str, ...]) -> None:
     """Estimate every wave x brand (x segment) cell of STUDY, compare consecutive waves, and
@@ -83,7 +85,8 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
         run_id, tracking, manifest, bound = run_study(
             study, waves=_split(waves) or None, by=_split_by(by), method=method,
             bootstrap=bootstrap, seed=seed, permutations=permutations, scheduler=scheduler,
-            workers=workers, inadmissible=inadmissible, progress=progress)
+            workers=workers, inadmissible=inadmissible, progress=progress,
+            exclude_flagged=exclude_flagged)
     out = Path(out_dir) if out_dir else Path(study) / "reports" / run_id
     out.mkdir(parents=True, exist_ok=True)
     saved = TrackingRun(run_id, tracking, bound, manifest)
@@ -92,6 +95,11 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
     (out / "tracking.json").write_text(
         json.dumps({"run_id": run_id, "manifest": manifest, **tracking.to_json()},
                    ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    for w in manifest.get("exclude_flagged", {}).get("waves", []):
+        by_rule = ", ".join(f"{r} {n}" for r, n in w["excluded_by"].items())
+        console.print(f"Quality: {w['wave']}{' / ' + w['brand'] if w['brand'] else ''}: "
+                      f"{w['excluded']} of {w['checked']} excluded ({by_rule}).",
+                      highlight=False)
     console.print(f"Run {run_id}: {len(tracking.cells)} cells estimated, "
                   f"{len(tracking.failed)} failed; stored in {study}.")
     summarise(tracking, console)

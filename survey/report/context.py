@@ -315,6 +315,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                                     parent_of),
         "comparison": _comparison(result, lang, t, dim_label) if len(methods) == 2 else None,
         "data_quality": quality,
+        "quality_exclusion": _quality_exclusion(result, lang, label),
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value,
                      "reason": _reject_reason(r, lang)} for r in shown.itertuples(index=False)],
         "more_rejects": max(0, len(rejects) - len(shown)),
@@ -926,3 +927,41 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
             blocks[-1]["lines"].append(_tr(NOTES, "no_bootstrap", lang))
     blocks.append({"title": _tr(UI, "index_notes", lang), "lines": [_tr(NOTES, "index", lang)]})
     return blocks
+
+
+def _quality_exclusion(result: StudyResult, lang: str, label) -> dict[str, Any] | None:
+    """The data-quality section's table of respondents excluded by quality rules (survey.
+    quality): per rule its criterion, flagged count and share, how many were excluded; the
+    headline index with and without the exclusion. None when no rule was applied."""
+    from survey.report.texts import QUALITY_CRITERIA, QUALITY_RULES, QUALITY_UI, join
+
+    x = getattr(result, "quality", None)
+    if x is None:
+        return None
+    t = {k: _tr(QUALITY_UI, k, lang) for k in QUALITY_UI}
+    rows = []
+    for r in x.flags.rules:
+        threshold = "" if r.threshold is None else f"{r.threshold:.0%}"
+        rows.append({"rule": r.rule, "name": _tr(QUALITY_RULES, r.rule, lang),
+                     "criterion": _tr(QUALITY_CRITERIA, r.rule, lang).format(v=threshold),
+                     "available": r.available, "flagged": r.flagged,
+                     "share": r.flagged / x.n_checked if x.n_checked else None,
+                     "applied": r.rule in x.rules, "excluded": x.excluded_by(r.rule)})
+    rules = join([_tr(QUALITY_RULES, r, lang) for r in x.rules], lang)
+    indices = [{"latent": latent, "label": label(latent), "with": w, "without": wo,
+                "difference": None if w is None or wo is None else w - wo}
+               for latent, w, wo in x.indices]
+    for i in indices:  # signed: which way the exclusion moved the index
+        i["change"] = "–" if i["difference"] is None else f"{i['difference']:+.1f}"
+    headline = None
+    target = next((i for i in indices if i["latent"] == x.target), None)
+    if target is not None and target["with"] is not None:
+        fields = {"name": target["label"], "with_": f"{target['with']:.1f}"}
+        headline = (t["headline"].format(**fields, without=f"{target['without']:.1f}",
+                                         diff=f"{target['difference']:+.1f}")
+                    if target["without"] is not None else t["headline_na"].format(**fields))
+    return {"t": t, "intro": t["intro"].format(rules=rules, checked=f"{x.n_checked:,}",
+                                               excluded=f"{len(x.excluded):,}",
+                                               used=f"{x.n_used:,}"),
+            "rows": rows, "indices": indices, "headline": headline,
+            "n_excluded": len(x.excluded)}

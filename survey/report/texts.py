@@ -1537,3 +1537,59 @@ MODEL_COMPARISON_REASONS: dict[str, dict[str, str]] = {
                           "en": "The compared models' paths together form a cycle: no full "
                                 "model, so no GM."},
 }
+
+
+# --------------------------------------------------------------------------- response quality
+# The data-quality section's part on respondents excluded by quality rules (survey.quality,
+# survey estimate --exclude-flagged).
+
+#: Labels and sentences of the exclusion table.
+QUALITY_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "按回答质量排除的受访者", "en": "Respondents excluded for response quality"},
+    "intro": {"zh": "按规则 {rules} 排除了 {checked} 位有效受访者中的 {excluded} 位，"
+                    "{used} 位参与估计。标记从不自动生效：仅排除所选规则标记的受访者。",
+              "en": "{excluded} of {checked} accepted respondents were excluded by the rules "
+                    "{rules}; {used} were used in the estimate. Flags are never applied "
+                    "silently: only the rules chosen exclude anyone."},
+    "rule": {"zh": "规则", "en": "Rule"},
+    "criterion": {"zh": "判定标准", "en": "Criterion"},
+    "flagged": {"zh": "标记人数", "en": "Flagged"},
+    "share": {"zh": "占比", "en": "Share"},
+    "excluded": {"zh": "排除人数", "en": "Excluded"},
+    "not_applied": {"zh": "无法应用", "en": "not applicable"},
+    "kept": {"zh": "保留（未选择排除）", "en": "kept (not chosen)"},
+    "headline": {"zh": "主指数（{name}）：排除后 {with_} 分，不排除为 {without} 分（差值 {diff}）。",
+                 "en": "Headline index ({name}): {with_} with the exclusion, {without} without "
+                       "it (difference {diff})."},
+    "headline_na": {"zh": "主指数（{name}）：排除后 {with_} 分；不排除时的指数无法计算。",
+                    "en": "Headline index ({name}): {with_} with the exclusion; without it the "
+                          "index could not be computed."},
+    "index_without": {"zh": "不排除", "en": "Without exclusion"},
+    "index_sheet": {"zh": "排除前后的指数", "en": "Indices with and without"},
+    "index_with": {"zh": "排除后", "en": "With exclusion"},
+    "note": {"zh": "“不排除”的指数为同一方法在全部有效受访者上的估计（不做 bootstrap）。",
+             "en": "The index without the exclusion is the same method's estimate on every "
+                   "accepted respondent (without bootstrap)."},
+}
+
+#: The quality rules (survey.quality.RULES) by name.
+QUALITY_RULES: dict[str, dict[str, str]] = {
+    "speeder": {"zh": "答题过快", "en": "Speeders"},
+    "straightliner": {"zh": "直线作答", "en": "Straight-liners"},
+    "duplicate": {"zh": "疑似重复", "en": "Near-duplicates"},
+    "attention": {"zh": "注意力检查未通过", "en": "Failed attention checks"},
+    "dont_know": {"zh": "“无法回答”过多", "en": "Too many don't-knows"},
+}
+
+#: Each rule's criterion; {v} is its threshold.
+QUALITY_CRITERIA: dict[str, dict[str, str]] = {
+    "speeder": {"zh": "用时不足中位数的 {v}", "en": "duration under {v} of the median"},
+    "straightliner": {"zh": "{v} 的题组内答案全部相同", "en": "identical answers in {v} of the "
+                                                        "grids"},
+    "duplicate": {"zh": "作答与背景和前面某人完全相同，或 IP / 设备相同",
+                  "en": "same answers and profile as an earlier respondent, or same IP / "
+                        "device"},
+    "attention": {"zh": "注意力检查题答错或未答", "en": "a wrong or blank answer to a check"},
+    "dont_know": {"zh": "超过 {v} 的评分题“无法回答”或空白",
+                  "en": "don't know or blank on more than {v} of the rated items"},
+}

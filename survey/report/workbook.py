@@ -204,6 +204,7 @@ def write_workbook(result: StudyResult, path: str | Path, lang: str,
         _fit(context, t, w),
         _comparison(context, t, w),
         _quality(context, t, w),
+        *_quality_exclusion(context, t),
         _rejects(result, lang, t),
         _notes(context, t, w),
         _manifest(context, t, w),
@@ -841,6 +842,30 @@ def _quality(context: Mapping[str, Any], t: Mapping[str, str], w: Mapping[str, s
     rows = [[r["item"], r["label"], r["construct"], r["dont_know"], r["blank"]]
             for r in context["data_quality"]]
     return Table(t["quality"], columns, rows)
+
+
+def _quality_exclusion(context: Mapping[str, Any], t: Mapping[str, str]
+                       ) -> tuple[Table | None, Table | None]:
+    """With ``--exclude-flagged`` (the report's quality_exclusion): each quality rule's
+    criterion, flagged count and share and how many it excluded (empty where the rule could
+    not be applied or was not chosen); and every index with and without the exclusion."""
+    qx = context.get("quality_exclusion")
+    if qx is None:
+        return None, None
+    x = qx["t"]
+    rules = Table(x["title"], [Column(x["rule"]), Column(x["criterion"]),
+                               Column(x["flagged"], COUNT), Column(x["share"], SHARE),
+                               Column(x["excluded"], COUNT)],
+                  [[r["name"], r["criterion"] if r["available"] else x["not_applied"],
+                    r["flagged"] if r["available"] else None,
+                    r["share"] if r["available"] else None,
+                    r["excluded"] if r["applied"] else None] for r in qx["rows"]])
+    indices = Table(x["index_sheet"],
+                    [Column(t["latent"]), Column(x["index_with"], INDEX),
+                     Column(x["index_without"], INDEX), Column(t["difference"], INDEX)],
+                    [[i["label"], i["with"], i["without"], i["difference"]]
+                     for i in qx["indices"]])
+    return rules, indices
 
 
 def _rejects(result: StudyResult, lang: str, t: Mapping[str, str]) -> Table | None:

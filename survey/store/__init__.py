@@ -21,6 +21,9 @@ Tables (every name below is a column; ``responses`` grows a column per new file 
   screening answers). Rows rather than counts: who was screened out, and on which answer, can
   be checked later (an incidence rate by answer, a changed qualification rule), at the cost of
   a few short rows; the counts are in ``ingests``.
+* ``quality_flags``: ingest_id, wave, brand, source_sha256, row, rule, value, reason,
+  checked_at: the response-quality flags of each wave's file (``survey quality STUDY``,
+  survey.quality), made on first use; checking a wave again replaces its flags.
 * ``runs`` (run_id, created_at, manifest JSON) and ``run_tables`` (run_id, name, table_name,
   n_rows, index): result tables of estimation runs, each stored as its own table (a table
   without rows keeps its columns; one without columns has table_name NULL).

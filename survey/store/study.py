@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,6 +30,14 @@ from survey.store.db import (
     StoreLockedError,
 )
 from survey.store.incoming import IngestResult
+
+if TYPE_CHECKING:
+    from survey.quality import QualityFlags
+
+#: The response-quality flags of each wave's current file (survey quality STUDY).
+QUALITY_TABLE = """CREATE TABLE IF NOT EXISTS quality_flags (ingest_id INTEGER, wave VARCHAR,
+    brand VARCHAR, source_sha256 VARCHAR, "row" BIGINT, rule VARCHAR, value VARCHAR,
+    reason VARCHAR, checked_at TIMESTAMP)"""
 
 # --------------------------------------------------------------------------- the study
 
@@ -331,6 +339,54 @@ class Study:
                                 f"FROM screened_out {where} ORDER BY ingest_id, \"row\"", params)
         frame["answers"] = [json.loads(a) for a in frame["answers"]]
         return frame
+
+    # -- response quality
+
+    def save_quality_flags(self, wave: str, brand: str, flags: QualityFlags) -> int:
+        """Store the response-quality flags (survey.quality) of the current file of ``wave``
+        and ``brand`` beside its responses, replacing the flags stored for it before, in one
+        transaction; returns the number of flags stored. The table ``quality_flags``
+        (ingest_id, wave, brand, source_sha256, row, rule, value, reason, checked_at) is made
+        on first use."""
+        wave = db.label(wave, "wave", allow_empty=False)
+        brand = db.label(brand, "brand", allow_empty=True)
+        table = pd.DataFrame({"row": flags.flags["row"].astype("int64"),
+                              "rule": flags.flags["rule"].astype(str),
+                              "value": [None if db.missing(v) else str(v)
+                                        for v in flags.flags["value"]],
+                              "reason": flags.flags["reason"].astype(str)})
+        with self._connect(write=True) as con, db.transaction(con, self.path):
+            found = con.execute("SELECT ingest_id, sha256 FROM ingests WHERE wave = ? AND "
+                                "brand = ? AND status = 'current'", [wave, brand]).fetchone()
+            if found is None:
+                raise StoreError(Problem(str(self.path), f"No wave {db.wave_text(wave, brand)} "
+                                                         "in this study."))
+            con.execute(QUALITY_TABLE)
+            con.execute("DELETE FROM quality_flags WHERE wave = ? AND brand = ?", [wave, brand])
+            con.register("_flags", table)
+            con.execute("INSERT INTO quality_flags SELECT ?::INTEGER, ?::VARCHAR, ?::VARCHAR, "
+                        "?::VARCHAR, \"row\", rule, value, reason, ?::TIMESTAMP FROM _flags",
+                        [found[0], wave, brand, found[1], db.now()])
+            con.unregister("_flags")
+        return len(table)
+
+    def quality_flags(self, waves: Sequence[str] | None = None,
+                      brands: Sequence[str] | None = None) -> pd.DataFrame:
+        """The stored quality flags of the current files of the chosen waves and brands:
+        wave, brand, source_sha256, row, rule, value, reason, checked_at (none stored yet:
+        no rows)."""
+        where, params = db.selection(waves, brands)
+        with self._connect() as con:
+            if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = "
+                               "'quality_flags'").fetchall():
+                return pd.DataFrame(columns=["wave", "brand", "source_sha256", "row", "rule",
+                                             "value", "reason", "checked_at"])
+            current = ("ingest_id IN (SELECT ingest_id FROM ingests WHERE status = "
+                       "'current')")
+            where = f"{where} AND {current}" if where else f"WHERE {current}"
+            return db.frame(con, "SELECT wave, brand, source_sha256, \"row\", rule, value, "
+                                f"reason, checked_at FROM quality_flags {where} "
+                                "ORDER BY ingest_id, \"row\", rule", params)
 
     # -- runs
 
