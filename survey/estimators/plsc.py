@@ -330,10 +330,10 @@ def _assemble_plsc(fit: PlsFit, corr: Correction, weights_column: str | None) ->
     notices = list(base.notices)
     reason = corr.reason[0]
     rho = {x: float(corr.rho[0, k]) for k, x in enumerate(d.constructs)}
-    if reason == RHO_ABOVE_ONE:
-        notices += [notice("plsc_rho_above_one", construct=x, value=f"{v:.3f}")
-                    for x, v in rho.items() if v > 1]
-    elif reason == NOT_PD:
+    # Every reason that applies (a resample keeps the first only: it fails either way).
+    notices += [notice("plsc_rho_above_one", construct=x, value=f"{v:.3f}")
+                for x, v in rho.items() if v > 1]
+    if not corr.min_eigen[0] > PD_FLOOR:
         notices.append(notice("plsc_not_pd", value=f"{corr.min_eigen[0]:.4f}"))
     admissible = base.converged and reason == ""
     correlations = tuple((a, b, float(c[ci[a], ci[b]])) for i, a in enumerate(d.constructs)
