@@ -133,7 +133,7 @@ def test_rho_a_above_one_is_flagged_inadmissible_in_every_output(simple):
     doc = est.to_json()
     assert doc["admissible"] is False
     assert any("rho_A of 'y'" in w and "above 1" in w for w in doc["warnings"])
-    assert any(n.text("zh").startswith("PLSc 解不可接受") for n in est.notices if n.inadmissible)
+    assert any(n.text("zh").startswith("解不可接受：PLSc") for n in est.notices if n.inadmissible)
 
 
 @pytest.mark.parametrize(("seed", "level"), [(6, "warn"), (7, "none")])
