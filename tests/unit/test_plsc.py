@@ -98,7 +98,7 @@ def test_rho_a_not_positive_stops_with_the_construct_named(make_bound):
     assert estimate_model("pls", bound, data).path("x", "y").estimate > 0
 
 
-def test_api_comparison_and_plsc_accessors(make_bound):
+def test_api_comparison_and_plsc_accessors(make_bound, tmp_path):
     bound = make_bound({"x": ["x1", "x2"], "y": ["y1", "y2"]}, [("x", "y")])
     # Answers as a response file holds them: whole points on the 1-7 scale.
     data = two_item_data(300, 0.5, seed=4).round().clip(1, 7).astype(int)
@@ -116,6 +116,17 @@ def test_api_comparison_and_plsc_accessors(make_bound):
     assert table.attrs["admissible"] and table.attrs["min_eigenvalue"] > 0
     with pytest.raises(SurveyError, match="not a PLSc one"):
         _ = res.plsc
+    # The workbook's comparison sheet has the PLSc column too, with the PLSc path.
+    import openpyxl
+
+    from survey.report.workbook import write_workbook
+
+    path = write_workbook(res.study, tmp_path / "all.xlsx", "en")
+    sheet = openpyxl.load_workbook(path)["PLS and CB-SEM side by side"[:31]]
+    header = [c.value for c in sheet[1]]
+    assert "PLSc" in header
+    first = [c.value for c in sheet[2]]
+    assert first[header.index("PLSc")] == pytest.approx(plsc.paths["std_estimate"].iloc[0])
     alone = survey.estimate(study_q, model, data, method="plsc", analyses=[])
     assert alone.method == "plsc" and alone.comparison.empty
 
