@@ -10,16 +10,17 @@ only, so it runs on the same stack of correlation matrices (B, q, q) as
   modeling", MIS Quarterly 39(2), 297-316, eq. 13; with w scaled so that w'Rw = 1):
   rho_A = (w'w)^2 w'(R - diag R)w / w'(ww' - diag ww')w. It is 1 for a single-item construct
   and for a composite (mode B: no measurement error to correct, as in Dijkstra & Henseler).
-* the construct correlations disattenuated: r*_ij = r_ij / sqrt(rho_A,i rho_A,j) (ibid. eq. 9),
+* the construct correlations disattenuated: r*_ij = r_ij / sqrt(rho_A,i rho_A,j),
   unit diagonal;
-* consistent loadings of a mode-A construct: lambda = w sqrt(rho_A) / (w'w) (ibid. eq. 11-12);
+* consistent loadings of a mode-A construct: lambda = w sqrt(rho_A) / (w'w) (the correction
+  factor c = sqrt(rho_A) / w'w of the weights);
   a mode-B construct keeps its PLS loadings;
 * paths and R² by OLS on the corrected correlation matrix, total effects from those paths.
 
 The 0-100 indices stay computed from the PLS outer weights: PLSc corrects loadings and paths,
 not the composite an index is a weighted mean of.
 
-Inadmissible results (ibid. p. 304; Dijkstra 2014): rho_A outside (0, 1] (a block whose items
+Inadmissible results: rho_A outside (0, 1] (a block whose items
 do not behave as indicators of one factor) or a corrected correlation matrix that is not
 positive definite. A full sample with rho_A <= 0 cannot be corrected at all (the square root
 is undefined): :class:`~survey.errors.EstimationError`. One with rho_A > 1 or a non-positive-
@@ -116,7 +117,7 @@ def check_plsc_model(bound: BoundModel) -> None:
 
 def correct(r: np.ndarray, core: CoreResult, design: Design) -> Correction:
     """The PLSc correction of ``core`` (the PLS result on the item correlations ``r`` (B, q,
-    q)) for every resample at once (Dijkstra & Henseler 2015, eq. 9-13)."""
+    q)) for every resample at once (Dijkstra & Henseler 2015)."""
     s = design.stage1
     b, q, _ = r.shape
     k_all = len(design.constructs)
@@ -342,7 +343,7 @@ def _assemble_plsc(fit: PlsFit, corr: Correction, weights_column: str | None) ->
         "rho_a": rho, "min_eigenvalue": float(corr.min_eigen[0]),
         "uncorrected": [x for k, x in enumerate(d.constructs)
                         if d.stage1.modes[k] == "B" or d.stage1.slots_of(k).size == 1],
-        "reference": "Dijkstra & Henseler 2015, MIS Quarterly 39(2), eq. 9-13"}}
+        "reference": "Dijkstra & Henseler 2015, MIS Quarterly 39(2), 297-316"}}
     return replace(base, method="plsc", paths=paths, loadings=tuple(loadings), r2=r2,
                    adj_r2=adj, f2=tuple(f2), inner_vif=tuple(vifs), effects=tuple(effects),
                    reliability=quality, latent_correlations=correlations,

@@ -4,7 +4,7 @@ Population: x -> m (0.5), m -> y (0.4), x -> y (0.3), standardized latents; refl
 ``z = lambda * eta + sqrt(1 - lambda²) * e`` with unequal loadings (0.9 ... 0.6), so that the
 population loadings and paths are the numbers a consistent estimator must recover (Dijkstra &
 Henseler 2015, MIS Quarterly 39(2): PLSc is consistent for them; plain PLS is not, its paths
-attenuated and its loadings inflated by the composites' measurement error, ibid. p. 298).
+attenuated and its loadings inflated by the composites' measurement error).
 
 * Closed form at large n: PLSc within sampling noise of the population (n = 20,000, SDs about
   0.007; tolerance 0.025, over 3 SDs), plain PLS off by more than its noise in the known
@@ -85,7 +85,7 @@ def test_plsc_recovers_the_loadings_and_plain_pls_inflates_them(large):
 
 def test_rho_a_is_the_population_reliability(large):
     # For PLSc's (consistent) weights, rho_A estimates the reliability of the composite,
-    # (w'lambda)² / w'Sigma w with the population loadings (Dijkstra & Henseler 2015, eq. 13).
+    # (w'lambda)² / w'Sigma w with the population loadings (Dijkstra & Henseler 2015).
     plsc, _ = large
     rho = plsc.settings["plsc"]["rho_a"]
     w_by = {c: [] for c in LOADINGS}

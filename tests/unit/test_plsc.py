@@ -3,7 +3,7 @@
 * Two items of equal weight: rho_A is the Spearman-Brown reliability 2r / (1 + r), and the
   consistent loadings are sqrt(r) each (the one-factor solution of two items correlated r).
 * One predictor: the PLSc path is the composites' correlation over sqrt(rho_A,x rho_A,y)
-  (Dijkstra & Henseler 2015, eq. 9), computed here by hand from the PLS estimate.
+  (Dijkstra & Henseler 2015), computed here by hand from the PLS estimate.
 * A block whose items correlate negatively with each other while both load positively on the
   composite has rho_A < 0: the correction is undefined, and the estimate says so and stops.
 """
