@@ -167,3 +167,11 @@ def test_bootstrap_of_plsc_counts_inadmissible_resamples_as_failed(simple, seed,
     else:
         assert est.inference == "bootstrap" and est.path("x", "y").se is not None
         assert "bootstrap_few_usable" in codes
+
+
+def test_segments_refuse_plsc():
+    from survey.analysis.comparison import GroupSpec
+
+    with pytest.raises(EstimationError, match="for segments. Expected one of"):
+        GroupSpec.make("plsc", None, "path", "repeated", None)
+    assert GroupSpec.make("pls", None, "path", "repeated", None).missing == "mean"
