@@ -166,6 +166,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     q = (questionnaire if isinstance(questionnaire, Questionnaire)
          else load_questionnaire(questionnaire))
     bound = bind(model if isinstance(model, PathModel) else load_model(model), q)
+    if "plsc" in methods:
+        # Before any estimate: a model PLSc refuses fails now, not after PLS and CB-SEM ran.
+        from survey.estimators import check_plsc_model
+
+        check_plsc_model(bound)
     if isinstance(data, pd.DataFrame):
         responses = response_set_from_frame(data, q, items=bound.items)
         data = "<data frame>"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 #: (imported on first use, so that ``import survey.estimators`` stays light).
 PUBLIC = {
     "BatchedPls": "pls", "BatchEstimates": "pls", "check_pls_model": "pls",
+    "check_plsc_model": "plsc",
     "MultiGroupModel": "multigroup", "MultiGroupFit": "multigroup", "Equalities": "multigroup",
     "LatentMean": "multigroup", "LikelihoodRatio": "multigroup", "lr_test": "multigroup",
     "METRIC": "multigroup", "SCALAR": "multigroup",

@@ -72,6 +72,10 @@ def test_plsc_refuses_higher_order_constructs_and_segments(tmp_path, three):
     out = run("estimate", "-q", hoc.questionnaire, "-m", hoc.model, "-d", data, "--method",
               "plsc", expect=2)
     assert "higher-order constructs" in out and "--method pls" in out
+    # With --method all too, before PLS or CB-SEM is estimated (no progress line at all).
+    out = run("estimate", "-q", hoc.questionnaire, "-m", hoc.model, "-d", data, "--method",
+              "all", "--bootstrap", 200, expect=2)
+    assert "higher-order constructs" in out and "bootstrap" not in out
     (data,) = three.files.values()
     out = run("estimate", "-q", three.questionnaire, "-m", three.model, "-d", data,
               "--method", "plsc", "--segment", "region", expect=2)
