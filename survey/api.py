@@ -105,9 +105,13 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         The responses: a data frame whose columns are the item ids, or a response file (CSV,
         Excel, SPSS). Either way every row is validated against the questionnaire; rejected
         rows are counted in ``res.ingest`` and kept with their reasons.
-    method : {'pls', 'cbsem', 'both'}
+    method : {'pls', 'cbsem', 'both', 'plsc', 'all'}
         PLS path modelling (the headline), covariance-based SEM (ML; FIML for missing
-        answers), or both (PLS headline, CB-SEM beside it: ``res.alternative('cbsem')``).
+        answers), both (PLS headline, CB-SEM beside it: ``res.alternative('cbsem')``),
+        consistent PLS alone (PLSc, Dijkstra & Henseler 2015: paths and loadings corrected
+        for measurement error, indices from the PLS weights; first-order models only), or
+        all (PLS headline, ``res.alternative('plsc')`` and ``res.alternative('cbsem')``, and
+        ``res.comparison`` with the three side by side).
     bootstrap : int or dict, optional
         Bootstrap resamples (for every method run, or ``{"pls": 1000}``).
     seed : int
@@ -207,7 +211,7 @@ class Results:
     # -- identity
     @property
     def method(self) -> str:
-        """'pls' or 'cbsem'."""
+        """'pls', 'plsc' or 'cbsem'."""
         return self.estimate.method
 
     @property
@@ -216,7 +220,7 @@ class Results:
         return self.estimate.n
 
     def alternative(self, method: str) -> Results:
-        """The results of the other method of a ``method='both'`` run."""
+        """The results of another method of a ``method='both'`` or ``'all'`` run."""
         if method not in self.study.estimates:
             raise SurveyError(f"No {method!r} estimate in this run. Expected one of "
                               f"{list(self.study.estimates)}.")
@@ -437,6 +441,37 @@ class Results:
         out.attrs.update(rules=list(x.rules), n_checked=x.n_checked,
                          n_excluded=len(x.excluded), n_used=x.n_used,
                          indices={latent: (w, wo) for latent, w, wo in x.indices})
+        return out
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        """PLS next to CB-SEM (a ``method='both'`` or ``'all'`` run; empty otherwise): one
+        row per path, index and R² (kind, a, b), the values under each method's name (plsc
+        too when it was run), their difference (PLS - CB-SEM), the paths' significance per
+        method and ``reasons`` why PLS and CB-SEM disagree (survey.estimators.compare)."""
+        rows = [dict(r) for r in self.study.comparison]
+        methods = [m for m in ("pls", "cbsem", "plsc") if any(m in r for r in rows)]
+        columns = ["kind", "a", "b", *methods, "difference",
+                   *[f"significant_{m}" for m in methods], "reasons"]
+        out = _frame(rows, columns)
+        out[[*methods, "difference"]] = out[[*methods, "difference"]].astype(float)
+        return out
+
+    @property
+    def plsc(self) -> pd.DataFrame:
+        """The PLSc correction of a PLSc estimate: one row per construct with its rho_A and
+        whether it was corrected (single-item and mode-B constructs are not: rho_A = 1);
+        ``attrs`` the smallest eigenvalue of the corrected construct correlations and whether
+        the solution is admissible. Raises for another method's estimate."""
+        detail = self.estimate.settings.get("plsc")
+        if detail is None:
+            raise SurveyError(f"This is the {self.method!r} estimate, not a PLSc one. Use "
+                              "estimate(..., method='plsc' or 'all') and, with 'all', "
+                              "res.alternative('plsc').")
+        out = _frame(({"latent": c, "rho_a": v, "corrected": c not in detail["uncorrected"]}
+                      for c, v in detail["rho_a"].items()), ["latent", "rho_a", "corrected"])
+        out.attrs.update(min_eigenvalue=detail["min_eigenvalue"],
+                         admissible=self.estimate.admissible)
         return out
 
     @property

@@ -3,7 +3,8 @@
 The CLI and notebooks call the same functions: :func:`estimate_study` takes file paths,
 validates everything at the boundary and returns a :class:`StudyResult` that the report and the
 JSON writer consume. ``method`` is 'pls' (the headline: the national indices are PLS), 'cbsem',
-or 'both' (PLS headline, CB-SEM beside it, and where the two disagree).
+'both' (PLS headline, CB-SEM beside it, and where the two disagree), 'plsc' (consistent PLS
+alone) or 'all' (PLS headline, PLSc and CB-SEM beside it: the comparison shows all three).
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ if TYPE_CHECKING:
     from survey.analysis.comparison import SegmentComparison
     from survey.analysis.segments import SegmentResult
 
-METHODS = ("pls", "cbsem", "both")
+METHODS = ("pls", "cbsem", "both", "plsc", "all")
+#: The estimators each ``method`` runs, the headline first.
+METHOD_RUNS = {"pls": ("pls",), "cbsem": ("cbsem",), "both": ("pls", "cbsem"),
+               "plsc": ("plsc",), "all": ("pls", "plsc", "cbsem")}
+#: Names of the estimators in progress lines.
+METHOD_LABELS = {"pls": "PLS", "plsc": "PLSc", "cbsem": "CB-SEM"}
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,13 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
-    methods = ("pls", "cbsem") if method == "both" else (method,)
+    methods = METHOD_RUNS[method]
+    if methods == ("plsc",) and (segments or tiers):
+        # Segment estimates and their permutation tests run on the headline's estimator, and
+        # they exist for PLS and CB-SEM only.
+        raise SurveyError("Segments and value tiers are estimated and compared with PLS or "
+                          "CB-SEM, not with PLSc. Use --method all (PLS headline, PLSc and "
+                          "CB-SEM beside it) to have PLSc and the segments in one run.")
     for m in methods:
         if missing is not None and missing not in MISSING[m]:
             raise SurveyError(f"Missing-data treatment {missing!r} is not available for {m}. "
@@ -165,6 +177,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     q = (questionnaire if isinstance(questionnaire, Questionnaire)
          else load_questionnaire(questionnaire))
     bound = bind(model if isinstance(model, PathModel) else load_model(model), q)
+    if "plsc" in methods:
+        # Before any estimate: a model PLSc refuses fails now, not after PLS and CB-SEM ran.
+        from survey.estimators import check_plsc_model
+
+        check_plsc_model(bound)
     if isinstance(data, pd.DataFrame):
         responses = response_set_from_frame(data, q, items=bound.items)
         data = "<data frame>"
@@ -199,14 +216,15 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
             resamples[m] = b
             settings = BootstrapSettings(b, seed=seed, workers=workers,
                                          inadmissible=inadmissible)
-        callback = (progress(f"{ {'pls': 'PLS', 'cbsem': 'CB-SEM'}[m]} bootstrap resamples")
+        callback = (progress(f"{METHOD_LABELS[m]} bootstrap resamples")
                     if progress and b else None)
         estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
                                       weights=weights, bootstrap=settings, interval=interval,
                                       progress=callback, source=str(data))
     comparison = ()
-    if len(estimates) == 2:
-        comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
+    if "pls" in estimates and "cbsem" in estimates:
+        comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"],
+                                             beside=estimates.get("plsc")))
     headline = estimates.get("pls") or next(iter(estimates.values()))
     quality = None
     if flags is not None:

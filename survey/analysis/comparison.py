@@ -52,6 +52,11 @@ def level_key(value: Any) -> str | None:
     return str(value)
 
 
+#: The estimators segments are estimated and compared with: PLS (permutation tests on the
+#: batched kernel) and CB-SEM (multi-group likelihood ratios); not consistent PLS.
+SEGMENT_ESTIMATORS = tuple(m for m in ESTIMATORS if m != "plsc")
+
+
 @dataclass(frozen=True)
 class GroupSpec:
     """Estimator settings shared by every level and every group of a comparison."""
@@ -65,9 +70,9 @@ class GroupSpec:
     @classmethod
     def make(cls, method: str, missing: str | None, scheme: str, hoc: str,
              weights: str | None) -> GroupSpec:
-        if method not in ESTIMATORS:
-            raise EstimationError(f"Unknown method {method!r}. Expected one of "
-                                  f"{list(ESTIMATORS)}.")
+        if method not in SEGMENT_ESTIMATORS:
+            raise EstimationError(f"Unknown method {method!r} for segments. Expected one of "
+                                  f"{list(SEGMENT_ESTIMATORS)}.")
         missing = missing or MISSING[method][0]
         if missing not in MISSING[method]:
             raise EstimationError(f"Missing-data treatment {missing!r} is not available for "

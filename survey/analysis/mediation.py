@@ -309,7 +309,8 @@ def mediation(model: PathModel, estimate: Estimate) -> Mediation:
     else:
         inference, interval, level = "none", None, (boot.settings.level if boot else 0.95)
         withheld = ("bootstrap_unusable" if boot is not None
-                    else "no_bootstrap" if estimate.method == "pls" else "no_inference")
+                    else "no_bootstrap" if estimate.method in ("pls", "plsc")
+                    else "no_inference")
     table = None
     if inference == "bootstrap" and found:
         table = indirect_bootstrap(boot, estimate, found).table()  # type: ignore[arg-type]

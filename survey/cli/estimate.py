@@ -16,7 +16,7 @@ from survey.cli import cli
 from survey.cli.report import FORMATS_HELP, formats_option
 from survey.errors import SurveyError
 from survey.estimators.bootstrap import INADMISSIBLE_POLICIES
-from survey.study import METHODS, SamplingDesign, StudyResult, estimate_study
+from survey.study import METHOD_LABELS, METHODS, SamplingDesign, StudyResult, estimate_study
 
 #: ``--inadmissible``, for every command that bootstraps CB-SEM.
 inadmissible_option = click.option(
@@ -66,8 +66,10 @@ exclude_flagged = click.option(
                    "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
                    "file is refused naming its first line that is not UTF-8).")
 @click.option("--method", type=click.Choice(METHODS), default="pls", show_default=True,
-              help="Estimator: PLS path modelling (the national indices' method), CB-SEM, or "
-                   "both side by side.")
+              help="Estimator: PLS path modelling (the national indices' method), CB-SEM, "
+                   "both side by side, consistent PLS (plsc: PLS corrected for measurement "
+                   "error, Dijkstra & Henseler 2015; indices still from the PLS weights), or "
+                   "all (PLS headline, PLSc and CB-SEM beside it).")
 @click.option("--missing", type=click.Choice(["mean", "fiml", "listwise"]), default=None,
               help="Missing and don't-know answers [default: mean replacement for PLS, FIML "
                    "for CB-SEM].")
@@ -241,7 +243,8 @@ def summarise(result: StudyResult, console: Console) -> None:
         summarise_exclusion(result, console)
     lang = result.questionnaire.language
     for method, e in result.estimates.items():
-        console.print(f"[bold]{method.upper()}[/] on n = {e.n} ({e.missing}):")
+        console.print(f"[bold]{METHOD_LABELS.get(method, method.upper())}[/] on n = {e.n} "
+                      f"({e.missing}):")
         for idx in e.indices:
             label = result.questionnaire.constructs[idx.latent].label.get(lang)
             value = "n/a" if idx.value is None else f"{idx.value:5.1f}"
@@ -270,6 +273,13 @@ def summarise(result: StudyResult, console: Console) -> None:
                           f"{s['seed']}, inadmissible resamples: {s['inadmissible']}); "
                           + ("inference from the bootstrap." if e.inference == "bootstrap"
                              else "no bootstrap inference (see below)."))
+        plsc = e.settings.get("plsc")
+        if plsc:
+            rho = ", ".join(f"{k} {v:.3f}" for k, v in plsc["rho_a"].items()
+                            if k not in plsc["uncorrected"])
+            console.print(f"  PLSc reliabilities rho_A: {rho}; smallest eigenvalue of the "
+                          f"corrected construct correlations {plsc['min_eigenvalue']:.4f}.",
+                          highlight=False)
         if not e.admissible:
             console.print("  [bold red]The solution is inadmissible:[/]")
         for w in e.warnings:
@@ -293,8 +303,9 @@ def summarise_comparison(rows, console: Console) -> None:
                 "r2": f"R² {c['a']}"}.get(c["kind"], f"{c['kind']} {c['a']}")
         digits = 1 if c["kind"] == "index" else 3
         why = ", ".join(tr(REASONS, code, "en") for code in c["reasons"])
-        console.print(f"  {name}: PLS {c['pls']:.{digits}f}, CB-SEM {c['cbsem']:.{digits}f} "
-                      f"({why})")
+        plsc = (f", PLSc {c['plsc']:.{digits}f}" if c.get("plsc") is not None else "")
+        console.print(f"  {name}: PLS {c['pls']:.{digits}f}, CB-SEM {c['cbsem']:.{digits}f}"
+                      f"{plsc} ({why})")
 
 
 def summarise_exclusion(result: StudyResult, console: Console) -> None:

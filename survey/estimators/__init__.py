@@ -1,4 +1,5 @@
-"""The estimators (PLS path modelling and CB-SEM) and the one place that picks between them.
+"""The estimators (PLS path modelling, consistent PLS and CB-SEM) and the one place that picks
+between them.
 
 :func:`estimate_model` is what the study, the segment analyses and the batch cells call;
 the estimators themselves are imported when first needed (CB-SEM brings semopy).
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 #: (imported on first use, so that ``import survey.estimators`` stays light).
 PUBLIC = {
     "BatchedPls": "pls", "BatchEstimates": "pls", "check_pls_model": "pls",
+    "check_plsc_model": "plsc",
     "MultiGroupModel": "multigroup", "MultiGroupFit": "multigroup", "Equalities": "multigroup",
     "LatentMean": "multigroup", "LikelihoodRatio": "multigroup", "lr_test": "multigroup",
     "METRIC": "multigroup", "SCALAR": "multigroup",
@@ -44,7 +46,8 @@ def __getattr__(name: str):
 
 
 #: Missing-data treatments each estimator offers; the first is its default.
-MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise")}
+MISSING = {"pls": ("mean", "listwise"), "cbsem": ("fiml", "listwise"),
+           "plsc": ("mean", "listwise")}
 ESTIMATORS = tuple(MISSING)
 
 
@@ -54,7 +57,7 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
                    interval: str = "percentile",
                    progress: Callable[[int, int], None] | None = None,
                    source: str = "data") -> Estimate:
-    """Estimate ``bound`` on ``data`` with ``method`` ('pls' or 'cbsem') and its default
+    """Estimate ``bound`` on ``data`` with ``method`` ('pls', 'plsc' or 'cbsem') and its default
     missing-data treatment unless ``missing`` says otherwise, weighted by the case-weight
     column ``weights`` when given (weighted PLS; CB-SEM as lavaan's ``sampling.weights``).
     An estimate on fewer respondents than :func:`~survey.estimators.sample_size.minimum_n`
@@ -70,6 +73,14 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
         est = estimate_pls(bound, data, scheme=scheme, missing=missing, weights=weights,
                            hoc=hoc, bootstrap=bootstrap, interval=interval, progress=progress,
                            source=source)
+    elif method == "plsc":
+        # Consistent PLS: the PLS estimate corrected for measurement error (Dijkstra &
+        # Henseler 2015); first-order models only (it refuses higher-order constructs).
+        from survey.estimators.plsc import estimate_plsc
+
+        est = estimate_plsc(bound, data, scheme=scheme, missing=missing, weights=weights,
+                            bootstrap=bootstrap, interval=interval, progress=progress,
+                            source=source)
     else:
         from survey.estimators.cbsem import estimate_cbsem
 

@@ -1,4 +1,5 @@
-"""Two estimates of the same model side by side (PLS next to CB-SEM) and where they disagree.
+"""Two estimates of the same model side by side (PLS next to CB-SEM) and where they disagree;
+with consistent PLS (PLSc) run too, its numbers beside them.
 
 PLS estimates composites, CB-SEM common factors; on reflective data their standardized paths
 differ by design (PLS paths are attenuated by measurement error, loadings inflated; Dijkstra &
@@ -34,9 +35,16 @@ SIGN_FLOOR = 0.05
 ALPHA = CRITERIA.alpha
 
 
-def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:
+def compare_estimates(a: Estimate, b: Estimate, *, beside: Estimate | None = None
+                      ) -> list[dict[str, Any]]:
     """One row per path, index and R² present in both: the two values, their difference and
-    ``reasons`` (empty when they agree)."""
+    ``reasons`` (empty when they agree).
+
+    ``beside``: a third estimate (PLSc) whose value of the same number is added to each row
+    under its method's name (``significant_<method>`` too for paths), None where it lacks the
+    number. It does not enter ``reasons``: those compare ``a`` and ``b``, whose difference is
+    the one the rows were made for (composites against common factors); PLSc, consistent for
+    common factors like CB-SEM, is the reader's third reference."""
     rows: list[dict[str, Any]] = []
     b_paths = {(p.source, p.target): p for p in b.paths}
     for p in a.paths:
@@ -71,4 +79,21 @@ def compare_estimates(a: Estimate, b: Estimate) -> list[dict[str, Any]]:
             rows.append({"kind": "r2", "a": latent, "b": "", a.method: value,
                          b.method: b.r2[latent], "difference": diff,
                          "reasons": ["size"] if abs(diff) >= R2_GAP else []})
+    if beside is not None:
+        _add_beside(rows, beside)
     return rows
+
+
+def _add_beside(rows: list[dict[str, Any]], c: Estimate) -> None:
+    paths = {(p.source, p.target): p for p in c.paths}
+    indices = {i.latent: i.value for i in c.indices}
+    for row in rows:
+        if row["kind"] == "path":
+            p = paths.get((row["a"], row["b"]))
+            row[c.method] = None if p is None else p.std_estimate
+            row[f"significant_{c.method}"] = (None if p is None or p.p_value is None
+                                              else p.p_value < ALPHA)
+        elif row["kind"] == "index":
+            row[c.method] = indices.get(row["a"])
+        elif row["kind"] == "r2":
+            row[c.method] = c.r2.get(row["a"])

@@ -118,11 +118,24 @@ TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
               "significant whatever their size.",
         "zh": "注意：{parameters} 的标准误极大或无法计算；数据几乎无法确定这些估计值（例如潜变量"
               "近乎共线），因此无论其大小都远不显著。"},
+    "plsc_rho_above_one": {
+        "en": "Inadmissible solution: the PLSc rho_A of '{construct}' is {value}, above 1; "
+              "its items do not behave as indicators of one common factor, and the correction "
+              "(Dijkstra & Henseler 2015) does not apply to it.",
+        "zh": "解不可接受：PLSc 中“{construct}”的 rho_A 为 {value}，大于 1；其指标不像同一个共同因子的"
+              "测量，一致性校正（Dijkstra & Henseler 2015）对它不适用。"},
+    "plsc_not_pd": {
+        "en": "Inadmissible solution: the PLSc-corrected (disattenuated) construct "
+              "correlation matrix is not positive definite (smallest eigenvalue {value}); its "
+              "paths cannot be read as consistent estimates.",
+        "zh": "解不可接受：PLSc 校正（去衰减）后的潜变量相关矩阵非正定（最小特征值 {value}）；其路径"
+              "系数不能作为一致估计解读。"},
 })
 
 #: Codes that make a solution inadmissible.
 INADMISSIBLE = frozenset({"not_converged", "heywood", "std_loading_beyond_one",
-                          "latent_cov_not_pd", "residual_cov_not_pd", "information_singular"})
+                          "latent_cov_not_pd", "residual_cov_not_pd", "information_singular",
+                          "plsc_rho_above_one", "plsc_not_pd"})
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ SMALL_SAMPLE = "small_sample"
 def floor_n(method: str) -> int:
     """The estimator's own floor, whatever the model: :data:`MIN_N_PLS` or
     :data:`MIN_N_CBSEM`."""
-    return MIN_N_PLS if method == "pls" else MIN_N_CBSEM
+    return MIN_N_PLS if method in ("pls", "plsc") else MIN_N_CBSEM
 
 
 def most_predictors(bound: BoundModel) -> int:

@@ -65,7 +65,10 @@ LOADING_MIN = CRITERIA.loading_min
 RELIABILITY_MIN = CRITERIA.reliability_min
 AVE_MIN = CRITERIA.ave_min
 
-NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)"}
+NAMES = {"pls": "PLS-SEM", "cbsem": "CB-SEM (ML)", "plsc": "PLSc"}
+#: The estimators whose numbers are PLS composites' (standardized, no fit test): PLS and
+#: consistent PLS.
+PLS_FAMILY = ("pls", "plsc")
 
 
 class _Cells:
@@ -125,7 +128,7 @@ def _interval(est: Estimate) -> str:
     """The kind of the estimate's intervals: 'percentile', 'bca', 'wald' or '' (none)."""
     if est.bootstrap is not None:
         return str(est.settings.get("interval", "percentile"))
-    if est.inference == "wald" or est.method == "cbsem":
+    if est.inference == "wald" or est.method not in PLS_FAMILY:
         return "wald"
     return ""
 
@@ -313,7 +316,8 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
         "fit": [_fit_block(m, e, lang, t, variable_label) for m, e in result.estimates.items()],
         "measurement": _measurement(est, result, lang, t, cell, label, item_label, dims,
                                     parent_of),
-        "comparison": _comparison(result, lang, t, dim_label) if len(methods) == 2 else None,
+        "comparison": (_comparison(result, lang, t, dim_label)
+                       if "pls" in methods and "cbsem" in methods else None),
         "data_quality": quality,
         "quality_exclusion": _quality_exclusion(result, lang, label),
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value,
@@ -377,7 +381,7 @@ def _structural(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _C
     model = result.bound.model
     f2 = {(a, b): v for a, b, v in est.f2}
     vif = {(a, b): v for a, b, v in est.inner_vif}
-    is_pls = est.method == "pls"
+    is_pls = est.method in PLS_FAMILY
     paths = []
     for p in est.paths:
         pv = _num(p.p_value)
@@ -498,8 +502,8 @@ def _fit_block(method: str, est: Estimate, lang: str, t: dict, variable_label=st
     return {
         "method": method, "name": NAMES.get(method, method), "admissible": est.admissible,
         "converged": est.converged, "status": status,
-        "rows": rows if method != "pls" else None,
-        "no_fit_note": _tr(NOTES, "pls_no_fit", lang) if method == "pls" else "",
+        "rows": rows if method not in PLS_FAMILY else None,
+        "no_fit_note": _tr(NOTES, "pls_no_fit", lang) if method in PLS_FAMILY else "",
         "covariances": _covariances(est, lang, t, variable_label),
         "warnings": warning_texts(est, lang),
     }
@@ -516,7 +520,7 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     mode = {c: modes.get(c, "A") for c in constructs}
     n_items = {c: len(items) for c, items in bound.measurement}
     hoc = {h for h, _ in bound.second_order}
-    is_pls = est.method == "pls"
+    is_pls = est.method in PLS_FAMILY
     notes = _Footnotes(lang)
     outer_vif = {(r["latent"], r["item"]): r["vif"] for r in est.settings.get("outer_vif", ())}
     loading_boot = bootstrap_rows(est, "loading")
@@ -801,7 +805,8 @@ def _checklist(lang: str, t: dict, loadings: list[dict], reliability: list[dict]
 
 
 def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str, Any]:
-    """PLS next to CB-SEM: paths, indices and R², the rows that disagree and why."""
+    """PLS next to CB-SEM: paths, indices and R², the rows that disagree and why; PLSc's
+    numbers in a third column when it was run."""
     a, b = "pls", "cbsem"
     names = (NAMES[a], NAMES[b])
     sections: dict[str, list[dict]] = {"path": [], "index": [], "r2": []}
@@ -818,6 +823,7 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
             "key": f"{kind}:{row['a']}:{row['b']}", "kind": kind, "label": name,
             "a": _num(row.get(a)), "b": _num(row.get(b)), "difference": _num(row["difference"]),
             "sig_a": row.get(f"significant_{a}"), "sig_b": row.get(f"significant_{b}"),
+            "c": _num(row.get("plsc")), "sig_c": row.get("significant_plsc"),
             "flagged": bool(reasons), "reasons": reasons,
         })
     paths = sections["path"]
@@ -828,8 +834,13 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
     legend = [{"short": _tr(REASONS, c, lang), "text": _tr(REASON_TEXT, k, lang)}
               for c, k in (("sign", "sign"), ("significance", "significance"),
                            ("size", "size_path"), ("size", "size_index"), ("size", "size_r2"))]
+    plsc = "plsc" in result.estimates
     return {
         "names": names,
+        # Consistent PLS beside them when it was run (reference only: the flags compare PLS
+        # and CB-SEM).
+        "third": NAMES["plsc"] if plsc else None,
+        "third_note": _tr(NOTES, "comparison_plsc", lang) if plsc else "",
         "paths": paths, "indices": sections["index"], "r2": sections["r2"],
         "flagged": len(flagged),
         "flagged_text": (t["flagged_rows"].format(n=len(flagged)) if flagged
@@ -842,6 +853,26 @@ def _comparison(result: StudyResult, lang: str, t: dict, dim_label) -> dict[str,
     }
 
 
+def _plsc_notes(est: Estimate, lang: str, label) -> list[str]:
+    """What consistent PLS did: the correction, the rho_A it used per construct (and which
+    constructs it left uncorrected), the admissibility check, and that the indices are still
+    the PLS composites' (Dijkstra & Henseler 2015)."""
+    detail = est.settings.get("plsc") or {}
+    rho = detail.get("rho_a", {})
+    uncorrected = set(detail.get("uncorrected", ()))
+    lines = [_tr(NOTES, "plsc_estimator", lang)]
+    shown = [f"{label(c)} {v:.3f}" for c, v in rho.items() if c not in uncorrected]
+    if shown:
+        lines.append(_tr(NOTES, "plsc_rho_a", lang).format(values=join(shown, lang)))
+    if uncorrected:
+        lines.append(_tr(NOTES, "plsc_uncorrected", lang).format(
+            constructs=join([label(c) for c in rho if c in uncorrected], lang)))
+    lines.append(_tr(NOTES, "plsc_admissible" if est.admissible else "plsc_inadmissible",
+                     lang).format(value=f"{detail.get('min_eigenvalue', float('nan')):.4f}"))
+    lines.append(_tr(NOTES, "plsc_indices", lang))
+    return lines
+
+
 def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
     """Method notes: one block per estimator, one per bootstrap, one for the indices."""
     blocks = []
@@ -850,7 +881,7 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
         items = []
         detail = {"n_incomplete": 0, "n_dropped": 0, "n_values_replaced": 0, "n_used": est.n,
                   **dict(est.missing_detail)}
-        if method == "pls":
+        if method in PLS_FAMILY:
             s = est.settings
             iterations = s.get("iterations") or {}
             iter_text = ", ".join(
@@ -885,6 +916,8 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
                          else _tr(NOTES, "pls_no_weights", lang))
             items.append(_tr(NOTES, "pls_sign", lang))
             items.append(_tr(NOTES, "pls_no_fit", lang))
+            if method == "plsc":
+                items += _plsc_notes(est, lang, label)
         else:
             items.append(_tr(NOTES, "cbsem_estimator", lang))
             if est.missing in NOTES:
@@ -923,7 +956,7 @@ def _notes(result: StudyResult, lang: str, label) -> list[dict[str, Any]]:
                 boot.append(_tr(NOTES, "interval_percentile", lang).format(
                     level=s.get("level", 0.95)))
             blocks.append({"title": f"Bootstrap · {NAMES.get(method, method)}", "lines": boot})
-        elif method == "pls":
+        elif method in PLS_FAMILY:
             blocks[-1]["lines"].append(_tr(NOTES, "no_bootstrap", lang))
     blocks.append({"title": _tr(UI, "index_notes", lang), "lines": [_tr(NOTES, "index", lang)]})
     return blocks

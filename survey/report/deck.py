@@ -500,7 +500,7 @@ def _executive_slide(deck: _Deck, result: StudyResult) -> None:
         resamples = c["resamples"]
         cards.append((t["method"], c["headline"]["name"],
                       f"{resamples:,} {t['resamples']}" if resamples else
-                      t["no_bootstrap"] if c["headline"]["key"] == "pls" else "Wald", TEXT,
+                      t["no_bootstrap"] if c["headline"]["key"] in ("pls", "plsc") else "Wald", TEXT,
                       28))
     gap = 0.2
     width = (BODY_WIDTH - gap * (len(cards) - 1)) / len(cards)

@@ -549,6 +549,50 @@ NOTES: dict[str, dict[str, str]] = {
               "& Henseler 2015). Both indices are weighted means of the same items and usually "
               "agree closely.",
     },
+    "plsc_estimator": {
+        "zh": "一致性偏最小二乘（PLSc；Dijkstra & Henseler 2015）：先按上述 PLS 估计，再对反映性（模式 A）潜变量校正测量误差。以各潜变量的信度 rho_A 对潜变量相关去衰减（r* = r / √(rho_A,i · rho_A,j)），在校正后的相关矩阵上用最小二乘重新估计路径系数与 R²，载荷换为一致载荷（λ = w · √rho_A / w′w）。校正后的数值是共同因子模型的一致估计，可与 CB-SEM 直接比较。",
+        "en": "Consistent partial least squares (PLSc; Dijkstra & Henseler 2015): PLS as "
+              "above, then corrected for measurement error in the reflective (mode A) "
+              "constructs. The construct correlations are disattenuated by each construct's "
+              "reliability rho_A (r* = r / √(rho_A,i · rho_A,j)), paths and R² are re-estimated "
+              "by least squares on the corrected correlations, and the loadings are the "
+              "consistent ones (λ = w · √rho_A / w′w). The corrected numbers estimate a "
+              "common-factor model consistently and are comparable with CB-SEM's.",
+    },
+    "plsc_rho_a": {
+        "zh": "PLSc 使用的 rho_A：{values}。",
+        "en": "rho_A used by PLSc: {values}.",
+    },
+    "plsc_uncorrected": {
+        "zh": "未校正（rho_A = 1）：{constructs}（单指标或形成性/复合变量，按 Dijkstra & Henseler 的做法不作校正）。",
+        "en": "Not corrected (rho_A = 1): {constructs} (a single item, or a formative "
+              "composite: left as they are, as in Dijkstra & Henseler).",
+    },
+    "plsc_admissible": {
+        "zh": "解可接受：每个 rho_A 都在 (0, 1] 之内，校正后的潜变量相关矩阵正定（最小特征值 {value}）。Bootstrap 中任何不满足这两项的重抽样均计为失败。",
+        "en": "The solution is admissible: every rho_A lies in (0, 1] and the corrected "
+              "construct correlation matrix is positive definite (smallest eigenvalue "
+              "{value}). Bootstrap resamples that break either are counted as failed.",
+    },
+    "plsc_inadmissible": {
+        "zh": "解不可接受：某个 rho_A 大于 1，或校正后的潜变量相关矩阵非正定（最小特征值 {value}）。PLSc 的路径与载荷仅供诊断；Bootstrap 中同样不可接受的重抽样计为失败。",
+        "en": "The solution is inadmissible: a rho_A above 1, or a corrected construct "
+              "correlation matrix that is not positive definite (smallest eigenvalue {value}). "
+              "Its paths and loadings are for diagnosis only; bootstrap resamples that are "
+              "inadmissible too are counted as failed.",
+    },
+    "plsc_indices": {
+        "zh": "PLSc 只校正载荷和路径系数；0-100 指数仍由 PLS 外部权重计算（指数是指标的加权均值，校正不改变这组权重），因此 PLSc 与 PLS 的指数相同。",
+        "en": "PLSc corrects loadings and paths only; the 0-100 indices are still computed "
+              "from the PLS outer weights (an index is a weighted mean of the items, and the "
+              "correction does not change those weights), so PLSc's indices are PLS's.",
+    },
+    "comparison_plsc": {
+        "zh": "“PLSc”一列为一致性 PLS 的数值，仅供参照：标红与“差异”仍只比较 PLS 与 CB-SEM。PLSc 与 CB-SEM 接近，说明两者之差主要来自测量误差（复合变量与共同因子之别）。",
+        "en": "The PLSc column gives consistent PLS's numbers for reference: the flags and "
+              "the difference still compare PLS with CB-SEM. PLSc close to CB-SEM says their "
+              "gap comes from measurement error (composites against common factors).",
+    },
     "comparison_inadmissible": {
         "zh": "注意：CB-SEM 的解不可接受，下表中 CB-SEM 的数值仅供诊断，差异不说明 PLS 结果有误。",
         "en": "Note: the CB-SEM solution is inadmissible; its numbers below are for diagnosis "

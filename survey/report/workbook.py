@@ -813,7 +813,8 @@ def _fit_format(name: str) -> str:
 
 def _comparison(context: Mapping[str, Any], t: Mapping[str, str], w: Mapping[str, str]
                 ) -> Table | None:
-    """PLS beside CB-SEM: paths, indices and R², the difference and why a row disagrees."""
+    """PLS beside CB-SEM (and PLSc when it was run): paths, indices and R², the difference and
+    why a row disagrees."""
     cmp = context.get("comparison")
     if not cmp:
         return None
@@ -822,11 +823,15 @@ def _comparison(context: Mapping[str, Any], t: Mapping[str, str], w: Mapping[str
     rows = []
     for key, kind, number_format in kinds:
         for r in cmp[key]:
+            # PLSc's number beside them when it was run (reference only: not in the reasons).
+            third = [Styled(r["c"], number_format)] if cmp.get("third") else []
             rows.append([kind, r["label"], Styled(r["a"], number_format),
-                         Styled(r["b"], number_format), Styled(r["difference"], number_format),
+                         Styled(r["b"], number_format), *third,
+                         Styled(r["difference"], number_format),
                          t["list_sep"].join(x["short"] for x in r["reasons"]) or None])
     a, b = cmp["names"]
     columns = [Column(w["kind"]), Column(t["parameter"]), Column(a), Column(b),
+               *([Column(cmp["third"])] if cmp.get("third") else []),
                Column(t["difference"]), Column(w["reasons"])]
     return Table(t["comparison"], columns, rows)
 
