@@ -92,7 +92,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              tiers: str | None = None, permutations: int = 1000,
              design: SamplingDesign | None = None, inadmissible: str = "keep",
              workers: int = 1,
-             progress: Callable[[str], Callable[[int, int], None]] | None = None) -> Results:
+             progress: Callable[[str], Callable[[int, int], None]] | None = None,
+             platform: str = "auto") -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -121,6 +122,9 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
         callback factory ``progress(label) -> callback(done, total)``.
+    platform : str
+        The survey platform whose export ``data`` is: 'auto' (told from its columns),
+        'native', 'wenjuanxing', 'qualtrics', 'surveymonkey' (``survey.importers``).
 
     Returns
     -------
@@ -137,7 +141,7 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            weights=weights, bootstrap=bootstrap, seed=seed, interval=interval,
                            workers=workers, segments=segments, tiers=tiers,
                            permutations=permutations, design=design, inadmissible=inadmissible,
-                           analyses=analyses, progress=progress)
+                           analyses=analyses, progress=progress, platform=platform)
     return Results(study)
 
 
@@ -390,7 +394,8 @@ class Results:
 
     @property
     def ingest(self) -> dict[str, Any]:
-        """What ingestion did: rows read, accepted, rejected, screened out, don't-knows."""
+        """What ingestion did: rows read, accepted, rejected, screened out, don't-knows, the
+        platform the file was read as and what was done with each of its columns."""
         return self.study.ingest_json()
 
     def _ran(self, name: str) -> Analyses:

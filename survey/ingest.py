@@ -1577,12 +1577,18 @@ def _classify(question: Question, col: pd.Series,
         codes = {_fmt(c) for c, _ in question.options}
         num = pd.to_numeric(text.where(filled), errors="coerce")
         canonical = num.map(_fmt).where(num.notna(), text)
+        booleans = any(isinstance(c, bool) for c, _ in question.options)
+        if booleans:
+            # YAML reads the codes true/false as booleans; Excel writes TRUE/FALSE, a CSV
+            # may say true or True: one answer, whatever its case.
+            canonical = canonical.map(_bool_text)
         if question.type == "single":
             bad = filled & ~canonical.isin(codes).to_numpy()
         else:
             parts = text.str.split(_MULTI_SEP, regex=True)
+            part = (lambda p: _bool_text(_fmt_text(p))) if booleans else _fmt_text
             bad = filled & ~parts.map(
-                lambda ps: all(_fmt_text(p) in codes for p in ps)).to_numpy()
+                lambda ps: all(part(p) in codes for p in ps)).to_numpy()
         detail = ", ".join(sorted(codes, key=_sort_key))
         expected, code = f"one of the options {detail}", "not_option"
     elif question.type in ("integer", "number"):
@@ -1611,6 +1617,13 @@ def _fmt(x: object) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
+
+
+def _bool_text(s: object) -> object:
+    """'TRUE', 'true', 'True' -> 'True' (and so for false): a YAML boolean code's text."""
+    if isinstance(s, str) and s.casefold() in ("true", "false"):
+        return s.casefold().capitalize()
+    return s
 
 
 def _fmt_text(s: str) -> str:
