@@ -991,7 +991,8 @@ def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
             _check_columns(header[:len(header) - trailing], str(path))
             frame = grid.iloc[skip + 1:].reset_index(drop=True)
             frame, dropped = _drop_trailing(frame, header, str(path), skip + 2)
-            frame.columns = [h.strip() for h in header[:len(header) - trailing]]
+            frame.columns = [h.strip() or f"Unnamed: {j}"
+                             for j, h in enumerate(header[:len(header) - trailing])]
             return frame, {}, _Layout(skip + 2, (*notes, *dropped))
         if fmt == "sav":
             import pyreadstat
@@ -1049,7 +1050,10 @@ def _spill(raw: bytes, path: Path) -> Path:
 
 
 def _check_columns(header: Sequence[object], source: str) -> None:
-    names = [str(h).strip() for h in header]
+    # Columns without a header are not duplicates of one another: they are named by their
+    # place ("Unnamed: 5", as pandas does), listed as ignored, or taken by an importer
+    # (SurveyMonkey leaves the header of a question's further columns empty).
+    names = [str(h).strip() for h in header if str(h).strip()]
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
         raise ResponseValidationError(Problem(source, f"Duplicate column names {dups}; every "

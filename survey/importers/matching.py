@@ -11,7 +11,7 @@ profile or other question) by the first rule that names it, in this order:
 3. ``question text`` (platform exports only): the question's text in the header (问卷星's
    "5.您对机组人员的服务态度满意吗？" with its number left off, a matrix row's label "5(服务态度)",
    SurveyMonkey's sub-question) equals the item's text or short name, in any language of the
-   questionnaire, compared without spaces, case or closing punctuation.
+   questionnaire, compared without spaces, case or punctuation.
 4. ``key``: the header's :func:`survey.platforms.header_key` equals the id's, and no other
    id's (:func:`survey.platforms.ambiguous_keys`): ``service/crew_friendly``, ``CrewFriendly``
    and LimeSurvey's ``crewfriendly`` are ``crew_friendly``.
@@ -37,8 +37,9 @@ from survey.questionnaire import Questionnaire, Source
 
 #: What may follow a question number at the start of a header: 5.xxx, 5、xxx, 5(xxx), Q5: xxx.
 _AFTER_NUMBER = r"(?:$|[.．、(（:：\s])"
-#: Left off a question's text before comparing: spaces and closing punctuation.
-_TEXT_NOISE = re.compile(r"[\s\u3000?？:：.。!！*＊]+")
+#: Left off a question's text before comparing: spaces and punctuation (a platform's copy
+#: adds a comma, a question mark or a required-answer star the questionnaire does not have).
+_TEXT_NOISE = re.compile(r"[\s\u3000?？:：.。!！*＊,，、;；]+")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def targets(q: Questionnaire) -> dict[str, tuple[str, ...]]:
 
 
 def wording(text: str) -> str:
-    """``text`` as question wordings are compared: case-folded, without spaces and closing
+    """``text`` as question wordings are compared: case-folded, without spaces and
     punctuation (a platform adds "？" or a trailing space where the questionnaire has none)."""
     return _TEXT_NOISE.sub("", str(text).casefold())
 
