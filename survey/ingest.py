@@ -165,6 +165,39 @@ class CodedResponses:
                            self.screened_frame(), self.report)
 
 
+def columns_summary(report: IngestReport) -> list[str]:
+    """Sentences for the console on how the file's columns were read, when anything but
+    plain native ids was involved (a platform export, a ``source:``, a header key, recoded
+    codes): how many columns were used (by rule), ignored (by reason), the ids without a
+    column, the recoded cells by reason. Empty for a native file read by its ids."""
+    plain = {"id", "respondent id", "not in the questionnaire"}
+    if (report.platform == "native" and not report.recoded
+            and all(c.rule in plain for c in report.columns)):
+        return []
+
+    def counted(rules: Sequence[str]) -> str:
+        tally: dict[str, int] = {}
+        for rule in rules:
+            tally[rule] = tally.get(rule, 0) + 1
+        return ", ".join(f"{n} {rule}" for rule, n in tally.items())
+
+    used = [c.rule for c in report.columns if c.target is not None]
+    ignored = [c.rule for c in report.columns if c.target is None]
+    out = [f"Columns ({report.platform}): {len(used)} used ({counted(used)})"
+           + (f", {len(ignored)} ignored ({counted(ignored)})" if ignored else "")
+           + (f"; no column for {', '.join(report.missing_columns)}"
+              if report.missing_columns else "") + "."]
+    reasons: dict[str, int] = {}
+    for by_reason in report.recoded.values():
+        for reason, n in by_reason.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    if reasons:
+        out.append("Answer codes recoded as missing or to another code: "
+                   + ", ".join(f"{n} {reason.replace('_', ' ')}"
+                               for reason, n in reasons.items()) + ".")
+    return out
+
+
 def format_reject(source: str, row: int, column: str, value: object, reason: str) -> str:
     """``wave1.csv:118: column 'sa2': value '11' is outside the 1-10 scale. Recode it ...``;
     a reason about the whole row (no column) follows the row: ``wave1.csv:40: ...``."""

@@ -215,6 +215,10 @@ def summarise(result: StudyResult, console: Console) -> None:
                   f"{r.n_screened_out} screened out.")
     for note in r.notes:
         console.print(f"  note: {note}", highlight=False)
+    from survey.ingest import columns_summary
+
+    for line in columns_summary(r):  # file headers are data: no rich markup
+        console.print(f"  {line}", highlight=False, markup=False)
     lang = result.questionnaire.language
     for method, e in result.estimates.items():
         console.print(f"[bold]{method.upper()}[/] on n = {e.n} ({e.missing}):")

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from survey.errors import Problem, SurveyError
-from survey.ingest import read_coded_responses
+from survey.ingest import columns_summary, read_coded_responses
 from survey.pathmodel import PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.store import db
@@ -222,6 +222,7 @@ class Study:
                                      platform=platform)
         inc.check_last_row(path, coded)
         notes += coded.report.notes  # empty rows skipped, blank screening answers taken
+        notes += columns_summary(coded.report)  # a platform export's columns, recoded codes
         sha = coded.report.sha256  # the bytes validated are the bytes recorded
         names = [str(c) for c in coded.frame.columns]
         inc.plan_columns(names, coded.rated.keys(), columns, path)  # fail before waiting

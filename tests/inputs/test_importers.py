@@ -582,3 +582,43 @@ def test_the_cli_reads_a_wenjuanxing_export_and_reports_its_columns(native, q, t
                                      "qualtrics", "--analyses", "none"])
     assert wrong.exit_code == 2 and "Traceback" not in wrong.output
     assert "expected Qualtrics' ImportId row" in wrong.output
+
+
+def test_survey_ingest_stores_a_wenjuanxing_wave_like_the_native_one(native, native_csv,
+                                                                     tmp_path):
+    from survey.store import Study
+
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(QUESTIONNAIRE, allow_unicode=True),
+                                     encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(MODEL, allow_unicode=True),
+                                     encoding="utf-8")
+    study = tmp_path / "study"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["init", str(study), "--questionnaire", str(tmp_path / "q.yaml"),
+                               "--model", str(tmp_path / "m.yaml")])
+    assert made.exit_code == 0, made.output
+    data = tmp_path / "问卷星.csv"
+    data.write_bytes(wenjuanxing_export(native).to_csv(index=False).encode("gb18030"))
+    done = runner.invoke(cli, ["ingest", str(study), str(data), "--wave", "w1"])
+    assert done.exit_code == 0, done.output
+    assert "note: Read as a 问卷星 (Wenjuanxing) export" in done.output
+    assert "note: Columns (wenjuanxing): 11 used (" in done.output
+    assert ", 6 ignored (6 metadata)." in done.output
+    assert runner.invoke(cli, ["ingest", str(study), str(native_csv), "--wave", "w2",
+                               "--platform", "native"]).exit_code == 0
+    waves = Study.open(study).waves()
+    assert waves["n_accepted"].tolist()[0] == waves["n_accepted"].tolist()[1] > 100
+
+
+def test_the_report_lists_the_columns_and_escapes_their_headers(native, tmp_path):
+    from survey.report import build_context, render_report
+
+    export = wenjuanxing_export(native).rename(columns={"来源详情": "<b>来源详情</b>"})
+    path = tmp_path / "wjx.csv"
+    export.to_csv(path, index=False)
+    result = estimate_study(loaded(QUESTIONNAIRE), load_model(MODEL), path, analyses=())
+    html = render_report(build_context(result, "zh"))
+    assert "读作 问卷星 (Wenjuanxing) 导出文件：11 列已使用，6 列未使用" in html
+    assert "<td>4(店员服务)</td><td><code>q_staff</code></td><td>题目文字相同</td>" in html
+    assert "&lt;b&gt;来源详情&lt;/b&gt;" in html and "<b>来源详情</b>" not in html
+    assert "<td>q_staff</td><td>不适用（缺失）</td>" in html
