@@ -278,6 +278,7 @@ def _adapt(table: Table, codes: Codes, q: Questionnaire, items: Sequence[str] | 
     from survey.importers import matching
 
     source = str(table.path)
+    _check_platform_names(q)
     frame = table.frame
     frame.columns = [str(c).strip() for c in frame.columns]
     name = platform if platform != "auto" else (importers.detect_platform(frame) or "native")
@@ -318,7 +319,6 @@ def _adapt(table: Table, codes: Codes, q: Questionnaire, items: Sequence[str] | 
         raise ResponseValidationError(problems)
     targets = {u.column: u.target for u in uses if u.target}
     declared = {targets.get(c, c): v for c, v in table.declared_missing.items()}
-    frame = frame.copy() if name == "native" else frame
     counts: dict[str, dict[str, int]] = {}
     for column, rules in recodes.items():
         if column in present:
@@ -342,6 +342,24 @@ def _adapt(table: Table, codes: Codes, q: Questionnaire, items: Sequence[str] | 
                              "decimal comma (European Excel) read with a decimal point.")
     return _Prepared(frame, codes, rows, declared, last_fields, name, tuple(uses), counts,
                      notes)
+
+
+def _check_platform_names(q: Questionnaire) -> None:
+    """The platforms a questionnaire's ``source:`` and ``recode:`` name must be ones ingestion
+    knows (:data:`survey.importers.CHOICES`): a misspelt one would never apply, silently.
+    Checked here, not when the questionnaire loads: the questionnaire knows no importer."""
+    from survey.errors import QuestionnaireError
+
+    known = [c for c in CHOICES if c != "auto"]
+    named = {s.platform for sources in q.sources.values() for s in sources}
+    named |= {r.platform for r in q.recode}
+    unknown = sorted(p for p in named if p is not None and p not in known)
+    if unknown:
+        where = str(q.source) if q.source is not None else q.id
+        raise QuestionnaireError(Problem(where, f"source: or recode: names the platform"
+                                                f"{'s' if len(unknown) > 1 else ''} "
+                                                f"{', '.join(repr(p) for p in unknown)}. "
+                                                f"Expected one of {known}."))
 
 
 def _recode(frame: pd.DataFrame, codes: Codes, column: str, rules: Mapping[str, object],

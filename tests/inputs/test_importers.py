@@ -622,3 +622,11 @@ def test_the_report_lists_the_columns_and_escapes_their_headers(native, tmp_path
     assert "<td>4(店员服务)</td><td><code>q_staff</code></td><td>题目文字相同</td>" in html
     assert "&lt;b&gt;来源详情&lt;/b&gt;" in html and "<b>来源详情</b>" not in html
     assert "<td>q_staff</td><td>不适用（缺失）</td>" in html
+
+
+def test_a_misspelt_platform_in_the_questionnaire_is_refused(native_csv):
+    typo = copy.deepcopy(QUESTIONNAIRE)
+    typo["recode"] = [{"codes": {-2: "skipped"}, "platform": "wenjuanxin"}]
+    with pytest.raises(QuestionnaireError, match=r"names the platform 'wenjuanxin'\. Expected "
+                                                 r"one of \['native', 'wenjuanxing', "):
+        read_responses(native_csv, loaded(typo))
