@@ -290,7 +290,7 @@ def _adapt(table: Table, codes: Codes, q: Questionnaire, items: Sequence[str] | 
     if name == "native":
         headers = [matching.Header(c, k + 1, (c,)) for k, c in enumerate(frame.columns)]
         mapping, uses = matching.match(headers, q, "native", source, header_row=header_row)
-        if any(c != t for c, t in mapping.items()) or len(uses) > len(set(frame.columns)):
+        if any(c != t for c, t in mapping.items()):  # a source: or a key renames a column
             kept = {u.column for u in uses if u.rule != "replaced by source"}
             frame, uses = matching.renamed(frame, mapping, uses)
             codes = {mapping.get(c, c): v for c, v in codes.items() if c in kept}
@@ -546,26 +546,22 @@ def _title_note(skipped: int, header_row: int, title: str) -> str:
             f"respondents; the header is row {header_row}.")
 
 
-def _drop_trailing(frame: pd.DataFrame, header: Sequence[str], source: str, first_row: int
+def _drop_trailing(frame: pd.DataFrame, header: Sequence[str]
                    ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """``frame`` (columns positional, as ``header``) without the empty trailing columns that
-    have no header; such a column that holds a cell is refused, naming the cell."""
-    k = _trailing_empty(header)
-    if not k:
-        return frame, ()
-    keep = len(header) - k
-    for j in range(keep, len(header)):
-        text = _text(frame.iloc[:, j])
-        filled = np.flatnonzero((text != "").to_numpy())
-        if filled.size:
-            raise ResponseValidationError(Problem(
-                f"{source}:{first_row + filled[0]}",
-                f"Column {j + 1} has no header but holds {text.iloc[filled[0]]!r}. Expected a "
-                "column name in the header row for every column with answers; name it, or "
-                "delete the column.", row=int(first_row + filled[0]), column=str(j + 1),
-                value=str(text.iloc[filled[0]])))
-    return frame.iloc[:, :keep], (f"{k} empty column{'s' if k > 1 else ''} without a header "
-                                  f"at the right end dropped.",)
+    """``frame`` (columns positional, as ``header``) without the columns at its right end that
+    have neither a header nor a cell (Excel's formatted empty columns), its columns named by
+    the header; a column without a header that holds a cell is kept, named by its place
+    ("Unnamed: 5", as pandas names it: listed as ignored in the ingest report, or read by an
+    importer: SurveyMonkey leaves a question's further columns without a header)."""
+    keep = len(header)
+    while keep and not str(header[keep - 1]).strip() and not (
+            _text(frame.iloc[:, keep - 1]) != "").any():
+        keep -= 1
+    k = len(header) - keep
+    frame = frame.iloc[:, :keep]
+    frame.columns = [str(h).strip() or f"Unnamed: {j}" for j, h in enumerate(header[:keep])]
+    return frame, ((f"{k} empty column{'s' if k > 1 else ''} without a header at the right "
+                    f"end dropped.",) if k else ())
 
 
 def _read_csv(raw: bytes, path: Path, coded: frozenset[str] = frozenset(),
@@ -598,9 +594,7 @@ def _read_csv(raw: bytes, path: Path, coded: frozenset[str] = frozenset(),
                             skipinitialspace=False, sep=delimiter, skiprows=skip,
                             header=None if trailing else "infer")
         if trailing:
-            frame, dropped = _drop_trailing(frame.iloc[1:].reset_index(drop=True), header,
-                                            str(path), layout.first_row)
-            frame.columns = header[:len(header) - trailing]
+            frame, dropped = _drop_trailing(frame.iloc[1:].reset_index(drop=True), header)
             layout = _Layout(layout.first_row, (*layout.notes, *dropped))
     except ResponseValidationError:
         raise
@@ -1041,9 +1035,7 @@ def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
             trailing = _trailing_empty(header)
             _check_columns(header[:len(header) - trailing], str(path))
             frame = grid.iloc[skip + 1:].reset_index(drop=True)
-            frame, dropped = _drop_trailing(frame, header, str(path), skip + 2)
-            frame.columns = [h.strip() or f"Unnamed: {j}"
-                             for j, h in enumerate(header[:len(header) - trailing])]
+            frame, dropped = _drop_trailing(frame, header)
             return frame, {}, _Layout(skip + 2, (*notes, *dropped))
         if fmt == "sav":
             import pyreadstat

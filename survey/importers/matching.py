@@ -224,6 +224,8 @@ def match(headers: Sequence[Header], q: Questionnaire, platform: str, source: st
             uses.append(ColumnUse(h.column, None, "respondent id"))
         elif h.metadata:
             uses.append(ColumnUse(h.column, None, "metadata"))
+        elif h.column.startswith("Unnamed: "):
+            uses.append(ColumnUse(h.column, None, "no header"))
         else:
             uses.append(ColumnUse(h.column, None, "not in the questionnaire"))
     return {c: t for c, (t, _) in claimed.items()}, uses

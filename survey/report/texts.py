@@ -44,6 +44,7 @@ COLUMN_RULES: dict[str, dict[str, str]] = {
     "respondent id": {"zh": "受访者编号", "en": "respondent id"},
     "not in the questionnaire": {"zh": "问卷中没有（未使用）",
                                  "en": "not in the questionnaire (not used)"},
+    "no header": {"zh": "无列名（未使用）", "en": "no header (not used)"},
     "replaced by source": {"zh": "由 source: 指定的列取代（未使用）",
                            "en": "replaced by the source: column (not used)"},
     "skipped": {"zh": "跳过（缺失）", "en": "skipped (missing)"},

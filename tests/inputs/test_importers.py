@@ -378,9 +378,10 @@ SURVEYMONKEY_META = ["Respondent ID", "Collector ID", "Start Date", "End Date", 
                      "Email Address", "First Name", "Last Name", "Custom Data 1"]
 
 
-def surveymonkey_rows(native: pd.DataFrame) -> list[list[str]]:
+def surveymonkey_rows(native: pd.DataFrame, matrix_last: bool = False) -> list[list[str]]:
     """SurveyMonkey's two header rows (question, then sub-question or "Response") and its
-    meta columns, as the grid of a CSV."""
+    meta columns, as the grid of a CSV; ``matrix_last``: the matrix question at the right
+    end (its further columns without a header, like trailing empty columns)."""
     questions = [("visited", "Have you visited the shop in the last three months?", "Response"),
                  ("member", "Are you a member?", "Response"),
                  ("age", "Your age", "Open-Ended Response"),
@@ -391,6 +392,8 @@ def surveymonkey_rows(native: pd.DataFrame) -> list[list[str]]:
                  ("l_return", "Will you come back?", "Response"),
                  ("l_recommend", "Will you recommend us?", "Response"),
                  ("spend", "Amount spent", "Open-Ended Response")]
+    if matrix_last:
+        questions = questions[:3] + questions[6:] + questions[3:6]
     top = SURVEYMONKEY_META + [t for _, t, _ in questions]
     sub = [""] * len(SURVEYMONKEY_META) + [s for _, _, s in questions]
     rows = [top, sub]
@@ -415,6 +418,12 @@ def test_surveymonkey_two_header_rows_read_as_the_native_file(native, native_csv
     csv_path = tmp_path / "monkey.csv"
     grid.to_csv(csv_path, index=False, header=False)
     assert same_index(csv_path, native_csv)["platform"] == "surveymonkey"
+    last = tmp_path / "matrix_last.csv"
+    pd.DataFrame(surveymonkey_rows(native, matrix_last=True)).to_csv(last, index=False,
+                                                                     header=False)
+    got = read_responses(last, q)
+    same_respondents(got, reference)
+    assert got.report.columns[-1].column == "Please rate the shop / Cleanliness"
 
 
 def test_a_mapped_column_that_is_absent_names_the_source(native, q, tmp_path):
@@ -514,16 +523,20 @@ def test_an_empty_first_sheet_and_trailing_empty_columns(native, reference, q, t
     assert any("2 empty columns without a header" in n for n in got.report.notes)
 
 
-def test_a_headerless_column_with_answers_is_refused_naming_the_cell(native, q, tmp_path):
+def test_a_headerless_column_with_answers_is_kept_and_listed_as_ignored(native, reference, q,
+                                                                       tmp_path):
     path = tmp_path / "trailing.csv"
     lines = native.to_csv(index=False).splitlines()
-    lines = [lines[0] + ","] + [line + ("," if k != 4 else ",7") for k, line in
-                                enumerate(lines[1:])]
+    lines = [lines[0] + ",,"] + [line + (",," if k != 4 else ",7,") for k, line in
+                                 enumerate(lines[1:])]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ResponseValidationError,
-                       match=rf"^{path}:6: Column {native.shape[1] + 1} has no header but holds "
-                             r"'7'\. Expected a column name"):
-        read_responses(path, q)
+    got = read_responses(path, q)
+    same_respondents(got, reference)
+    column = f"Unnamed: {native.shape[1]}"
+    assert got.report.columns[-1].to_json() == {"column": column, "target": None,
+                                                "rule": "no header"}
+    assert got.data[column].tolist()[4] == "7"  # kept with the row, not used
+    assert any("1 empty column without a header" in n for n in got.report.notes)
 
 
 def test_yaml_boolean_codes_match_excel_true_false(native, reference, q, tmp_path):
