@@ -510,14 +510,19 @@ _SNIFF_LINES = 20
 
 
 def _sniff_delimiter(lines: Sequence[str]) -> str:
-    """The separator that splits the first lines into the most fields (a comma on a tie: it
-    is the CSV default, and a semicolon file's decimal commas split fewer fields)."""
-    def widest(delimiter: str) -> int:
-        return max((len(r) for r in csv.reader(lines, delimiter=delimiter)), default=0)
+    """The separator that splits the first lines most consistently: the most lines (of
+    those it splits at all) into the same number of fields, then the most fields; a comma
+    on a tie (the CSV default). Consistency, not the widest line: a semicolon file's free
+    text and decimal commas split some lines into more fields at commas, never all alike."""
+    def score(delimiter: str) -> tuple[int, int]:
+        widths = [len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1]
+        if not widths:
+            return 0, 0
+        modal = max(set(widths), key=lambda w: (widths.count(w), w))
+        return widths.count(modal), modal
 
-    counts = {d: widest(d) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] > 1 else ","
+    best = max(_DELIMITERS, key=lambda d: (*score(d), d == ","))
+    return best if score(best)[1] > 1 else ","
 
 
 def _title_rows(rows: Sequence[Sequence[object]]) -> int:

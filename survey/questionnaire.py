@@ -375,11 +375,11 @@ class _Builder:
         """Every item's and question's ``source:``: a header text, question number or
         /regex/, a list of them, or a mapping platform -> one of those."""
         out: dict[str, tuple[Source, ...]] = {}
-        found: list[tuple[str, Any, list[Any]]] = []
-        for cid, spec in (data.get("constructs") or {}).items() if isinstance(
-                data.get("constructs"), dict) else ():
+        found: list[tuple[str, Any, list[Any]]] = []  # (id, its source:, YAML path)
+        constructs = data.get("constructs")
+        for cid, spec in (constructs.items() if isinstance(constructs, dict) else ()):
             items = spec.get("items") if isinstance(spec, dict) else None
-            for iid, text in (items or {}).items() if isinstance(items, dict) else ():
+            for iid, text in (items.items() if isinstance(items, dict) else ()):
                 if isinstance(text, dict) and "source" in text:
                     found.append((str(iid), text["source"],
                                   ["constructs", cid, "items", iid, "source"]))
@@ -389,8 +389,8 @@ class _Builder:
                 if isinstance(spec, dict) and "source" in spec:
                     found.append((str(rid), spec["source"], ["importance", "items", rid, "source"]))
         for section in ("screening", "demographics", "questions"):
-            for n, spec in enumerate(data.get(section) or []) if isinstance(
-                    data.get(section), list) else ():
+            questions = data.get(section)
+            for n, spec in enumerate(questions if isinstance(questions, list) else ()):
                 if isinstance(spec, dict) and "source" in spec:
                     found.append((str(spec.get("id")), spec["source"], [section, n, "source"]))
         for target, raw, keys in found:

@@ -23,6 +23,8 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survey.cli import cli
 from survey.errors import QuestionnaireError, ResponseValidationError
@@ -643,3 +645,31 @@ def test_a_misspelt_platform_in_the_questionnaire_is_refused(native_csv):
     with pytest.raises(QuestionnaireError, match=r"names the platform 'wenjuanxin'\. Expected "
                                                  r"one of \['native', 'wenjuanxing', "):
         read_responses(native_csv, loaded(typo))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.data())
+def test_any_grid_reads_back_whatever_its_separator_and_encoding(data):
+    """Cells (commas, semicolons, tabs, quotes, hanzi, spaces inside) written by Python's csv
+    module with a comma, a semicolon or a tab, in UTF-8 or UTF-16, read back as written."""
+    import csv
+    import io
+    import tempfile
+
+    from survey.ingest import read_table
+
+    width = data.draw(st.integers(2, 5))
+    header = [f"c{k}" for k in range(width)]
+    cell = st.text(alphabet="ab1,;\t\" 中.", max_size=6)
+    rows = data.draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1,
+                              max_size=6))
+    delimiter = data.draw(st.sampled_from([",", ";", "\t"]))
+    encoding = data.draw(st.sampled_from(["utf-8", "utf-16"]))
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "grid.csv"
+        path.write_bytes(text.getvalue().encode(encoding))
+        frame = read_table(path).frame
+    assert list(frame.columns) == header
+    assert frame.astype(str).to_numpy().tolist() == rows
