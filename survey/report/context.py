@@ -725,10 +725,6 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
     }
 
 
-#: What ``--platform`` names, as a person names it.
-PLATFORM_LABELS = {"native": {"zh": "本工具原生格式", "en": "native"}}
-
-
 def _columns_read(ing, lang: str) -> dict[str, Any]:
     """The ingest report's columns for the data-quality section: each column with the id it
     was read as and how (or why it was ignored), the ids without a column, the recoded
@@ -736,8 +732,7 @@ def _columns_read(ing, lang: str) -> dict[str, Any]:
     from survey.importers import importers
 
     labels = {name: m.LABEL for name, m in importers().items()}
-    platform = (_tr(PLATFORM_LABELS, ing.platform, lang) if ing.platform in PLATFORM_LABELS
-                else labels.get(ing.platform, ing.platform))
+    platform = labels.get(ing.platform, ing.platform)
     rows = [{"column": c.column, "target": c.target or "–",
              "rule": _tr(COLUMN_RULES, c.rule, lang) if c.rule in COLUMN_RULES else c.rule,
              "used": c.target is not None} for c in ing.columns]
@@ -746,8 +741,10 @@ def _columns_read(ing, lang: str) -> dict[str, Any]:
                 if why in COLUMN_RULES else why, "n": n}
                for col, reasons in ing.recoded.items() for why, n in reasons.items()]
     return {"rows": rows, "missing": list(ing.missing_columns), "recoded": recoded,
-            "summary": _tr(UI, "columns_summary", lang).format(platform=platform, used=used, ignored=len(rows) - used,
-                    missing=len(ing.missing_columns))}
+            "summary": _tr(UI, "columns_summary_native" if ing.platform == "native"
+                           else "columns_summary", lang).format(
+                platform=platform, used=used, ignored=len(rows) - used,
+                missing=len(ing.missing_columns))}
 
 
 def _reject_reason(reject, lang: str) -> str:

@@ -265,6 +265,10 @@ UI: dict[str, dict[str, str]] = {
     "columns_summary": {"zh": "读作 {platform} 导出文件：{used} 列已使用，{ignored} 列未使用，问卷中 {missing} 项在文件中没有对应列。",
                         "en": "Read as a {platform} export: {used} columns used, {ignored} "
                               "ignored, {missing} of the questionnaire's ids have no column."},
+    "columns_summary_native": {"zh": "按问卷本身的格式读取：{used} 列已使用，{ignored} 列未使用，问卷中 {missing} 项在文件中没有对应列。",
+                               "en": "Read in the questionnaire's own layout: {used} columns "
+                                     "used, {ignored} ignored, {missing} of the "
+                                     "questionnaire's ids have no column."},
     "read_as": {"zh": "读作", "en": "Read as"},
     "rule": {"zh": "依据", "en": "How"},
     "missing_columns": {"zh": "文件中缺少的列", "en": "Not in the file"},

@@ -625,7 +625,7 @@ def test_survey_ingest_stores_a_wenjuanxing_wave_like_the_native_one(native, nat
     assert waves["n_accepted"].tolist()[0] == waves["n_accepted"].tolist()[1] > 100
 
 
-def test_the_report_lists_the_columns_and_escapes_their_headers(native, tmp_path):
+def test_the_report_lists_the_columns_and_escapes_their_headers(native, native_csv, tmp_path):
     from survey.report import build_context, render_report
 
     export = wenjuanxing_export(native).rename(columns={"来源详情": "<b>来源详情</b>"})
@@ -637,6 +637,10 @@ def test_the_report_lists_the_columns_and_escapes_their_headers(native, tmp_path
     assert "<td>4(店员服务)</td><td><code>q_staff</code></td><td>题目文字相同</td>" in html
     assert "&lt;b&gt;来源详情&lt;/b&gt;" in html and "<b>来源详情</b>" not in html
     assert "<td>q_staff</td><td>不适用（缺失）</td>" in html
+    native = estimate_study(loaded(QUESTIONNAIRE), load_model(MODEL), native_csv, analyses=())
+    summary = build_context(native, "en")["columns"]["summary"]
+    assert summary == ("Read in the questionnaire's own layout: 11 columns used, 0 ignored, 0 "
+                       "of the questionnaire's ids have no column.")
 
 
 def test_a_misspelt_platform_in_the_questionnaire_is_refused(native_csv):
