@@ -94,7 +94,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              design: SamplingDesign | None = None, inadmissible: str = "keep",
              workers: int = 1,
              progress: Callable[[str], Callable[[int, int], None]] | None = None,
-             exclude_flagged: Sequence[str] = ()) -> Results:
+             exclude_flagged: Sequence[str] = (),
+             platform: str = "auto") -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -131,6 +132,9 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         Response-quality rules (``survey.quality.RULES``: speeder, straightliner, duplicate,
         attention, dont_know) whose flagged respondents are left out; ``res.quality`` says
         per rule how many were flagged and excluded, with the indices with and without.
+    platform : str
+        The survey platform whose export ``data`` is: 'auto' (told from its columns),
+        'native', 'wenjuanxing', 'qualtrics', 'surveymonkey' (``survey.importers``).
 
     Returns
     -------
@@ -148,7 +152,7 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            workers=workers, segments=segments, tiers=tiers,
                            permutations=permutations, design=design, inadmissible=inadmissible,
                            analyses=analyses, progress=progress,
-                           exclude_flagged=exclude_flagged)
+                           exclude_flagged=exclude_flagged, platform=platform)
     return Results(study)
 
 
@@ -476,7 +480,8 @@ class Results:
 
     @property
     def ingest(self) -> dict[str, Any]:
-        """What ingestion did: rows read, accepted, rejected, screened out, don't-knows."""
+        """What ingestion did: rows read, accepted, rejected, screened out, don't-knows, the
+        platform the file was read as and what was done with each of its columns."""
         return self.study.ingest_json()
 
     def _ran(self, name: str) -> Analyses:

@@ -33,13 +33,14 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
-from itertools import repeat
+from itertools import islice, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from survey.errors import Problem, ResponseValidationError
+from survey.importers import CHOICES, ColumnUse
 from survey.questionnaire import Question, Questionnaire
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
@@ -83,6 +84,15 @@ class IngestReport:
     empty_rows: int = 0
     screening_blank: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: The platform the file was read as (``native``, ``wenjuanxing``, ``qualtrics``, ...),
+    #: what was done with each of its columns (:class:`survey.importers.ColumnUse`: the id it
+    #: was read as and by which rule, or why it was ignored), the questionnaire's ids that no
+    #: column holds, and the answer codes recoded: column -> reason (skipped, not_applicable,
+    #: dont_know, or "recoded to X") -> how many cells.
+    platform: str = "native"
+    columns: tuple[ColumnUse, ...] = ()
+    missing_columns: tuple[str, ...] = ()
+    recoded: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,39 @@ class CodedResponses:
                            self.screened_frame(), self.report)
 
 
+def columns_summary(report: IngestReport) -> list[str]:
+    """Sentences for the console on how the file's columns were read, when anything but
+    plain native ids was involved (a platform export, a ``source:``, a header key, recoded
+    codes): how many columns were used (by rule), ignored (by reason), the ids without a
+    column, the recoded cells by reason. Empty for a native file read by its ids."""
+    plain = {"id", "respondent id", "not in the questionnaire"}
+    if (report.platform == "native" and not report.recoded
+            and all(c.rule in plain for c in report.columns)):
+        return []
+
+    def counted(rules: Sequence[str]) -> str:
+        tally: dict[str, int] = {}
+        for rule in rules:
+            tally[rule] = tally.get(rule, 0) + 1
+        return ", ".join(f"{n} {rule}" for rule, n in tally.items())
+
+    used = [c.rule for c in report.columns if c.target is not None]
+    ignored = [c.rule for c in report.columns if c.target is None]
+    out = [f"Columns ({report.platform}): {len(used)} used ({counted(used)})"
+           + (f", {len(ignored)} ignored ({counted(ignored)})" if ignored else "")
+           + (f"; no column for {', '.join(report.missing_columns)}"
+              if report.missing_columns else "") + "."]
+    reasons: dict[str, int] = {}
+    for by_reason in report.recoded.values():
+        for reason, n in by_reason.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    if reasons:
+        out.append("Answer codes recoded as missing or to another code: "
+                   + ", ".join(f"{n} {reason.replace('_', ' ')}"
+                               for reason, n in reasons.items()) + ".")
+    return out
+
+
 def format_reject(source: str, row: int, column: str, value: object, reason: str) -> str:
     """``wave1.csv:118: column 'sa2': value '11' is outside the 1-10 scale. Recode it ...``;
     a reason about the whole row (no column) follows the row: ``wave1.csv:40: ...``."""
@@ -168,31 +211,192 @@ def format_reject(source: str, row: int, column: str, value: object, reason: str
 
 def read_responses(path: str | Path, questionnaire: Questionnaire, *,
                    items: Sequence[str] | None = None, sheet: str | int | None = None,
-                   encoding: str | None = None) -> ResponseSet:
+                   encoding: str | None = None, platform: str = "auto") -> ResponseSet:
     """Read and validate a response file. ``items`` are the item columns that must be present
     (default: every item of the questionnaire); the questionnaire's other items and its
     stated-importance ratings are checked on their scale when the file has them (a gauge or
     an expectation item outside the model is then a number, and a file accepts the same
     respondents whatever the model). ``sheet`` picks an Excel sheet; ``encoding`` is the
     encoding of a CSV (cp1252, gb18030, utf-16, ...; default: told from the file, see
-    :func:`read_table`) or of an old SPSS file without one."""
+    :func:`read_table`) or of an old SPSS file without one. ``platform``: the survey platform
+    whose export the file is (:data:`survey.importers.CHOICES`; ``auto`` tells it from the
+    file's columns, ``native`` reads it as the questionnaire's own layout), see
+    :mod:`survey.importers`."""
     return read_coded_responses(path, questionnaire, items=items, sheet=sheet,
-                                encoding=encoding).response_set()
+                                encoding=encoding, platform=platform).response_set()
 
 
 def read_coded_responses(path: str | Path, questionnaire: Questionnaire, *,
                          items: Sequence[str] | None = None, sheet: str | int | None = None,
-                         encoding: str | None = None) -> CodedResponses:
+                         encoding: str | None = None, platform: str = "auto"
+                         ) -> CodedResponses:
     """:func:`read_responses` up to, not including, laying the accepted rows out as a frame:
     the same validation, rejects and report, with each rated column kept as codes into its
     distinct cells. The study store writes from this (a million respondents' 60 items are
     60 MB of codes here, 480 MB of floats in a frame)."""
+    if platform not in CHOICES:
+        raise ResponseValidationError(Problem(str(path), f"Unknown platform {platform!r}. "
+                                              f"Expected one of {list(CHOICES)}."))
     rated = {*(i.id for i in questionnaire.items), *(r.id for r in questionnaire.importance)}
     table, codes = _read(path, sheet=sheet, coded=frozenset(rated), encoding=encoding)
-    return _check(table.frame, questionnaire, source=str(table.path), items=items,
-                  fmt=table.format, encoding=table.encoding, sha256=table.sha256, codes=codes,
-                  declared_missing=table.declared_missing, last_fields=table.last_fields,
-                  final_newline=table.final_newline)
+    p = _adapt(table, codes, questionnaire, items, platform)
+    return _check(p.frame, questionnaire, source=str(table.path), items=items,
+                  fmt=table.format, encoding=table.encoding, sha256=table.sha256,
+                  codes=p.codes, declared_missing=p.declared, last_fields=p.last_fields,
+                  final_newline=table.final_newline, rows=p.rows,
+                  read_notes=(*table.notes, *p.notes), platform=p.platform, columns=p.columns,
+                  recoded=p.recoded)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A file in the native layout, ready for :func:`_check` (see :func:`_adapt`)."""
+
+    frame: pd.DataFrame
+    codes: Codes
+    rows: np.ndarray
+    declared: Mapping[str, tuple[tuple[object, object], ...]]
+    last_fields: int | None
+    platform: str
+    columns: tuple[ColumnUse, ...]
+    recoded: Mapping[str, Mapping[str, int]]
+    notes: tuple[str, ...]
+
+
+#: A decimal comma: "7,5" in a file whose fields are separated otherwise (European Excel).
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+
+
+def _adapt(table: Table, codes: Codes, q: Questionnaire, items: Sequence[str] | None,
+           platform: str) -> _Prepared:
+    """The file in the native layout: a platform's export through its importer (detected
+    when ``platform`` is ``auto``), a native file's columns matched by id, ``source:`` or
+    header key (:mod:`survey.importers.matching`); then the answer codes recoded (each cell
+    counted by reason) and decimal commas read as points in numeric columns of a file
+    separated by semicolons or tabs."""
+    from survey import importers
+    from survey.importers import matching
+
+    source = str(table.path)
+    _check_platform_names(q)
+    frame = table.frame
+    frame.columns = [str(c).strip() for c in frame.columns]
+    name = platform if platform != "auto" else (importers.detect_platform(frame) or "native")
+    required = [s.id for s in q.screening] + (list(items) if items is not None
+                                              else [i.id for i in q.items])
+    header_row = table.first_row - 1
+    notes: tuple[str, ...] = ()
+    last_fields = table.last_fields
+    if name == "native":
+        headers = [matching.Header(c, k + 1, (c,)) for k, c in enumerate(frame.columns)]
+        mapping, uses = matching.match(headers, q, "native", source, header_row=header_row)
+        if any(c != t for c, t in mapping.items()):  # a source: or a key renames a column
+            kept = {u.column for u in uses if u.rule != "replaced by source"}
+            frame, uses = matching.renamed(frame, mapping, uses)
+            codes = {mapping.get(c, c): v for c, v in codes.items() if c in kept}
+        rows = np.arange(table.first_row, table.first_row + len(frame))
+        recodes = matching.platform_codes(q, "native", {}, [u.target for u in uses if u.target])
+        uses = tuple(uses)
+    else:
+        if table.last_fields is not None and not table.final_newline and len(frame) \
+                and table.last_fields < len(frame.columns):
+            raise ResponseValidationError(Problem(
+                f"{source}:{table.first_row + len(frame) - 1}",
+                f"The file ends inside its last row ({table.last_fields} of "
+                f"{len(frame.columns)} fields, no line break after it): it looks truncated "
+                "(an interrupted download or copy?). Get the complete export."))
+        if codes:  # an importer reads plain cells: the coded columns back to their text
+            frame = frame.assign(**{c: frame[c].astype(object) for c in codes})
+            codes = {}
+        adapted = importers.importers()[name].adapt(frame, q, source)
+        frame = adapted.frame
+        rows = np.asarray(adapted.rows, dtype=np.int64) + (table.first_row - 2)
+        uses, recodes, notes = adapted.columns, adapted.recoded, adapted.notes
+        last_fields = None
+    present = set(frame.columns)
+    problems = matching.unmatched_sources(q, name, present, required, source, header_row)
+    if problems:
+        raise ResponseValidationError(problems)
+    targets = {u.column: u.target for u in uses if u.target}
+    declared = {targets.get(c, c): v for c, v in table.declared_missing.items()}
+    counts: dict[str, dict[str, int]] = {}
+    for column, rules in recodes.items():
+        if column in present:
+            done = _recode(frame, codes, column, rules, q)
+            if done:
+                counts[column] = done
+    if table.delimiter != ",":
+        numeric = [c for c in frame.columns
+                   if c in {*(i.id for i in q.items), *(r.id for r in q.importance)}
+                   or (c in {x.id for x in (*q.screening, *q.demographics, *q.questions)
+                             if x.type in ("integer", "number")})]
+        changed = 0
+        for column in numeric:
+            text = _text(frame[column])
+            comma = text.str.match(_DECIMAL_COMMA).to_numpy()
+            if comma.any():
+                frame[column] = text.where(~comma, text.str.replace(",", ".", regex=False))
+                changed += int(comma.sum())
+        if changed:
+            notes = (*notes, f"{changed} number{'s' if changed > 1 else ''} written with a "
+                             "decimal comma (European Excel) read with a decimal point.")
+    return _Prepared(frame, codes, rows, declared, last_fields, name, tuple(uses), counts,
+                     notes)
+
+
+def _check_platform_names(q: Questionnaire) -> None:
+    """The platforms a questionnaire's ``source:`` and ``recode:`` name must be ones ingestion
+    knows (:data:`survey.importers.CHOICES`): a misspelt one would never apply, silently.
+    Checked here, not when the questionnaire loads: the questionnaire knows no importer."""
+    from survey.errors import QuestionnaireError
+
+    known = [c for c in CHOICES if c != "auto"]
+    named = {s.platform for sources in q.sources.values() for s in sources}
+    named |= {r.platform for r in q.recode}
+    unknown = sorted(p for p in named if p is not None and p not in known)
+    if unknown:
+        where = str(q.source) if q.source is not None else q.id
+        raise QuestionnaireError(Problem(where, f"source: or recode: names the platform"
+                                                f"{'s' if len(unknown) > 1 else ''} "
+                                                f"{', '.join(repr(p) for p in unknown)}. "
+                                                f"Expected one of {known}."))
+
+
+def _recode(frame: pd.DataFrame, codes: Codes, column: str, rules: Mapping[str, object],
+            q: Questionnaire) -> dict[str, int]:
+    """Recode ``column``'s cells equal to a code of ``rules`` (code text -> reason or code),
+    in place (in ``codes`` for a coded column), and count them by reason. A reason is a
+    missing answer: blank, or for ``dont_know`` on a scale with don't-know codes its first
+    one (counted as don't know, as the native file's code would be)."""
+    try:
+        dont_know = q.scale_of(column).dont_know
+    except KeyError:
+        dont_know = ()
+    coded = column in codes
+    index, cells = codes[column] if coded else (None, frame[column])
+    text = _text(cells)
+    out = text.copy()
+    counts: dict[str, int] = {}
+    for code, to in rules.items():
+        hit = (text == code).to_numpy()
+        if not hit.any():
+            continue
+        if to == "dont_know" and dont_know:
+            value, reason = _fmt(dont_know[0]), "dont_know"
+        elif isinstance(to, str):
+            value, reason = "", to
+        else:
+            value = _fmt(to)
+            reason = f"recoded to {value}"
+        out[hit] = value
+        n = int(np.isin(index, np.flatnonzero(hit)).sum()) if coded else int(hit.sum())
+        counts[reason] = counts.get(reason, 0) + n
+    if counts:
+        if coded:
+            codes[column] = (index, pd.Series(out.to_numpy(dtype=object), dtype=cells.dtype))
+        else:
+            frame[column] = out.to_numpy(dtype=object)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -212,6 +416,12 @@ class Table:
         default_factory=dict)
     last_fields: int | None = None
     final_newline: bool = True
+    #: The file's row number of the first row of ``frame`` (2 unless title rows stand above
+    #: the header); ``delimiter``: a CSV's field separator; ``notes``: what the reader did
+    #: to lay the file out (a title row skipped, trailing empty columns dropped, ...).
+    first_row: int = 2
+    delimiter: str = ","
+    notes: tuple[str, ...] = ()
 
 
 #: Columns read as codes: column -> (row -> code, the column's distinct cells as text).
@@ -252,12 +462,14 @@ def _read(path: str | Path, *, sheet: str | int | None = None,
         raise ResponseValidationError(Problem(str(path), "The file is empty (0 bytes)."))
     sha = hashlib.sha256(raw).hexdigest()
     if fmt == "csv":
-        frame, used, codes, (last_fields, final_newline) = _read_csv(raw, path, coded,
-                                                                     encoding)
-        return Table(path, frame, fmt, used, sha, last_fields=last_fields,
-                     final_newline=final_newline), codes
-    frame, declared = _read_binary(raw, path, fmt, sheet, encoding)
-    return Table(path, frame, fmt, None, sha, declared_missing=declared), {}
+        csv_read = _read_csv(raw, path, coded, encoding)
+        last_fields, final_newline = csv_read.tail
+        return Table(path, csv_read.frame, fmt, csv_read.encoding, sha, last_fields=last_fields,
+                     final_newline=final_newline, first_row=csv_read.layout.first_row,
+                     delimiter=csv_read.delimiter, notes=csv_read.layout.notes), csv_read.codes
+    frame, declared, layout = _read_binary(raw, path, fmt, sheet, encoding)
+    return Table(path, frame, fmt, None, sha, declared_missing=declared,
+                 first_row=layout.first_row, notes=layout.notes), {}
 
 
 def response_set_from_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *,
@@ -271,35 +483,163 @@ def response_set_from_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *
                   encoding=None, sha256=digest).response_set()
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where a file's table starts: the file row of its first data row (the header is the row
+    above) and sentences saying what was skipped or dropped to find it."""
+
+    first_row: int = 2
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _CsvRead:
+    frame: pd.DataFrame
+    encoding: str
+    codes: Codes
+    tail: tuple[int | None, bool]
+    delimiter: str
+    layout: _Layout
+
+
+#: Field separators a CSV may use: Excel writes ',' in English locales, ';' where the comma is
+#: the decimal mark (most of Europe), and a tab in its "Unicode text" (UTF-16) files.
+_DELIMITERS = (",", ";", "\t")
+#: Lines looked at to tell the separator and to find a header below title rows.
+_SNIFF_LINES = 20
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The first :data:`_SNIFF_LINES` records of ``text`` read as CSV with ``delimiter`` (a
+    quoted cell may hold line breaks, '\\r' alone included: records, not lines)."""
+    try:
+        return list(islice(csv.reader(io.StringIO(text, newline=""),
+                                                delimiter=delimiter), _SNIFF_LINES))
+    except csv.Error:
+        return []
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The separator that splits the first records most consistently: the largest share of
+    them (of those not empty) into the same number of fields, at least two, then the most
+    fields; a comma on a tie (the CSV default). Consistency, not the widest record: a
+    semicolon file's free text and decimal commas split some records into more fields at
+    commas, never all alike, and its header (no decimals) not at all. The share counts every
+    record, so a separator that only splits the cells of quoted text (a comma inside a
+    ';'-file's cells) loses to the one that splits the header too."""
+    def score(delimiter: str) -> tuple[float, int]:
+        records = [r for r in _records(text, delimiter) if any(c.strip() for c in r)]
+        widths = [len(r) for r in records if len(r) > 1]
+        if not widths:
+            return 0.0, 0
+        modal = max(set(widths), key=lambda w: (widths.count(w), w))
+        return widths.count(modal) / len(records), modal
+
+    best = max(_DELIMITERS, key=lambda d: (*score(d), d == ","))
+    return best if score(best)[1] > 1 else ","
+
+def _title_rows(rows: Sequence[Sequence[object]]) -> int:
+    """How many rows above the header are titles: leading rows with at most one filled cell
+    ("Customer survey 2026", a blank line) when a later row has more. A header names at
+    least two columns, so a one-cell row above a wider row is never the header."""
+    filled = [sum(1 for v in r if _cell_text(v).strip()) for r in rows[:_SNIFF_LINES]]
+    k = 0
+    while k < len(filled) and filled[k] <= 1:
+        k += 1
+    return k if 0 < k < len(filled) and filled[k] > 1 else 0
+
+
+def _trailing_empty(header: Sequence[str]) -> int:
+    """How many columns at the right end have no header (Excel exports formatted columns)."""
+    k = 0
+    while k < len(header) and not str(header[len(header) - 1 - k]).strip():
+        k += 1
+    return k
+
+
+def _title_note(skipped: int, header_row: int, title: str) -> str:
+    said = f" ({_excerpt(title)!r})" if title else ""
+    return (f"Row{'s' if skipped > 1 else ''} 1{f'-{skipped}' if skipped > 1 else ''} above "
+            f"the header {'are titles' if skipped > 1 else 'is a title'}{said}, not "
+            f"respondents; the header is row {header_row}.")
+
+
+def _drop_trailing(frame: pd.DataFrame, header: Sequence[str]
+                   ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``frame`` (columns positional, as ``header``) without the columns at its right end that
+    have neither a header nor a cell (Excel's formatted empty columns), its columns named by
+    the header; a column without a header that holds a cell is kept, named by its place
+    ("Unnamed: 5", as pandas names it: listed as ignored in the ingest report, or read by an
+    importer: SurveyMonkey leaves a question's further columns without a header)."""
+    keep = len(header)
+    while keep and not str(header[keep - 1]).strip() and not (
+            _text(frame.iloc[:, keep - 1]) != "").any():
+        keep -= 1
+    k = len(header) - keep
+    frame = frame.iloc[:, :keep]
+    frame.columns = [str(h).strip() or f"Unnamed: {j}" for j, h in enumerate(header[:keep])]
+    return frame, ((f"{k} empty column{'s' if k > 1 else ''} without a header at the right "
+                    f"end dropped.",) if k else ())
+
+
 def _read_csv(raw: bytes, path: Path, coded: frozenset[str] = frozenset(),
-              given: str | None = None
-              ) -> tuple[pd.DataFrame, str, Codes, tuple[int | None, bool]]:
-    """The frame, the encoding used, the coded columns and (fields of the last row, whether
-    a line break ends the file)."""
+              given: str | None = None) -> _CsvRead:
+    """The frame, the encoding used, the coded columns, (fields of the last row, whether
+    a line break ends the file), the separator and where the table starts. The separator
+    (comma, semicolon, tab) is told from the first lines; title rows above the header and
+    empty columns without a header at the right end are left out (and said in notes)."""
     encoding, text = _decide_encoding(raw, path, given)
     try:
         # The fast reader takes UTF-8 bytes: the file's own (without the BOM) or re-encoded.
         utf8 = (raw if encoding == "utf-8" else raw[3:] if encoding == "utf-8-sig"
                 else text.encode("utf-8"))
-        header = next(csv.reader(io.TextIOWrapper(io.BytesIO(utf8), encoding="utf-8",
-                                                  newline="")), [])
-        _check_columns(header, str(path))
-        tail = _last_row(utf8)
-        fast = _read_csv_arrow(utf8, header, coded)
-        if fast is not None:
-            return fast[0], encoding, fast[1], tail
+        head = utf8[:1 << 16].decode("utf-8", errors="ignore")
+        delimiter = _sniff_delimiter(head)
+        top = _records(head, delimiter)
+        skip = _title_rows(top)
+        header = top[skip] if skip < len(top) else []
+        trailing = _trailing_empty(header)
+        _check_columns(header[:len(header) - trailing], str(path))
+        tail = _last_row(utf8, delimiter)
+        layout = _Layout(skip + 2, (_title_note(skip, skip + 1, " ".join(
+            c for r in top[:skip] for c in r if c.strip())),) if skip else ())
+        if delimiter == "," and not skip and not trailing:
+            fast = _read_csv_arrow(utf8, header, coded)
+            if fast is not None:
+                return _CsvRead(fast[0], encoding, fast[1], tail, delimiter, layout)
+        # header=None: the header row sets the width, and a row with more cells is an error
+        # (inferred, pandas would take a row's surplus cells as an index and shift its
+        # answers into the wrong columns; index_col=False drops them).
         frame = pd.read_csv(io.StringIO(text if text is not None else utf8.decode("utf-8")),
                             dtype=str, keep_default_na=False, na_filter=False,
-                            skipinitialspace=False)
+                            skipinitialspace=False, sep=delimiter, skiprows=skip, header=None)
+        frame, dropped = _drop_trailing(frame.iloc[1:].reset_index(drop=True),
+                                        [str(v) for v in frame.iloc[0]] if len(frame) else header)
+        layout = _Layout(layout.first_row, (*layout.notes, *dropped))
     except ResponseValidationError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+    except pd.errors.ParserError as exc:
+        wide = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if wide is None:
+            raise ResponseValidationError(Problem(str(path), f"The file could not be read as "
+                                                  f"CSV: {exc}")) from exc
+        width, row, found = (int(g) for g in wide.groups())
+        raise ResponseValidationError(Problem(
+            f"{path}:{row}", f"The row has {found} cells where the header has {width}: its "
+                             "answers cannot be told apart from the next column's (a separator "
+                             "inside an unquoted cell?). Fix the row or export the file "
+                             "again.")) from exc
+    except (pd.errors.EmptyDataError, csv.Error) as exc:
         raise ResponseValidationError(Problem(str(path), f"The file could not be read as CSV: "
                                               f"{exc}")) from exc
-    return frame, encoding, {}, tail
+    if delimiter != ",":
+        name = {";": "semicolons", "\t": "tabs"}[delimiter]
+        layout = _Layout(layout.first_row, (f"Fields separated by {name}, not commas (read as "
+                                            "such).", *layout.notes))
+    return _CsvRead(frame, encoding, {}, tail, delimiter, layout)
 
 
-def _last_row(data: bytes) -> tuple[int | None, bool]:
+def _last_row(data: bytes, delimiter: str = ",") -> tuple[int | None, bool]:
     """(How many fields the file's last row has, whether a line break ends the file) for
     UTF-8 CSV bytes. A download or copy cut short ends inside a row, without a line break;
     pandas would pad that row with empty cells, the lost answers turning into missing ones.
@@ -319,10 +659,10 @@ def _last_row(data: bytes) -> tuple[int | None, bool]:
         last = data[start:end].decode("utf-8")
         if not last.strip():  # a whitespace line: an empty row, not a cut one
             return None, final_newline
-        fields = next(csv.reader([last]), [])
+        fields = next(csv.reader([last], delimiter=delimiter), [])
     else:
-        records = deque(csv.reader(io.StringIO(data[:end].decode("utf-8"), newline="")),
-                        maxlen=1)
+        records = deque(csv.reader(io.StringIO(data[:end].decode("utf-8"), newline=""),
+                                   delimiter=delimiter), maxlen=1)
         fields = records[0] if records else []
     return len(fields), final_newline
 
@@ -356,10 +696,9 @@ def _decide_encoding(raw: bytes, path: Path, given: str | None) -> tuple[str, st
     if _decodes(raw, "utf-8"):
         return ("utf-8-sig" if raw.startswith(_BOM) else "utf-8"), None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ResponseValidationError(Problem(str(path), "The file starts with a UTF-16 byte "
-                                              "order mark (Excel's \"Unicode text\"?). Give "
-                                              "its encoding: --encoding utf-16 (encoding= in "
-                                              "Python)."))
+        # Excel's "Unicode text": UTF-16 with its byte order mark (the mark says which of the
+        # two byte orders; no other text starts with these two bytes), tab-separated.
+        return _given_encoding(raw, path, "utf-16")
     first = _first_undecodable(raw, "utf-8")
     line, column = _position(raw, first, "utf-8")
     byte = f"byte 0x{raw[first]:02X} at column {column}"
@@ -692,19 +1031,43 @@ def _merge_chunk_codes(column, n: int) -> tuple[np.ndarray, object]:
 
 def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
                  encoding: str | None = None
-                 ) -> tuple[pd.DataFrame, dict[str, tuple[tuple[object, object], ...]]]:
-    """An Excel, SPSS or Parquet file's frame and the values its columns declare missing."""
+                 ) -> tuple[pd.DataFrame, dict[str, tuple[tuple[object, object], ...]], _Layout]:
+    """An Excel, SPSS or Parquet file's frame, the values its columns declare missing and
+    where its table starts. A workbook read without a named sheet is read from its first
+    sheet that has a cell (an empty first sheet is said in a note); title rows above an
+    Excel header and empty columns without a header at its right end are left out."""
     try:
         if fmt in ("xlsx", "xls"):
-            grid = pd.read_excel(io.BytesIO(raw), sheet_name=0 if sheet is None else sheet,
-                                 header=None, dtype=object, engine="calamine")
+            notes: list[str] = []
+            if sheet is None:
+                sheets = pd.read_excel(io.BytesIO(raw), sheet_name=None, header=None,
+                                       dtype=object, engine="calamine")
+                names = list(sheets)
+                filled = [n for n in names if not sheets[n].dropna(how="all").empty]
+                name = filled[0] if filled else names[0]
+                grid = sheets[name]
+                if filled and name != names[0]:
+                    skipped = names[:names.index(name)]
+                    notes.append(f"Sheet{'s' if len(skipped) > 1 else ''} "
+                                 f"{', '.join(repr(str(n)) for n in skipped)} "
+                                 f"{'are' if len(skipped) > 1 else 'is'} empty; read sheet "
+                                 f"{str(name)!r}.")
+            else:
+                grid = pd.read_excel(io.BytesIO(raw), sheet_name=sheet, header=None,
+                                     dtype=object, engine="calamine")
             if grid.empty:
                 raise ResponseValidationError(Problem(str(path), "The sheet has no rows."))
-            header = [_cell_text(v) for v in grid.iloc[0]]
-            _check_columns(header, str(path))
-            frame = grid.iloc[1:].reset_index(drop=True)
-            frame.columns = [h.strip() for h in header]
-            return frame, {}
+            skip = _title_rows(grid.iloc[:_SNIFF_LINES].to_numpy().tolist())
+            if skip:
+                title = " ".join(t for v in grid.iloc[:skip].to_numpy().ravel()
+                                 if (t := _cell_text(v).strip()))
+                notes.append(_title_note(skip, skip + 1, title))
+            header = [_cell_text(v) for v in grid.iloc[skip]]
+            trailing = _trailing_empty(header)
+            _check_columns(header[:len(header) - trailing], str(path))
+            frame = grid.iloc[skip + 1:].reset_index(drop=True)
+            frame, dropped = _drop_trailing(frame, header)
+            return frame, {}, _Layout(skip + 2, (*notes, *dropped))
         if fmt == "sav":
             import pyreadstat
 
@@ -718,11 +1081,11 @@ def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
             finally:
                 tmp.unlink(missing_ok=True)
             _check_columns(list(frame.columns), str(path))
-            return frame, _declared_missing(meta)
+            return frame, _declared_missing(meta), _Layout()
         if fmt == "parquet":
             frame = pd.read_parquet(io.BytesIO(raw))
             _check_columns(list(frame.columns), str(path))
-            return frame, {}
+            return frame, {}, _Layout()
     except ResponseValidationError:
         raise
     except ImportError as exc:
@@ -761,7 +1124,10 @@ def _spill(raw: bytes, path: Path) -> Path:
 
 
 def _check_columns(header: Sequence[object], source: str) -> None:
-    names = [str(h).strip() for h in header]
+    # Columns without a header are not duplicates of one another: they are named by their
+    # place ("Unnamed: 5", as pandas does), listed as ignored, or taken by an importer
+    # (SurveyMonkey leaves the header of a question's further columns empty).
+    names = [str(h).strip() for h in header if str(h).strip()]
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
         raise ResponseValidationError(Problem(source, f"Duplicate column names {dups}; every "
@@ -900,10 +1266,15 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
            items: Sequence[str] | None, fmt: str, encoding: str | None,
            sha256: str, codes: Codes | None = None,
            declared_missing: Mapping[str, Sequence[tuple[object, object]]] | None = None,
-           last_fields: int | None = None, final_newline: bool = True) -> CodedResponses:
+           last_fields: int | None = None, final_newline: bool = True,
+           rows: np.ndarray | None = None, read_notes: Sequence[str] = (),
+           platform: str = "native", columns: Sequence[ColumnUse] | None = None,
+           recoded: Mapping[str, Mapping[str, int]] | None = None) -> CodedResponses:
     """Validate a file's cells (``codes``: columns the reader already coded) against the
     questionnaire: empty rows, screening, every problem as a reject, duplicates, counts and
-    shares."""
+    shares. ``rows``: each row's number in the file (default: 2, 3, ...); ``read_notes``,
+    ``platform``, ``columns`` and ``recoded``: what reading and adapting the file did, for
+    the report (``columns`` default: each column read by its id, or ignored)."""
     codes = codes or {}
     declared = declared_missing or {}
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -923,7 +1294,14 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
                     "leave respondent_id out of the questionnaire."))
     id_column = q.respondent_id or (RESPONDENT_ID if RESPONDENT_ID in frame.columns else None)
     n = len(frame)
-    rows = np.arange(2, n + 2)
+    rows = np.arange(2, n + 2) if rows is None else np.asarray(rows, dtype=np.int64)
+    known_ids = {*(i.id for i in q.items), *(r.id for r in q.importance),
+                 *(x.id for x in (*q.screening, *q.demographics, *q.questions))}
+    if columns is None:
+        columns = tuple(ColumnUse(c, c, "id") if c in known_ids else
+                        ColumnUse(c, None, "respondent id" if c == id_column else
+                                  "not in the questionnaire") for c in frame.columns)
+    missing_columns = tuple(x for x in known_ids_in_order(q) if x not in frame.columns)
     problems: list[tuple] = []
     # The questionnaire's other items and its stated-importance ratings are optional columns,
     # validated on their scale like the required items: the analyses read some of them (the
@@ -1043,10 +1421,19 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
                for i in rated},
         empty_rows=int(empty.sum()),
         screening_blank={k: v for k, v in screening_blank.items() if v},
-        notes=_notes(rows, empty, blank_at, accepted),
+        notes=(*read_notes, *_notes(rows, empty, blank_at, accepted)),
+        platform=platform, columns=tuple(columns), missing_columns=missing_columns,
+        recoded={k: dict(v) for k, v in (recoded or {}).items()},
     )
     return CodedResponses(q, frame, rated_codes, codes, rows, accepted, screened, rejects,
                           report, last_fields)
+
+
+def known_ids_in_order(q: Questionnaire) -> list[str]:
+    """Every id a column may hold, in questionnaire order: screening, profile, other
+    questions, items, importance ratings."""
+    return [*(x.id for x in (*q.screening, *q.demographics, *q.questions)),
+            *(i.id for i in q.items), *(r.id for r in q.importance)]
 
 
 def _rows_text(rows: np.ndarray, limit: int = 10) -> str:
@@ -1268,12 +1655,18 @@ def _classify(question: Question, col: pd.Series,
         codes = {_fmt(c) for c, _ in question.options}
         num = pd.to_numeric(text.where(filled), errors="coerce")
         canonical = num.map(_fmt).where(num.notna(), text)
+        booleans = any(isinstance(c, bool) for c, _ in question.options)
+        if booleans:
+            # YAML reads the codes true/false as booleans; Excel writes TRUE/FALSE, a CSV
+            # may say true or True: one answer, whatever its case.
+            canonical = canonical.map(_bool_text)
         if question.type == "single":
             bad = filled & ~canonical.isin(codes).to_numpy()
         else:
             parts = text.str.split(_MULTI_SEP, regex=True)
+            part = (lambda p: _bool_text(_fmt_text(p))) if booleans else _fmt_text
             bad = filled & ~parts.map(
-                lambda ps: all(_fmt_text(p) in codes for p in ps)).to_numpy()
+                lambda ps: all(part(p) in codes for p in ps)).to_numpy()
         detail = ", ".join(sorted(codes, key=_sort_key))
         expected, code = f"one of the options {detail}", "not_option"
     elif question.type in ("integer", "number"):
@@ -1302,6 +1695,13 @@ def _fmt(x: object) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
+
+
+def _bool_text(s: object) -> object:
+    """'TRUE', 'true', 'True' -> 'True' (and so for false): a YAML boolean code's text."""
+    if isinstance(s, str) and s.casefold() in ("true", "false"):
+        return s.casefold().capitalize()
+    return s
 
 
 def _fmt_text(s: str) -> str:

@@ -173,6 +173,38 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where an item or question comes from in a platform's response export (``source:``):
+    a column header's text, a question number (``Q5``, ``5``: the header is the number or
+    starts with it and a separator such as ``.`` or ``(``), or a regular expression written
+    between slashes (``/^Q5_\\d$/``, matched against the whole header). ``platform``: the
+    export it applies to (None: every file, the native one included)."""
+
+    pattern: str
+    platform: str | None = None
+
+    @property
+    def regex(self) -> bool:
+        return len(self.pattern) > 2 and self.pattern.startswith("/") and self.pattern.endswith("/")
+
+
+#: What a recoded answer code stands for (``recode:``): a missing answer with its reason.
+RECODE_REASONS = ("skipped", "not_applicable", "dont_know")
+
+
+@dataclass(frozen=True)
+class Recode:
+    """A rule of ``recode:``: answer codes (as the file has them) -> a reason from
+    :data:`RECODE_REASONS` (the answer is missing, the reason recorded) or another code
+    (a number, e.g. a platform's 0-based scale). ``platform``/``scale``: the rule applies only
+    to that platform's exports / to the items on that scale (None: to all)."""
+
+    codes: tuple[tuple[Any, Any], ...]
+    platform: str | None = None
+    scale: str | None = None
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """A validated questionnaire. Item ids are the column names of the response data."""
 
@@ -194,6 +226,10 @@ class Questionnaire:
     respondent_id: str | None = None
     #: The response-quality rules' columns and thresholds (``quality:``; survey.quality).
     quality: QualityChecks = field(default_factory=QualityChecks)
+    #: Item or question id -> where its column comes from in a platform's export
+    #: (``source:``), and the answer codes to recode (``recode:``), see :mod:`survey.importers`.
+    sources: Mapping[str, tuple[Source, ...]] = field(default_factory=dict)
+    recode: tuple[Recode, ...] = ()
 
     @property
     def language(self) -> str:
@@ -290,7 +326,7 @@ class _Builder:
         data = self.doc.data
         known = {"id", "title", "languages", "scales", "screening", "demographics",
                  "constructs", "questions", "importance", "gauges", "respondent_id",
-                 "quality"}
+                 "quality", "recode"}
         for key in data:
             if key not in known:
                 self.fail([key], f"Unknown top-level key '{key}'. Expected one of {sorted(known)}.")
@@ -361,6 +397,8 @@ class _Builder:
                                          "Name the column that identifies a respondent.")
             respondent_id = None
         quality = self.quality(data.get("quality"), seen)
+        sources = self.sources(data)
+        recode = self.recode(data.get("recode"), scales)
         if self.problems:
             raise QuestionnaireError(self.problems)
         return Questionnaire(
@@ -368,7 +406,7 @@ class _Builder:
             constructs=constructs, screening=screening, demographics=demographics,
             source=self.doc.path, questions=others, importance=importance, gauges=gauges,
             respondent_id=None if respondent_id is None else respondent_id.strip(),
-            quality=quality,
+            quality=quality, sources=sources, recode=recode,
         )
 
     def quality(self, raw: Any, seen: Mapping[str, str]) -> QualityChecks:
@@ -492,6 +530,96 @@ class _Builder:
                 found.append(AttentionCheck(column, tuple(passing)))
             out["attention"] = tuple(found)
         return QualityChecks(**out)
+
+    # -- column mapping of platform exports (source:, recode:)
+    def sources(self, data: Mapping[str, Any]) -> dict[str, tuple[Source, ...]]:
+        """Every item's and question's ``source:``: a header text, question number or
+        /regex/, a list of them, or a mapping platform -> one of those."""
+        out: dict[str, tuple[Source, ...]] = {}
+        found: list[tuple[str, Any, list[Any]]] = []  # (id, its source:, YAML path)
+        constructs = data.get("constructs")
+        for cid, spec in (constructs.items() if isinstance(constructs, dict) else ()):
+            items = spec.get("items") if isinstance(spec, dict) else None
+            for iid, text in (items.items() if isinstance(items, dict) else ()):
+                if isinstance(text, dict) and "source" in text:
+                    found.append((str(iid), text["source"],
+                                  ["constructs", cid, "items", iid, "source"]))
+        importance = data.get("importance")
+        if isinstance(importance, dict) and isinstance(importance.get("items"), dict):
+            for rid, spec in importance["items"].items():
+                if isinstance(spec, dict) and "source" in spec:
+                    found.append((str(rid), spec["source"], ["importance", "items", rid, "source"]))
+        for section in ("screening", "demographics", "questions"):
+            questions = data.get(section)
+            for n, spec in enumerate(questions if isinstance(questions, list) else ()):
+                if isinstance(spec, dict) and "source" in spec:
+                    found.append((str(spec.get("id")), spec["source"], [section, n, "source"]))
+        for target, raw, keys in found:
+            by_platform = raw if isinstance(raw, dict) else {None: raw}
+            sources: list[Source] = []
+            for platform, value in by_platform.items():
+                at = keys if platform is None else [*keys, platform]
+                if platform is not None and (not isinstance(platform, str) or not _ID.match(platform)):
+                    self.fail(at, f"Expected a platform name (wenjuanxing, qualtrics, "
+                                  f"surveymonkey, native, ...). Got {platform!r} instead.")
+                    continue
+                values = value if isinstance(value, list) else [value]
+                for k, v in enumerate(values):
+                    where = at if not isinstance(value, list) else [*at, k]
+                    if isinstance(v, int) and not isinstance(v, bool):
+                        v = str(v)  # a question number written bare: source: 5
+                    if not isinstance(v, str) or not v.strip():
+                        self.fail(where, "Expected a column header, a question number or a "
+                                         f"/regular expression/. Got {_kind(v)} instead.")
+                        continue
+                    source = Source(v.strip(), platform)
+                    if source.regex:
+                        try:
+                            re.compile(source.pattern[1:-1])
+                        except re.error as exc:
+                            self.fail(where, f"The regular expression {source.pattern!r} is "
+                                             f"not valid: {exc}.")
+                            continue
+                    sources.append(source)
+            out[target] = tuple(sources)
+        return out
+
+    def recode(self, raw: Any, scales: Mapping[str, Scale]) -> tuple[Recode, ...]:
+        """``recode:``: a list of rules {codes: {code: reason or code}, platform?, scale?}."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.fail(["recode"], "Expected a list of rules such as {codes: {-2: skipped, -3: "
+                                  f"not_applicable}}, platform: wenjuanxing}}. Got {_kind(raw)} "
+                                  "instead.")
+            return ()
+        out = []
+        for n, rule in enumerate(raw):
+            keys = ["recode", n]
+            if not isinstance(rule, dict) or not isinstance(rule.get("codes"), dict):
+                self.fail(keys, "Expected a mapping with 'codes' (answer code -> skipped, "
+                                f"not_applicable, dont_know or a code). Got {_kind(rule)} instead.")
+                continue
+            for key in rule:
+                if key not in {"codes", "platform", "scale"}:
+                    self.fail([*keys, key], f"Unknown key '{key}'. Expected codes, platform, "
+                                            "scale.")
+            platform, scale = rule.get("platform"), rule.get("scale")
+            if platform is not None and (not isinstance(platform, str) or not _ID.match(platform)):
+                self.fail([*keys, "platform"], f"Expected a platform name. Got {platform!r} "
+                                               "instead.")
+            if scale is not None and scale not in scales:
+                self.fail([*keys, "scale"], f"Unknown scale {scale!r}. Expected one of "
+                                            f"{sorted(scales)}.")
+            codes = []
+            for code, to in rule["codes"].items():
+                if not (_is_number(to) or to in RECODE_REASONS):
+                    self.fail([*keys, "codes", code], f"Expected one of {list(RECODE_REASONS)} "
+                                                      f"or a code. Got {to!r} instead.")
+                    continue
+                codes.append((code, to))
+            out.append(Recode(tuple(codes), platform, scale))
+        return tuple(out)
 
     def importance(self, raw: Any, scales: Mapping[str, Scale]) -> tuple[Rating, ...]:
         if raw is None:
@@ -711,9 +839,10 @@ class _Builder:
                                  if "short" in text else qtext)
                         expects = text.get("expects")
                         for key in text:
-                            if key not in {"text", "short", "expects"}:
+                            if key not in {"text", "short", "expects", "source"}:
                                 self.fail([*ikeys, key], f"Unknown item key '{key}'. "
-                                                         "Expected text, short, expects.")
+                                                         "Expected text, short, expects, "
+                                                         "source.")
                     else:
                         qtext = self.label(text, ikeys)
                         short = qtext

@@ -10,7 +10,7 @@ alone) or 'all' (PLS headline, PLSc and CB-SEM beside it: the comparison shows a
 from __future__ import annotations
 
 import hashlib
-import platform
+import platform as python_platform
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -101,7 +101,12 @@ class StudyResult:
         """What ingestion did: the source, rows read, accepted, rejected, screened out, the
         don't-know answers per item, the wholly empty rows skipped, blank screening answers,
         its notes, and every rejected answer with its row, column, value, reason code and
-        detail (the report shows the first ones; none is lost)."""
+        detail (the report shows the first ones; none is lost). ``platform``: the platform
+        whose export the file was read as; ``columns``: every column of the file with the id
+        it was read as (``target``, null: ignored) and the rule (``id``, ``source``,
+        ``question text``, ``key``; or why it was ignored); ``missing_columns``: the
+        questionnaire's ids no column holds; ``recoded``: answer codes recoded, column ->
+        reason -> cells (issue 12)."""
         r = self.responses.report
         rejects = self.responses.rejects
         return {"source": r.source, "sha256": r.sha256, "format": r.format,
@@ -109,6 +114,9 @@ class StudyResult:
                 "rejected": r.n_rejected, "screened_out": r.n_screened_out,
                 "dont_know": dict(r.dont_know), "empty_rows": r.empty_rows,
                 "screening_blank": dict(r.screening_blank), "notes": list(r.notes),
+                "platform": r.platform, "columns": [c.to_json() for c in r.columns],
+                "missing_columns": list(r.missing_columns),
+                "recoded": {k: dict(v) for k, v in r.recoded.items()},
                 "rejects": [{"row": int(x.row), "column": x.column, "value": x.value,
                              "code": x.code, "detail": x.detail, "reason": x.reason}
                             for x in rejects.itertuples(index=False)]}
@@ -138,7 +146,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None,
                    encoding: str | None = None,
-                   exclude_flagged: Sequence[str] = ()) -> StudyResult:
+                   exclude_flagged: Sequence[str] = (), platform: str = "auto") -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -158,6 +166,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``exclude_flagged``: response-quality rules (:data:`survey.quality.RULES`) whose flagged
     respondents are left out; the result's ``quality`` records the flags, the rows excluded
     and the headline indices with and without them.
+    ``platform``: the survey platform whose export ``data`` is (``auto``: told from its
+    columns; ``native``; ``wenjuanxing``, ``qualtrics``, ... see :mod:`survey.importers`).
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -186,7 +196,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         responses = response_set_from_frame(data, q, items=bound.items)
         data = "<data frame>"
     else:
-        responses = read_responses(data, q, items=bound.items, encoding=encoding)
+        responses = read_responses(data, q, items=bound.items, encoding=encoding,
+                                   platform=platform)
     if responses.data.empty:
         raise SurveyError(f"{data}: no respondent is left to estimate "
                           f"({responses.report.n_rejected} rejected, "
@@ -252,7 +263,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         analysis = replace(analysis, segments=found, segment_tests=tests)
     manifest = {
         "csi_survey": __version__,
-        "python": platform.python_version(),
+        "python": python_platform.python_version(),
         "method": method,
         "settings": {"missing": missing, "scheme": scheme, "higher_order": hoc,
                      "weights": weights, "bootstrap": resamples, "seed": seed,

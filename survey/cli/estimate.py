@@ -16,6 +16,7 @@ from survey.cli import cli
 from survey.cli.report import FORMATS_HELP, formats_option
 from survey.errors import SurveyError
 from survey.estimators.bootstrap import INADMISSIBLE_POLICIES
+from survey.importers import CHOICES
 from survey.study import METHOD_LABELS, METHODS, SamplingDesign, StudyResult, estimate_study
 
 #: ``--inadmissible``, for every command that bootstraps CB-SEM.
@@ -65,6 +66,11 @@ exclude_flagged = click.option(
               help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
                    "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
                    "file is refused naming its first line that is not UTF-8).")
+@click.option("--platform", type=click.Choice(CHOICES), default="auto", show_default=True,
+              help="The survey platform whose export DATA is (问卷星 = wenjuanxing): 'auto' "
+                   "tells it from the file's columns; 'native' reads the questionnaire's own "
+                   "layout. Columns are matched by id, the questionnaire's source:, question "
+                   "text or header key.")
 @click.option("--method", type=click.Choice(METHODS), default="pls", show_default=True,
               help="Estimator: PLS path modelling (the national indices' method), CB-SEM, "
                    "both side by side, consistent PLS (plsc: PLS corrected for measurement "
@@ -126,7 +132,8 @@ exclude_flagged = click.option(
               help="With --out: " + FORMATS_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
-def estimate(questionnaire: str, model: str, data: str, encoding: str | None, method: str,
+def estimate(questionnaire: str, model: str, data: str, encoding: str | None, platform: str,
+             method: str,
              missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
@@ -153,7 +160,8 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
                                 analyses=analyses, progress=progress, encoding=encoding,
-                                exclude_flagged=exclude_flagged)
+                                exclude_flagged=exclude_flagged,
+                                platform=platform)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -241,6 +249,10 @@ def summarise(result: StudyResult, console: Console) -> None:
         console.print(f"  note: {note}", highlight=False)
     if result.quality is not None:
         summarise_exclusion(result, console)
+    from survey.ingest import columns_summary
+
+    for line in columns_summary(r):  # file headers are data: no rich markup
+        console.print(f"  {line}", highlight=False, markup=False)
     lang = result.questionnaire.language
     for method, e in result.estimates.items():
         console.print(f"[bold]{METHOD_LABELS.get(method, method.upper())}[/] on n = {e.n} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.cli import cli
+from survey.importers import CHOICES
 from survey.store import LOCK_TIMEOUT, Study
 
 #: Reject messages shown on the terminal; all of them are in the store (Study.rejects).
@@ -28,17 +29,22 @@ SHOWN_REJECTS = 10
               help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
                    "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
                    "file is refused naming its first line that is not UTF-8).")
+@click.option("--platform", type=click.Choice(CHOICES), default="auto", show_default=True,
+              help="The survey platform whose export DATA is (问卷星 = wenjuanxing): 'auto' "
+                   "tells it from the file's columns; 'native' reads the questionnaire's own "
+                   "layout. Columns are matched by id, the questionnaire's source:, question "
+                   "text or header key.")
 @click.option("--wait", "wait", default=LOCK_TIMEOUT, show_default=True, type=float,
               help="Seconds to wait while another process writes to the study.")
 def ingest(study: str, data: str, wave: str, brand: str, replace: bool,
            questionnaire: str | None, sheet: str | None, encoding: str | None,
-           wait: float) -> None:
+           platform: str, wait: float) -> None:
     """Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with the
     study's questionnaire and store it as one wave (and brand), in one transaction.
     The same file again is a no-op; rejected answers are stored with row, column and reason."""
     result = Study.open(study, lock_timeout=wait).ingest(
         data, wave=wave, brand=brand, replace=replace, questionnaire=questionnaire,
-        sheet=sheet, encoding=encoding)
+        sheet=sheet, encoding=encoding, platform=platform)
     for note in result.notes:
         click.echo(f"note: {note}")
     if result.status != "unchanged":

@@ -17,7 +17,16 @@ The contract of an importer module (one per platform, registered in :data:`IMPOR
   file whose columns are item ids;
 - ``adapt(frame, questionnaire, source) -> Adapted``: the native layout. ``source`` names the
   file in messages; an export that cannot be turned into it raises
-  :class:`survey.errors.ResponseValidationError` naming the file, row and column.
+  :class:`survey.errors.ResponseValidationError` naming the file, row and column. The
+  header is taken as row 1: ingestion shifts ``Adapted.rows`` when title rows stand above it.
+
+Matching columns to ids (``source:``, id, question text, header key) is shared by every
+importer and by native files: :mod:`survey.importers.matching`. The answer codes an importer
+asks to recode (``Adapted.recoded``: its platform's skip codes and the questionnaire's
+``recode:`` rules) are applied by ingestion, which counts them by reason.
+
+Registration is explicit: :data:`PLATFORMS` lists the importer modules (``survey.importers.
+<name>``), imported on first use; detection tries them in that order.
 """
 
 from __future__ import annotations
@@ -62,8 +71,21 @@ class Adapted:
     notes: tuple[str, ...] = ()
 
 
-#: Platform name -> importer module (see the module docstring), filled by the platform modules'
-#: registration below; ``native`` (no importer) is not listed.
+#: The importer modules, by name (``survey.importers.<name>``, whose ``NAME`` it is), in the
+#: order detection tries them. One per line: add a platform by adding its line.
+PLATFORMS: tuple[str, ...] = (
+    "wenjuanxing",
+    "qualtrics",
+    "surveymonkey",
+    "kobo",
+    "limesurvey",
+    "surveyjs",
+)
+#: What ``--platform`` takes besides the platforms: ``auto`` (detect) and ``native``.
+CHOICES: tuple[str, ...] = ("auto", "native", *PLATFORMS)
+
+#: Platform name -> importer module (see the module docstring), filled from :data:`PLATFORMS`
+#: on first use (:func:`importers`); ``native`` (no importer) is not listed.
 IMPORTERS: dict[str, Any] = {}
 
 
@@ -75,24 +97,16 @@ def register(module: Any) -> None:
     IMPORTERS[module.NAME] = module
 
 
-# ---- platform importers of the forms `survey export` writes (issue 12 part C) -------------
-#: The importer modules (under survey/importers/) of the platforms ``survey export`` fields
-#: a questionnaire on. Kept as its own tuple so that the list of the other platforms'
-#: importers merges with it as a one-line union.
-_PLATFORM_MODULES = ("kobo", "limesurvey", "surveyjs")
-
-
-def load() -> dict[str, Any]:
-    """Import and register the platform importers of :data:`_PLATFORM_MODULES` (imported
-    when first needed, not with the package); returns :data:`IMPORTERS`."""
-    for name in _PLATFORM_MODULES:
+def importers() -> dict[str, Any]:
+    """The registry, each module of :data:`PLATFORMS` imported and registered once."""
+    for name in PLATFORMS:
         if name not in IMPORTERS:
-            register(importlib.import_module(f"survey.importers.{name}"))
+            register(importlib.import_module(f"{__name__}.{name}"))
     return IMPORTERS
-# ---- end of the platform importers --------------------------------------------------------
+
 
 
 def detect_platform(frame: pd.DataFrame) -> str | None:
     """The name of the platform whose export ``frame`` is, or None (a native file)."""
-    found = [name for name, module in IMPORTERS.items() if module.detect(frame)]
+    found = [name for name, module in importers().items() if module.detect(frame)]
     return found[0] if found else None

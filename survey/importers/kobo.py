@@ -26,13 +26,13 @@ import pandas as pd
 from survey.errors import Problem, ResponseValidationError
 from survey.importers import Adapted, ColumnUse
 from survey.importers.layout import (
+    as_text,
     choice_codes,
     form_fields,
     header,
     merge_recoded,
     norm,
     recode,
-    resplit,
     text_targets,
 )
 from survey.questionnaire import Questionnaire
@@ -76,7 +76,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     """The export in the native layout (see the module): each question's column named by its
     id, ``n/a`` read as not asked, a select_multiple's space-separated codes as the native
     comma-separated list; meta and per-option columns kept and reported as such."""
-    text = resplit(frame, source)
+    text = as_text(frame)
     fields = form_fields(questionnaire)
     texts = text_targets(fields)
     uses: list[ColumnUse] = []

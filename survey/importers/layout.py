@@ -1,13 +1,11 @@
-"""What the platform importers share: an export's cells as text, a ``;``- or tab-separated
-export that was read as comma-separated split again, and the questions of a fielded form
+"""What the platform importers share: an export's cells as text (survey.ingest reads a ``;``-
+or tab-separated export with its own separator), and the questions of a fielded form
 (:func:`survey.fielding.form_plan`) with the texts of their choices, to read an answer given
 as its text back as its code.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,13 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.errors import Problem, ResponseValidationError
 from survey.fielding import Field, form_plan, text_of
 from survey.questionnaire import Questionnaire
-
-#: Separators of a platform export besides the comma: Kobo's CSV default ``;``, tab.
-OTHER_SEPARATORS = (";", "\t")
-
 
 def cell_text(value: object) -> str:
     """A cell as stripped text: '' for an empty cell, whole floats without '.0' (an XLSX
@@ -37,71 +30,15 @@ def cell_text(value: object) -> str:
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``frame`` as text (:func:`cell_text`), columns as stripped text."""
-    # By position: a reader may have given the frame an index of its own (pandas takes a
-    # row's surplus cells as an index when a ';' file is read as comma-separated).
+    # By position: whatever index the reader gave the frame.
     cells = {str(c).strip(): [cell_text(v) for v in frame.iloc[:, j].tolist()]
              for j, c in enumerate(frame.columns)}
     return pd.DataFrame(cells, index=range(len(frame)), dtype=object)
 
 
 def header(frame: pd.DataFrame) -> list[str]:
-    """The column names of ``frame``, those of a ``;``- or tab-separated file read as one
-    comma-separated column split again."""
-    names = [str(c).strip() for c in frame.columns]
-    if len(names) == 1:
-        for sep in OTHER_SEPARATORS:
-            if sep in names[0]:
-                return next(csv.reader([names[0]], delimiter=sep))
-    return names
-
-
-def resplit(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """``frame`` as text cells; a ``;``- or tab-separated export that a comma-separated
-    reader read as one column is split into its columns again. Raises
-    :class:`ResponseValidationError` naming the row when a row does not split into as many
-    cells as the header (a cell held a comma, which the comma-separated reading already cut:
-    the file must be read with its own separator)."""
-    text = as_text(frame)
-    if len(text.columns) != 1:
-        return text
-    name = text.columns[0]
-    sep = next((s for s in OTHER_SEPARATORS if s in name), None)
-    if sep is None:
-        return text
-    shown = "tab" if sep == "\t" else f"'{sep}'"
-    if not frame.index.equals(pd.RangeIndex(len(frame))):
-        # pandas makes a row's surplus cells the index: a comma cut some row into more cells.
-        raise ResponseValidationError(Problem(
-            source, f"The file is {shown}-separated and was read as comma-separated: a cell "
-                    "holding a comma was cut into two. Read it with its own separator, or "
-                    "export it comma-separated."))
-    # The comma-separated reader has taken the quotes off the first cell only, which a
-    # platform's first column (a time stamp, an id) never needs.
-    columns = next(csv.reader([name], delimiter=sep))
-    rows = []
-    for k, cell in enumerate(text[name]):
-        try:
-            lines = list(csv.reader(io.StringIO(cell, newline=""), delimiter=sep, strict=True))
-        except csv.Error:
-            lines = []
-        cells = lines[0] if len(lines) == 1 else []
-        # A separator or a quote in the first cell: the comma reader took that cell's
-        # quotes off and its end cannot be told (a platform's first column, a time stamp or
-        # an id, never holds one).
-        if (len(cells) != len(columns) or cell.startswith('"')
-                or any(c in cells[0] for c in (sep, '"'))):
-            raise ResponseValidationError(Problem(
-                source, f"The file is {shown}-separated and its row {k + 2} does not split "
-                        f"into the header's {len(columns)} cells: the file was read as "
-                        "comma-separated, and a cell holding a comma or a line break was cut "
-                        "there. Read it with its own separator, or export it "
-                        "comma-separated.", row=k + 2))
-        rows.append([c.strip() for c in cells])
-    if len(set(columns)) != len(columns):
-        dups = sorted({c for c in columns if columns.count(c) > 1})
-        raise ResponseValidationError(Problem(source, f"Duplicate column names {dups}; every "
-                                                      "column must have its own name."))
-    return pd.DataFrame(rows, columns=[c.strip() for c in columns], dtype=object)
+    """The column names of ``frame`` as stripped text."""
+    return [str(c).strip() for c in frame.columns]
 
 
 def form_fields(questionnaire: Questionnaire) -> dict[str, Field]:

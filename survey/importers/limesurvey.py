@@ -24,6 +24,7 @@ from survey.errors import Problem, ResponseValidationError
 from survey.fielding import LIMESURVEY_RESERVED, Field, limesurvey_html, text_of
 from survey.importers import Adapted, ColumnUse
 from survey.importers.layout import (
+    as_text,
     choice_codes,
     form_fields,
     header,
@@ -31,7 +32,6 @@ from survey.importers.layout import (
     norm,
     numeric_text,
     recode,
-    resplit,
     text_targets,
 )
 from survey.platforms import limesurvey_code
@@ -61,7 +61,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     choice's ``Y`` columns joined into the native comma-separated list, ``N/A``
     read as not asked, numbers without LimeSurvey's trailing zeros, dates without the time,
     answer texts back to their codes."""
-    text = resplit(frame, source)
+    text = as_text(frame)
     fields = form_fields(questionnaire)
     by_code: dict[str, str] = {}
     for fid in fields:

@@ -22,12 +22,12 @@ import pandas as pd
 from survey.errors import Problem, ResponseValidationError
 from survey.importers import Adapted, ColumnUse
 from survey.importers.layout import (
+    as_text,
     choice_codes,
     form_fields,
     merge_recoded,
     norm,
     recode,
-    resplit,
     text_targets,
 )
 from survey.questionnaire import Questionnaire
@@ -94,7 +94,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     """The results in the native layout: columns matched by question name, else by the
     question's title in any language of the questionnaire; answers given as choice texts
     (a dashboard's display values) back to their codes, a checkbox's texts too."""
-    text = resplit(frame, source)
+    text = as_text(frame)
     fields = form_fields(questionnaire)
     titles = text_targets(fields)
     uses: list[ColumnUse] = []

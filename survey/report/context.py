@@ -37,6 +37,7 @@ from survey.report.analyses import analysis_sections
 from survey.report.charts import comparison_svg, path_diagram_svg, scorecard_svg
 from survey.report.texts import (
     ANALYSIS_UI,
+    COLUMN_RULES,
     FIT_NAMES,
     FLAGS,
     INTERVALS,
@@ -320,6 +321,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                        if "pls" in methods and "cbsem" in methods else None),
         "data_quality": quality,
         "quality_exclusion": _quality_exclusion(result, lang, label),
+        "columns": _columns_read(ing, lang),
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value,
                      "reason": _reject_reason(r, lang)} for r in shown.itertuples(index=False)],
         "more_rejects": max(0, len(rejects) - len(shown)),
@@ -726,6 +728,28 @@ def _measurement(est: Estimate, result: StudyResult, lang: str, t: dict, cell: _
             ("loading", "bad"), ("ave", "bad"), ("htmt_85", "warn"), ("htmt_90", "bad"),
             ("vif_3", "warn"), ("vif_5", "bad"))],
     }
+
+
+def _columns_read(ing, lang: str) -> dict[str, Any]:
+    """The ingest report's columns for the data-quality section: each column with the id it
+    was read as and how (or why it was ignored), the ids without a column, the recoded
+    answer codes by reason."""
+    from survey.importers import importers
+
+    labels = {name: m.LABEL for name, m in importers().items()}
+    platform = labels.get(ing.platform, ing.platform)
+    rows = [{"column": c.column, "target": c.target or "–",
+             "rule": _tr(COLUMN_RULES, c.rule, lang) if c.rule in COLUMN_RULES else c.rule,
+             "used": c.target is not None} for c in ing.columns]
+    used = sum(r["used"] for r in rows)
+    recoded = [{"column": col, "reason": _tr(COLUMN_RULES, why, lang)
+                if why in COLUMN_RULES else why, "n": n}
+               for col, reasons in ing.recoded.items() for why, n in reasons.items()]
+    return {"rows": rows, "missing": list(ing.missing_columns), "recoded": recoded,
+            "summary": _tr(UI, "columns_summary_native" if ing.platform == "native"
+                           else "columns_summary", lang).format(
+                platform=platform, used=used, ignored=len(rows) - used,
+                missing=len(ing.missing_columns))}
 
 
 def _reject_reason(reject, lang: str) -> str:

@@ -33,6 +33,25 @@ def tr(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
     return _CRITERION.sub(lambda m: criterion(m.group(1)), text) if "[[" in text else text
 
 
+#: How a column of the response file was matched to an item or question, or why it was
+#: ignored (survey.importers.ColumnUse.rule), and why an answer code was recoded as missing.
+COLUMN_RULES: dict[str, dict[str, str]] = {
+    "id": {"zh": "列名即编号", "en": "named by its id"},
+    "source": {"zh": "问卷 source: 指定", "en": "the questionnaire's source:"},
+    "question text": {"zh": "题目文字相同", "en": "same question text"},
+    "key": {"zh": "列名键相同", "en": "same header key"},
+    "metadata": {"zh": "平台信息列（未使用）", "en": "platform metadata (not used)"},
+    "respondent id": {"zh": "受访者编号", "en": "respondent id"},
+    "not in the questionnaire": {"zh": "问卷中没有（未使用）",
+                                 "en": "not in the questionnaire (not used)"},
+    "no header": {"zh": "无列名（未使用）", "en": "no header (not used)"},
+    "replaced by source": {"zh": "由 source: 指定的列取代（未使用）",
+                           "en": "replaced by the source: column (not used)"},
+    "skipped": {"zh": "跳过（缺失）", "en": "skipped (missing)"},
+    "not_applicable": {"zh": "不适用（缺失）", "en": "not applicable (missing)"},
+    "dont_know": {"zh": "无法回答", "en": "don't know"},
+}
+
 #: Why an answer was rejected (survey.ingest.REJECT_CODES), with the value and the detail.
 REJECT_REASONS: dict[str, dict[str, str]] = {
     "not_number": {"zh": "“{value}”不是数字。", "en": "“{value}” is not a number."},
@@ -242,6 +261,19 @@ UI: dict[str, dict[str, str]] = {
     "dont_know": {"zh": "“无法回答”比例", "en": "Don't-know rate"},
     "blank": {"zh": "空白比例", "en": "Blank rate"},
     "rejects": {"zh": "被拒记录明细", "en": "Rejected answers"},
+    "columns_read": {"zh": "文件各列的用途", "en": "The file's columns"},
+    "columns_summary": {"zh": "读作 {platform} 导出文件：{used} 列已使用，{ignored} 列未使用，问卷中 {missing} 项在文件中没有对应列。",
+                        "en": "Read as a {platform} export: {used} columns used, {ignored} "
+                              "ignored, {missing} of the questionnaire's ids have no column."},
+    "columns_summary_native": {"zh": "按问卷本身的格式读取：{used} 列已使用，{ignored} 列未使用，问卷中 {missing} 项在文件中没有对应列。",
+                               "en": "Read in the questionnaire's own layout: {used} columns "
+                                     "used, {ignored} ignored, {missing} of the "
+                                     "questionnaire's ids have no column."},
+    "read_as": {"zh": "读作", "en": "Read as"},
+    "rule": {"zh": "依据", "en": "How"},
+    "missing_columns": {"zh": "文件中缺少的列", "en": "Not in the file"},
+    "recoded": {"zh": "重编码的答案", "en": "Recoded answers"},
+    "cells": {"zh": "个数", "en": "Cells"},
     "row": {"zh": "行", "en": "Row"},
     "column": {"zh": "列", "en": "Column"},
     "reason": {"zh": "原因", "en": "Reason"},

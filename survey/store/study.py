@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from survey.errors import Problem, SurveyError
-from survey.ingest import read_coded_responses
+from survey.ingest import columns_summary, read_coded_responses
 from survey.pathmodel import PathModel, bind, load_model
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.store import db
@@ -182,7 +182,7 @@ class Study:
 
     def ingest(self, data: str | Path, *, wave: str, brand: str = "", replace: bool = False,
                questionnaire: str | Path | None = None, sheet: str | int | None = None,
-               encoding: str | None = None) -> IngestResult:
+               encoding: str | None = None, platform: str = "auto") -> IngestResult:
         """Validate the response file ``data`` exactly as :func:`survey.ingest.read_responses`
         does, with the study's current questionnaire (or ``questionnaire``, stored as its next
         version), and append it as ``wave`` (and ``brand``) in one transaction.
@@ -192,7 +192,8 @@ class Study:
         already holding another file is refused unless ``replace``. A new questionnaire
         version may add items (NULL for earlier waves) and drop items (their columns stay);
         an item whose scale changed is refused. ``encoding``: the file's encoding when it is
-        known (see :func:`survey.ingest.read_responses`)."""
+        known; ``platform``: the survey platform whose export it is (default: told from its
+        columns), see :func:`survey.ingest.read_responses`."""
         wave = db.label(wave, "wave", allow_empty=False)
         brand = db.label(brand, "brand", allow_empty=True)
         path = Path(data)
@@ -225,9 +226,11 @@ class Study:
         else:
             q = self.questionnaire(current[0])
             q_version = current[0]
-        coded = read_coded_responses(path, q, sheet=sheet, encoding=encoding)
+        coded = read_coded_responses(path, q, sheet=sheet, encoding=encoding,
+                                     platform=platform)
         inc.check_last_row(path, coded)
         notes += coded.report.notes  # empty rows skipped, blank screening answers taken
+        notes += columns_summary(coded.report)  # a platform export's columns, recoded codes
         sha = coded.report.sha256  # the bytes validated are the bytes recorded
         names = [str(c) for c in coded.frame.columns]
         inc.plan_columns(names, coded.rated.keys(), columns, path)  # fail before waiting

@@ -129,13 +129,15 @@ def test_a_wrong_or_unknown_encoding_is_named(q, tmp_path):
         read_responses(path, q, encoding="klingon")
 
 
-def test_utf16_reads_when_given_and_is_refused_with_the_hint_when_not(q, tmp_path):
+def test_utf16_reads_by_its_byte_order_mark_or_when_given(q, tmp_path):
+    # Issue 12: a UTF-16 file starts with its byte order mark, which no other text does; it
+    # was refused with a hint before, and is read now as it was with --encoding utf-16.
     path = write(tmp_path / "unicode.csv", answers(10, comments=CITIES), encoding="utf-16")
-    with pytest.raises(ResponseValidationError, match="UTF-16 byte order mark .*--encoding "
-                                                      "utf-16"):
-        read_responses(path, q)
-    r = read_responses(path, q, encoding="utf-16")
-    assert r.report.encoding == "utf-16" and r.data["comment"].tolist()[:5] == CITIES
+    told = read_responses(path, q, encoding="utf-16")
+    assert told.report.encoding == "utf-16" and told.data["comment"].tolist()[:5] == CITIES
+    found = read_responses(path, q)
+    assert found.report.encoding == "utf-16"
+    pd.testing.assert_frame_equal(found.data, told.data)
 
 
 def test_encoding_option_of_estimate_and_ingest(tmp_path):

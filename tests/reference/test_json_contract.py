@@ -13,6 +13,10 @@ settings below) and checked that nothing else differed; every other value was ke
 Extended once more (issue 12): the ``ingest`` block gained ``empty_rows``, ``screening_blank``,
 ``notes`` and every rejected answer (``rejects``: the example's 4, with row, column, value,
 code, detail and reason); nothing else differed.
+Extended once more (issue 12 part A, platform importers): a one-off script added the
+``ingest`` block's ``platform`` ('native'), ``columns`` (the example's 60 columns, each with
+the id it was read as and the rule), ``missing_columns`` and ``recoded`` from a fresh estimate
+with the settings below, and checked that nothing else differed.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine
