@@ -273,7 +273,7 @@ UI: dict[str, dict[str, str]] = {
     "rule": {"zh": "依据", "en": "How"},
     "missing_columns": {"zh": "文件中缺少的列", "en": "Not in the file"},
     "recoded": {"zh": "重编码的答案", "en": "Recoded answers"},
-    "cells": {"zh": "个数", "en": "Cells"},
+    "recoded_cells": {"zh": "个数", "en": "Cells"},
     "row": {"zh": "行", "en": "Row"},
     "column": {"zh": "列", "en": "Column"},
     "reason": {"zh": "原因", "en": "Reason"},
