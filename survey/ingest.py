@@ -1040,10 +1040,13 @@ def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
         if fmt in ("xlsx", "xls"):
             notes: list[str] = []
             if sheet is None:
+                # keep_default_na=False: a cell's text is data ('NA', 'n/a', 'None' are not
+                # blanks unless the questionnaire says so), as in a CSV.
                 sheets = pd.read_excel(io.BytesIO(raw), sheet_name=None, header=None,
-                                       dtype=object, engine="calamine")
+                                       dtype=object, engine="calamine", keep_default_na=False)
                 names = list(sheets)
-                filled = [n for n in names if not sheets[n].dropna(how="all").empty]
+                filled = [n for n in names
+                          if (sheets[n].map(_cell_text).map(str.strip) != "").to_numpy().any()]
                 name = filled[0] if filled else names[0]
                 grid = sheets[name]
                 if filled and name != names[0]:
@@ -1054,7 +1057,7 @@ def _read_binary(raw: bytes, path: Path, fmt: str, sheet: str | int | None,
                                  f"{str(name)!r}.")
             else:
                 grid = pd.read_excel(io.BytesIO(raw), sheet_name=sheet, header=None,
-                                     dtype=object, engine="calamine")
+                                     dtype=object, engine="calamine", keep_default_na=False)
             if grid.empty:
                 raise ResponseValidationError(Problem(str(path), "The sheet has no rows."))
             skip = _title_rows(grid.iloc[:_SNIFF_LINES].to_numpy().tolist())

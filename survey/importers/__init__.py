@@ -60,8 +60,11 @@ class Adapted:
     (named by its id) plus the file's other columns under their own names, cells as read or
     recoded to the questionnaire's codes; ``rows``: the file's row number (1-based, the header
     row is 1) of each row of ``frame``, for messages; ``columns``: every column of the file
-    with its :class:`ColumnUse`; ``recoded``: id -> {platform code: questionnaire code} applied;
-    ``notes``: sentences for the ingest report (extra header rows skipped, ...)."""
+    with its :class:`ColumnUse`; ``recoded``: id -> {code: reason or questionnaire code}, the
+    codes ingestion is to recode (and count by reason); ``notes``: sentences for the ingest
+    report (extra header rows skipped, ...); ``translated``: id -> {platform answer: the
+    questionnaire's code}, the answers the importer itself read as codes (an answer given as
+    its label, LimeSurvey's '35.0000000000'), already applied in ``frame``."""
 
     platform: str
     frame: pd.DataFrame
@@ -69,6 +72,7 @@ class Adapted:
     columns: tuple[ColumnUse, ...]
     recoded: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    translated: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 #: The importer modules, by name (``survey.importers.<name>``, whose ``NAME`` it is), in the

@@ -126,8 +126,8 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     if grouped:
         notes.append(f"{grouped} columns were matched to their questions by the last part of "
                      "their group path (Kobo's 'include groups in headers').")
-    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), recoded,
-                   tuple(notes))
+    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses),
+                   notes=tuple(notes), translated=recoded)
 
 
 def _target(column: str, path: list[str], fields, texts) -> tuple[str | None, str]:

@@ -16,6 +16,7 @@ import pandas as pd
 from survey.fielding import Field, form_plan, text_of
 from survey.questionnaire import Questionnaire
 
+
 def cell_text(value: object) -> str:
     """A cell as stripped text: '' for an empty cell, whole floats without '.0' (an XLSX
     export's 8.0 is the answer 8)."""

@@ -107,7 +107,7 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
                     chosen[k].append(code)
         columns[target] = pd.Series([",".join(c) for c in chosen], dtype=object)
     out = pd.DataFrame(columns, index=range(len(text)), dtype=object)
-    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), recoded)
+    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), translated=recoded)
 
 
 #: The heading "Question code & question text": ``crewfriendly. How caring ...``.

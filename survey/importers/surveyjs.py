@@ -141,5 +141,5 @@ def adapt(frame: pd.DataFrame, questionnaire: Questionnaire, source: str) -> Ada
     if by_text:
         notes.append(f"{by_text} columns were matched to their questions by the question's "
                      "text (a SurveyJS Dashboard download).")
-    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses), recoded,
-                   tuple(notes))
+    return Adapted(NAME, out, tuple(range(2, len(out) + 2)), tuple(uses),
+                   notes=tuple(notes), translated=recoded)

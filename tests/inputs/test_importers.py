@@ -691,3 +691,21 @@ def test_a_row_with_more_cells_than_the_header_is_refused_naming_it(tmp_path, se
     with pytest.raises(ResponseValidationError, match=r"wide.csv:2: The row has 3 cells where "
                                                       r"the header has 2"):
         read_table(path)
+
+
+def test_excel_text_that_pandas_would_call_missing_is_kept(tmp_path):
+    """'NA', 'n/a', 'None' in a workbook are text (a CSV keeps them); pandas' Excel reader
+    made them blanks by default."""
+    import openpyxl
+
+    from survey.ingest import read_table
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "comment", "city"])
+    wb.active.append([1, "NA", "None"])
+    wb.active.append([2, None, "n/a"])
+    path = tmp_path / "text.xlsx"
+    wb.save(path)
+    frame = read_table(path).frame
+    assert frame["comment"].tolist() == ["NA", ""]
+    assert frame["city"].tolist() == ["None", "n/a"]
