@@ -64,29 +64,20 @@ def parameter_space(bound: BoundModel) -> ParameterSpace:
     :func:`~survey.estimators.cbsem_model.model_syntax` parsed by the ML engine
     (:class:`~survey.estimators.sem.SemModel`), its parameters read off Beta, Lambda, Psi and
     Theta. A single-item construct is named by its item there, as in the fitted table."""
-    from survey.estimators.sem import SemModel, quiet_semopy
+    from survey.estimators.sem import SemModel, parameter_entries, quiet_semopy
 
     description, _ = model_syntax(bound)
     with quiet_semopy():
         model = SemModel(description)
-    specs = ((model.mx_beta, model.names_beta, "~"), (model.mx_lambda, model.names_lambda, "=~"),
-             (model.mx_psi, model.names_psi, "~~"), (model.mx_theta, model.names_theta, "~~"))
+    keys_of: dict[str, set[Key]] = {}
+    for name, _, (lhs, op, rhs) in parameter_entries(model):
+        # A covariance is one entry whichever way round it is written.
+        keys_of.setdefault(name, set()).add((min(lhs, rhs), op, max(lhs, rhs)) if op == "~~"
+                                            else (lhs, op, rhs))
     free: list[frozenset[Key]] = []
     fixed: dict[Key, float | None] = {}
-    for prm in model.parameters.values():
-        keys = set()
-        for loc in prm.locations:
-            for mx, names, op in specs:
-                if loc.matrix is not mx:
-                    continue
-                i, j = loc.indices
-                a, b = names[0][i], names[1][j]
-                if op == "=~":
-                    keys.add((b, op, a))
-                elif op == "~":
-                    keys.add((a, op, b))
-                else:
-                    keys.add((min(a, b), op, max(a, b)))
+    for name, prm in model.parameters.items():
+        keys = keys_of.get(name, set())
         if prm.active:
             free.append(frozenset(keys))
         else:

@@ -29,7 +29,7 @@ modeling", J. Marketing Research 53): every moment is a weighted moment.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -688,6 +688,23 @@ def bootstrap_pls(fit: PlsFit, settings: BootstrapSettings, *,
                          progress=progress)
 
 
+def effect_estimates(latents: Sequence[str], ci: Mapping[str, int], beta: np.ndarray
+                     ) -> list[EffectEstimate]:
+    """Direct, indirect and total effect of every latent on every other it reaches, from one
+    path-coefficient matrix ``beta`` [cause, effect] over the design's constructs (``ci``:
+    construct -> its position)."""
+    at = [ci[x] for x in latents]
+    total = _total_effects(beta[None], at)[0]
+    effects = []
+    for j, cause in enumerate(latents):
+        for i, effect in enumerate(latents):
+            if abs(total[j, i]) > 1e-12:
+                direct = float(beta[ci[cause], ci[effect]])
+                effects.append(EffectEstimate(cause, effect, direct, float(total[j, i]) - direct,
+                                              float(total[j, i])))
+    return effects
+
+
 def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
     """The Estimate of a full-sample fit (B = 1)."""
     d = fit.design
@@ -731,15 +748,7 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
             if (p, x) in d.model_paths:
                 f2.append((p, x, f_squared(r2[x], _r2_without_path(fit, p, x))))
 
-    latents = [ci[x] for x in bound.model.latents]
-    total = _total_effects(core.beta[:1], latents)[0]
-    effects = []
-    for j, cause in enumerate(bound.model.latents):
-        for i, effect in enumerate(bound.model.latents):
-            if abs(total[j, i]) > 1e-12:
-                direct = float(beta[ci[cause], ci[effect]])
-                effects.append(EffectEstimate(cause, effect, direct, float(total[j, i]) - direct,
-                                              float(total[j, i])))
+    effects = effect_estimates(bound.model.latents, ci, core.beta[0])
 
     q = bound.questionnaire
     indices = []

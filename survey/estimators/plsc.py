@@ -61,8 +61,8 @@ from survey.estimators.pls import (
     _moments,
     _predecessors,
     _scale_bounds,
-    _total_effects,
     compile_design,
+    effect_estimates,
     fit_pls,
     pls_core,
 )
@@ -74,7 +74,7 @@ from survey.estimators.quality import (
     measurement_quality,
     r2_from_corr,
 )
-from survey.estimators.result import EffectEstimate, Estimate, LoadingEstimate, PathEstimate
+from survey.estimators.result import Estimate, LoadingEstimate, PathEstimate
 from survey.pathmodel import BoundModel
 
 #: Why a resample has no PLSc estimate (failures: never kept as "inadmissible" draws).
@@ -312,15 +312,7 @@ def _assemble_plsc(fit: PlsFit, corr: Correction, weights_column: str | None) ->
         for j, p in enumerate(pred):
             vifs.append((p, x, float(vif[j])))
             f2.append((p, x, f_squared(r2[x], _r2_without_path(fit, p, x))))
-    latents = [ci[x] for x in bound.model.latents]
-    total = _total_effects(corr.beta[:1], latents)[0]
-    effects = []
-    for j, cause in enumerate(bound.model.latents):
-        for i, effect in enumerate(bound.model.latents):
-            if abs(total[j, i]) > 1e-12:
-                direct = float(beta[ci[cause], ci[effect]])
-                effects.append(EffectEstimate(cause, effect, direct, float(total[j, i]) - direct,
-                                              float(total[j, i])))
+    effects = effect_estimates(bound.model.latents, ci, corr.beta[0])
     own: dict[str, list[float]] = {}
     for x in loadings:
         own.setdefault(x.latent, []).append(x.estimate)

@@ -42,8 +42,9 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -732,6 +733,21 @@ def _standard_errors(model: SemModel, mode: str, hessian: np.ndarray | None = No
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan), ok
 
 
+def parameter_entries(model: SemModel) -> Iterator[tuple[str, Any, tuple[str, str, str]]]:
+    """Every matrix entry of every semopy parameter, as (name, parameter, (lhs, op, rhs)) in
+    lavaan's operators and orientation: a loading as (latent, '=~', item), a path as
+    (effect, '~', cause), a (residual) (co)variance as (a, '~~', b)."""
+    specs = [(model.mx_beta, model.names_beta, "~"), (model.mx_lambda, model.names_lambda, "=~"),
+             (model.mx_psi, model.names_psi, "~~"), (model.mx_theta, model.names_theta, "~~")]
+    for name, prm in model.parameters.items():
+        for loc in prm.locations:
+            for mx, names, op in specs:
+                if loc.matrix is mx:
+                    i, j = loc.indices
+                    a, b = names[0][i], names[1][j]
+                    yield name, prm, ((b, op, a) if op == "=~" else (a, op, b))
+
+
 def _parameter_table(model: SemModel, se: np.ndarray, sigma: np.ndarray, c: np.ndarray
                      ) -> pd.DataFrame:
     """One row per model parameter (free or fixed), lavaan's operators, standardized values."""
@@ -743,25 +759,13 @@ def _parameter_table(model: SemModel, se: np.ndarray, sigma: np.ndarray, c: np.n
           **{v: math.sqrt(max(obs_var[i], 0)) for i, v in enumerate(observed)}}
     active = [k for k, prm in model.parameters.items() if prm.active]
     rows = []
-    specs = [(model.mx_beta, model.names_beta, "~"), (model.mx_lambda, model.names_lambda, "=~"),
-             (model.mx_psi, model.names_psi, "~~"), (model.mx_theta, model.names_theta, "~~")]
-    for name, prm in model.parameters.items():
-        for loc in prm.locations:
-            for mx, names, op in specs:
-                if loc.matrix is not mx:
-                    continue
-                i, j = loc.indices
-                a, b = names[0][i], names[1][j]
-                if op == "=~":
-                    lhs, rhs = b, a
-                else:
-                    lhs, rhs = a, b
-                if prm.active:
-                    k = active.index(name)
-                    est, err, free = float(model.param_vals[k]), float(se[k]), True
-                else:
-                    est, err, free = float(prm.start), math.nan, False
-                rows.append((lhs, op, rhs, est, err, free))
+    for name, prm, (lhs, op, rhs) in parameter_entries(model):
+        if prm.active:
+            k = active.index(name)
+            est, err, free = float(model.param_vals[k]), float(se[k]), True
+        else:
+            est, err, free = float(prm.start), math.nan, False
+        rows.append((lhs, op, rhs, est, err, free))
     # Fixed marker loadings and mirrored observed variables are not parameters in semopy.
     seen = {(r[0], r[1], r[2]) for r in rows}
     lam_rows, lam_cols = model.names_lambda
