@@ -11,7 +11,7 @@ from survey._version import __version__
 #: The notebook API (survey.api), imported on first use so that ``import survey`` (and the
 #: CLI's start-up) stays light.
 _API = ("load_questionnaire", "load_model", "estimate", "Results", "Criteria", "Assessment",
-        "compare_models", "quality_flags")
+        "compare_models", "quality_flags", "export_form")
 __all__ = ["__version__", *_API]
 
 

@@ -646,3 +646,40 @@ def compare_models(questionnaire: Questionnaire | Source, data: pd.DataFrame | s
     return compare_model_files(questionnaire, data, models, method=method, target=target,
                                missing=missing, weights=weights, scheme=scheme,
                                encoding=encoding)
+
+
+# --------------------------------------------------------------------------- fielding
+
+
+def export_form(questionnaire: Questionnaire | Source, to: str, *,
+                languages: Sequence[str] | None = None,
+                out: str | Path | None = None) -> bytes:
+    """The questionnaire as a form to field on a survey platform (``survey export``).
+
+    Parameters
+    ----------
+    questionnaire
+        A loaded questionnaire, or what :func:`load_questionnaire` takes.
+    to : {'xlsform', 'limesurvey', 'surveyjs'}
+        XLSForm (KoboToolbox, ODK; an XLSX), LimeSurvey's tab-separated survey structure, or
+        SurveyJS JSON. The screening questions become skip logic, the don't-know code an
+        explicit choice (survey.fielding).
+    languages : sequence of str, optional
+        The languages to write (default: all of the questionnaire's).
+    out : str or Path, optional
+        Also write the file here (its extension must be the platform's).
+
+    Returns
+    -------
+    bytes
+        The file's content. The platform's response export ingests back with no mapping
+        written by hand (:func:`estimate` with ``platform='auto'``).
+    """
+    from survey.fielding import export_form as _export
+    from survey.fielding import write_form
+
+    q = questionnaire if isinstance(questionnaire, Questionnaire) else _load_questionnaire(
+        questionnaire)
+    if out is not None:
+        return write_form(q, to, out, languages).read_bytes()
+    return _export(q, to, languages)

@@ -145,3 +145,18 @@ def test_export_is_a_light_command(root, tmp_path):
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
     assert (tmp_path / "f.json").exists()
+
+
+def test_the_api_gives_the_cli_s_file(tmp_path):
+    """survey.export_form (the notebook API) writes what `survey export` writes."""
+    import survey
+    from survey.resources import bundled
+
+    airline = bundled("questionnaires") / "airline.yaml"
+    out = tmp_path / "cli.json"
+    result = CliRunner().invoke(cli, ["export", str(airline), "--to", "surveyjs",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = survey.export_form(str(airline), "surveyjs", out=tmp_path / "api.json")
+    assert data == out.read_bytes() == (tmp_path / "api.json").read_bytes()
+    assert json.loads(data)["pages"]
