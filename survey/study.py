@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from survey._version import __version__
+from survey.analysis.prediction import PredictSettings
 from survey.analysis.suite import Analyses, run_analyses
 from survey.analysis.tiers import value_tiers
 from survey.errors import SurveyError
@@ -125,7 +126,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    permutations: int = 1000, design: SamplingDesign | None = None,
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None,
-                   encoding: str | None = None) -> StudyResult:
+                   encoding: str | None = None,
+                   prediction: Mapping[str, Any] | None = None) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -138,10 +140,13 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
     whose CB-SEM solution is inadmissible (survey.estimators.bootstrap).
     ``analyses``: the analyses to run beside the estimate (:data:`~survey.analysis.suite.
-    ANALYSES`; default all of them, ``()`` none).
+    ANALYSES`; default all but the opt-in ones, ``()`` none).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     ``encoding``: the response file's encoding when it is known (CSV: cp1252, gb18030,
     utf-16, ...; default: told from the file, see :func:`survey.ingest.read_table`).
+    ``prediction``: run PLSpredict and CVPAT (the opt-in analysis 'prediction') with these
+    settings of :class:`~survey.analysis.prediction.PredictSettings` (folds, repetitions,
+    approach, resamples; ``{}`` for the defaults); the seed is the run's ``seed``.
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -186,9 +191,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
+    analyses, predict = _prediction_settings(analyses, prediction, seed)
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
-                               probability=design.probability, include=analyses)
+                               probability=design.probability, include=analyses,
+                               prediction=predict)
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)
@@ -226,6 +233,24 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     }
     return StudyResult(q, bound, responses, estimates, manifest, comparison, analysis,
                        analysis.to_json())
+
+
+def _prediction_settings(analyses: Sequence[str] | None, prediction: Mapping[str, Any] | None,
+                         seed: int) -> tuple[Sequence[str] | None, PredictSettings | None]:
+    """The analyses to run with 'prediction' added when ``prediction`` settings are given, and
+    those settings (the run's seed) when it runs."""
+    from survey.analysis.suite import default_analyses
+
+    if prediction is not None:
+        base = default_analyses() if analyses is None else tuple(analyses)
+        analyses = base if "prediction" in base else (*base, "prediction")
+    if analyses is None or "prediction" not in analyses:
+        return analyses, None
+    try:
+        return analyses, PredictSettings(**{**dict(prediction or {}), "seed": seed})
+    except TypeError as exc:
+        raise SurveyError(f"Unknown prediction setting: {exc}. Expected folds, repetitions, "
+                          "approach or resamples.") from None
 
 
 #: The column that holds raked weights.

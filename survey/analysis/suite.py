@@ -5,7 +5,10 @@ contract grows, nothing in it changes meaning).
 causes; ``methods``: the classic methods side by side with the SEM and where they disagree;
 ``satisfaction_ratio``: perceived / expected per paired indicator; ``gauges``: loyalty and
 satisfaction gauges and the complaint funnel; ``mediation``: every specific indirect effect of
-the headline estimate with its inference and type (:mod:`survey.analysis.mediation`). The
+the headline estimate with its inference and type (:mod:`survey.analysis.mediation`);
+``prediction`` (opt-in, :data:`OPT_IN`): PLSpredict and CVPAT of the headline PLS estimate
+(:mod:`survey.analysis.prediction`; k-fold cross-validation costs more than the other analyses
+together, so it runs only when asked for, with its folds, repetitions and the run's seed). The
 analyses use the headline estimate's index weights (PLS outer weights when PLS was run).
 ``analyses_skipped``: the analyses the model cannot have (a measurement model has no drivers),
 each with its reason.
@@ -23,6 +26,12 @@ from survey.analysis.drivers import IpmaPoint, ipma, priorities
 from survey.analysis.gauges import Gauges, gauges
 from survey.analysis.mediation import Mediation, mediation
 from survey.analysis.methods import MethodResult, classic_methods, disagreements
+from survey.analysis.prediction import (
+    Prediction,
+    PredictionUnavailable,
+    PredictSettings,
+    prediction_of,
+)
 from survey.analysis.ratio import RatioRow, satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
 from survey.errors import SurveyError
@@ -43,7 +52,16 @@ ANALYSES = {
     "gauges": ("gauges",),
     "precision": ("precision",),
     "mediation": ("mediation",),
+    "prediction": ("prediction",),
 }
+#: The analyses that run only when named (the default, 'all', is every other one); left out,
+#: they are not listed under ``analyses_off``.
+OPT_IN = ("prediction",)
+
+
+def default_analyses() -> tuple[str, ...]:
+    """The analyses run when none are named: every :data:`ANALYSES` but the :data:`OPT_IN`."""
+    return tuple(a for a in ANALYSES if a not in OPT_IN)
 
 
 def check_analyses(names: Sequence[str]) -> tuple[str, ...]:
@@ -79,6 +97,8 @@ class Analyses:
     precision: Mapping[str, IndexPrecision | NoPrecision] = field(default_factory=dict)
     #: The headline estimate's specific indirect effects (None when not run).
     mediation: Mediation | None = None
+    #: PLSpredict and CVPAT of the headline estimate, or why not (None when not run).
+    prediction: Prediction | PredictionUnavailable | None = None
     notes: Mapping[str, Any] = field(default_factory=dict)
     skipped: tuple[Mapping[str, str], ...] = ()
     value_tiers: ValueTiers | None = None
@@ -102,8 +122,10 @@ class Analyses:
             out["precision"] = {k: v.to_json() for k, v in self.precision.items()}
         if "mediation" in self.include:
             out["mediation"] = None if self.mediation is None else self.mediation.to_json()
+        if "prediction" in self.include:
+            out["prediction"] = None if self.prediction is None else self.prediction.to_json()
         out["analysis_notes"] = dict(self.notes)
-        off = [name for name in ANALYSES if name not in self.include]
+        off = [name for name in ANALYSES if name not in self.include and name not in OPT_IN]
         if off:
             out["analyses_off"] = off
         if self.skipped:
@@ -123,13 +145,16 @@ class Analyses:
 
 def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
                  weights: str | None = None, strata: str | None = None, fpc: str | None = None,
-                 probability: bool = False, include: Sequence[str] | None = None
+                 probability: bool = False, include: Sequence[str] | None = None,
+                 prediction: PredictSettings | None = None
                  ) -> tuple[Analyses, Scores | None]:
     """The analyses of ``estimate`` on the accepted respondents ``data``, and the 0-100 scores
     they were computed from (None when no analysis was asked for). ``strata``, ``fpc`` and ``probability`` describe the sampling
     design for the indices' precision (margin of error only for a probability sample).
-    ``include``: the :data:`ANALYSES` to run (default all)."""
-    include = tuple(ANALYSES) if include is None else check_analyses(include)
+    ``include``: the :data:`ANALYSES` to run (default all but the :data:`OPT_IN`).
+    ``prediction``: the cross-validation settings of 'prediction' (default
+    :class:`~survey.analysis.prediction.PredictSettings`)."""
+    include = default_analyses() if include is None else check_analyses(include)
     if not include:  # nothing to compute: not even the scores (a pass over every respondent)
         return Analyses(include=(), notes=_notes(bound, estimate),
                         skipped=tuple(skipped_analyses(bound))), None
@@ -153,6 +178,8 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         precision=precision(bound, data, scores, strata=strata, fpc=fpc,
                             probability=probability) if "precision" in include else {},
         mediation=mediation(bound.model, estimate) if "mediation" in include else None,
+        prediction=prediction_of(bound, data, estimate, prediction)
+        if "prediction" in include else None,
         notes=_notes(bound, estimate), skipped=tuple(skipped))
     return out, scores
 

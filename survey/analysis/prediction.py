@@ -1,0 +1,754 @@
+"""Out-of-sample prediction of a PLS path model: PLSpredict and CVPAT.
+
+**PLSpredict** (Shmueli, Ray, Velasquez Estrada & Chatla 2016, "The elephant in the room:
+predictive performance of PLS models", Journal of Business Research 69(10), 4552-4564;
+Shmueli, Sarstedt, Hair et al. 2019, "Predictive model assessment in PLS-SEM: guidelines for
+using PLSpredict", European Journal of Marketing 53(11), 2322-2347). The respondents are
+shuffled and cut into ``folds`` folds of (nearly) equal size, ``repetitions`` times. For each
+fold the model is re-estimated on the other folds (the training sample: its item means,
+standard deviations and correlations; the PLS core of :class:`survey.estimators.BatchedPls`
+on the stack of all training correlation matrices at once, no loop per fold), and the
+indicators of every endogenous latent of the held-out respondents are predicted:
+
+- each latent's score is its training outer weights times the held-out items, standardized
+  with the training means and standard deviations;
+- ``direct`` approach (the default, as in seminr's ``predict_pls``: Danks 2021, "The piggy in
+  the middle: the role of mediators in PLS-SEM-based prediction", The DATA BASE for Advances
+  in Information Systems 52(SI)): an endogenous latent is predicted from the scores of its
+  direct antecedents, sum_a beta_at score_a; ``earliest`` approach (Shmueli et al. 2016): only
+  the scores of the exogenous latents are used, propagated through the paths in causal order;
+- an indicator's prediction is the predicted latent score times the item's training loading
+  (its correlation with the latent's score), back to the raw metric with the training mean
+  and standard deviation.
+
+Beside each indicator: the linear-model benchmark LM (Shmueli et al. 2019, p. 2331): the
+indicator regressed by OLS on the training sample on the indicators the approach predicts
+from (``direct``: the indicators of the latent's direct antecedents; ``earliest``: all the
+indicators of the exogenous latents), and the indicator average IA (the training mean).
+Per indicator and repetition: RMSE and MAE of the PLS and LM predictions, and
+Q²_predict = 1 - SSE(PLS) / SSE(IA) (Shmueli et al. 2019, p. 2330: against the training-sample
+mean). Every number is averaged over the repetitions.
+
+Reading (Shmueli et al. 2019, pp. 2331-2332; Hair, Risher, Sarstedt & Ringle 2019, "When to
+use and how to report the results of PLS-SEM", European Business Review 31(1), p. 13; Hair et
+al. 2022, A Primer on PLS-SEM, 3rd ed., ch. 6), per endogenous latent over its indicators: the
+model lacks predictive power (``none``) when an indicator's Q²_predict is not above 0 (the
+model does not beat the training mean there), or when PLS has a lower RMSE than LM on no
+indicator; ``low`` when it does on a minority; ``medium`` on a majority or half;
+``high`` on all of them.
+
+**CVPAT** (Liengaard, Sharma, Hult et al. 2021, "Prediction: coveted, yet forsaken? Introducing
+a cross-validated predictive ability test in partial least squares path modeling", Decision
+Sciences 52(2), 362-392; Sharma, Liengaard, Hair, Sarstedt & Ringle 2023, "Predictive model
+assessment and selection in composite-based modeling using PLS-SEM: extensions and guidelines
+for using CVPAT", European Journal of Marketing 57(6), 1662-1677). Over the same folds, a
+respondent's loss is the squared prediction error averaged over the indicators of each
+endogenous latent, then over the latents (the per-latent average of the seminrExtras port);
+averaged over the repetitions. Two predictors are compared by the mean of the respondents'
+loss differences D = loss(B) - loss(A): the paired t test t = mean(D) / (sd(D) / sqrt(n)) with
+n - 1 degrees of freedom (Liengaard et al. 2021, eq. 6), and Sharma et al.'s bootstrap test,
+whose standard error is the standard deviation of the mean of D over bootstrap resamples of
+the respondents. PLS against IA and LM: one-sided (H1: the benchmark's loss is larger, Sharma
+et al. 2023); two models: two-sided.
+
+Missing answers: the estimate's policy. ``listwise``: the respondents the estimate used.
+``mean``: each training sample's missing answers are replaced by its own item means (what
+estimating on that sample would do), a held-out respondent's missing predictor answers by the
+training means (no information from the held-out respondents reaches the training fit); a
+held-out respondent's missing *target* answer has nothing to be compared with: it is left out
+of that indicator's errors and counted (``n_unscored``).
+
+Not available (a :class:`PredictionUnavailable` with its reason, never a number the data
+cannot carry): fewer than 2 folds or more than n / 2; a training sample not larger than the
+number of items; case weights (PLSpredict and CVPAT are defined on unweighted respondents); a
+model without paths; no repetition in which every training fit succeeded. Higher-order latents
+are predicted as composites of all their dimensions' items (as estimated); PLSpredict has no
+published treatment of them (seminr refuses such models), which a note says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from survey.errors import EstimationError
+from survey.numbers import finite
+from survey.pathmodel import BoundModel
+
+#: How an endogenous latent is predicted: from its direct antecedents (default, as seminr) or
+#: from the exogenous latents only.
+APPROACHES = ("direct", "earliest")
+#: The Hair et al. (2019, 2022) readings of the PLS-versus-LM count, weakest first.
+POWER = ("none", "low", "medium", "high")
+#: Why a prediction is not available.
+UNAVAILABLE = ("folds", "training_size", "case_weights", "no_paths", "fits_failed",
+               "no_targets")
+
+
+class PredictionError(EstimationError):
+    """The data or the settings cannot carry an out-of-sample prediction (``code``: one of
+    :data:`UNAVAILABLE`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class PredictSettings:
+    """How to cross-validate: ``folds`` k, ``repetitions`` of the k-fold split, the ``seed`` of
+    the shuffles and of CVPAT's bootstrap, the prediction ``approach`` and CVPAT's bootstrap
+    ``resamples`` (Sharma et al. 2023 use 2,000; seminrExtras too)."""
+
+    folds: int = 10
+    repetitions: int = 10
+    seed: int = 2026
+    approach: str = "direct"
+    resamples: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.approach not in APPROACHES:
+            raise PredictionError("folds", f"Unknown prediction approach {self.approach!r}. "
+                                  f"Expected one of {list(APPROACHES)}.")
+        if self.repetitions < 1:
+            raise PredictionError("folds", f"Repetitions must be at least 1. Got "
+                                  f"{self.repetitions} instead.")
+        if self.resamples < 0:
+            raise PredictionError("folds", f"CVPAT bootstrap resamples must be 0 or more. Got "
+                                  f"{self.resamples} instead.")
+
+
+# --------------------------------------------------------------------------- cross-validation
+
+
+@dataclass(frozen=True)
+class CrossValidated:
+    """The out-of-sample predictions of one model: ``items`` (the m target indicators),
+    ``latent_of`` (each one's latent), ``actual`` (n, m) their answers (NaN: missing),
+    ``pls``, ``lm``, ``ia`` (R, n, m) the predictions of every usable repetition, ``folds``
+    (R_all, n) the fold of each respondent in every repetition (0-based), ``used`` (R_all,)
+    whether a repetition is usable (all its training fits succeeded), ``failures`` the reason
+    of each failed training fit, ``rows`` the respondents' index labels."""
+
+    items: tuple[str, ...]
+    latent_of: tuple[str, ...]
+    actual: np.ndarray
+    pls: np.ndarray
+    lm: np.ndarray
+    ia: np.ndarray
+    folds: np.ndarray
+    used: np.ndarray
+    failures: tuple[str, ...]
+    rows: pd.Index
+    approach: str
+    missing: str
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.latent_of))
+
+    def losses(self, which: str) -> np.ndarray:
+        """CVPAT's loss (n, T + 1) of predictor ``which`` ('pls', 'lm', 'ia'): per respondent
+        the squared error averaged over each target latent's indicators (T columns), then over
+        the latents (the last column); averaged over the usable repetitions. NaN where a
+        respondent answered none of a latent's indicators."""
+        err2 = (self.actual[None] - getattr(self, which)) ** 2  # (R, n, m)
+        lat = np.asarray(self.latent_of)
+        cols = []
+        for t in self.targets:
+            e = err2[:, :, lat == t]
+            with np.errstate(invalid="ignore"):
+                cols.append(np.nanmean(e, axis=2) if np.isnan(e).any() else e.mean(axis=2))
+        per = np.stack(cols, axis=2)  # (R, n, T)
+        overall = per.mean(axis=2, keepdims=True)
+        return np.concatenate([per, overall], axis=2).mean(axis=0)
+
+
+def assign_folds(n: int, folds: int, repetitions: int, seed: int) -> np.ndarray:
+    """(repetitions, n) fold of each respondent (0-based): each repetition shuffles the
+    respondents (numpy's PCG64 seeded by ``seed``) and cuts the shuffled order into ``folds``
+    contiguous blocks whose sizes differ by at most one (block of position i: floor(i k / n))."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((repetitions, n), dtype=np.int64)
+    block = (np.arange(n) * folds) // n
+    for r in range(repetitions):
+        out[r, rng.permutation(n)] = block
+    return out
+
+
+def check_folds(n: int, folds: int, n_items: int) -> None:
+    """Refuse a split the data cannot carry: k must lie in [2, n / 2] (every held-out fold at
+    least two respondents) and every training sample must be larger than the number of items (else
+    its correlation matrix is singular and the LM benchmark has no unique solution)."""
+    if folds < 2 or folds > n // 2:
+        raise PredictionError("folds", f"{folds} folds for {n} respondents: the number of "
+                              f"folds must lie between 2 and n / 2 = {n // 2}.")
+    smallest = n - math.ceil(n / folds)
+    if smallest <= n_items:
+        raise PredictionError("training_size", f"With {folds} folds of {n} respondents the "
+                              f"smallest training sample has {smallest} respondents, not more "
+                              f"than the model's {n_items} items: its item correlations would "
+                              "be singular. Use more folds or more respondents.")
+
+
+def _checked_fold_ids(fold_ids: np.ndarray, n: int, n_items: int, source: str) -> np.ndarray:
+    """Fold ids given by the caller (to reproduce a peer's folds, or leave-one-out with
+    ``k = n``, which the settings' k <= n / 2 rule does not allow): a (repetitions, n) array of
+    0-based folds, each fold non-empty in every repetition, every training sample larger than
+    the number of items."""
+    ids = np.asarray(fold_ids)
+    if ids.ndim != 2 or ids.shape[1] != n or not np.issubdtype(ids.dtype, np.integer) \
+            or ids.min() < 0:
+        raise PredictionError("folds", f"{source}: fold ids must be a (repetitions, {n}) array "
+                              "of 0-based integer folds.")
+    k = int(ids.max()) + 1
+    sizes = np.stack([np.bincount(row, minlength=k) for row in ids])
+    if (sizes == 0).any():
+        raise PredictionError("folds", f"{source}: a fold is empty in some repetition; every "
+                              f"fold 0..{k - 1} must hold a respondent.")
+    if n - sizes.max() <= n_items:
+        raise PredictionError("training_size", f"{source}: the smallest training sample has "
+                              f"{n - sizes.max()} respondents, not more than the model's "
+                              f"{n_items} items.")
+    return ids.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """What prediction needs of a bound model: the latents (``latents``, causal order) with
+    their column in BatchedPls's weights, their items' columns, the paths, the targets."""
+
+    latents: tuple[str, ...]
+    column: dict[str, int]
+    items_of: dict[str, tuple[int, ...]]
+    paths: tuple[tuple[str, str], ...]
+    targets: tuple[str, ...]
+    exogenous: tuple[str, ...]
+
+
+def _structure(bound: BoundModel, kernel: Any) -> _Structure:
+    model = bound.model
+    col = {item: j for j, item in enumerate(kernel.items)}
+    measured = dict(bound.measurement)
+    second = dict(bound.second_order)
+    items_of = {}
+    for latent in model.latents:
+        names = (measured[latent] if latent in measured
+                 else [i for d in second[latent] for i in measured[d]])
+        items_of[latent] = tuple(col[i] for i in names)
+    order = model.causal_order()
+    return _Structure(tuple(order), {c: kernel.constructs.index(c) for c in order}, items_of,
+                      tuple(model.paths), tuple(x for x in order if model.predecessors(x)),
+                      tuple(x for x in order if not model.predecessors(x)))
+
+
+def _training_moments(x: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Means, standard deviations, correlations and covariances of the training rows, missing
+    answers replaced by the training means (their deviation is 0)."""
+    xt = x[train]
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(xt, axis=0) if np.isnan(xt).any() else xt.mean(axis=0)
+    dev = np.nan_to_num(xt - mean)
+    cov = dev.T @ dev / (xt.shape[0] - 1)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    return mean, sd, corr, cov
+
+
+def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
+                   hoc: str = "repeated", scheme: str = "path", folds: int = 10,
+                   repetitions: int = 10, seed: int = 2026, approach: str = "direct",
+                   fold_ids: np.ndarray | None = None, source: str = "data") -> CrossValidated:
+    """PLS, LM and IA out-of-sample predictions of every endogenous latent's indicators.
+
+    ``data``: the respondents (item columns, NaN for missing); ``missing``: the estimate's
+    policy ('mean' or 'listwise'); ``hoc``, ``scheme``: as the estimate's. ``fold_ids``
+    (repetitions, n), 0-based, replaces the seeded shuffle (to reproduce a peer's folds).
+    Raises :class:`PredictionError` when the data cannot carry it (see the module).
+    """
+    if approach not in APPROACHES:
+        raise PredictionError("folds", f"Unknown prediction approach {approach!r}. Expected "
+                              f"one of {list(APPROACHES)}.")
+    if bound.model.is_cfa:
+        raise PredictionError("no_paths", "The model has no paths (a measurement model): "
+                              "there is no endogenous latent to predict.")
+    from survey.estimators import BatchedPls  # the PLS kernel loads on first use
+
+    kernel = BatchedPls(bound, hoc=hoc if bound.second_order else "repeated", scheme=scheme)
+    s = _structure(bound, kernel)
+    x = data[list(kernel.items)].to_numpy(dtype=float)
+    rows = data.index
+    if missing == "listwise":
+        keep = ~np.isnan(x).any(axis=1)
+        x, rows = x[keep], rows[keep]
+    elif missing != "mean":
+        raise PredictionError("folds", f"Unknown missing-data treatment {missing!r}. Expected "
+                              "'mean' or 'listwise'.")
+    n, q = x.shape
+    if fold_ids is None:
+        check_folds(n, folds, q)
+        fold_ids = assign_folds(n, folds, repetitions, seed)
+    else:
+        fold_ids = _checked_fold_ids(fold_ids, n, q, source)
+        folds = int(fold_ids.max()) + 1
+    reps = fold_ids.shape[0]
+
+    # Every training sample's moments, then one batched PLS fit of all of them.
+    splits = [(r, f) for r in range(reps) for f in range(folds)]
+    moments = [_training_moments(x, fold_ids[r] != f) for r, f in splits]
+    mean = np.stack([m[0] for m in moments])
+    sd = np.stack([m[1] for m in moments])
+    corr = np.stack([m[2] for m in moments])
+    fit = kernel(corr, mean, sd)
+    failures = list(fit.failed)
+
+    targets = s.targets
+    target_cols = [j for t in targets for j in s.items_of[t]]
+    latent_of = tuple(t for t in targets for _ in s.items_of[t])
+    m = len(target_cols)
+    pls = np.full((reps, n, m), np.nan)
+    lm = np.full((reps, n, m), np.nan)
+    ia = np.full((reps, n, m), np.nan)
+    lat_idx = [s.column[c] for c in s.latents]
+    path_pos = {p: k for k, p in enumerate(kernel.paths)}
+    for b, (r, f) in enumerate(splits):
+        if failures[b]:
+            continue
+        test = fold_ids[r] == f
+        mu, sigma, rr, cov = moments[b]
+        v = fit.weights[b][:, lat_idx]  # (q, L): effective weights of the model's latents
+        loading = rr @ v  # corr(item, latent score): the scores have unit variance
+        z = np.nan_to_num((x[test] - mu) / sigma)  # a missing predictor sits at the mean
+        scores = z @ v
+        beta = np.zeros((len(s.latents), len(s.latents)))
+        pos = {c: k for k, c in enumerate(s.latents)}
+        for (a, t), k in path_pos.items():
+            beta[pos[a], pos[t]] = fit.paths[b, k]
+        predicted = _predict_scores(scores, beta, s, approach)
+        preds, lms = [], []
+        for t in targets:
+            cols = list(s.items_of[t])
+            preds.append(predicted[:, [pos[t]]] * loading[cols, pos[t]] * sigma[cols] + mu[cols])
+            inputs = ([j for a in bound.model.predecessors(t) for j in s.items_of[a]]
+                      if approach == "direct" else
+                      [j for a in s.exogenous for j in s.items_of[a]])
+            try:
+                coef = np.linalg.solve(cov[np.ix_(inputs, inputs)], cov[np.ix_(inputs, cols)])
+            except np.linalg.LinAlgError:
+                failures[b] = "singular predictor covariance of the LM benchmark"
+                break
+            dev = np.nan_to_num(x[test][:, inputs] - mu[inputs])
+            lms.append(mu[cols] + dev @ coef)
+        if failures[b]:
+            continue
+        pls[r, test] = np.concatenate(preds, axis=1)
+        lm[r, test] = np.concatenate(lms, axis=1)
+        ia[r, test] = mu[target_cols]
+    failed = np.array([bool(x_) for x_ in failures]).reshape(reps, folds)
+    used = ~failed.any(axis=1)
+    if not used.any():
+        reasons = sorted({x_ for x_ in failures if x_})
+        raise PredictionError("fits_failed", f"{source}: every repetition has a training "
+                              f"sample whose fit failed ({'; '.join(reasons)}): no "
+                              "out-of-sample prediction.")
+    return CrossValidated(
+        items=tuple(kernel.items[j] for j in target_cols), latent_of=latent_of,
+        actual=x[:, target_cols], pls=pls[used], lm=lm[used], ia=ia[used], folds=fold_ids,
+        used=used, failures=tuple(failures), rows=rows, approach=approach, missing=missing)
+
+
+def _predict_scores(scores: np.ndarray, beta: np.ndarray, s: _Structure,
+                    approach: str) -> np.ndarray:
+    """Predicted latent scores (n, L) from the held-out respondents' scores. ``direct``: each
+    endogenous latent from its antecedents' scores; ``earliest``: from the exogenous scores,
+    propagated in causal order (``s.latents`` is causal)."""
+    if approach == "direct":
+        out = scores @ beta
+        exo = [k for k, c in enumerate(s.latents) if c in s.exogenous]
+        out[:, exo] = scores[:, exo]
+        return out
+    out = np.zeros_like(scores)
+    for k, c in enumerate(s.latents):
+        out[:, k] = scores[:, k] if c in s.exogenous else out @ beta[:, k]
+    return out
+
+
+# --------------------------------------------------------------------------- PLSpredict
+
+
+@dataclass(frozen=True)
+class IndicatorPrediction:
+    """One target indicator: Q²_predict, RMSE and MAE of PLS and LM (averages over the
+    repetitions), whether PLS beats LM on each, and the respondents scored (``n``) and left
+    out for a missing answer (``n_unscored``)."""
+
+    latent: str
+    item: str
+    q2_predict: float | None
+    pls_rmse: float | None
+    pls_mae: float | None
+    lm_rmse: float | None
+    lm_mae: float | None
+    lm_q2_predict: float | None
+    pls_beats_lm_rmse: bool
+    pls_beats_lm_mae: bool
+    n: int
+    n_unscored: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"latent": self.latent, "item": self.item, "q2_predict": self.q2_predict,
+                "pls_rmse": self.pls_rmse, "pls_mae": self.pls_mae, "lm_rmse": self.lm_rmse,
+                "lm_mae": self.lm_mae, "lm_q2_predict": self.lm_q2_predict,
+                "pls_beats_lm_rmse": self.pls_beats_lm_rmse,
+                "pls_beats_lm_mae": self.pls_beats_lm_mae, "n": self.n,
+                "n_unscored": self.n_unscored}
+
+
+@dataclass(frozen=True)
+class PredictivePower:
+    """The reading of one endogenous latent's indicators (see the module): ``power`` one of
+    :data:`POWER`, ``q2_positive`` indicators with Q²_predict > 0, ``beats_rmse`` /
+    ``beats_mae`` indicators where PLS has the lower error, out of ``n_items``."""
+
+    latent: str
+    n_items: int
+    q2_positive: int
+    beats_rmse: int
+    beats_mae: int
+    power: str
+    code: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"latent": self.latent, "n_items": self.n_items,
+                "q2_positive": self.q2_positive, "pls_beats_lm_rmse": self.beats_rmse,
+                "pls_beats_lm_mae": self.beats_mae, "power": self.power, "code": self.code}
+
+
+def predictive_power(latent: str, rows: Sequence[IndicatorPrediction]) -> PredictivePower:
+    """Hair et al.'s (2019, p. 13; 2022, ch. 6) reading of ``rows`` (one latent's indicators):
+    ``none`` when an indicator's Q²_predict is not above 0 (code 'q2_not_positive') or PLS
+    beats LM on no indicator; ``low`` on a minority, ``medium`` on half or a majority, ``high``
+    on every one (by RMSE, Shmueli et al. 2019's default)."""
+    m = len(rows)
+    q2 = sum(1 for x in rows if x.q2_predict is not None and x.q2_predict > 0)
+    beats = sum(x.pls_beats_lm_rmse for x in rows)
+    mae = sum(x.pls_beats_lm_mae for x in rows)
+    if q2 < m:
+        power, code = "none", "q2_not_positive"
+    elif beats == 0:
+        power, code = "none", "lm_better_everywhere"
+    elif beats == m:
+        power, code = "high", "pls_better_everywhere"
+    elif 2 * beats >= m:
+        power, code = "medium", "pls_better_majority"
+    else:
+        power, code = "low", "pls_better_minority"
+    return PredictivePower(latent, m, q2, beats, mae, power, code)
+
+
+def indicator_table(cv: CrossValidated) -> list[IndicatorPrediction]:
+    """Per target indicator: Q²_predict, RMSE, MAE of PLS and LM, averaged over the usable
+    repetitions (each repetition's numbers over the respondents who answered it)."""
+    out = []
+    answered = ~np.isnan(cv.actual)
+    for j, item in enumerate(cv.items):
+        ok = answered[:, j]
+        y = cv.actual[ok, j]
+        e_pls = y[None] - cv.pls[:, ok, j]
+        e_lm = y[None] - cv.lm[:, ok, j]
+        e_ia = y[None] - cv.ia[:, ok, j]
+        sse_ia = (e_ia ** 2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q2 = float(np.mean(1 - (e_pls ** 2).sum(axis=1) / sse_ia))
+            lm_q2 = float(np.mean(1 - (e_lm ** 2).sum(axis=1) / sse_ia))
+        rmse = float(np.mean(np.sqrt((e_pls ** 2).mean(axis=1))))
+        mae = float(np.mean(np.abs(e_pls).mean(axis=1)))
+        lm_rmse = float(np.mean(np.sqrt((e_lm ** 2).mean(axis=1))))
+        lm_mae = float(np.mean(np.abs(e_lm).mean(axis=1)))
+        out.append(IndicatorPrediction(
+            cv.latent_of[j], item, finite(q2), finite(rmse), finite(mae), finite(lm_rmse),
+            finite(lm_mae), finite(lm_q2), bool(rmse < lm_rmse), bool(mae < lm_mae),
+            int(ok.sum()), int((~ok).sum())))
+    return out
+
+
+# --------------------------------------------------------------------------- CVPAT
+
+
+@dataclass(frozen=True)
+class LossTest:
+    """CVPAT's comparison of predictors A and B on one latent (or ``overall``): their average
+    losses, the mean difference D = loss(B) - loss(A) (> 0: A predicts better), the paired t
+    test (t, df, p) and the bootstrap test (its standard error, t and p; None without
+    resamples). ``alternative``: 'greater' (H1: B's loss is larger) or 'two-sided'."""
+
+    latent: str
+    a: str
+    b: str
+    loss_a: float
+    loss_b: float
+    difference: float
+    t_value: float | None
+    df: int
+    p_value: float | None
+    boot_se: float | None
+    boot_t_value: float | None
+    boot_p_value: float | None
+    alternative: str
+    n: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"latent": self.latent, "a": self.a, "b": self.b, "loss_a": self.loss_a,
+                "loss_b": self.loss_b, "difference": self.difference, "t_value": self.t_value,
+                "df": self.df, "p_value": self.p_value, "boot_se": self.boot_se,
+                "boot_t_value": self.boot_t_value, "boot_p_value": self.boot_p_value,
+                "alternative": self.alternative, "n": self.n}
+
+
+def _t_p(t: float, df: int, alternative: str) -> float:
+    """p of Student's t with ``df`` degrees of freedom: two-sided or upper tail."""
+    upper = float(special.stdtr(df, -t))
+    return min(1.0, 2 * float(special.stdtr(df, -abs(t)))) if alternative == "two-sided" \
+        else upper
+
+
+def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,
+              alternative: str, draws: np.ndarray | None) -> LossTest:
+    """CVPAT test of the respondents' losses ``loss_a`` and ``loss_b`` (n,): D = B - A.
+
+    Paired t (Liengaard et al. 2021, eq. 6): mean(D) / (sd(D) / sqrt(n)), df n - 1. Bootstrap
+    (Sharma et al. 2023): the standard error is the standard deviation (n - 1 divisor) of
+    mean(D) over the resamples ``draws`` (B, n) of respondent indices; t = mean(D) / that
+    SE, p from Student's t with n - 1 df. Respondents with a NaN loss are left out."""
+    ok = np.isfinite(loss_a) & np.isfinite(loss_b)
+    d = loss_b[ok] - loss_a[ok]
+    n = int(d.size)
+    mean = float(d.mean()) if n else math.nan
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    t = mean / (sd / math.sqrt(n)) if n > 1 and sd > 0 else math.nan
+    p = _t_p(t, n - 1, alternative) if math.isfinite(t) else math.nan
+    boot_se = boot_t = boot_p = math.nan
+    if draws is not None and len(draws) > 1 and n > 1:
+        if not ok.all():  # resample the respondents that have a loss
+            draws = draws % n
+        boot_se = float(d[draws].mean(axis=1).std(ddof=1))
+        if boot_se > 0:
+            boot_t = mean / boot_se
+            boot_p = _t_p(boot_t, n - 1, alternative)
+    return LossTest(latent, a, b, float(loss_a[ok].mean()) if n else math.nan,
+                    float(loss_b[ok].mean()) if n else math.nan, mean, finite(t), n - 1,
+                    finite(p), finite(boot_se), finite(boot_t), finite(boot_p), alternative, n)
+
+
+def bootstrap_draws(n: int, resamples: int, seed: int) -> np.ndarray | None:
+    """(resamples, n) respondent indices drawn with replacement (PCG64 seeded by ``seed``
+    and the tag 1, so they are not the folds' stream)."""
+    if resamples < 2:
+        return None
+    return np.random.default_rng([seed, 1]).integers(0, n, size=(resamples, n))
+
+
+def cvpat_tests(loss_a: np.ndarray, loss_b: np.ndarray, latents: Sequence[str], *, a: str,
+                b: str, alternative: str, draws: np.ndarray | None) -> tuple[LossTest, ...]:
+    """One :func:`loss_test` per latent column of the (n, T + 1) loss matrices, then
+    ``overall`` (the last column), all on the same bootstrap draws."""
+    names = [*latents, "overall"]
+    return tuple(loss_test(loss_a[:, k], loss_b[:, k], latent=name, a=a, b=b,
+                           alternative=alternative, draws=draws)
+                 for k, name in enumerate(names))
+
+
+@dataclass(frozen=True)
+class Cvpat:
+    """CVPAT of two predictors over the same folds: ``tests`` per target latent and overall."""
+
+    a: str
+    b: str
+    alternative: str
+    tests: tuple[LossTest, ...]
+    resamples: int
+    level: float = 0.05
+
+    @property
+    def overall(self) -> LossTest:
+        return self.tests[-1]
+
+    @property
+    def significant(self) -> bool | None:
+        """Whether A and B differ overall at 5 % (bootstrap p when there are resamples)."""
+        p = self.overall.boot_p_value if self.resamples > 1 else self.overall.p_value
+        return None if p is None else bool(p < self.level)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "alternative": self.alternative,
+                "resamples": self.resamples, "level": self.level,
+                "significant": self.significant,
+                "tests": [x.to_json() for x in self.tests]}
+
+
+# --------------------------------------------------------------------------- the analysis
+
+
+@dataclass(frozen=True)
+class PredictionUnavailable:
+    """Why there is no out-of-sample prediction (``code``: one of :data:`UNAVAILABLE`)."""
+
+    code: str
+    reason: str
+    settings: PredictSettings = field(default_factory=PredictSettings)
+    available: ClassVar[bool] = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"available": False, "code": self.code, "reason": self.reason,
+                **_settings_json(self.settings)}
+
+
+def _settings_json(s: PredictSettings) -> dict[str, Any]:
+    return {"folds": s.folds, "repetitions": s.repetitions, "seed": s.seed,
+            "approach": s.approach, "cvpat_resamples": s.resamples}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """PLSpredict and CVPAT of one PLS estimate: ``indicators`` (one row per target
+    indicator), ``power`` (the reading per endogenous latent), ``headline`` (the model's
+    target's reading, or None when it has no endogenous target), and CVPAT of PLS against the
+    IA and LM benchmarks (one-sided). ``repetitions_used``: repetitions whose every training
+    fit succeeded; ``failed_fits``: the training fits that failed, with their reasons."""
+
+    settings: PredictSettings
+    n: int
+    missing: str
+    indicators: tuple[IndicatorPrediction, ...]
+    power: tuple[PredictivePower, ...]
+    headline: PredictivePower | None
+    cvpat_ia: Cvpat
+    cvpat_lm: Cvpat
+    repetitions_used: int
+    failed_fits: tuple[str, ...]
+    higher_order: tuple[str, ...] = ()
+    available: ClassVar[bool] = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"available": True, **_settings_json(self.settings), "n": self.n,
+                "missing": self.missing, "repetitions_used": self.repetitions_used,
+                "failed_fits": list(self.failed_fits),
+                "benchmark": ("OLS of each indicator on the indicators of its latent's direct "
+                              "antecedents" if self.settings.approach == "direct" else
+                              "OLS of each indicator on all indicators of the exogenous "
+                              "latents"),
+                "q2_predict_baseline": "training-sample mean",
+                "higher_order": list(self.higher_order),
+                "indicators": [x.to_json() for x in self.indicators],
+                "power": [x.to_json() for x in self.power],
+                "headline": None if self.headline is None else self.headline.to_json(),
+                "cvpat": {"ia": self.cvpat_ia.to_json(), "lm": self.cvpat_lm.to_json()}}
+
+
+def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
+                hoc: str = "repeated", scheme: str = "path",
+                settings: PredictSettings | None = None, weights: str | None = None,
+                fold_ids: np.ndarray | None = None, source: str = "data") -> Prediction:
+    """PLSpredict and CVPAT (against IA and LM) of ``bound`` on ``data`` (see the module).
+
+    ``missing``, ``hoc``, ``scheme``: the estimate's settings; ``weights``: the estimate's
+    case-weight column (refused: see the module). Raises :class:`PredictionError`."""
+    settings = settings or PredictSettings()
+    if weights is not None:
+        raise PredictionError("case_weights", f"The estimate is weighted by '{weights}': "
+                              "PLSpredict and CVPAT compare prediction errors of unweighted "
+                              "respondents (Shmueli et al. 2016; Liengaard et al. 2021). "
+                              "Estimate without case weights to run them.")
+    cv = cross_validate(bound, data, missing=missing, hoc=hoc, scheme=scheme,
+                        folds=settings.folds, repetitions=settings.repetitions,
+                        seed=settings.seed, approach=settings.approach, fold_ids=fold_ids,
+                        source=source)
+    rows = indicator_table(cv)
+    power = tuple(predictive_power(t, [x for x in rows if x.latent == t]) for t in cv.targets)
+    target = bound.model.target
+    headline = next((p for p in power if p.latent == target), None)
+    draws = bootstrap_draws(cv.actual.shape[0], settings.resamples, settings.seed)
+    pls_loss = cv.losses("pls")
+    tests = {b: Cvpat("pls", b, "greater",
+                      cvpat_tests(pls_loss, cv.losses(b), cv.targets, a="pls", b=b,
+                                  alternative="greater", draws=draws), settings.resamples)
+             for b in ("ia", "lm")}
+    used = cv.used
+    return Prediction(settings=settings, n=cv.actual.shape[0], missing=missing,
+                      indicators=tuple(rows), power=power, headline=headline,
+                      cvpat_ia=tests["ia"], cvpat_lm=tests["lm"],
+                      repetitions_used=int(used.sum()),
+                      failed_fits=tuple(x for x in cv.failures if x),
+                      higher_order=tuple(h for h, _ in bound.second_order))
+
+
+def prediction_of(bound: BoundModel, data: pd.DataFrame, estimate: Any,
+                  settings: PredictSettings | None = None) -> Prediction | PredictionUnavailable:
+    """:func:`pls_predict` of a PLS ``estimate`` with its own settings (missing policy, inner
+    scheme, higher-order approach, case weights), or why it is not available."""
+    settings = settings or PredictSettings()
+    if estimate.method != "pls":
+        return PredictionUnavailable("no_paths", "PLSpredict needs a PLS estimate.", settings)
+    hoc = str(estimate.settings.get("higher_order", "repeated"))
+    try:
+        return pls_predict(bound, data, missing=estimate.missing,
+                           hoc="repeated" if hoc == "none" else hoc,
+                           scheme=str(estimate.settings.get("scheme", "path")),
+                           settings=settings,
+                           weights=estimate.settings.get("weights_column"))
+    except PredictionError as exc:
+        return PredictionUnavailable(exc.code, str(exc), settings)
+
+
+def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, *,
+                  missing: str = "mean", hoc: str = "repeated", scheme: str = "path",
+                  settings: PredictSettings | None = None,
+                  fold_ids: np.ndarray | None = None, source: str = "data") -> Cvpat:
+    """CVPAT of two models (A: ``bound_a``, established; B: ``bound_b``, alternative) over the
+    same folds and bootstrap draws, two-sided (Liengaard et al. 2021): D = loss(B) - loss(A),
+    per target latent and overall. Both models must predict the same indicators of the same
+    latents (they may differ in their paths and exogenous latents). With ``listwise`` the
+    respondents complete on both models' items are used."""
+    settings = settings or PredictSettings()
+    items = list(dict.fromkeys([*bound_a.items, *bound_b.items]))
+    frame = data
+    if missing == "listwise":
+        frame = data.loc[~data[items].isna().any(axis=1)]
+    if fold_ids is None:
+        n = len(frame)
+        q = max(len(bound_a.items), len(bound_b.items))
+        check_folds(n, settings.folds, q)
+        fold_ids = assign_folds(n, settings.folds, settings.repetitions, settings.seed)
+    kw = dict(missing=missing, hoc=hoc, scheme=scheme, approach=settings.approach,
+              fold_ids=fold_ids, source=source)
+    cv_a = cross_validate(bound_a, frame, **kw)
+    cv_b = cross_validate(bound_b, frame, **kw)
+    if list(zip(cv_a.latent_of, cv_a.items, strict=True)) != list(
+            zip(cv_b.latent_of, cv_b.items, strict=True)):
+        raise PredictionError("no_targets", f"Models '{bound_a.model.id}' and "
+                              f"'{bound_b.model.id}' do not predict the same indicators of the "
+                              "same latents; CVPAT compares two models' losses on the same "
+                              "targets.")
+    both = cv_a.used & cv_b.used
+    la = _losses_on(cv_a, both)
+    lb = _losses_on(cv_b, both)
+    draws = bootstrap_draws(len(frame), settings.resamples, settings.seed)
+    return Cvpat(bound_a.model.id, bound_b.model.id, "two-sided",
+                 cvpat_tests(la, lb, cv_a.targets, a=bound_a.model.id, b=bound_b.model.id,
+                             alternative="two-sided", draws=draws), settings.resamples)
+
+
+def _losses_on(cv: CrossValidated, keep: np.ndarray) -> np.ndarray:
+    """The PLS losses over the repetitions ``keep`` (of all repetitions)."""
+    sub = np.flatnonzero(keep[cv.used])  # positions among cv's usable repetitions
+    if not keep.any():
+        raise PredictionError("fits_failed", "No repetition in which both models' training "
+                              "fits succeeded.")
+    return replace(cv, pls=cv.pls[sub]).losses("pls")
