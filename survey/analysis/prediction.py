@@ -265,11 +265,13 @@ def _training_moments(x: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, ...
 def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
                    hoc: str = "repeated", scheme: str = "path", folds: int = 10,
                    repetitions: int = 10, seed: int = 2026, approach: str = "direct",
-                   fold_ids: np.ndarray | None = None, source: str = "data") -> CrossValidated:
+                   fold_ids: np.ndarray | None = None, tol: float = 1e-7,
+                   source: str = "data") -> CrossValidated:
     """PLS, LM and IA out-of-sample predictions of every endogenous latent's indicators.
 
     ``data``: the respondents (item columns, NaN for missing); ``missing``: the estimate's
-    policy ('mean' or 'listwise'); ``hoc``, ``scheme``: as the estimate's. ``fold_ids``
+    policy ('mean' or 'listwise'); ``hoc``, ``scheme``, ``tol`` (the PLS stopping rule): as
+    the estimate's. ``fold_ids``
     (repetitions, n), 0-based, replaces the seeded shuffle (to reproduce a peer's folds).
     Raises :class:`PredictionError` when the data cannot carry it (see the module).
     """
@@ -281,7 +283,8 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
                               "there is no endogenous latent to predict.")
     from survey.estimators import BatchedPls  # the PLS kernel loads on first use
 
-    kernel = BatchedPls(bound, hoc=hoc if bound.second_order else "repeated", scheme=scheme)
+    kernel = BatchedPls(bound, hoc=hoc if bound.second_order else "repeated", scheme=scheme,
+                        tol=tol)
     s = _structure(bound, kernel)
     x = data[list(kernel.items)].to_numpy(dtype=float)
     rows = data.index
@@ -655,11 +658,13 @@ class Prediction:
 def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
                 hoc: str = "repeated", scheme: str = "path",
                 settings: PredictSettings | None = None, weights: str | None = None,
-                fold_ids: np.ndarray | None = None, source: str = "data") -> Prediction:
+                fold_ids: np.ndarray | None = None, tol: float = 1e-7,
+                source: str = "data") -> Prediction:
     """PLSpredict and CVPAT (against IA and LM) of ``bound`` on ``data`` (see the module).
 
-    ``missing``, ``hoc``, ``scheme``: the estimate's settings; ``weights``: the estimate's
-    case-weight column (refused: see the module). Raises :class:`PredictionError`."""
+    ``missing``, ``hoc``, ``scheme``, ``tol``: the estimate's settings; ``weights``: the
+    estimate's case-weight column (refused: see the module). ``fold_ids``: see
+    :func:`cross_validate`. Raises :class:`PredictionError`."""
     settings = settings or PredictSettings()
     if weights is not None:
         raise PredictionError("case_weights", f"The estimate is weighted by '{weights}': "
@@ -669,7 +674,7 @@ def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
     cv = cross_validate(bound, data, missing=missing, hoc=hoc, scheme=scheme,
                         folds=settings.folds, repetitions=settings.repetitions,
                         seed=settings.seed, approach=settings.approach, fold_ids=fold_ids,
-                        source=source)
+                        tol=tol, source=source)
     rows = indicator_table(cv)
     power = tuple(predictive_power(t, [x for x in rows if x.latent == t]) for t in cv.targets)
     target = bound.model.target
@@ -701,7 +706,7 @@ def prediction_of(bound: BoundModel, data: pd.DataFrame, estimate: Any,
         return pls_predict(bound, data, missing=estimate.missing,
                            hoc="repeated" if hoc == "none" else hoc,
                            scheme=str(estimate.settings.get("scheme", "path")),
-                           settings=settings,
+                           settings=settings, tol=float(estimate.settings.get("tolerance", 1e-7)),
                            weights=estimate.settings.get("weights_column"))
     except PredictionError as exc:
         return PredictionUnavailable(exc.code, str(exc), settings)
@@ -710,7 +715,8 @@ def prediction_of(bound: BoundModel, data: pd.DataFrame, estimate: Any,
 def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, *,
                   missing: str = "mean", hoc: str = "repeated", scheme: str = "path",
                   settings: PredictSettings | None = None,
-                  fold_ids: np.ndarray | None = None, source: str = "data") -> Cvpat:
+                  fold_ids: np.ndarray | None = None, tol: float = 1e-7,
+                  source: str = "data") -> Cvpat:
     """CVPAT of two models (A: ``bound_a``, established; B: ``bound_b``, alternative) over the
     same folds and bootstrap draws, two-sided (Liengaard et al. 2021): D = loss(B) - loss(A),
     per target latent and overall. Both models must predict the same indicators of the same
@@ -727,7 +733,7 @@ def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, 
         check_folds(n, settings.folds, q)
         fold_ids = assign_folds(n, settings.folds, settings.repetitions, settings.seed)
     kw = dict(missing=missing, hoc=hoc, scheme=scheme, approach=settings.approach,
-              fold_ids=fold_ids, source=source)
+              fold_ids=fold_ids, tol=tol, source=source)
     cv_a = cross_validate(bound_a, frame, **kw)
     cv_b = cross_validate(bound_b, frame, **kw)
     if list(zip(cv_a.latent_of, cv_a.items, strict=True)) != list(
