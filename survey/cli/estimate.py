@@ -83,6 +83,19 @@ inadmissible_option = click.option(
               callback=lambda ctx, param, value: analyses_option(value),
               help=f"Analyses beside the estimate, comma-separated: {', '.join(ANALYSES)}; "
                    "'all' or 'none'. The JSON lists those left out under analyses_off.")
+@click.option("--predict", is_flag=True,
+              help="Out-of-sample prediction of the PLS estimate (the opt-in analysis "
+                   "'prediction'): PLSpredict (Q²_predict, RMSE and MAE of every endogenous "
+                   "indicator against the linear-model benchmark) and CVPAT, by repeated k-fold "
+                   "cross-validation shuffled with --seed.")
+@click.option("--predict-folds", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Folds k of the cross-validation (at most half the respondents).")
+@click.option("--predict-repetitions", type=click.IntRange(min=1), default=10,
+              show_default=True, help="Repetitions of the k-fold split.")
+@click.option("--predict-approach", type=click.Choice(["direct", "earliest"]),
+              default="direct", show_default=True,
+              help="Predict an endogenous latent from its direct antecedents (seminr's "
+                   "default) or from the exogenous latents only (earliest antecedents).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
@@ -102,7 +115,9 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
-             margins: str | None, analyses: tuple[str, ...] | None, json_out: str | None,
+             margins: str | None, analyses: tuple[str, ...] | None, predict: bool,
+             predict_folds: int, predict_repetitions: int, predict_approach: str,
+             json_out: str | None,
              report_out: str | None, out_dir: str | None, formats: tuple[str, ...],
              lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
@@ -121,7 +136,11 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                analyses=analyses, progress=progress, encoding=encoding)
+                                analyses=analyses, progress=progress, encoding=encoding,
+                                prediction=prediction_option(
+                                    predict, analyses, folds=predict_folds,
+                                    repetitions=predict_repetitions,
+                                    approach=predict_approach))
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -154,6 +173,15 @@ def analyses_option(value: str) -> tuple[str, ...] | None:
         return check_analyses([v.strip() for v in value.split(",") if v.strip()])
     except SurveyError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def prediction_option(predict: bool, analyses: Sequence[str] | None, **settings: object
+                      ) -> dict[str, object] | None:
+    """The prediction settings when ``--predict`` is given or ``--analyses`` names
+    'prediction', else None (the analysis is opt-in)."""
+    if predict or (analyses is not None and "prediction" in analyses):
+        return dict(settings)
+    return None
 
 
 @contextmanager
@@ -244,6 +272,33 @@ def summarise(result: StudyResult, console: Console) -> None:
             console.print(f"  - {w}")
     if result.comparison:
         summarise_comparison(result.comparison, console)
+    summarise_prediction(result, console)
+
+
+def summarise_prediction(result: StudyResult, console: Console) -> None:
+    """One line per endogenous latent of PLSpredict's reading, and CVPAT overall, or why the
+    prediction is not available (survey.analysis.prediction decides; this only prints)."""
+    a = result.analysis
+    p = a.prediction if a is not None and "prediction" in a.include else None
+    if p is None:
+        return
+    s = p.settings
+    head = (f"PLSpredict ({s.folds} folds x {s.repetitions} repetitions, seed {s.seed}, "
+            f"{s.approach} antecedents)")
+    if not p.available:
+        console.print(f"{head}: not available. {p.reason}", highlight=False)
+        return
+    console.print(f"{head}, {p.repetitions_used} repetitions used:", highlight=False)
+    for x in p.power:
+        console.print(f"  {x.latent}: {x.power} predictive power (RMSE PLS < LM: "
+                      f"{x.beats_rmse}/{x.n_items}; Q²_predict > 0: {x.q2_positive})",
+                      highlight=False)
+    for test in (p.cvpat_ia.overall, p.cvpat_lm.overall):
+        pv = test.boot_p_value if test.boot_p_value is not None else test.p_value
+        console.print(f"  CVPAT PLS vs {test.b.upper()}: loss {test.loss_a:.4f} vs "
+                      f"{test.loss_b:.4f}, difference {test.difference:.4f}, one-sided p "
+                      f"{'n/a' if pv is None else '< 0.0001' if pv < 1e-4 else f'{pv:.4f}'}",
+                      highlight=False)
 
 
 def summarise_comparison(rows, console: Console) -> None:
