@@ -163,8 +163,9 @@ class CrossValidated:
         cols = []
         for t in self.targets:
             e = err2[:, :, lat == t]
-            with np.errstate(invalid="ignore"):
-                cols.append(np.nanmean(e, axis=2) if np.isnan(e).any() else e.mean(axis=2))
+            answered = (~np.isnan(e)).sum(axis=2)
+            with np.errstate(invalid="ignore", divide="ignore"):  # none answered: NaN
+                cols.append(np.nansum(e, axis=2) / answered)
         per = np.stack(cols, axis=2)  # (R, n, T)
         overall = per.mean(axis=2, keepdims=True)
         return np.concatenate([per, overall], axis=2).mean(axis=0)
@@ -248,18 +249,55 @@ def _structure(bound: BoundModel, kernel: Any) -> _Structure:
                       tuple(x for x in order if not model.predecessors(x)))
 
 
-def _training_moments(x: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Means, standard deviations, correlations and covariances of the training rows, missing
-    answers replaced by the training means (their deviation is 0)."""
-    xt = x[train]
+def _training_moments(x: np.ndarray, fold_ids: np.ndarray, splits: Sequence[tuple[int, int]]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Means (B, q), covariances (B, q, q) and the number of rows (B,) of every training
+    sample (all respondents but fold f of repetition r, for each (r, f) of ``splits``), a
+    missing answer replaced by its training mean (its deviation is 0), as estimating on that
+    sample with mean replacement would.
+
+    The sums over a training sample are the full sample's minus the held-out fold's, so each
+    split costs a pass over its fold only. Items are centred at their full-sample means first
+    (the differences of sums then lose no precision). With missing answers x0 (answers,
+    missing at 0) and A (answered) give sum over training rows of A_i A_j (x_i - m_i)(x_j - m_j)
+    = S(x0_i x0_j) - m_j S(x0_i A_j) - m_i S(A_i x0_j) + m_i m_j S(A_i A_j).
+    """
+    answered = ~np.isnan(x)
     with np.errstate(invalid="ignore"):
-        mean = np.nanmean(xt, axis=0) if np.isnan(xt).any() else xt.mean(axis=0)
-    dev = np.nan_to_num(xt - mean)
-    cov = dev.T @ dev / (xt.shape[0] - 1)
-    sd = np.sqrt(np.diag(cov))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(sd, sd)
-    return mean, sd, corr, cov
+        centre = np.nanmean(x, axis=0)
+    x0 = np.where(answered, x - centre, 0.0)
+    a = answered.astype(float)
+    complete = bool(answered.all())
+    n, q = x.shape
+    total_s, total_n = x0.sum(axis=0), a.sum(axis=0)
+    total_p = x0.T @ x0
+    total_q = None if complete else x0.T @ a
+    total_r = None if complete else a.T @ a
+    b = len(splits)
+    mean = np.empty((b, q))
+    cov = np.empty((b, q, q))
+    rows = np.empty(b)
+    for k, (r, f) in enumerate(splits):
+        held = fold_ids[r] == f
+        xf, af = x0[held], a[held]
+        m = (total_s - xf.sum(axis=0)) / (total_n - af.sum(axis=0))
+        p = total_p - xf.T @ xf
+        if complete:
+            n_train = n - xf.shape[0]
+            c = p - n_train * np.outer(m, m)
+        else:
+            qq = total_q - xf.T @ af
+            rr = total_r - af.T @ af
+            c = p - qq * m[None, :] - qq.T * m[:, None] + rr * np.outer(m, m)
+        rows[k] = n - xf.shape[0]
+        mean[k] = m + centre
+        cov[k] = c / (rows[k] - 1)
+    # A variance that is rounding residue of the differences (an item constant in a training
+    # sample: 1e-17 instead of 0) is 0, so the PLS kernel sees the constant item and says so.
+    scale = np.maximum(np.diag(total_p) / max(n - 1, 1), np.finfo(float).tiny)
+    variances = np.einsum("bii->bi", cov)
+    variances[variances < 1e-12 * scale] = 0.0
+    return mean, cov, rows
 
 
 def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
@@ -271,8 +309,8 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
 
     ``data``: the respondents (item columns, NaN for missing); ``missing``: the estimate's
     policy ('mean' or 'listwise'); ``hoc``, ``scheme``, ``tol`` (the PLS stopping rule): as
-    the estimate's. ``fold_ids``
-    (repetitions, n), 0-based, replaces the seeded shuffle (to reproduce a peer's folds).
+    the estimate's. ``fold_ids`` (repetitions, n), 0-based, replaces the seeded shuffle (to
+    reproduce a peer's folds, or leave-one-out).
     Raises :class:`PredictionError` when the data cannot carry it (see the module).
     """
     if approach not in APPROACHES:
@@ -305,10 +343,10 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
 
     # Every training sample's moments, then one batched PLS fit of all of them.
     splits = [(r, f) for r in range(reps) for f in range(folds)]
-    moments = [_training_moments(x, fold_ids[r] != f) for r, f in splits]
-    mean = np.stack([m[0] for m in moments])
-    sd = np.stack([m[1] for m in moments])
-    corr = np.stack([m[2] for m in moments])
+    mean, cov, _ = _training_moments(x, fold_ids, splits)
+    sd = np.sqrt(np.einsum("bii->bi", cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
     fit = kernel(corr, mean, sd)
     failures = list(fit.failed)
 
@@ -320,35 +358,38 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
     lm = np.full((reps, n, m), np.nan)
     ia = np.full((reps, n, m), np.nan)
     lat_idx = [s.column[c] for c in s.latents]
-    path_pos = {p: k for k, p in enumerate(kernel.paths)}
+    pos = {c: k for k, c in enumerate(s.latents)}
+    path_at = [(pos[a], pos[t], k) for k, (a, t) in enumerate(kernel.paths)]
+    # Per target: its indicators, its latent, and the indicators LM predicts them from.
+    plan = []
+    for t in targets:
+        inputs = ([j for a in bound.model.predecessors(t) for j in s.items_of[a]]
+                  if approach == "direct" else [j for a in s.exogenous for j in s.items_of[a]])
+        plan.append((np.asarray(s.items_of[t]), pos[t], np.asarray(inputs)))
+    answered = ~np.isnan(x)
     for b, (r, f) in enumerate(splits):
         if failures[b]:
             continue
         test = fold_ids[r] == f
-        mu, sigma, rr, cov = moments[b]
+        mu, sigma, c = mean[b], sd[b], cov[b]
+        # A held-out respondent's missing answer sits at the training mean (deviation 0).
+        dev = np.where(answered[test], x[test] - mu, 0.0)
         v = fit.weights[b][:, lat_idx]  # (q, L): effective weights of the model's latents
-        loading = rr @ v  # corr(item, latent score): the scores have unit variance
-        z = np.nan_to_num((x[test] - mu) / sigma)  # a missing predictor sits at the mean
-        scores = z @ v
+        loading = corr[b] @ v  # corr(item, latent score): the scores have unit variance
         beta = np.zeros((len(s.latents), len(s.latents)))
-        pos = {c: k for k, c in enumerate(s.latents)}
-        for (a, t), k in path_pos.items():
-            beta[pos[a], pos[t]] = fit.paths[b, k]
-        predicted = _predict_scores(scores, beta, s, approach)
+        for i, j, k in path_at:
+            beta[i, j] = fit.paths[b, k]
+        predicted = _predict_scores((dev / sigma) @ v, beta, s, approach)
         preds, lms = [], []
-        for t in targets:
-            cols = list(s.items_of[t])
-            preds.append(predicted[:, [pos[t]]] * loading[cols, pos[t]] * sigma[cols] + mu[cols])
-            inputs = ([j for a in bound.model.predecessors(t) for j in s.items_of[a]]
-                      if approach == "direct" else
-                      [j for a in s.exogenous for j in s.items_of[a]])
+        for cols, latent, inputs in plan:
+            preds.append(predicted[:, [latent]] * (loading[cols, latent] * sigma[cols])
+                         + mu[cols])
             try:
-                coef = np.linalg.solve(cov[np.ix_(inputs, inputs)], cov[np.ix_(inputs, cols)])
+                coef = np.linalg.solve(c[inputs][:, inputs], c[inputs][:, cols])
             except np.linalg.LinAlgError:
                 failures[b] = "singular predictor covariance of the LM benchmark"
                 break
-            dev = np.nan_to_num(x[test][:, inputs] - mu[inputs])
-            lms.append(mu[cols] + dev @ coef)
+            lms.append(mu[cols] + dev[:, inputs] @ coef)
         if failures[b]:
             continue
         pls[r, test] = np.concatenate(preds, axis=1)
@@ -523,13 +564,14 @@ def _t_p(t: float, df: int, alternative: str) -> float:
 
 
 def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,
-              alternative: str, draws: np.ndarray | None) -> LossTest:
+              alternative: str, resampler: Resampler | None) -> LossTest:
     """CVPAT test of the respondents' losses ``loss_a`` and ``loss_b`` (n,): D = B - A.
 
     Paired t (Liengaard et al. 2021, eq. 6): mean(D) / (sd(D) / sqrt(n)), df n - 1. Bootstrap
     (Sharma et al. 2023): the standard error is the standard deviation (n - 1 divisor) of
-    mean(D) over the resamples ``draws`` (B, n) of respondent indices; t = mean(D) / that
-    SE, p from Student's t with n - 1 df. Respondents with a NaN loss are left out."""
+    mean(D) over the ``resampler``'s resamples of the respondents; t = mean(D) / that SE, p
+    from Student's t with n - 1 df. Respondents with a NaN loss (no answer to any indicator
+    of the latent) are left out."""
     ok = np.isfinite(loss_a) & np.isfinite(loss_b)
     d = loss_b[ok] - loss_a[ok]
     n = int(d.size)
@@ -538,10 +580,9 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
     t = mean / (sd / math.sqrt(n)) if n > 1 and sd > 0 else math.nan
     p = _t_p(t, n - 1, alternative) if math.isfinite(t) else math.nan
     boot_se = boot_t = boot_p = math.nan
-    if draws is not None and len(draws) > 1 and n > 1:
-        if not ok.all():  # resample the respondents that have a loss
-            draws = draws % n
-        boot_se = float(d[draws].mean(axis=1).std(ddof=1))
+    counts = resampler.counts(n) if resampler is not None and n > 1 else None
+    if counts is not None:
+        boot_se = float((counts @ d / n).std(ddof=1))
         if boot_se > 0:
             boot_t = mean / boot_se
             boot_p = _t_p(boot_t, n - 1, alternative)
@@ -550,21 +591,49 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
                     finite(p), finite(boot_se), finite(boot_t), finite(boot_p), alternative, n)
 
 
-def bootstrap_draws(n: int, resamples: int, seed: int) -> np.ndarray | None:
-    """(resamples, n) respondent indices drawn with replacement (PCG64 seeded by ``seed``
-    and the tag 1, so they are not the folds' stream)."""
-    if resamples < 2:
-        return None
-    return np.random.default_rng([seed, 1]).integers(0, n, size=(resamples, n))
+class Resampler:
+    """CVPAT's bootstrap: ``resamples`` draws of n respondents with replacement, the same for
+    every test of a run (PCG64 seeded by ``seed`` and the tag 1, so not the folds' stream).
+    :meth:`counts` gives how often each respondent is drawn (B, n); a test on fewer
+    respondents (some without a loss) gets its own draws, seeded by ``seed``, 1 and that
+    number. ``draws`` (B, n) replaces the seeded draws of the n respondents (to reproduce a
+    peer's resamples)."""
+
+    def __init__(self, n: int, resamples: int, seed: int,
+                 draws: np.ndarray | None = None) -> None:
+        self.n, self.resamples, self.seed = n, resamples, seed
+        self._counts: dict[int, np.ndarray] = {}
+        if draws is not None:
+            self.resamples = len(draws)
+            self._counts[n] = self._tally(np.asarray(draws), n)
+
+    @staticmethod
+    def _tally(draws: np.ndarray, n: int) -> np.ndarray:
+        b = draws.shape[0]
+        flat = (draws + n * np.arange(b)[:, None]).ravel()
+        return np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+
+    def draws(self, n: int) -> np.ndarray:
+        """The (resamples, n) respondent indices of the seeded draws of n respondents."""
+        tag = [self.seed, 1] if n == self.n else [self.seed, 1, n]
+        return np.random.default_rng(tag).integers(0, n, size=(self.resamples, n))
+
+    def counts(self, n: int) -> np.ndarray | None:
+        if self.resamples < 2:
+            return None
+        if n not in self._counts:
+            self._counts[n] = self._tally(self.draws(n), n)
+        return self._counts[n]
 
 
 def cvpat_tests(loss_a: np.ndarray, loss_b: np.ndarray, latents: Sequence[str], *, a: str,
-                b: str, alternative: str, draws: np.ndarray | None) -> tuple[LossTest, ...]:
+                b: str, alternative: str, resampler: Resampler | None
+                ) -> tuple[LossTest, ...]:
     """One :func:`loss_test` per latent column of the (n, T + 1) loss matrices, then
-    ``overall`` (the last column), all on the same bootstrap draws."""
+    ``overall`` (the last column), all on the same bootstrap resamples."""
     names = [*latents, "overall"]
     return tuple(loss_test(loss_a[:, k], loss_b[:, k], latent=name, a=a, b=b,
-                           alternative=alternative, draws=draws)
+                           alternative=alternative, resampler=resampler)
                  for k, name in enumerate(names))
 
 
@@ -659,12 +728,13 @@ def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
                 hoc: str = "repeated", scheme: str = "path",
                 settings: PredictSettings | None = None, weights: str | None = None,
                 fold_ids: np.ndarray | None = None, tol: float = 1e-7,
-                source: str = "data") -> Prediction:
+                draws: np.ndarray | None = None, source: str = "data") -> Prediction:
     """PLSpredict and CVPAT (against IA and LM) of ``bound`` on ``data`` (see the module).
 
     ``missing``, ``hoc``, ``scheme``, ``tol``: the estimate's settings; ``weights``: the
     estimate's case-weight column (refused: see the module). ``fold_ids``: see
-    :func:`cross_validate`. Raises :class:`PredictionError`."""
+    :func:`cross_validate`; ``draws``: CVPAT's bootstrap indices (see :class:`Resampler`).
+    Raises :class:`PredictionError`."""
     settings = settings or PredictSettings()
     if weights is not None:
         raise PredictionError("case_weights", f"The estimate is weighted by '{weights}': "
@@ -679,11 +749,12 @@ def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
     power = tuple(predictive_power(t, [x for x in rows if x.latent == t]) for t in cv.targets)
     target = bound.model.target
     headline = next((p for p in power if p.latent == target), None)
-    draws = bootstrap_draws(cv.actual.shape[0], settings.resamples, settings.seed)
+    resampler = Resampler(cv.actual.shape[0], settings.resamples, settings.seed, draws)
     pls_loss = cv.losses("pls")
     tests = {b: Cvpat("pls", b, "greater",
                       cvpat_tests(pls_loss, cv.losses(b), cv.targets, a="pls", b=b,
-                                  alternative="greater", draws=draws), settings.resamples)
+                                  alternative="greater", resampler=resampler),
+                      resampler.resamples)
              for b in ("ia", "lm")}
     used = cv.used
     return Prediction(settings=settings, n=cv.actual.shape[0], missing=missing,
@@ -716,9 +787,9 @@ def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, 
                   missing: str = "mean", hoc: str = "repeated", scheme: str = "path",
                   settings: PredictSettings | None = None,
                   fold_ids: np.ndarray | None = None, tol: float = 1e-7,
-                  source: str = "data") -> Cvpat:
+                  draws: np.ndarray | None = None, source: str = "data") -> Cvpat:
     """CVPAT of two models (A: ``bound_a``, established; B: ``bound_b``, alternative) over the
-    same folds and bootstrap draws, two-sided (Liengaard et al. 2021): D = loss(B) - loss(A),
+    same folds and bootstrap resamples, two-sided (Liengaard et al. 2021): D = loss(B) - loss(A),
     per target latent and overall. Both models must predict the same indicators of the same
     latents (they may differ in their paths and exogenous latents). With ``listwise`` the
     respondents complete on both models' items are used."""
@@ -745,10 +816,11 @@ def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, 
     both = cv_a.used & cv_b.used
     la = _losses_on(cv_a, both)
     lb = _losses_on(cv_b, both)
-    draws = bootstrap_draws(len(frame), settings.resamples, settings.seed)
+    resampler = Resampler(len(frame), settings.resamples, settings.seed, draws)
     return Cvpat(bound_a.model.id, bound_b.model.id, "two-sided",
                  cvpat_tests(la, lb, cv_a.targets, a=bound_a.model.id, b=bound_b.model.id,
-                             alternative="two-sided", draws=draws), settings.resamples)
+                             alternative="two-sided", resampler=resampler),
+                 resampler.resamples)
 
 
 def _losses_on(cv: CrossValidated, keep: np.ndarray) -> np.ndarray:

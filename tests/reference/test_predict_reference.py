@@ -10,7 +10,8 @@ Direct antecedents (seminr's default ``predict_DA``) and earliest antecedents (`
 
 CVPAT: seminrExtras 0.1.0 (a port of the R package seminrExtras, GPL: oracle only). Its folds
 are seminr's with ``ordering = PCG64(seed).permutation(n)``; its bootstrap index draws can be
-injected (``draws=``), so we give it ours and compare the bootstrap t exactly. Its IA benchmark
+injected (``draws=``), so we give it the draws ours makes from the seed and compare the
+bootstrap t exactly. Its IA benchmark
 uses the full-sample item means (in-sample); ours uses each fold's training mean, so the IA
 comparison is not made here (it is checked by hand in tests/unit/test_prediction.py).
 
@@ -28,7 +29,7 @@ import pytest
 
 from survey.analysis.prediction import (
     PredictSettings,
-    bootstrap_draws,
+    Resampler,
     cross_validate,
     cvpat_compare,
     indicator_table,
@@ -175,7 +176,7 @@ class TestMobiCvpat:
         their difference, the bootstrap t and p."""
         bound, data = mobi
         model = seminr_model(ecsi_structural())
-        draws = bootstrap_draws(N, self.NBOOT, SEED)
+        draws = Resampler(N, self.NBOOT, SEED).draws(N)  # what ours draws
         k = 6  # endogenous latents of ECSI
         stream = np.vstack([draws] * (2 + 2 * k))
         theirs = seminr_extras.assess_cvpat(model, testtype="greater", nboot=self.NBOOT,
@@ -204,7 +205,7 @@ class TestMobiCvpat:
         bound, data = mobi
         established = seminr_model(ecsi_structural())
         alternative = seminr_model(ecsi_structural(without={("Image", "Satisfaction")}))
-        draws = bootstrap_draws(N, self.NBOOT, SEED)
+        draws = Resampler(N, self.NBOOT, SEED).draws(N)  # what ours draws
         stream = np.vstack([draws] * 7)  # overall, then the 6 endogenous latents
         theirs = seminr_extras.assess_cvpat_compare(
             established, alternative, testtype="two.sided", nboot=self.NBOOT, seed=SEED,

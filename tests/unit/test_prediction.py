@@ -217,3 +217,34 @@ def test_three_constructs_no_target_small_n(make_bound):
 def test_unknown_approach_is_refused():
     with pytest.raises(PredictionError, match="Unknown prediction approach 'first'"):
         PredictSettings(approach="first")
+
+
+def test_training_moments_from_differences_of_sums_equal_the_direct_ones():
+    """Each training sample's means and covariances (missing answers at the training mean),
+    computed as the full sample's sums minus the held-out fold's, against computing them on
+    the training rows directly."""
+    from survey.analysis.prediction import _training_moments
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(5, 2, size=(70, 4))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    folds = assign_folds(70, 7, 2, seed=1)
+    splits = [(r, f) for r in range(2) for f in range(7)]
+    mean, cov, rows = _training_moments(x, folds, splits)
+    for k, (r, f) in enumerate(splits):
+        xt = x[folds[r] != f]
+        m = np.nanmean(xt, axis=0)
+        dev = np.nan_to_num(xt - m)
+        np.testing.assert_allclose(mean[k], m, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(cov[k], dev.T @ dev / (len(xt) - 1), rtol=0, atol=1e-12)
+        assert rows[k] == len(xt)
+
+
+def test_a_respondent_without_a_latents_answers_is_left_out_of_its_cvpat_test(two_blocks):
+    bound, blocks = two_blocks
+    data = simulate(60, 13, blocks)
+    data.loc[4, ["y1", "y2"]] = np.nan
+    p = pls_predict(bound, data, settings=PredictSettings(folds=5, repetitions=2,
+                                                          resamples=200))
+    y, overall = p.cvpat_lm.tests
+    assert (y.n, overall.n) == (59, 59) and y.boot_p_value is not None
