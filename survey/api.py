@@ -117,17 +117,17 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         whether CB-SEM resamples with an inadmissible solution are kept.
     analyses : sequence of str, optional
         The analyses to run beside the estimate (``survey.analysis.suite.ANALYSES``: ipma,
-        methods, satisfaction_ratio, gauges, precision, mediation, and the opt-in prediction);
-        default all but the opt-in ones, ``[]`` none.
+        methods, satisfaction_ratio, gauges, precision, mediation, prediction); default all,
+        ``[]`` none.
     segments, tiers, permutations, design, workers, progress
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
         callback factory ``progress(label) -> callback(done, total)``.
     prediction : dict, optional
-        Run the opt-in out-of-sample prediction (PLSpredict and CVPAT, ``res.prediction``,
-        ``res.cvpat()``) with these settings: ``folds`` (10), ``repetitions`` (10),
-        ``approach`` ('direct' or 'earliest'), ``resamples`` (CVPAT's bootstrap, 2000);
-        ``{}`` for the defaults. The shuffles are seeded by ``seed``.
+        Settings of the out-of-sample prediction (PLSpredict and CVPAT: ``res.prediction``,
+        ``res.cvpat()``): ``folds`` (10), ``repetitions`` (10), ``approach`` ('direct' or
+        'earliest'), ``resamples`` (CVPAT's bootstrap, 2000). The shuffles are seeded by
+        ``seed``.
 
     Returns
     -------
@@ -397,7 +397,7 @@ class Results:
 
     @property
     def prediction(self) -> pd.DataFrame:
-        """PLSpredict of the headline PLS estimate (run with ``estimate(..., prediction={})``):
+        """PLSpredict of the headline PLS estimate (settings: ``estimate(..., prediction=)``):
         one row per indicator of an endogenous latent with latent, item, q2_predict, pls_rmse,
         pls_mae, lm_rmse, lm_mae, lm_q2_predict, pls_beats_lm_rmse, pls_beats_lm_mae, n and
         n_unscored. The frame's ``attrs``: ``power`` (each endogenous latent's reading: none,

@@ -140,13 +140,13 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
     whose CB-SEM solution is inadmissible (survey.estimators.bootstrap).
     ``analyses``: the analyses to run beside the estimate (:data:`~survey.analysis.suite.
-    ANALYSES`; default all but the opt-in ones, ``()`` none).
+    ANALYSES`; default all of them, ``()`` none).
     ``progress(label)`` returns a callback ``(done, total)`` advanced by finished fits.
     ``encoding``: the response file's encoding when it is known (CSV: cp1252, gb18030,
     utf-16, ...; default: told from the file, see :func:`survey.ingest.read_table`).
-    ``prediction``: run PLSpredict and CVPAT (the opt-in analysis 'prediction') with these
-    settings of :class:`~survey.analysis.prediction.PredictSettings` (folds, repetitions,
-    approach, resamples; ``{}`` for the defaults); the seed is the run's ``seed``.
+    ``prediction``: the settings of the analysis 'prediction' (PLSpredict and CVPAT), those of
+    :class:`~survey.analysis.prediction.PredictSettings` (folds, repetitions, approach,
+    resamples; default 10, 10, 'direct', 2000); its seed is the run's ``seed``.
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -191,7 +191,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     if len(estimates) == 2:
         comparison = tuple(compare_estimates(estimates["pls"], estimates["cbsem"]))
     headline = estimates.get("pls") or next(iter(estimates.values()))
-    analyses, predict = _prediction_settings(analyses, prediction, seed)
+    predict = prediction_settings(prediction, seed)
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability, include=analyses,
@@ -235,19 +235,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                        analysis.to_json())
 
 
-def _prediction_settings(analyses: Sequence[str] | None, prediction: Mapping[str, Any] | None,
-                         seed: int) -> tuple[Sequence[str] | None, PredictSettings | None]:
-    """The analyses to run with 'prediction' added when ``prediction`` settings are given, and
-    those settings (the run's seed) when it runs."""
-    from survey.analysis.suite import default_analyses
-
-    if prediction is not None:
-        base = default_analyses() if analyses is None else tuple(analyses)
-        analyses = base if "prediction" in base else (*base, "prediction")
-    if analyses is None or "prediction" not in analyses:
-        return analyses, None
+def prediction_settings(prediction: Mapping[str, Any] | None, seed: int) -> PredictSettings:
+    """The prediction's settings from a mapping (folds, repetitions, approach, resamples) and
+    the run's seed; :class:`SurveyError` for an unknown setting."""
     try:
-        return analyses, PredictSettings(**{**dict(prediction or {}), "seed": seed})
+        return PredictSettings(**{**dict(prediction or {}), "seed": seed})
     except TypeError as exc:
         raise SurveyError(f"Unknown prediction setting: {exc}. Expected folds, repetitions, "
                           "approach or resamples.") from None

@@ -61,7 +61,8 @@ of that indicator's errors and counted (``n_unscored``).
 Not available (a :class:`PredictionUnavailable` with its reason, never a number the data
 cannot carry): fewer than 2 folds or more than n / 2; a training sample not larger than the
 number of items; case weights (PLSpredict and CVPAT are defined on unweighted respondents); a
-model without paths; no repetition in which every training fit succeeded. Higher-order latents
+model without paths; a headline estimate that is not PLS; no repetition in which every
+training fit succeeded. Higher-order latents
 are predicted as composites of all their dimensions' items (as estimated); PLSpredict has no
 published treatment of them (seminr refuses such models), which a note says.
 """
@@ -88,7 +89,7 @@ APPROACHES = ("direct", "earliest")
 POWER = ("none", "low", "medium", "high")
 #: Why a prediction is not available.
 UNAVAILABLE = ("folds", "training_size", "case_weights", "no_paths", "fits_failed",
-               "no_targets")
+               "no_targets", "not_pls")
 
 
 class PredictionError(EstimationError):
@@ -771,7 +772,10 @@ def prediction_of(bound: BoundModel, data: pd.DataFrame, estimate: Any,
     scheme, higher-order approach, case weights), or why it is not available."""
     settings = settings or PredictSettings()
     if estimate.method != "pls":
-        return PredictionUnavailable("no_paths", "PLSpredict needs a PLS estimate.", settings)
+        return PredictionUnavailable("not_pls", "PLSpredict and CVPAT predict from a PLS "
+                                     "estimate's composites; the headline estimate is "
+                                     f"{estimate.method}. Estimate with --method pls or both.",
+                                     settings)
     hoc = str(estimate.settings.get("higher_order", "repeated"))
     try:
         return pls_predict(bound, data, missing=estimate.missing,

@@ -83,11 +83,12 @@ inadmissible_option = click.option(
               callback=lambda ctx, param, value: analyses_option(value),
               help=f"Analyses beside the estimate, comma-separated: {', '.join(ANALYSES)}; "
                    "'all' or 'none'. The JSON lists those left out under analyses_off.")
-@click.option("--predict", is_flag=True,
-              help="Out-of-sample prediction of the PLS estimate (the opt-in analysis "
-                   "'prediction'): PLSpredict (Q²_predict, RMSE and MAE of every endogenous "
-                   "indicator against the linear-model benchmark) and CVPAT, by repeated k-fold "
-                   "cross-validation shuffled with --seed.")
+@click.option("--predict/--no-predict", default=True, show_default=True,
+              help="Out-of-sample prediction of the PLS estimate (the analysis 'prediction', "
+                   "run with the others by default; --predict adds it to an --analyses list): "
+                   "PLSpredict (Q²_predict, RMSE and MAE of every endogenous indicator against "
+                   "the linear-model benchmark) and CVPAT, by repeated k-fold cross-validation "
+                   "shuffled with --seed.")
 @click.option("--predict-folds", type=click.IntRange(min=2), default=10, show_default=True,
               help="Folds k of the cross-validation (at most half the respondents).")
 @click.option("--predict-repetitions", type=click.IntRange(min=1), default=10,
@@ -109,7 +110,8 @@ inadmissible_option = click.option(
               help="With --out: " + FORMATS_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
-def estimate(questionnaire: str, model: str, data: str, encoding: str | None, method: str,
+@click.pass_context
+def estimate(ctx: click.Context, questionnaire: str, model: str, data: str, encoding: str | None, method: str,
              missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
@@ -136,11 +138,14 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, me
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                analyses=analyses, progress=progress, encoding=encoding,
-                                prediction=prediction_option(
-                                    predict, analyses, folds=predict_folds,
-                                    repetitions=predict_repetitions,
-                                    approach=predict_approach))
+                                analyses=with_prediction(
+                                    analyses, predict,
+                                    ctx.get_parameter_source("predict")
+                                    == click.core.ParameterSource.COMMANDLINE),
+                                progress=progress, encoding=encoding,
+                                prediction={"folds": predict_folds,
+                                            "repetitions": predict_repetitions,
+                                            "approach": predict_approach})
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -175,13 +180,16 @@ def analyses_option(value: str) -> tuple[str, ...] | None:
         raise click.BadParameter(str(exc)) from None
 
 
-def prediction_option(predict: bool, analyses: Sequence[str] | None, **settings: object
-                      ) -> dict[str, object] | None:
-    """The prediction settings when ``--predict`` is given or ``--analyses`` names
-    'prediction', else None (the analysis is opt-in)."""
-    if predict or (analyses is not None and "prediction" in analyses):
-        return dict(settings)
-    return None
+def with_prediction(analyses: tuple[str, ...] | None, predict: bool, given: bool
+                    ) -> tuple[str, ...] | None:
+    """The analyses with 'prediction' added (``--predict`` given) or taken out
+    (``--no-predict``); the default leaves ``--analyses`` as it is (all: prediction too)."""
+    if not given:
+        return analyses
+    names = tuple(ANALYSES) if analyses is None else analyses
+    if predict:
+        return names if "prediction" in names else (*names, "prediction")
+    return tuple(a for a in names if a != "prediction")
 
 
 @contextmanager

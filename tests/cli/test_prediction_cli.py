@@ -1,4 +1,5 @@
-"""``survey estimate --predict`` on a study shape other than the bundled airline one (the
+"""``survey estimate`` with its prediction (``--predict``, on by default) on a study shape
+other than the bundled airline one (the
 ``shop_study`` of tests/conftest.py: three constructs quality -> satisfaction -> loyalty, no
 brand, 1-7 scales, 90 respondents with some don't-know answers); and the refusals (too many
 folds, case weights) in every output."""
@@ -60,9 +61,17 @@ def test_prediction_named_in_analyses_and_earliest_approach(study):
     assert doc["prediction"]["approach"] == "earliest" and doc["prediction"]["folds"] == 3
 
 
-def test_without_predict_there_is_no_block_and_it_is_not_listed_as_off(study):
-    doc, output = run(study)
-    assert "prediction" not in doc and "prediction" not in doc.get("analyses_off", [])
+def test_prediction_runs_by_default_and_no_predict_leaves_it_out(study):
+    r = CliRunner().invoke(cli, ["estimate", "-q", str(study / "q.yaml"), "-m",
+                                 str(study / "m.yaml"), "-d", str(study / "d.csv"), "--json",
+                                 str(study / "all.json")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads((study / "all.json").read_text(encoding="utf-8"))
+    p = doc["prediction"]
+    assert p["available"] and (p["folds"], p["repetitions"], p["seed"]) == (10, 10, 2026)
+    assert "analyses_off" not in doc
+    doc, output = run(study, "--no-predict")  # --analyses none: nothing to leave out
+    assert "prediction" not in doc and "prediction" in doc["analyses_off"]
     assert "PLSpredict" not in output
 
 

@@ -13,6 +13,10 @@ settings below) and checked that nothing else differed; every other value was ke
 Extended once more (issue 12): the ``ingest`` block gained ``empty_rows``, ``screening_blank``,
 ``notes`` and every rejected answer (``rejects``: the example's 4, with row, column, value,
 code, detail and reason); nothing else differed.
+Extended once more (issue 13, out-of-sample prediction): a one-off script added the new
+top-level ``prediction`` block (PLSpredict of CCSI's 37 endogenous indicators and CVPAT, 10
+folds x 10 repetitions, seed 2026, from a fresh estimate with the settings below), checked that
+it was the only difference, and wrote the file with gzip mtime 0.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine

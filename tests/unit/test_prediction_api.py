@@ -12,7 +12,7 @@ from survey.errors import SurveyError
 @pytest.fixture(scope="module")
 def res(shop_study):
     return survey.estimate(shop_study / "q.yaml", shop_study / "m.yaml", shop_study / "d.csv",
-                           analyses=[], seed=4,
+                           analyses=["prediction"], seed=4,
                            prediction={"folds": 5, "repetitions": 2, "resamples": 100})
 
 
@@ -60,9 +60,10 @@ def test_not_run_or_unavailable_says_why(shop_study):
     with pytest.raises(SurveyError, match="'prediction' was not run"):
         _ = plain.prediction
     refused = survey.estimate(shop_study / "q.yaml", shop_study / "m.yaml",
-                              shop_study / "d.csv", analyses=[], prediction={"folds": 60})
+                              shop_study / "d.csv", analyses=["prediction"],
+                              prediction={"folds": 60})
     with pytest.raises(SurveyError, match="not available: 60 folds for 90 respondents"):
         refused.cvpat()
     with pytest.raises(SurveyError, match="Unknown prediction setting"):
         survey.estimate(shop_study / "q.yaml", shop_study / "m.yaml", shop_study / "d.csv",
-                        analyses=[], prediction={"fold": 5})
+                        analyses=["prediction"], prediction={"fold": 5})
