@@ -565,14 +565,14 @@ def _t_p(t: float, df: int, alternative: str) -> float:
 
 
 def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,
-              alternative: str, resampler: Resampler | None) -> LossTest:
+              alternative: str, boot_means: np.ndarray | None) -> LossTest:
     """CVPAT test of the respondents' losses ``loss_a`` and ``loss_b`` (n,): D = B - A.
 
     Paired t (Liengaard et al. 2021, eq. 6): mean(D) / (sd(D) / sqrt(n)), df n - 1. Bootstrap
     (Sharma et al. 2023): the standard error is the standard deviation (n - 1 divisor) of
-    mean(D) over the ``resampler``'s resamples of the respondents; t = mean(D) / that SE, p
-    from Student's t with n - 1 df. Respondents with a NaN loss (no answer to any indicator
-    of the latent) are left out."""
+    ``boot_means``, mean(D) in each bootstrap resample of the respondents; t = mean(D) / that
+    SE, p from Student's t with n - 1 df. Respondents with a NaN loss (no answer to any
+    indicator of the latent) are left out."""
     ok = np.isfinite(loss_a) & np.isfinite(loss_b)
     d = loss_b[ok] - loss_a[ok]
     n = int(d.size)
@@ -581,9 +581,8 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
     t = mean / (sd / math.sqrt(n)) if n > 1 and sd > 0 else math.nan
     p = _t_p(t, n - 1, alternative) if math.isfinite(t) else math.nan
     boot_se = boot_t = boot_p = math.nan
-    counts = resampler.counts(n) if resampler is not None and n > 1 else None
-    if counts is not None:
-        boot_se = float((counts @ d / n).std(ddof=1))
+    if boot_means is not None and n > 1:
+        boot_se = float(boot_means.std(ddof=1))
         if boot_se > 0:
             boot_t = mean / boot_se
             boot_p = _t_p(boot_t, n - 1, alternative)
@@ -595,46 +594,69 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
 class Resampler:
     """CVPAT's bootstrap: ``resamples`` draws of n respondents with replacement, the same for
     every test of a run (PCG64 seeded by ``seed`` and the tag 1, so not the folds' stream).
-    :meth:`counts` gives how often each respondent is drawn (B, n); a test on fewer
-    respondents (some without a loss) gets its own draws, seeded by ``seed``, 1 and that
+    :meth:`means` gives the mean of each column of D (n, T) in every resample; a test on
+    fewer respondents (some without a loss) gets its own draws, seeded by ``seed``, 1 and that
     number. ``draws`` (B, n) replaces the seeded draws of the n respondents (to reproduce a
-    peer's resamples)."""
+    peer's resamples). The draws are made and tallied in chunks of at most :data:`CHUNK`
+    indices (the same stream as one draw): memory stays flat however many respondents."""
+
+    CHUNK = 2_000_000
 
     def __init__(self, n: int, resamples: int, seed: int,
                  draws: np.ndarray | None = None) -> None:
-        self.n, self.resamples, self.seed = n, resamples, seed
-        self._counts: dict[int, np.ndarray] = {}
-        if draws is not None:
-            self.resamples = len(draws)
-            self._counts[n] = self._tally(np.asarray(draws), n)
-
-    @staticmethod
-    def _tally(draws: np.ndarray, n: int) -> np.ndarray:
-        b = draws.shape[0]
-        flat = (draws + n * np.arange(b)[:, None]).ravel()
-        return np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+        self.n, self.seed = n, seed
+        self.resamples = resamples if draws is None else len(draws)
+        self._given = None if draws is None else np.asarray(draws)
 
     def draws(self, n: int) -> np.ndarray:
         """The (resamples, n) respondent indices of the seeded draws of n respondents."""
-        tag = [self.seed, 1] if n == self.n else [self.seed, 1, n]
-        return np.random.default_rng(tag).integers(0, n, size=(self.resamples, n))
+        return np.vstack(list(self._chunks(n)))
 
-    def counts(self, n: int) -> np.ndarray | None:
+    def _chunks(self, n: int):
+        if n == self.n and self._given is not None:
+            yield self._given
+            return
+        rng = np.random.default_rng([self.seed, 1] if n == self.n else [self.seed, 1, n])
+        step = max(1, self.CHUNK // max(n, 1))
+        for start in range(0, self.resamples, step):
+            yield rng.integers(0, n, size=(min(step, self.resamples - start), n))
+
+    def means(self, d: np.ndarray) -> np.ndarray | None:
+        """(resamples, T) means of the columns of ``d`` (n, T) over each resample, or None
+        without resamples."""
         if self.resamples < 2:
             return None
-        if n not in self._counts:
-            self._counts[n] = self._tally(self.draws(n), n)
-        return self._counts[n]
+        n = d.shape[0]
+        out = []
+        for draws in self._chunks(n):
+            b = draws.shape[0]
+            flat = (draws + n * np.arange(b)[:, None]).ravel()
+            counts = np.bincount(flat, minlength=b * n).reshape(b, n)
+            out.append(counts @ d / n)
+        return np.vstack(out)
 
 
 def cvpat_tests(loss_a: np.ndarray, loss_b: np.ndarray, latents: Sequence[str], *, a: str,
                 b: str, alternative: str, resampler: Resampler | None
                 ) -> tuple[LossTest, ...]:
     """One :func:`loss_test` per latent column of the (n, T + 1) loss matrices, then
-    ``overall`` (the last column), all on the same bootstrap resamples."""
+    ``overall`` (the last column), all on the same bootstrap resamples (the columns without a
+    missing loss in one pass over them)."""
     names = [*latents, "overall"]
+    diff = loss_b - loss_a
+    complete = np.isfinite(diff).all(axis=0)
+    boot = {}
+    if resampler is not None and complete.any():
+        means = resampler.means(diff[:, complete])
+        if means is not None:
+            boot = {k: means[:, j] for j, k in enumerate(np.flatnonzero(complete))}
+    for k in np.flatnonzero(~complete):
+        if resampler is not None:
+            ok = np.isfinite(diff[:, k])
+            means = resampler.means(diff[ok, k][:, None])
+            boot[k] = None if means is None else means[:, 0]
     return tuple(loss_test(loss_a[:, k], loss_b[:, k], latent=name, a=a, b=b,
-                           alternative=alternative, resampler=resampler)
+                           alternative=alternative, boot_means=boot.get(k))
                  for k, name in enumerate(names))
 
 

@@ -248,3 +248,17 @@ def test_a_respondent_without_a_latents_answers_is_left_out_of_its_cvpat_test(tw
                                                           resamples=200))
     y, overall = p.cvpat_lm.tests
     assert (y.n, overall.n) == (59, 59) and y.boot_p_value is not None
+
+
+def test_bootstrap_means_in_chunks_are_the_means_of_the_draws():
+    """CVPAT's resample means, tallied chunk by chunk, equal the means of the gathered draws
+    (and the chunked draws are the one-call stream)."""
+    from survey.analysis.prediction import Resampler
+
+    d = np.random.default_rng(3).normal(size=(50, 2))
+    small = Resampler(50, 30, seed=8)
+    small.CHUNK = 120  # 2 resamples per chunk
+    draws = small.draws(50)
+    assert (draws == np.random.default_rng([8, 1]).integers(0, 50, size=(30, 50))).all()
+    np.testing.assert_allclose(small.means(d), d[draws].mean(axis=1), rtol=0, atol=1e-14)
+    assert Resampler(50, 1, seed=8).means(d) is None
