@@ -301,19 +301,21 @@ def _training_moments(x: np.ndarray, fold_ids: np.ndarray, splits: Sequence[tupl
     return mean, cov, rows
 
 
-def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
-                   hoc: str = "repeated", scheme: str = "path", folds: int = 10,
-                   repetitions: int = 10, seed: int = 2026, approach: str = "direct",
-                   fold_ids: np.ndarray | None = None, tol: float = 1e-7,
-                   source: str = "data") -> CrossValidated:
-    """PLS, LM and IA out-of-sample predictions of every endogenous latent's indicators.
+@dataclass(frozen=True)
+class _Prepared:
+    """A model ready to cross-validate: the compiled PLS kernel, its structure, the item
+    answers ``x`` (n, q; NaN missing) of the respondents used and their index labels."""
 
-    ``data``: the respondents (item columns, NaN for missing); ``missing``: the estimate's
-    policy ('mean' or 'listwise'); ``hoc``, ``scheme``, ``tol`` (the PLS stopping rule): as
-    the estimate's. ``fold_ids`` (repetitions, n), 0-based, replaces the seeded shuffle (to
-    reproduce a peer's folds, or leave-one-out).
-    Raises :class:`PredictionError` when the data cannot carry it (see the module).
-    """
+    bound: BoundModel
+    kernel: Any
+    structure: _Structure
+    x: np.ndarray
+    rows: pd.Index
+    missing: str
+
+
+def _prepare(bound: BoundModel, data: pd.DataFrame, *, missing: str, hoc: str, scheme: str,
+             tol: float, approach: str) -> _Prepared:
     if approach not in APPROACHES:
         raise PredictionError("folds", f"Unknown prediction approach {approach!r}. Expected "
                               f"one of {list(APPROACHES)}.")
@@ -324,7 +326,6 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
 
     kernel = BatchedPls(bound, hoc=hoc if bound.second_order else "repeated", scheme=scheme,
                         tol=tol)
-    s = _structure(bound, kernel)
     x = data[list(kernel.items)].to_numpy(dtype=float)
     rows = data.index
     if missing == "listwise":
@@ -333,13 +334,55 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
     elif missing != "mean":
         raise PredictionError("folds", f"Unknown missing-data treatment {missing!r}. Expected "
                               "'mean' or 'listwise'.")
-    n, q = x.shape
+    return _Prepared(bound, kernel, _structure(bound, kernel), x, rows, missing)
+
+
+def _fold_ids(prep: _Prepared, folds: int, repetitions: int, seed: int,
+              fold_ids: np.ndarray | None, source: str) -> np.ndarray:
+    n, q = prep.x.shape
     if fold_ids is None:
         check_folds(n, folds, q)
-        fold_ids = assign_folds(n, folds, repetitions, seed)
-    else:
-        fold_ids = _checked_fold_ids(fold_ids, n, q, source)
-        folds = int(fold_ids.max()) + 1
+        return assign_folds(n, folds, repetitions, seed)
+    return _checked_fold_ids(fold_ids, n, q, source)
+
+
+def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
+                   hoc: str = "repeated", scheme: str = "path", folds: int = 10,
+                   repetitions: int = 10, seed: int = 2026, approach: str = "direct",
+                   fold_ids: np.ndarray | None = None, tol: float = 1e-7,
+                   source: str = "data") -> CrossValidated:
+    """PLS, LM and IA out-of-sample predictions of every endogenous latent's indicators, in
+    every repetition (their arrays hold R x n x m numbers: :func:`pls_predict` runs one
+    repetition at a time instead).
+
+    ``data``: the respondents (item columns, NaN for missing); ``missing``: the estimate's
+    policy ('mean' or 'listwise'); ``hoc``, ``scheme``, ``tol`` (the PLS stopping rule): as
+    the estimate's. ``fold_ids`` (repetitions, n), 0-based, replaces the seeded shuffle (to
+    reproduce a peer's folds, or leave-one-out).
+    Raises :class:`PredictionError` when the data cannot carry it (see the module).
+    """
+    prep = _prepare(bound, data, missing=missing, hoc=hoc, scheme=scheme, tol=tol,
+                    approach=approach)
+    ids = _fold_ids(prep, folds, repetitions, seed, fold_ids, source)
+    cv = _run(prep, ids, approach)
+    if not cv.used.any():
+        raise _all_failed(cv.failures, source)
+    return replace(cv, pls=cv.pls[cv.used], lm=cv.lm[cv.used], ia=cv.ia[cv.used])
+
+
+def _all_failed(failures: Sequence[str], source: str) -> PredictionError:
+    reasons = sorted({f for f in failures if f})
+    return PredictionError("fits_failed", f"{source}: every repetition has a training sample "
+                           f"whose fit failed ({'; '.join(reasons)}): no out-of-sample "
+                           "prediction.")
+
+
+def _run(prep: _Prepared, fold_ids: np.ndarray, approach: str) -> CrossValidated:
+    """The predictions of every repetition of ``fold_ids`` (failed ones included, NaN, with
+    ``used`` False)."""
+    bound, kernel, s, x, rows = prep.bound, prep.kernel, prep.structure, prep.x, prep.rows
+    n = x.shape[0]
+    folds = int(fold_ids.max()) + 1
     reps = fold_ids.shape[0]
 
     # Every training sample's moments, then one batched PLS fit of all of them.
@@ -397,16 +440,11 @@ def cross_validate(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mea
         lm[r, test] = np.concatenate(lms, axis=1)
         ia[r, test] = mu[target_cols]
     failed = np.array([bool(x_) for x_ in failures]).reshape(reps, folds)
-    used = ~failed.any(axis=1)
-    if not used.any():
-        reasons = sorted({x_ for x_ in failures if x_})
-        raise PredictionError("fits_failed", f"{source}: every repetition has a training "
-                              f"sample whose fit failed ({'; '.join(reasons)}): no "
-                              "out-of-sample prediction.")
     return CrossValidated(
         items=tuple(kernel.items[j] for j in target_cols), latent_of=latent_of,
-        actual=x[:, target_cols], pls=pls[used], lm=lm[used], ia=ia[used], folds=fold_ids,
-        used=used, failures=tuple(failures), rows=rows, approach=approach, missing=missing)
+        actual=x[:, target_cols], pls=pls, lm=lm, ia=ia, folds=fold_ids,
+        used=~failed.any(axis=1), failures=tuple(failures), rows=rows, approach=approach,
+        missing=prep.missing)
 
 
 def _predict_scores(scores: np.ndarray, beta: np.ndarray, s: _Structure,
@@ -764,28 +802,65 @@ def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
                               "PLSpredict and CVPAT compare prediction errors of unweighted "
                               "respondents (Shmueli et al. 2016; Liengaard et al. 2021). "
                               "Estimate without case weights to run them.")
-    cv = cross_validate(bound, data, missing=missing, hoc=hoc, scheme=scheme,
-                        folds=settings.folds, repetitions=settings.repetitions,
-                        seed=settings.seed, approach=settings.approach, fold_ids=fold_ids,
-                        tol=tol, source=source)
-    rows = indicator_table(cv)
-    power = tuple(predictive_power(t, [x for x in rows if x.latent == t]) for t in cv.targets)
+    prep = _prepare(bound, data, missing=missing, hoc=hoc, scheme=scheme, tol=tol,
+                    approach=settings.approach)
+    ids = _fold_ids(prep, settings.folds, settings.repetitions, settings.seed, fold_ids,
+                    source)
+    # One repetition at a time: the predictions of a repetition (n x m) are reduced to its
+    # indicator table and the respondents' losses before the next one is made.
+    tables, failures = [], []
+    losses: dict[str, np.ndarray] = {}
+    used = 0
+    for r in range(len(ids)):
+        cv = _run(prep, ids[[r]], settings.approach)
+        failures += [f for f in cv.failures if f]
+        if not cv.used[0]:
+            continue
+        used += 1
+        tables.append(indicator_table(cv))
+        for which in ("pls", "lm", "ia"):
+            losses[which] = losses.get(which, 0.0) + cv.losses(which)
+    if not used:
+        raise _all_failed(failures, source)
+    rows = _averaged(tables)
+    targets = prep.structure.targets
+    power = tuple(predictive_power(t, [x for x in rows if x.latent == t]) for t in targets)
     target = bound.model.target
     headline = next((p for p in power if p.latent == target), None)
-    resampler = Resampler(cv.actual.shape[0], settings.resamples, settings.seed, draws)
-    pls_loss = cv.losses("pls")
+    n = prep.x.shape[0]
+    resampler = Resampler(n, settings.resamples, settings.seed, draws)
+    pls_loss = losses["pls"] / used
     tests = {b: Cvpat("pls", b, "greater",
-                      cvpat_tests(pls_loss, cv.losses(b), cv.targets, a="pls", b=b,
+                      cvpat_tests(pls_loss, losses[b] / used, targets, a="pls", b=b,
                                   alternative="greater", resampler=resampler),
                       resampler.resamples)
              for b in ("ia", "lm")}
-    used = cv.used
-    return Prediction(settings=settings, n=cv.actual.shape[0], missing=missing,
+    return Prediction(settings=settings, n=n, missing=missing,
                       indicators=tuple(rows), power=power, headline=headline,
                       cvpat_ia=tests["ia"], cvpat_lm=tests["lm"],
-                      repetitions_used=int(used.sum()),
-                      failed_fits=tuple(x for x in cv.failures if x),
+                      repetitions_used=used, failed_fits=tuple(failures),
                       higher_order=tuple(h for h, _ in bound.second_order))
+
+
+def _averaged(tables: Sequence[Sequence[IndicatorPrediction]]) -> list[IndicatorPrediction]:
+    """The indicator tables of the repetitions as one: every number averaged over them, the
+    comparisons made on the averages."""
+    out = []
+    for rows in zip(*tables, strict=True):
+        def mean(name: str, rows=rows) -> float | None:
+            values = [getattr(x, name) for x in rows]
+            return None if any(v is None for v in values) else float(np.mean(values))
+
+        first = rows[0]
+        rmse, lm_rmse, mae, lm_mae = (mean("pls_rmse"), mean("lm_rmse"), mean("pls_mae"),
+                                      mean("lm_mae"))
+        out.append(IndicatorPrediction(
+            first.latent, first.item, mean("q2_predict"), rmse, mae, lm_rmse, lm_mae,
+            mean("lm_q2_predict"),
+            rmse is not None and lm_rmse is not None and rmse < lm_rmse,
+            mae is not None and lm_mae is not None and mae < lm_mae,
+            first.n, first.n_unscored))
+    return out
 
 
 def prediction_of(bound: BoundModel, data: pd.DataFrame, estimate: Any,
@@ -824,35 +899,38 @@ def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, 
     frame = data
     if missing == "listwise":
         frame = data.loc[~data[items].isna().any(axis=1)]
+    preps = [_prepare(b, frame, missing=missing, hoc=hoc, scheme=scheme, tol=tol,
+                      approach=settings.approach) for b in (bound_a, bound_b)]
+    n = len(frame)
     if fold_ids is None:
-        n = len(frame)
-        q = max(len(bound_a.items), len(bound_b.items))
-        check_folds(n, settings.folds, q)
+        check_folds(n, settings.folds, max(p.x.shape[1] for p in preps))
         fold_ids = assign_folds(n, settings.folds, settings.repetitions, settings.seed)
-    kw = dict(missing=missing, hoc=hoc, scheme=scheme, approach=settings.approach,
-              fold_ids=fold_ids, tol=tol, source=source)
-    cv_a = cross_validate(bound_a, frame, **kw)
-    cv_b = cross_validate(bound_b, frame, **kw)
-    if list(zip(cv_a.latent_of, cv_a.items, strict=True)) != list(
-            zip(cv_b.latent_of, cv_b.items, strict=True)):
-        raise PredictionError("no_targets", f"Models '{bound_a.model.id}' and "
-                              f"'{bound_b.model.id}' do not predict the same indicators of the "
-                              "same latents; CVPAT compares two models' losses on the same "
-                              "targets.")
-    both = cv_a.used & cv_b.used
-    la = _losses_on(cv_a, both)
-    lb = _losses_on(cv_b, both)
-    resampler = Resampler(len(frame), settings.resamples, settings.seed, draws)
+    else:
+        for prep in preps:
+            fold_ids = _checked_fold_ids(fold_ids, n, prep.x.shape[1], source)
+    sums = [0.0, 0.0]
+    used, failures, targets = 0, [], None
+    for r in range(len(fold_ids)):
+        cvs = [_run(prep, fold_ids[[r]], settings.approach) for prep in preps]
+        if targets is None:
+            a, b = (list(zip(cv.latent_of, cv.items, strict=True)) for cv in cvs)
+            if a != b:
+                raise PredictionError(
+                    "no_targets", f"Models '{bound_a.model.id}' and '{bound_b.model.id}' do "
+                    "not predict the same indicators of the same latents; CVPAT compares two "
+                    "models' losses on the same targets.")
+            targets = cvs[0].targets
+        failures += [f for cv in cvs for f in cv.failures if f]
+        if not all(cv.used[0] for cv in cvs):
+            continue  # both models on the same repetitions
+        used += 1
+        for k, cv in enumerate(cvs):
+            sums[k] = sums[k] + cv.losses("pls")
+    if not used:
+        raise _all_failed(failures, source)
+    resampler = Resampler(n, settings.resamples, settings.seed, draws)
     return Cvpat(bound_a.model.id, bound_b.model.id, "two-sided",
-                 cvpat_tests(la, lb, cv_a.targets, a=bound_a.model.id, b=bound_b.model.id,
-                             alternative="two-sided", resampler=resampler),
+                 cvpat_tests(sums[0] / used, sums[1] / used, targets, a=bound_a.model.id,
+                             b=bound_b.model.id, alternative="two-sided",
+                             resampler=resampler),
                  resampler.resamples)
-
-
-def _losses_on(cv: CrossValidated, keep: np.ndarray) -> np.ndarray:
-    """The PLS losses over the repetitions ``keep`` (of all repetitions)."""
-    sub = np.flatnonzero(keep[cv.used])  # positions among cv's usable repetitions
-    if not keep.any():
-        raise PredictionError("fits_failed", "No repetition in which both models' training "
-                              "fits succeeded.")
-    return replace(cv, pls=cv.pls[sub]).losses("pls")

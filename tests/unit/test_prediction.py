@@ -262,3 +262,20 @@ def test_bootstrap_means_in_chunks_are_the_means_of_the_draws():
     assert (draws == np.random.default_rng([8, 1]).integers(0, 50, size=(30, 50))).all()
     np.testing.assert_allclose(small.means(d), d[draws].mean(axis=1), rtol=0, atol=1e-14)
     assert Resampler(50, 1, seed=8).means(d) is None
+
+
+def test_one_repetition_at_a_time_gives_the_all_repetitions_numbers(two_blocks):
+    """pls_predict reduces each repetition before the next (flat memory): its table and
+    CVPAT losses equal those of the cross-validation holding every repetition."""
+    bound, blocks = two_blocks
+    data = simulate(70, 14, blocks)
+    settings = PredictSettings(folds=5, repetitions=3, seed=2, resamples=0)
+    p = pls_predict(bound, data, settings=settings)
+    cv = cross_validate(bound, data, folds=5, repetitions=3, seed=2)
+    for a, b in zip(p.indicators, indicator_table(cv), strict=True):
+        assert a.item == b.item
+        assert a.q2_predict == pytest.approx(b.q2_predict, abs=1e-12)
+        assert a.lm_mae == pytest.approx(b.lm_mae, abs=1e-12)
+    overall = p.cvpat_lm.overall
+    assert overall.loss_a == pytest.approx(np.nanmean(cv.losses("pls")[:, -1]), abs=1e-12)
+    assert overall.loss_b == pytest.approx(np.nanmean(cv.losses("lm")[:, -1]), abs=1e-12)
