@@ -6,9 +6,10 @@ Shmueli, Sarstedt, Hair et al. 2019, "Predictive model assessment in PLS-SEM: gu
 using PLSpredict", European Journal of Marketing 53(11), 2322-2347). The respondents are
 shuffled and cut into ``folds`` folds of (nearly) equal size, ``repetitions`` times. For each
 fold the model is re-estimated on the other folds (the training sample: its item means,
-standard deviations and correlations; the PLS core of :class:`survey.estimators.BatchedPls`
-on the stack of all training correlation matrices at once, no loop per fold), and the
-indicators of every endogenous latent of the held-out respondents are predicted:
+standard deviations and correlations, each the full sample's sums minus the held-out fold's;
+the PLS core of :class:`survey.estimators.BatchedPls` on the stack of a repetition's k
+training correlation matrices at once, no PLS loop per fold), and the indicators of every
+endogenous latent of the held-out respondents are predicted:
 
 - each latent's score is its training outer weights times the held-out items, standardized
   with the training means and standard deviations;
@@ -21,16 +22,17 @@ indicators of every endogenous latent of the held-out respondents are predicted:
   (its correlation with the latent's score), back to the raw metric with the training mean
   and standard deviation.
 
-Beside each indicator: the linear-model benchmark LM (Shmueli et al. 2019, p. 2331): the
+Beside each indicator: the linear-model benchmark LM (Shmueli et al. 2019): the
 indicator regressed by OLS on the training sample on the indicators the approach predicts
 from (``direct``: the indicators of the latent's direct antecedents; ``earliest``: all the
 indicators of the exogenous latents), and the indicator average IA (the training mean).
 Per indicator and repetition: RMSE and MAE of the PLS and LM predictions, and
-Q²_predict = 1 - SSE(PLS) / SSE(IA) (Shmueli et al. 2019, p. 2330: against the training-sample
-mean). Every number is averaged over the repetitions.
+Q²_predict = 1 - SSE(PLS) / SSE(IA) (Shmueli et al. 2019: against the training-sample mean).
+Every number is averaged over the repetitions; a repetition is reduced to these numbers and
+the respondents' losses before the next one is made (memory grows with n, not with R x n).
 
-Reading (Shmueli et al. 2019, pp. 2331-2332; Hair, Risher, Sarstedt & Ringle 2019, "When to
-use and how to report the results of PLS-SEM", European Business Review 31(1), p. 13; Hair et
+Reading (Shmueli et al. 2019, their guidelines; Hair, Risher, Sarstedt & Ringle 2019, "When to
+use and how to report the results of PLS-SEM", European Business Review 31(1), 2-24; Hair et
 al. 2022, A Primer on PLS-SEM, 3rd ed., ch. 6), per endogenous latent over its indicators: the
 model lacks predictive power (``none``) when an indicator's Q²_predict is not above 0 (the
 model does not beat the training mean there), or when PLS has a lower RMSE than LM on no
@@ -46,7 +48,7 @@ respondent's loss is the squared prediction error averaged over the indicators o
 endogenous latent, then over the latents (the per-latent average of the seminrExtras port);
 averaged over the repetitions. Two predictors are compared by the mean of the respondents'
 loss differences D = loss(B) - loss(A): the paired t test t = mean(D) / (sd(D) / sqrt(n)) with
-n - 1 degrees of freedom (Liengaard et al. 2021, eq. 6), and Sharma et al.'s bootstrap test,
+n - 1 degrees of freedom (Liengaard et al. 2021), and Sharma et al.'s bootstrap test,
 whose standard error is the standard deviation of the mean of D over bootstrap resamples of
 the respondents. PLS against IA and LM: one-sided (H1: the benchmark's loss is larger, Sharma
 et al. 2023); two models: two-sided.
@@ -62,9 +64,9 @@ Not available (a :class:`PredictionUnavailable` with its reason, never a number 
 cannot carry): fewer than 2 folds or more than n / 2; a training sample not larger than the
 number of items; case weights (PLSpredict and CVPAT are defined on unweighted respondents); a
 model without paths; a headline estimate that is not PLS; no repetition in which every
-training fit succeeded. Higher-order latents
-are predicted as composites of all their dimensions' items (as estimated); PLSpredict has no
-published treatment of them (seminr refuses such models), which a note says.
+training fit succeeded. Higher-order latents are predicted as composites of all their
+dimensions' items (as estimated); PLSpredict has no published treatment of them (seminr
+refuses such models), which a note says.
 """
 
 from __future__ import annotations
@@ -515,7 +517,7 @@ class PredictivePower:
 
 
 def predictive_power(latent: str, rows: Sequence[IndicatorPrediction]) -> PredictivePower:
-    """Hair et al.'s (2019, p. 13; 2022, ch. 6) reading of ``rows`` (one latent's indicators):
+    """Hair et al.'s (2019; 2022, ch. 6) reading of ``rows`` (one latent's indicators):
     ``none`` when an indicator's Q²_predict is not above 0 (code 'q2_not_positive') or PLS
     beats LM on no indicator; ``low`` on a minority, ``medium`` on half or a majority, ``high``
     on every one (by RMSE, Shmueli et al. 2019's default)."""
@@ -606,7 +608,7 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
               alternative: str, boot_means: np.ndarray | None) -> LossTest:
     """CVPAT test of the respondents' losses ``loss_a`` and ``loss_b`` (n,): D = B - A.
 
-    Paired t (Liengaard et al. 2021, eq. 6): mean(D) / (sd(D) / sqrt(n)), df n - 1. Bootstrap
+    Paired t (Liengaard et al. 2021): mean(D) / (sd(D) / sqrt(n)), df n - 1. Bootstrap
     (Sharma et al. 2023): the standard error is the standard deviation (n - 1 divisor) of
     ``boot_means``, mean(D) in each bootstrap resample of the respondents; t = mean(D) / that
     SE, p from Student's t with n - 1 df. Respondents with a NaN loss (no answer to any
