@@ -804,6 +804,19 @@ def pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str = "mean",
                               "PLSpredict and CVPAT compare prediction errors of unweighted "
                               "respondents (Shmueli et al. 2016; Liengaard et al. 2021). "
                               "Estimate without case weights to run them.")
+    from threadpoolctl import threadpool_limits
+
+    # Matrices of a few dozen rows: BLAS threads gain nothing and, on a busy machine, spin
+    # (the demo's 10 x 10 folds took 1.5 s of CPU with them, 0.15 s without).
+    with threadpool_limits(1):
+        return _pls_predict(bound, data, missing=missing, hoc=hoc, scheme=scheme,
+                            settings=settings, fold_ids=fold_ids, tol=tol, draws=draws,
+                            source=source)
+
+
+def _pls_predict(bound: BoundModel, data: pd.DataFrame, *, missing: str, hoc: str, scheme: str,
+                 settings: PredictSettings, fold_ids: np.ndarray | None, tol: float,
+                 draws: np.ndarray | None, source: str) -> Prediction:
     prep = _prepare(bound, data, missing=missing, hoc=hoc, scheme=scheme, tol=tol,
                     approach=settings.approach)
     ids = _fold_ids(prep, settings.folds, settings.repetitions, settings.seed, fold_ids,
@@ -912,8 +925,11 @@ def cvpat_compare(bound_a: BoundModel, bound_b: BoundModel, data: pd.DataFrame, 
             fold_ids = _checked_fold_ids(fold_ids, n, prep.x.shape[1], source)
     sums = [0.0, 0.0]
     used, failures, targets = 0, [], None
+    from threadpoolctl import threadpool_limits
+
     for r in range(len(fold_ids)):
-        cvs = [_run(prep, fold_ids[[r]], settings.approach) for prep in preps]
+        with threadpool_limits(1):  # small matrices (see pls_predict)
+            cvs = [_run(prep, fold_ids[[r]], settings.approach) for prep in preps]
         if targets is None:
             a, b = (list(zip(cv.latent_of, cv.items, strict=True)) for cv in cvs)
             if a != b:
