@@ -92,3 +92,14 @@ def test_case_weights_are_refused_with_the_reason(study):
     doc, _ = run(study, "--predict", "--weights", "w", "--predict-folds", "5")
     assert doc["prediction"]["code"] == "case_weights"
     assert "weighted by 'w'" in doc["prediction"]["reason"]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--predict-folds", "1", "Invalid value for '--predict-folds'"),
+    ("--predict-repetitions", "0", "Invalid value for '--predict-repetitions'"),
+    ("--predict-approach", "first", "Invalid value for '--predict-approach'")])
+def test_bad_prediction_settings_are_one_line_errors(study, option, value, message):
+    r = CliRunner().invoke(cli, ["estimate", "-q", str(study / "q.yaml"), "-m",
+                                 str(study / "m.yaml"), "-d", str(study / "d.csv"), option,
+                                 value])
+    assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
