@@ -95,7 +95,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              workers: int = 1,
              progress: Callable[[str], Callable[[int, int], None]] | None = None,
              exclude_flagged: Sequence[str] = (),
-             platform: str = "auto") -> Results:
+             platform: str = "auto",
+             prediction: Mapping[str, Any] | None = None) -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -123,7 +124,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         whether CB-SEM resamples with an inadmissible solution are kept.
     analyses : sequence of str, optional
         The analyses to run beside the estimate (``survey.analysis.suite.ANALYSES``: ipma,
-        methods, satisfaction_ratio, gauges, precision, mediation); default all, ``[]`` none.
+        methods, satisfaction_ratio, gauges, precision, mediation, prediction); default all,
+        ``[]`` none.
     segments, tiers, permutations, design, workers, progress
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
@@ -135,6 +137,11 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
     platform : str
         The survey platform whose export ``data`` is: 'auto' (told from its columns),
         'native', 'wenjuanxing', 'qualtrics', 'surveymonkey' (``survey.importers``).
+    prediction : dict, optional
+        Settings of the out-of-sample prediction (PLSpredict and CVPAT: ``res.prediction``,
+        ``res.cvpat()``): ``folds`` (10), ``repetitions`` (10), ``approach`` ('direct' or
+        'earliest'), ``resamples`` (CVPAT's bootstrap, 2000). The shuffles are seeded by
+        ``seed``.
 
     Returns
     -------
@@ -152,7 +159,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            workers=workers, segments=segments, tiers=tiers,
                            permutations=permutations, design=design, inadmissible=inadmissible,
                            analyses=analyses, progress=progress,
-                           exclude_flagged=exclude_flagged, platform=platform)
+                           exclude_flagged=exclude_flagged, platform=platform,
+                           prediction=prediction)
     return Results(study)
 
 
@@ -477,6 +485,82 @@ class Results:
         out.attrs.update(min_eigenvalue=detail["min_eigenvalue"],
                          admissible=self.estimate.admissible)
         return out
+
+    @property
+    def prediction(self) -> pd.DataFrame:
+        """PLSpredict of the headline PLS estimate (settings: ``estimate(..., prediction=)``):
+        one row per indicator of an endogenous latent with latent, item, q2_predict, pls_rmse,
+        pls_mae, lm_rmse, lm_mae, lm_q2_predict, pls_beats_lm_rmse, pls_beats_lm_mae, n and
+        n_unscored. The frame's ``attrs``: ``power`` (each endogenous latent's reading: none,
+        low, medium or high predictive power, Hair et al. 2019), ``headline`` (the target's),
+        and the settings (folds, repetitions, seed, approach). survey.analysis.prediction.
+
+        Raises
+        ------
+        survey.errors.SurveyError
+            When it was not run, or the data could not carry it (too few respondents for the
+            folds, case weights, failed fits), with the reason.
+        """
+        p = self._prediction()
+        columns = ["latent", "item", "q2_predict", "pls_rmse", "pls_mae", "lm_rmse", "lm_mae",
+                   "lm_q2_predict", "pls_beats_lm_rmse", "pls_beats_lm_mae", "n", "n_unscored"]
+        out = _frame([x.to_json() for x in p.indicators], columns)
+        doc = p.to_json()
+        out.attrs.update(power={x.latent: x.power for x in p.power},
+                         headline=None if p.headline is None else p.headline.power,
+                         **{k: doc[k] for k in ("folds", "repetitions", "seed", "approach",
+                                                "repetitions_used", "benchmark")})
+        return out
+
+    def cvpat(self, alternative: PathModel | Source | None = None) -> pd.DataFrame:
+        """CVPAT (Liengaard et al. 2021; Sharma et al. 2023): one row per endogenous latent and
+        ``overall`` with a, b, loss_a, loss_b, difference (loss of b minus loss of a: > 0 when
+        a predicts better), t_value, df, p_value (paired t), boot_se, boot_t_value,
+        boot_p_value (bootstrap), alternative, n.
+
+        Without ``alternative``: the run's PLS against the indicator-average (b = 'ia') and
+        linear-model (b = 'lm') benchmarks, one-sided. With ``alternative`` (a path model, or
+        what :func:`load_model` takes) on the same questionnaire: the run's model (a) against
+        it (b), two-sided, over the same folds and bootstrap draws, with the estimate's
+        missing-data policy, scheme and the run's prediction settings (both models must
+        predict the same indicators). Needs the prediction to have been run."""
+        from survey.analysis.prediction import PredictionError, cvpat_compare
+        from survey.pathmodel import bind
+
+        p = self._prediction()
+        if alternative is None:
+            rows = [t.to_json() for c in (p.cvpat_ia, p.cvpat_lm) for t in c.tests]
+        else:
+            e = self.study.estimate
+            hoc = str(e.settings.get("higher_order", "repeated"))
+            other = bind(load_model(alternative), self.study.questionnaire)
+            try:
+                result = cvpat_compare(self.study.bound, other, self.study.responses.data,
+                                       missing=e.missing,
+                                       hoc="repeated" if hoc == "none" else hoc,
+                                       scheme=str(e.settings.get("scheme", "path")),
+                                       settings=p.settings,
+                                       tol=float(e.settings.get("tolerance", 1e-7)))
+            except PredictionError as exc:
+                raise SurveyError(str(exc)) from None
+            rows = [t.to_json() for t in result.tests]
+        columns = ["latent", "a", "b", "loss_a", "loss_b", "difference", "t_value", "df",
+                   "p_value", "boot_se", "boot_t_value", "boot_p_value", "alternative", "n"]
+        out = _frame(rows, columns)
+        numbers = ["loss_a", "loss_b", "difference", "t_value", "p_value", "boot_se",
+                   "boot_t_value", "boot_p_value"]
+        out[numbers] = out[numbers].astype(float)
+        return out
+
+    def _prediction(self):
+        a = self._ran("prediction")
+        p = a.prediction
+        if self.estimate is not self.study.estimate:
+            raise SurveyError("The prediction is made of the headline PLS estimate only.")
+        if p is None or not p.available:
+            raise SurveyError("The out-of-sample prediction is not available: "
+                              + (p.reason if p is not None else "it was not run."))
+        return p
 
     @property
     def ingest(self) -> dict[str, Any]:

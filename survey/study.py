@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from survey._version import __version__
+from survey.analysis.prediction import PredictSettings
 from survey.analysis.suite import Analyses, run_analyses
 from survey.analysis.tiers import value_tiers
 from survey.errors import SurveyError
@@ -146,7 +147,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
                    progress: Callable[[str], Callable[[int, int], None]] | None = None,
                    encoding: str | None = None,
-                   exclude_flagged: Sequence[str] = (), platform: str = "auto") -> StudyResult:
+                   exclude_flagged: Sequence[str] = (), platform: str = "auto",
+                   prediction: Mapping[str, Any] | None = None) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -168,6 +170,9 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     and the headline indices with and without them.
     ``platform``: the survey platform whose export ``data`` is (``auto``: told from its
     columns; ``native``; ``wenjuanxing``, ``qualtrics``, ... see :mod:`survey.importers`).
+    ``prediction``: the settings of the analysis 'prediction' (PLSpredict and CVPAT), those of
+    :class:`~survey.analysis.prediction.PredictSettings` (folds, repetitions, approach,
+    resamples; default 10, 10, 'direct', 2000); its seed is the run's ``seed``.
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -243,9 +248,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                                     missing=missing, scheme=scheme, hoc=hoc,
                                     weights=case_weights_column, design=design,
                                     source=str(data))
+    predict = prediction_settings(prediction, seed)
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
-                               probability=design.probability, include=analyses)
+                               probability=design.probability, include=analyses,
+                               prediction=predict)
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)
@@ -309,6 +316,16 @@ def _exclusion_effect(bound: BoundModel, everyone: pd.DataFrame, headline: Estim
                     for i in headline.indices)
     return QualityExclusion(tuple(rules), flags, tuple(int(r) for r in excluded),
                             headline.method, indices, bound.model.target)
+
+
+def prediction_settings(prediction: Mapping[str, Any] | None, seed: int) -> PredictSettings:
+    """The prediction's settings from a mapping (folds, repetitions, approach, resamples) and
+    the run's seed; :class:`SurveyError` for an unknown setting."""
+    try:
+        return PredictSettings(**{**dict(prediction or {}), "seed": seed})
+    except TypeError as exc:
+        raise SurveyError(f"Unknown prediction setting: {exc}. Expected folds, repetitions, "
+                          "approach or resamples.") from None
 
 
 #: The column that holds raked weights.

@@ -119,6 +119,20 @@ exclude_flagged = click.option(
               callback=lambda ctx, param, value: analyses_option(value),
               help=f"Analyses beside the estimate, comma-separated: {', '.join(ANALYSES)}; "
                    "'all' or 'none'. The JSON lists those left out under analyses_off.")
+@click.option("--predict/--no-predict", default=True, show_default=True,
+              help="Out-of-sample prediction of the PLS estimate (the analysis 'prediction', "
+                   "run with the others by default; --predict adds it to an --analyses list): "
+                   "PLSpredict (Q²_predict, RMSE and MAE of every endogenous indicator against "
+                   "the linear-model benchmark) and CVPAT, by repeated k-fold cross-validation "
+                   "shuffled with --seed.")
+@click.option("--predict-folds", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Folds k of the cross-validation (at most half the respondents).")
+@click.option("--predict-repetitions", type=click.IntRange(min=1), default=10,
+              show_default=True, help="Repetitions of the k-fold split.")
+@click.option("--predict-approach", type=click.Choice(["direct", "earliest"]),
+              default="direct", show_default=True,
+              help="Predict an endogenous latent from its direct antecedents (seminr's "
+                   "default) or from the exogenous latents only (earliest antecedents).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
@@ -132,15 +146,18 @@ exclude_flagged = click.option(
               help="With --out: " + FORMATS_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Report language (default: the questionnaire's first language).")
-def estimate(questionnaire: str, model: str, data: str, encoding: str | None, platform: str,
-             method: str,
+@click.pass_context
+def estimate(ctx: click.Context, questionnaire: str, model: str, data: str,
+             encoding: str | None, platform: str, method: str,
              missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
              interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
              margins: str | None, exclude_flagged: tuple[str, ...],
-             analyses: tuple[str, ...] | None, json_out: str | None,
+             analyses: tuple[str, ...] | None, predict: bool,
+             predict_folds: int, predict_repetitions: int, predict_approach: str,
+             json_out: str | None,
              report_out: str | None, out_dir: str | None, formats: tuple[str, ...],
              lang: str | None) -> None:
     """Estimate MODEL on DATA collected with QUESTIONNAIRE."""
@@ -159,9 +176,15 @@ def estimate(questionnaire: str, model: str, data: str, encoding: str | None, pl
                                 workers=workers, segments=segments, tiers=tiers,
                                 permutations=permutations,
                                 design=SamplingDesign(strata, fpc, probability, margins),
-                                analyses=analyses, progress=progress, encoding=encoding,
-                                exclude_flagged=exclude_flagged,
-                                platform=platform)
+                                analyses=with_prediction(
+                                    analyses, predict,
+                                    ctx.get_parameter_source("predict")
+                                    == click.core.ParameterSource.COMMANDLINE),
+                                progress=progress, encoding=encoding,
+                                prediction={"folds": predict_folds,
+                                            "repetitions": predict_repetitions,
+                                            "approach": predict_approach},
+                                exclude_flagged=exclude_flagged, platform=platform)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -194,6 +217,18 @@ def analyses_option(value: str) -> tuple[str, ...] | None:
         return check_analyses([v.strip() for v in value.split(",") if v.strip()])
     except SurveyError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def with_prediction(analyses: tuple[str, ...] | None, predict: bool, given: bool
+                    ) -> tuple[str, ...] | None:
+    """The analyses with 'prediction' added (``--predict`` given) or taken out
+    (``--no-predict``); the default leaves ``--analyses`` as it is (all: prediction too)."""
+    if not given:
+        return analyses
+    names = tuple(ANALYSES) if analyses is None else analyses
+    if predict:
+        return names if "prediction" in names else (*names, "prediction")
+    return tuple(a for a in names if a != "prediction")
 
 
 @contextmanager
@@ -298,6 +333,33 @@ def summarise(result: StudyResult, console: Console) -> None:
             console.print(f"  - {w}")
     if result.comparison:
         summarise_comparison(result.comparison, console)
+    summarise_prediction(result, console)
+
+
+def summarise_prediction(result: StudyResult, console: Console) -> None:
+    """One line per endogenous latent of PLSpredict's reading, and CVPAT overall, or why the
+    prediction is not available (survey.analysis.prediction decides; this only prints)."""
+    a = result.analysis
+    p = a.prediction if a is not None and "prediction" in a.include else None
+    if p is None:
+        return
+    s = p.settings
+    head = (f"PLSpredict ({s.folds} folds x {s.repetitions} repetitions, seed {s.seed}, "
+            f"{s.approach} antecedents)")
+    if not p.available:
+        console.print(f"{head}: not available. {p.reason}", highlight=False)
+        return
+    console.print(f"{head}, {p.repetitions_used} repetitions used:", highlight=False)
+    for x in p.power:
+        console.print(f"  {x.latent}: {x.power} predictive power (RMSE PLS < LM: "
+                      f"{x.beats_rmse}/{x.n_items}; Q²_predict > 0: {x.q2_positive})",
+                      highlight=False)
+    for test in (p.cvpat_ia.overall, p.cvpat_lm.overall):
+        pv = test.boot_p_value if test.boot_p_value is not None else test.p_value
+        console.print(f"  CVPAT PLS vs {test.b.upper()}: loss {test.loss_a:.4f} vs "
+                      f"{test.loss_b:.4f}, difference {test.difference:.4f}, one-sided p "
+                      f"{'n/a' if pv is None else '< 0.0001' if pv < 1e-4 else f'{pv:.4f}'}",
+                      highlight=False)
 
 
 def summarise_comparison(rows, console: Console) -> None:

@@ -422,12 +422,13 @@ class BatchedPls:
     :func:`estimate_pls` gives on the same moments.
 
     ``constructs`` (the order of the K columns), ``items`` (the q items), ``paths`` (the P
-    model paths as (cause, effect)).
+    model paths as (cause, effect)). ``tol`` and ``max_iter``: the stopping rule, as
+    :func:`estimate_pls`'s.
     """
 
-    def __init__(self, bound: BoundModel, *, hoc: str = "repeated", scheme: str = "path"
-                 ) -> None:
-        self._design = compile_design(bound, hoc=hoc, scheme=scheme)
+    def __init__(self, bound: BoundModel, *, hoc: str = "repeated", scheme: str = "path",
+                 tol: float = TOL, max_iter: int = MAX_ITER) -> None:
+        self._design = compile_design(bound, hoc=hoc, scheme=scheme, tol=tol, max_iter=max_iter)
         self._lo, self._hi = _scale_bounds(self._design)
         self.constructs: tuple[str, ...] = tuple(self._design.constructs)
         self.items: tuple[str, ...] = tuple(self._design.items)

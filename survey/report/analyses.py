@@ -1,6 +1,7 @@
 """The report's analysis sections as plain data: drivers (IPMA), the classic methods side by
 side, the satisfaction ratio, the gauges and the complaint funnel, segments and value tiers,
-the precision of the indices, and mediation (the specific indirect effects).
+the precision of the indices, mediation (the specific indirect effects), and out-of-sample
+prediction (PLSpredict and CVPAT).
 
 Each section is built from the typed results of ``StudyResult.analysis`` (survey.analysis.suite) and
 is None when the block is absent. Every reading a section states (which drivers to improve
@@ -20,6 +21,7 @@ from survey.analysis.drivers import IpmaPoint, improve_first, priority_items
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.mediation import Mediation
 from survey.analysis.methods import METHODS, MethodResult
+from survey.analysis.prediction import Prediction, PredictionUnavailable
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
 from survey.assess import CRITERIA
@@ -42,6 +44,9 @@ from survey.report.texts import (
     METHOD_UNAVAILABLE,
     MISSING,
     PARAMETER_KINDS,
+    PREDICTION_UI,
+    PREDICTIVE_POWER,
+    PREDICTIVE_POWER_RULES,
     QUADRANTS,
     RATIO_BANDS,
     SKIPPED_NAMES,
@@ -169,6 +174,7 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
         "segments": _segments(result, names, t, lang, target, index_rows),
         "precision": _precision(result, names, t, lang, index_rows),
         "mediation": _mediation(result.analysis, names, lang, target),
+        "prediction": _prediction(result.analysis, names, lang, target),
         "analysis_notes": _notes(result.analysis, lang, headline),
     }
 
@@ -823,6 +829,76 @@ def _mediation(a: Analyses | None, names: Names, lang: str,
             "legend": [{"type": k, "name": types[k], "text": tr(MEDIATION_TYPE_RULES, k, lang)}
                        for k in MEDIATION_TYPES if any(x.type == k for x in m.effects)],
             "words": w}
+
+
+# --------------------------------------------------------------------------- prediction
+
+
+def _prediction(a: Analyses | None, names: Names, lang: str,
+                target: str | None) -> dict[str, Any] | None:
+    """PLSpredict per target indicator (Q²_predict, RMSE and MAE of PLS and LM) with the
+    reading of every endogenous construct (the target's first), and CVPAT of PLS against the
+    IA and LM benchmarks; or, when the data could not carry it, why (the block's reason)."""
+    p: Prediction | PredictionUnavailable | None = (
+        a.prediction if a is not None and "prediction" in a.include else None)
+    if p is None:
+        return None
+    w = {k: tr(PREDICTION_UI, k, lang) for k in PREDICTION_UI}
+    if not p.available:
+        return {"title": w["title"], "available": False,
+                "reason": w["unavailable"] + p.reason, "words": w}
+    s = p.settings
+    intro = w["intro"].format(folds=s.folds, repetitions=s.repetitions, seed=s.seed,
+                              approach=w[f"approach_{s.approach}"],
+                              benchmark=w[f"benchmark_{s.approach}"])
+    power = sorted(p.power, key=lambda x: x.latent != target)
+
+    def verdict(x) -> dict[str, Any]:
+        return {"latent": x.latent, "power": x.power, "code": x.code,
+                "text": w["verdict"].format(target=names.latent(x.latent),
+                                            power=tr(PREDICTIVE_POWER, x.power, lang),
+                                            beats=x.beats_rmse, n=x.n_items, q2=x.q2_positive),
+                "rule": tr(PREDICTIVE_POWER_RULES, x.code, lang)}
+
+    order = {x.latent: k for k, x in enumerate(power)}
+    rows = [{"latent": x.latent, "construct": names.latent(x.latent), "item": x.item,
+             "label": names.item(x.item), "q2": x.q2_predict, "pls_rmse": x.pls_rmse,
+             "lm_rmse": x.lm_rmse, "pls_mae": x.pls_mae, "lm_mae": x.lm_mae,
+             "beats": x.pls_beats_lm_rmse}
+            for x in sorted(p.indicators, key=lambda x: order[x.latent])]
+
+    def word(cvpat) -> str:
+        significant = cvpat.significant
+        return (w["untested"] if significant is None
+                else w["lower"] if significant and cvpat.overall.difference > 0
+                else w["not_lower"])
+
+    cvpat = []
+    for key, c in (("ia", p.cvpat_ia), ("lm", p.cvpat_lm)):
+        for x in c.tests:
+            cvpat.append({"benchmark": w[key], "key": key,
+                          "latent": w["overall"] if x.latent == "overall"
+                          else names.latent(x.latent), "overall": x.latent == "overall",
+                          "loss_pls": x.loss_a, "loss_b": x.loss_b,
+                          "difference": x.difference, "t": x.t_value, "p": x.p_value,
+                          "p_boot": x.boot_p_value})
+    notes = [w["missing"].format(
+        missing=w["missing_training" if p.missing == "mean" else "missing_listwise"],
+        n=sum(x.n_unscored for x in p.indicators))]
+    if p.failed_fits:
+        total = s.repetitions
+        notes.append(w["failed"].format(n=len(p.failed_fits),
+                                        reasons=join(sorted(set(p.failed_fits)), lang),
+                                        used=p.repetitions_used, total=total))
+    if p.higher_order:
+        notes.append(w["higher_order"].format(
+            names=join([names.latent(h) for h in p.higher_order], lang)))
+    return {"title": w["title"], "available": True, "intro": intro,
+            "verdicts": [verdict(x) for x in power], "rows": rows, "cvpat": cvpat,
+            "cvpat_intro": w["cvpat_intro"].format(resamples=s.resamples),
+            "cvpat_reading": w["cvpat_reading"].format(ia=word(p.cvpat_ia),
+                                                       lm=word(p.cvpat_lm)),
+            "has_boot": s.resamples > 1, "notes": notes, "words": w}
 
 
 # --------------------------------------------------------------------------- notes

@@ -1669,3 +1669,111 @@ QUALITY_CRITERIA: dict[str, dict[str, str]] = {
     "dont_know": {"zh": "超过 {v} 的评分题“无法回答”或空白",
                   "en": "don't know or blank on more than {v} of the rated items"},
 }
+
+
+# --------------------------------------------------------------------------- prediction
+# The out-of-sample prediction section (survey.analysis.prediction): PLSpredict and CVPAT.
+
+#: Labels, readings and notes of the prediction section.
+PREDICTION_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "样本外预测（PLSpredict 与 CVPAT）", "en": "Out-of-sample prediction (PLSpredict, CVPAT)"},
+    "intro": {
+        "zh": "把受访者随机分为 {folds} 折，重复 {repetitions} 次（随机种子 {seed}）：每一折都用其余各折重新估计模型，"
+              "再预测这一折受访者在各内生潜变量指标上的回答（{approach}）。Q²_predict > 0 表示预测优于训练样本均值；"
+              "RMSE、MAE 越小越好，并与线性回归基准（LM：{benchmark}）比较（Shmueli 等 2019）。",
+        "en": "The respondents are split at random into {folds} folds, {repetitions} times (seed "
+              "{seed}): each fold's answers to the indicators of every endogenous construct "
+              "are predicted by the model re-estimated on the other folds ({approach}). "
+              "Q²_predict > 0: the predictions beat the training-sample mean; RMSE and MAE, "
+              "lower is better, are compared with a linear-regression benchmark (LM: "
+              "{benchmark}) (Shmueli et al. 2019)."},
+    "approach_direct": {"zh": "由直接前因潜变量预测", "en": "from the direct antecedents"},
+    "approach_earliest": {"zh": "只由外生潜变量预测", "en": "from the exogenous constructs only"},
+    "benchmark_direct": {"zh": "每个指标对其潜变量直接前因的全部指标做回归",
+                         "en": "each indicator regressed on the indicators of its construct's "
+                               "direct antecedents"},
+    "benchmark_earliest": {"zh": "每个指标对外生潜变量的全部指标做回归",
+                           "en": "each indicator regressed on all indicators of the exogenous "
+                                 "constructs"},
+    "construct": {"zh": "潜变量", "en": "Construct"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    "q2": {"zh": "Q²_predict", "en": "Q²_predict"},
+    "rmse_pls": {"zh": "RMSE（PLS）", "en": "RMSE (PLS)"},
+    "rmse_lm": {"zh": "RMSE（LM）", "en": "RMSE (LM)"},
+    "mae_pls": {"zh": "MAE（PLS）", "en": "MAE (PLS)"},
+    "mae_lm": {"zh": "MAE（LM）", "en": "MAE (LM)"},
+    "power": {"zh": "预测能力", "en": "Predictive power"},
+    "beats": {"zh": "PLS 的 RMSE 低于 LM", "en": "PLS RMSE below LM"},
+    "verdict": {"zh": "{target}：{power}（{beats}/{n} 个指标上 PLS 的 RMSE 低于 LM，"
+                      "{q2}/{n} 个指标 Q²_predict > 0）。",
+                "en": "{target}: {power} ({beats} of {n} indicators with a lower RMSE for PLS "
+                      "than LM; Q²_predict > 0 on {q2} of {n})."},
+    "cvpat_title": {"zh": "CVPAT：PLS 与基准的平均预测损失", "en": "CVPAT: PLS against the benchmarks"},
+    "cvpat_intro": {
+        "zh": "每位受访者的损失为各内生潜变量指标预测误差平方的平均（先在潜变量内、再在潜变量间平均，并在各次重复间平均）；"
+              "差值 = 基准损失 − PLS 损失，正值表示 PLS 预测更好。单侧检验（H1：基准损失更大；Liengaard 等 2021，"
+              "Sharma 等 2023）：配对 t 检验，及以 {resamples} 次 bootstrap 重抽样估计标准误的 t 检验。",
+        "en": "A respondent's loss is the squared prediction error averaged over each "
+              "endogenous construct's indicators, then over the constructs and the "
+              "repetitions; difference = the benchmark's loss − PLS's, positive when PLS "
+              "predicts better. One-sided tests (H1: the benchmark's loss is larger; "
+              "Liengaard et al. 2021, Sharma et al. 2023): the paired t test, and the t test "
+              "with a standard error from {resamples} bootstrap resamples."},
+    "benchmark": {"zh": "基准", "en": "Benchmark"},
+    "ia": {"zh": "指标均值（IA）", "en": "Indicator average (IA)"},
+    "lm": {"zh": "线性回归（LM）", "en": "Linear model (LM)"},
+    "overall": {"zh": "总体", "en": "Overall"},
+    "loss_pls": {"zh": "PLS 损失", "en": "PLS loss"},
+    "loss_b": {"zh": "基准损失", "en": "Benchmark loss"},
+    "difference": {"zh": "差值", "en": "Difference"},
+    "t_paired": {"zh": "t（配对）", "en": "t (paired)"},
+    "p_paired": {"zh": "p（配对）", "en": "p (paired)"},
+    "p_boot": {"zh": "p（bootstrap）", "en": "p (bootstrap)"},
+    "cvpat_reading": {"zh": "PLS 的平均损失{ia}于指标均值基准，{lm}于线性回归基准（总体，5% 单侧）。",
+                      "en": "Overall, PLS's average loss is {ia} the indicator-average "
+                            "benchmark's and {lm} the linear model's (5 %, one-sided)."},
+    "lower": {"zh": "显著低", "en": "significantly below"},
+    "not_lower": {"zh": "并不显著低", "en": "not significantly below"},
+    "untested": {"zh": "无法判断是否低", "en": "not testable against"},
+    "missing": {"zh": "缺失处理：{missing}；预测目标指标缺失的回答不计入误差（共 {n} 个）。",
+                "en": "Missing answers: {missing}; a missing answer to a predicted indicator has "
+                      "nothing to compare with and is left out of its errors ({n} in all)."},
+    "missing_training": {"zh": "训练样本内按训练均值替换，被预测受访者缺失的预测指标也以训练均值代替",
+                         "en": "replaced by the training sample's means, in training and for the "
+                               "held-out respondents' predictors"},
+    "missing_listwise": {"zh": "列删除（与估计相同的受访者）",
+                         "en": "listwise (the respondents of the estimate)"},
+    "failed": {"zh": "{n} 次训练样本估计失败（{reasons}），所在的重复被舍弃：结果基于 {used}/{total} 次重复。",
+               "en": "{n} training fits failed ({reasons}); their repetitions were dropped: "
+                     "{used} of {total} repetitions are used."},
+    "higher_order": {
+        "zh": "高阶潜变量（{names}）以其各维度全部指标的组合来预测；PLSpredict 尚无针对高阶模型的公开方法，请谨慎解读。",
+        "en": "Higher-order constructs ({names}) are predicted as composites of all their "
+              "dimensions' indicators; PLSpredict has no published treatment of higher-order "
+              "models, so read their rows with care."},
+    "unavailable": {"zh": "样本外预测无法进行：", "en": "No out-of-sample prediction: "},
+}
+
+#: The predictive-power readings (survey.analysis.prediction.POWER; Hair et al. 2019, 2022).
+PREDICTIVE_POWER: dict[str, dict[str, str]] = {
+    "none": {"zh": "缺乏预测能力", "en": "no predictive power"},
+    "low": {"zh": "预测能力低", "en": "low predictive power"},
+    "medium": {"zh": "预测能力中等", "en": "medium predictive power"},
+    "high": {"zh": "预测能力高", "en": "high predictive power"},
+}
+
+#: Why the reading is what it is (survey.analysis.prediction.predictive_power's codes).
+PREDICTIVE_POWER_RULES: dict[str, dict[str, str]] = {
+    "q2_not_positive": {"zh": "至少一个指标的 Q²_predict ≤ 0：预测不优于训练样本均值。",
+                        "en": "An indicator's Q²_predict is not above 0: the predictions do "
+                              "not beat the training-sample mean there."},
+    "lm_better_everywhere": {"zh": "所有指标上 LM 的 RMSE 都不高于 PLS。",
+                             "en": "LM's RMSE is not above PLS's on any indicator."},
+    "pls_better_minority": {"zh": "只有少数指标上 PLS 的 RMSE 低于 LM。",
+                            "en": "PLS has the lower RMSE on a minority of the indicators."},
+    "pls_better_majority": {"zh": "一半或多数指标上 PLS 的 RMSE 低于 LM。",
+                            "en": "PLS has the lower RMSE on half or a majority of the "
+                                  "indicators."},
+    "pls_better_everywhere": {"zh": "所有指标上 PLS 的 RMSE 都低于 LM。",
+                              "en": "PLS has the lower RMSE on every indicator."},
+}

@@ -17,6 +17,10 @@ Extended once more (issue 12 part A, platform importers): a one-off script added
 ``ingest`` block's ``platform`` ('native'), ``columns`` (the example's 60 columns, each with
 the id it was read as and the rule), ``missing_columns`` and ``recoded`` from a fresh estimate
 with the settings below, and checked that nothing else differed.
+Extended once more (issue 13, out-of-sample prediction): a one-off script added the new
+top-level ``prediction`` block (PLSpredict of CCSI's 37 endogenous indicators and CVPAT, 10
+folds x 10 repetitions, seed 2026, from a fresh estimate with the settings below), checked that
+it was the only difference, and wrote the file with gzip mtime 0.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine

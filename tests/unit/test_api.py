@@ -61,6 +61,11 @@ def test_readme_snippet_runs_and_gives_what_it_says(readme_namespace):
     assert res.analysis.ipma[0].target == "satisfaction"
     # One chain: expectation -> quality -> satisfaction, beside the direct path.
     assert len(res.mediation) == 1 and res.mediation.iloc[0].to_dict()["ci_low"] is not None
+    # PLSpredict of quality's and satisfaction's indicators; CVPAT against the benchmarks.
+    assert set(res.prediction["latent"]) == {"quality", "satisfaction"}
+    assert res.prediction.attrs["folds"] == 10 and res.prediction.attrs["headline"] in (
+        "none", "low", "medium", "high")
+    assert set(res.cvpat()["b"]) == {"ia", "lm"}
     assert {"=~", "~", "~~"} <= set(cb.parameters["op"])
     assert cb.fit["df"] > 0 and 0 <= cb.fit["cfi"] <= 1
     assert res.to_json()["paths"][0]["from"] == "expectation"
@@ -102,7 +107,8 @@ def test_wald_intervals_of_cbsem_and_no_interval_without_inference(readme_namesp
     with pytest.raises(SurveyError, match="was not run"):
         plain.methods  # noqa: B018
     assert plain.to_json()["analyses_off"] == ["ipma", "methods", "satisfaction_ratio",
-                                               "gauges", "precision", "mediation"]
+                                               "gauges", "precision", "mediation",
+                                               "prediction"]
     with pytest.raises(SurveyError, match="'mediation' was not run"):
         plain.mediation  # noqa: B018
 
