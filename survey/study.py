@@ -188,7 +188,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     headline = estimates.get("pls") or next(iter(estimates.values()))
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
-                               probability=design.probability, include=analyses)
+                               probability=design.probability, include=analyses,
+                               segments=tuple(split_by))
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)
