@@ -183,7 +183,8 @@ class NpsResult:
 
 
 def recommend_item(bound: BoundModel, data: pd.DataFrame) -> tuple[str | None, str, str]:
-    """The 0-10 recommend item, or None with a reason code and sentence."""
+    """The 0-10 recommend item with an empty code, or a reason code and sentence why there is
+    no NPS (the item, or None when there is none)."""
     q = bound.questionnaire
     item = q.gauges.recommend
     if item is None or item not in data.columns:
@@ -191,7 +192,7 @@ def recommend_item(bound: BoundModel, data: pd.DataFrame) -> tuple[str | None, s
                                       "(gauges.recommend) that the data has.")
     scale = q.scale_of(item)
     if not (scale.integer and scale.min == 0 and scale.max == 10):
-        return None, "not_0_10", (f"The recommend question '{item}' is on a {scale.min:g}-"
+        return item, "not_0_10", (f"The recommend question '{item}' is on a {scale.min:g}-"
                                   f"{scale.max:g} scale; the NPS needs a 0-10 scale.")
     return item, "", ""
 
@@ -204,8 +205,8 @@ def nps(bound: BoundModel, data: pd.DataFrame, weights: np.ndarray | None = None
     from survey.analysis.comparison import holm
 
     item, code, reason = recommend_item(bound, data)
-    if item is None:
-        return NpsResult(False, None, reason_code=code, reason=reason)
+    if code:
+        return NpsResult(False, item, reason_code=code, reason=reason)
     values = data[item].astype(float).to_numpy()
     w = np.ones(len(data)) if weights is None else np.asarray(weights, float)
     overall = net_promoter(values, w, item=item)
