@@ -194,12 +194,14 @@ def _driver_shares(bound: BoundModel, data: pd.DataFrame, scores: Scores, estima
 def _nps(bound: BoundModel, data: pd.DataFrame, scores: Scores, segments: Sequence[str]
          ) -> NpsResult:
     """The NPS of the respondents the scores cover (as the gauges), by segment column."""
-    from survey.analysis.segments import segment_labels
-
     rows = scores.constructs.index
     frame = data.loc[rows]
-    return nps(bound, frame, scores.weights,
-               segments=[(c, segment_labels(frame, c)) for c in segments if c in frame.columns])
+    split = []
+    if segments:
+        from survey.analysis.segments import segment_labels
+
+        split = [(c, segment_labels(frame, c)) for c in segments if c in frame.columns]
+    return nps(bound, frame, scores.weights, segments=split)
 
 
 def _notes(bound: BoundModel, estimate: Estimate) -> dict[str, Any]:

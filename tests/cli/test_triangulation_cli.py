@@ -1,0 +1,124 @@
+"""Driver triangulation and NPS through the real CLI and the API on study shapes other than the
+airline example: three constructs without brands (quality -> satisfaction -> loyalty, loyalty
+on 0-10 with its first item the recommend question, a region segment), and five drivers with a
+higher-order construct. Checked against what the response file says by itself: with one driver
+every share of R² is its squared correlation with the outcome; the NPS is the promoters' share
+minus the detractors' in the file."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_shapes import Shape, run, write_study
+
+import survey
+
+ONE = Shape("tri3", drivers=1, gauges=True, scales=True, segments=True, n=300)
+HOC = Shape("tri_hoc", drivers=4, gauges=True, second_order=True, n=400)
+
+
+@pytest.fixture(scope="module")
+def one(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tri3")
+    files = write_study(ONE, folder)
+    data = files.files[("2026W1", "")]
+    run("estimate", "-q", files.questionnaire, "-m", files.model, "-d", data, "--bootstrap",
+        "200", "--segment", "region", "--permutations", "0", "--out", folder / "en",
+        "--format", "html", "--lang", "en")
+    (saved,) = (folder / "en").glob("*.result.gz")
+    run("report", saved, "--lang", "zh", "--format", "html", "--out", folder / "zh")
+    (out,) = (folder / "en").glob("*.json")
+    return files, data, json.loads(out.read_text(encoding="utf-8")), folder
+
+
+def _answers(data, column: str) -> pd.Series:
+    raw = pd.read_csv(data, dtype=str)[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    return values.where(values <= 10)  # the don't-know code 99 is no answer
+
+
+def test_one_driver_shares_are_its_squared_correlation(one):
+    files, data, doc, _ = one
+    block = doc["driver_shares"]
+    assert block["available"] and block["outcome"] == "satisfaction_1"
+    assert block["inference"] == "bootstrap" and block["bootstrap"]["resamples"] == 200
+    (row,) = block["drivers"]
+    quality = pd.concat([_answers(data, f"quality_{k}") for k in (1, 2, 3)], axis=1)
+    frame = pd.concat([quality.mean(axis=1), _answers(data, "satisfaction_1")], axis=1).dropna()
+    r = np.corrcoef(frame.to_numpy().T)[0, 1]
+    assert block["n"] == len(frame)
+    assert row["regression"] == pytest.approx(r, abs=1e-10)
+    for key in ("relative_weight", "shapley"):
+        assert row[key] == pytest.approx(r ** 2, abs=1e-10)
+        assert row[f"{key}_ci_low"] <= row[key] <= row[f"{key}_ci_high"]
+    assert block["r2"] == pytest.approx(r ** 2, abs=1e-10)
+    assert block["agreement"]["rule_top"] == ["quality"]
+
+
+def test_nps_is_the_files_promoters_minus_detractors(one):
+    _, data, doc, _ = one
+    block = doc["nps"]
+    assert block["available"] and block["item"] == "loyalty_1"
+    answers = _answers(data, "loyalty_1").dropna()
+    expected = 100 * ((answers >= 9).mean() - (answers <= 6).mean())
+    overall = block["overall"]
+    assert overall["score"] == pytest.approx(expected, abs=1e-9)
+    assert overall["n"] == len(answers)
+    assert overall["ci_low"] < overall["score"] < overall["ci_high"]
+    (region,) = block["segments"]
+    assert region["column"] == "region" and len(region["levels"]) == 3
+    assert len(region["pairs"]) == 3
+    assert all(p["p_adjusted"] >= p["p_value"] for p in region["pairs"])
+
+
+def test_report_shows_the_section_in_both_languages(one):
+    _, _, doc, folder = one
+    en = next((folder / "en").glob("*.html")).read_text(encoding="utf-8")
+    zh = next((folder / "zh").glob("*.html")).read_text(encoding="utf-8")
+    for html, words in ((en, ("Driver triangulation", "Net Promoter Score", "priority rule")),
+                        (zh, ("驱动因素三角验证", "净推荐值", "优先级规则"))):
+        section = html[html.index('<section id="triangulation">'):]
+        section = section[:section.index("</section>")]
+        for w in words:
+            assert w in section, w
+        assert 'id="triangulation-table"' in section and 'id="nps-line"' in section
+        nps = f"{doc['nps']['overall']['score']:.1f}"
+        assert re.search(rf"NPS = [+-]?{re.escape(nps.lstrip('-'))}", section)
+
+
+@pytest.fixture(scope="module")
+def hoc(tmp_path_factory):
+    files = write_study(HOC, tmp_path_factory.mktemp("tri_hoc"))
+    return survey.estimate(files.questionnaire, files.model, files.files[("2026W1", "")],
+                           bootstrap=200, seed=7)
+
+
+def test_higher_order_shape_sums_and_agreement(hoc):
+    frame = hoc.driver_shares
+    attrs = frame.attrs
+    assert set(frame["driver"]) >= {"quality_core", "quality_extra"}  # dimensions, not quality
+    assert frame["relative_weight"].sum() == pytest.approx(attrs["r2"], abs=1e-12)
+    assert frame["shapley"].sum() == pytest.approx(attrs["r2"], abs=1e-12)
+    # The agreement never reorders the rule: its drivers are the rule's, in the rule's order.
+    order = hoc.priorities[hoc.study.bound.model.target]
+    top = attrs["agreement"]["rule_top"]
+    assert top == [d for d in order if d in top]
+    positions = [order.index(d) for d in top]
+    assert positions == sorted(positions)
+    for verdict in attrs["agreement"]["methods"].values():
+        assert sorted(verdict["agree"] + verdict["differ"]) == sorted(top)
+    assert hoc.nps["reason_code"] == "not_0_10"  # a 1-10 recommend question: no NPS
+
+
+def test_without_bootstrap_there_are_no_intervals(tmp_path):
+    files = write_study(ONE, tmp_path)
+    res = survey.estimate(files.questionnaire, files.model, files.files[("2026W1", "")],
+                          analyses=["ipma", "driver_shares"])
+    frame = res.driver_shares
+    assert frame.attrs["inference"] == "none" and frame.attrs["withheld"] == "no_bootstrap"
+    assert frame[["relative_weight_ci_low", "shapley_ci_high"]].isna().all().all()
+    assert np.isfinite(frame["shapley"]).all()
