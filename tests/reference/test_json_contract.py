@@ -13,6 +13,11 @@ settings below) and checked that nothing else differed; every other value was ke
 Extended once more (issue 12): the ``ingest`` block gained ``empty_rows``, ``screening_blank``,
 ``notes`` and every rejected answer (``rejects``: the example's 4, with row, column, value,
 code, detail and reason); nothing else differed.
+Extended once more (issue 13, driver triangulation): a one-off script added the top-level
+``driver_shares`` (the 8 drivers by SEM, regression, relative weights and Shapley shares with
+200-resample percentile intervals, and the agreement with the priority rule) and ``nps`` (not
+available: the example's recommend question is on 1-10) blocks from a fresh estimate and
+checked that nothing else differed.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine
