@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -91,9 +92,14 @@ def weighted_correlation(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarr
 def _correlations(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Weighted correlation matrices (B, p, p), one per row of ``counts`` (B, n) (the weights
     of each respondent in that resample)."""
+    b, p = counts.shape[0], x.shape[1]
     total = counts.sum(axis=1)
+    # Centre first (numerically safer for second moments), then one matrix product gives
+    # every resample's weighted cross-products: counts (B, n) @ x_i x_j (n, p²).
+    x = x - x.mean(axis=0)
     mean = counts @ x / total[:, None]
-    second = np.einsum("bn,ni,nj->bij", counts, x, x, optimize=True) / total[:, None, None]
+    products = (x[:, :, None] * x[:, None, :]).reshape(len(x), p * p)
+    second = (counts @ products).reshape(b, p, p) / total[:, None, None]
     cov = second - mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,32 +109,51 @@ def _correlations(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
     return corr
 
 
-def _subset_masks(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every non-empty subset of k drivers as a bit mask, and its size."""
+@lru_cache(maxsize=8)
+def _subsets(k: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Per subset size s = 1..k: the bit masks of the subsets of k drivers of that size and
+    their members followed by the outcome (index k), (s + 1, M). Made once per k (every
+    resample chunk needs them)."""
     masks = np.arange(1, 2 ** k)
     sizes = np.array([bin(m).count("1") for m in masks])
-    return masks, sizes
+    bits = np.arange(k)
+    out = []
+    for s in range(1, k + 1):
+        chosen = masks[sizes == s]
+        members = (chosen[:, None] >> bits) & 1 == 1
+        idx = np.nonzero(members)[1].reshape(len(chosen), s)
+        out.append((chosen, np.concatenate([idx, np.full((len(chosen), 1), k)], axis=1).T))
+    return tuple(out)
 
 
 def subset_r2(rxx: np.ndarray, rxy: np.ndarray, *, block: int = 2 ** 22) -> np.ndarray:
     """R² of the outcome on every subset of the drivers, (B, 2^k) indexed by bit mask (column
     0, the empty subset, is 0): r_S' R_SS^-1 r_S for correlation matrices ``rxx`` (B, k, k) and
-    correlations with the outcome ``rxy`` (B, k). Subsets of one size are solved together, in
-    blocks of at most ``block`` matrix entries (memory)."""
+    correlations with the outcome ``rxy`` (B, k).
+
+    For each subset S the matrix [[R_SS, r_S], [r_S', 1]] is reduced by Gaussian elimination
+    on the pivots of S (the Schur complement; stable without pivoting on a positive-definite
+    matrix, and every R_SS is one when Rxx is): what is left in the outcome's cell is
+    1 - r_S' R_SS^-1 r_S, the residual variance. Subsets of one size are reduced together,
+    vectorised over the resamples and the subsets (numpy's batched solve makes one LAPACK
+    call per small matrix: about nine times slower for 8 drivers and 200 resamples), in
+    blocks of at most ``block`` matrix entries."""
     b, k = rxy.shape
     out = np.zeros((b, 2 ** k))
-    masks, sizes = _subset_masks(k)
-    bits = np.arange(k)
-    for s in range(1, k + 1):
-        chosen = masks[sizes == s]
-        idx = np.array([bits[(m >> bits) & 1 == 1] for m in chosen])  # (M, s)
-        per = max(1, block // max(1, b * s * s))
+    full = np.concatenate([np.concatenate([rxx, rxy[:, :, None]], axis=2),
+                           np.concatenate([rxy[:, None, :], np.ones((b, 1, 1))], axis=2)],
+                          axis=1)  # (B, k + 1, k + 1), the outcome last
+    # Resamples on the last axis: every step of the elimination is then a contiguous,
+    # in-place array operation over all resamples and subsets.
+    full = np.ascontiguousarray(full.transpose(1, 2, 0))
+    for s, (chosen, idx) in enumerate(_subsets(k), start=1):
+        per = max(1, block // max(1, b * (s + 1) ** 2))
         for start in range(0, len(chosen), per):
-            part = idx[start:start + per]
-            a = rxx[:, part[:, :, None], part[:, None, :]]          # (B, M, s, s)
-            r = rxy[:, part]                                         # (B, M, s)
-            beta = np.linalg.solve(a, r[..., None])[..., 0]
-            out[:, chosen[start:start + per]] = np.einsum("bms,bms->bm", r, beta)
+            part = idx[:, start:start + per]
+            a = full[part[:, None, :], part[None, :, :]]            # (s + 1, s + 1, M, B)
+            for i in range(s):
+                a[i + 1:, i + 1:] -= a[i + 1:, i, None] * (a[i, None, i + 1:] / a[i, i])
+            out[:, chosen[start:start + per]] = (1 - a[s, s]).T
     return out
 
 
