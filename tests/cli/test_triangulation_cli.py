@@ -122,3 +122,34 @@ def test_without_bootstrap_there_are_no_intervals(tmp_path):
     assert frame.attrs["inference"] == "none" and frame.attrs["withheld"] == "no_bootstrap"
     assert frame[["relative_weight_ci_low", "shapley_ci_high"]].isna().all().all()
     assert np.isfinite(frame["shapley"]).all()
+
+
+def test_nps_change_between_two_waves(tmp_path):
+    """Two waves of the 3-construct shape through the tracking run (survey.tracking.track):
+    each cell's NPS is its wave file's, and the step's change is the later minus the earlier
+    with SE sqrt(SE1² + SE2²)."""
+    from survey.ingest import response_set_from_frame
+    from survey.tracking import track
+
+    shape = Shape("tri_waves", drivers=1, gauges=True, scales=True, waves=2, n=200)
+    files = write_study(shape, tmp_path)
+    frames, scores = [], {}
+    for (wave, _), path in sorted(files.files.items()):
+        raw = pd.read_csv(path, dtype=str)
+        accepted = response_set_from_frame(raw, files.bound.questionnaire,
+                                           items=files.bound.items).data
+        frames.append(accepted.assign(wave=wave))
+        answers = accepted["loyalty_1"].astype(float).dropna()
+        scores[wave] = 100 * ((answers >= 9).mean() - (answers <= 6).mean())
+    run_ = track(files.bound, pd.concat(frames, ignore_index=True), waves=sorted(scores),
+                 by=(), bootstrap=0, permutations=0, workers=0)
+    cells = {c.key["wave"]: c.nps for c in run_.cells}
+    for wave, value in scores.items():
+        assert cells[wave].score == pytest.approx(value, abs=1e-9)
+    (step,) = run_.steps
+    assert step.nps.difference == pytest.approx(scores["2026W2"] - scores["2026W1"], abs=1e-9)
+    assert step.nps.se == pytest.approx(np.hypot(cells["2026W1"].se, cells["2026W2"].se))
+    assert 0 <= step.nps.p_value <= 1
+    doc = run_.to_json()
+    assert doc["steps"][0]["nps"]["difference"] == pytest.approx(step.nps.difference)
+    assert len(doc["cell_nps"]) == 2
