@@ -1506,6 +1506,16 @@ TRIANGULATION_UI: dict[str, dict[str, str]] = {
         "en": "The recommend question “{item}” is not on a 0-10 scale: no NPS (its promoters "
               "and detractors are defined on 0-10)."},
     "nps_segment": {"zh": "按{segment}", "en": "By {segment}"},
+    "nps_change": {"zh": "NPS 变化（{wave_from} → {wave_to}）：{change}，{level} 置信区间 [{low}, {high}]，"
+                         "p = {p}（{verdict}）。",
+                   "en": "NPS change {wave_from} → {wave_to}: {change}, {level} CI [{low}, {high}], "
+                         "p = {p} ({verdict})."},
+    "nps_change_untested": {"zh": "NPS 变化（{wave_from} → {wave_to}）：{change}；至少一轮的 NPS 没有标准误，"
+                                  "未做检验。",
+                            "en": "NPS change {wave_from} → {wave_to}: {change}; at least one "
+                                  "wave's NPS has no standard error, so it is not tested."},
+    "significant": {"zh": "显著", "en": "significant"},
+    "not_significant": {"zh": "不显著", "en": "not significant"},
     "level": {"zh": "组别", "en": "Level"},
     "pair": {"zh": "比较", "en": "Comparison"},
     "difference": {"zh": "差值", "en": "Difference"},

@@ -153,3 +153,8 @@ def test_nps_change_between_two_waves(tmp_path):
     doc = run_.to_json()
     assert doc["steps"][0]["nps"]["difference"] == pytest.approx(step.nps.difference)
     assert len(doc["cell_nps"]) == 2
+    from survey.report.tracking import build_tracking_context, render_tracking_report
+
+    for lang, words in (("en", "NPS change 2026W1 → 2026W2"), ("zh", "NPS 变化（2026W1 → 2026W2）")):
+        html = render_tracking_report(build_tracking_context(run_, files.bound, lang))
+        assert words in html
