@@ -158,3 +158,62 @@ def test_nps_change_between_two_waves(tmp_path):
     for lang, words in (("en", "NPS change 2026W1 → 2026W2"), ("zh", "NPS 变化（2026W1 → 2026W2）")):
         html = render_tracking_report(build_tracking_context(run_, files.bound, lang))
         assert words in html
+
+
+@pytest.fixture(scope="module")
+def accepted(tmp_path_factory):
+    """The 3-construct shape's accepted respondents, with a case-weight column."""
+    from survey.ingest import response_set_from_frame
+
+    files = write_study(ONE, tmp_path_factory.mktemp("tri_w"))
+    raw = pd.read_csv(files.files[("2026W1", "")], dtype=str)
+    data = response_set_from_frame(raw, files.bound.questionnaire, items=files.bound.items).data
+    data = data.assign(w=np.where(np.arange(len(data)) % 3 == 0, 3.0, 0.5))
+    return files, data
+
+
+def test_survey_weights_are_honoured(accepted):
+    files, data = accepted
+    res = survey.estimate(files.questionnaire, files.model, data, weights="w",
+                          analyses=["ipma", "driver_shares", "nps"])
+    quality = data[["quality_1", "quality_2", "quality_3"]].astype(float).mean(axis=1)
+    frame = pd.concat([quality, data["satisfaction_1"].astype(float), data["w"]],
+                      axis=1).dropna()
+    cov = np.cov(frame.iloc[:, :2].to_numpy().T, aweights=frame["w"])
+    r2 = cov[0, 1] ** 2 / (cov[0, 0] * cov[1, 1])
+    shares = res.driver_shares
+    assert shares["relative_weight"].iloc[0] == pytest.approx(r2, abs=1e-10)
+    assert shares["shapley"].iloc[0] == pytest.approx(r2, abs=1e-10)
+    answered = data[["loyalty_1", "w"]].astype(float).dropna()
+    w, x = answered["w"], answered["loyalty_1"]
+    overall = res.nps["overall"]
+    assert overall["score"] == pytest.approx(
+        100 * (w[x >= 9].sum() - w[x <= 6].sum()) / w.sum(), abs=1e-9)
+    assert overall["n_effective"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
+
+
+def _scores(data):
+    from survey.analysis.scores import Scores
+
+    return Scores(pd.DataFrame(index=data.index), pd.DataFrame(index=data.index), None, {})
+
+
+def test_refusals_say_why(accepted, monkeypatch):
+    from types import SimpleNamespace
+
+    from survey.analysis import triangulation
+    from survey.analysis.triangulation import driver_triangulation
+
+    files, data = accepted
+    none = SimpleNamespace(bootstrap=None)
+    few = driver_triangulation(files.bound, data.iloc[:2], _scores(data.iloc[:2]), none)
+    assert not few.available and few.reason_code == "too_few_respondents"
+    assert "at least 3" in few.reason and few.to_json()["drivers"] == []
+    flat = data.assign(quality_1="5", quality_2="5", quality_3="5")
+    constant = driver_triangulation(files.bound, flat, _scores(flat), none)
+    assert not constant.available and constant.reason_code == "singular"
+    monkeypatch.setattr(triangulation, "MAX_SHAPLEY", 0)
+    many = driver_triangulation(files.bound, data, _scores(data), none)
+    assert many.available and many.shapley_withheld == "too_many_drivers"
+    assert many.drivers[0].shapley is None and many.drivers[0].relative_weight > 0
+
