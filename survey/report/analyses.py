@@ -21,11 +21,11 @@ from survey.analysis.drivers import IpmaPoint, improve_first, priority_items
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.mediation import Mediation
 from survey.analysis.methods import METHODS, MethodResult
-from survey.analysis.nps import NpsResult
+from survey.analysis.nps import MIN_N, NpsResult
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
 from survey.analysis.triangulation import METHODS as TRIANGULATION_METHODS
-from survey.analysis.triangulation import DriverTriangulation
+from survey.analysis.triangulation import MAX_SHAPLEY, DriverTriangulation
 from survey.assess import CRITERIA
 from survey.assess import significant as significant_p
 from survey.numbers import finite
@@ -894,7 +894,7 @@ def _triangulation_drivers(tri: DriverTriangulation, names: Names, lang: str,
                                                           resamples=boot.get("resamples")))
     if tri.shapley_withheld is not None:
         notes.append(w[f"shapley_{tri.shapley_withheld}"].format(
-            k=len(tri.drivers), max=tri.to_json()["max_shapley"]))
+            k=len(tri.drivers), max=MAX_SHAPLEY))
     return {"unavailable": None,
             "intro": w["intro"].format(target=target_label, outcome=outcome),
             "methods": [{"key": m, "name": w[m]} for m in methods], "rows": rows,
@@ -952,7 +952,7 @@ def _nps_block(score: NpsResult, names: Names, lang: str, w: Mapping[str, str]
                                 score=_signed(x.score, 1), ci=ci(x), n=f"{x.n:,}")
     notes = [w["nps_se_note"].format(neff=f"{x.n_effective:,.1f}")]
     if x.withheld is not None:
-        notes.append(w[f"nps_withheld_{x.withheld}"].format(min=score.to_json()["min_n"]))
+        notes.append(w[f"nps_withheld_{x.withheld}"].format(min=MIN_N))
     segments = []
     for seg in score.segments:
         label = {lv: names.level(seg.column, lv) for lv, _ in seg.levels}
