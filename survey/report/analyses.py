@@ -24,8 +24,8 @@ from survey.analysis.methods import METHODS, MethodResult
 from survey.analysis.nps import MIN_N, NpsResult
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
-from survey.analysis.triangulation import METHODS as TRIANGULATION_METHODS
 from survey.analysis.triangulation import MAX_SHAPLEY, DriverTriangulation
+from survey.analysis.triangulation import METHODS as TRIANGULATION_METHODS
 from survey.assess import CRITERIA
 from survey.assess import significant as significant_p
 from survey.numbers import finite
