@@ -62,10 +62,12 @@ from survey.estimators.bootstrap import BootstrapSettings, run_bootstrap
 from survey.estimators.result import Estimate
 from survey.pathmodel import BoundModel
 
-#: Most drivers whose 2^k subset R²s are computed (2^15 = 32,768 batched solves).
+#: Most drivers whose 2^k subset R²s are computed (2^15 = 32,768 subsets: about a second for
+#: the point estimate).
 MAX_SHAPLEY = 15
 #: Resamples x subsets above which the Shapley shares are not bootstrapped (their point
-#: estimate is still given): 2^12 subsets x 1,000 resamples take about a second.
+#: estimate is still given): 2^12 subsets x 1,000 resamples take 2-3 s on one core
+#: (bench/bench_triangulation.py).
 MAX_SHAPLEY_BOOTSTRAP = 2 ** 12 * 1000
 #: Smallest reciprocal condition number of the drivers' correlation matrix: below it the
 #: drivers are (numerically) collinear and no method can split R² among them.
@@ -296,7 +298,8 @@ class Agreement:
 @dataclass(frozen=True)
 class DriverTriangulation:
     """The drivers of overall satisfaction by four methods, or why not (``available`` False,
-    ``reason_code`` 'no_drivers', 'too_few_respondents', 'singular'). ``inference``:
+    ``reason_code`` 'no_drivers', 'too_few_respondents', 'constant_outcome', 'singular').
+    ``inference``:
     'bootstrap', or 'none' with ``withheld`` 'no_bootstrap' / 'bootstrap_unusable'.
     ``shapley_withheld``: 'too_many_drivers' (no Shapley shares) or 'too_many_subsets'
     (shares without intervals)."""
@@ -371,6 +374,10 @@ def driver_triangulation(bound: BoundModel, data: pd.DataFrame, scores: Scores,
                             f"{k + 2} are needed to split R² among {k} drivers.")
     x = frame.to_numpy(float)
     w = w_all.loc[frame.index].to_numpy(float)
+    if np.ptp(x[:, k]) == 0:
+        return _unavailable(outcome, kind, n, "constant_outcome",
+                            f"Every respondent gave the outcome '{outcome}' the same answer: "
+                            "there is no variance for the drivers to explain.")
     corr = weighted_correlation(x, w)
     if _singular(corr[None, :k, :k])[0] or not np.isfinite(corr).all():
         return _unavailable(outcome, kind, n, "singular",

@@ -1533,6 +1533,9 @@ TRIANGULATION_UNAVAILABLE: dict[str, dict[str, str]] = {
     "too_few_respondents": {"zh": "同时回答了结果题与全部驱动因素的受访者只有 {n} 人，少于驱动因素个数加 2。",
                             "en": "only {n} respondents answered the outcome and every driver, "
                                   "fewer than the number of drivers plus 2."},
+    "constant_outcome": {"zh": "所有受访者对结果题的回答相同，没有可供驱动因素解释的变异。",
+                         "en": "every respondent gave the outcome the same answer: there is no "
+                               "variance for the drivers to explain."},
     "singular": {"zh": "驱动因素的相关矩阵奇异（某个驱动因素为常数或与其他驱动因素完全共线），R² 无法分解。",
                  "en": "the drivers' correlation matrix is singular (a constant or collinear "
                        "driver), so R² cannot be split among them."},

@@ -212,6 +212,9 @@ def test_refusals_say_why(accepted, monkeypatch):
     flat = data.assign(quality_1="5", quality_2="5", quality_3="5")
     constant = driver_triangulation(files.bound, flat, _scores(flat), none)
     assert not constant.available and constant.reason_code == "singular"
+    same = data.assign(satisfaction_1="7")
+    flat_outcome = driver_triangulation(files.bound, same, _scores(same), none)
+    assert not flat_outcome.available and flat_outcome.reason_code == "constant_outcome"
     monkeypatch.setattr(triangulation, "MAX_SHAPLEY", 0)
     many = driver_triangulation(files.bound, data, _scores(data), none)
     assert many.available and many.shapley_withheld == "too_many_drivers"
