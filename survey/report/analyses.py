@@ -908,29 +908,32 @@ def _triangulation_drivers(tri: DriverTriangulation, names: Names, lang: str,
 
 def _agreement_line(tri: DriverTriangulation, names: Names, lang: str, w: Mapping[str, str],
                     gap: str) -> str:
-    """One line: the rule's top drivers, the methods that agree, and where the others
-    differ (the verdicts are the analysis's; this only words them)."""
+    """One line: the rule's top drivers, then, for each set of methods that judge them alike,
+    which they agree on and which they rate below their peers' average (the verdicts are the
+    analysis's; this only words them)."""
     ag = tri.agreement
     if ag is None:
         return w["no_agreement"]
     top = join([names.driver(d) for d in ag.rule_top], lang)
     line = w["rule_first" if ag.rule_basis == "improve_first" else "rule_first_top"].format(
         names=top)
-    agreeing = [w[m] for m, v in ag.methods.items() if not v["differ"]]
-    differing = [(m, v) for m, v in ag.methods.items() if v["differ"]]
-    if agreeing and not differing:
-        return line + gap + w["agree_all"].format(methods=join(agreeing, lang))
-    if agreeing:
-        line += gap + w["agree_some"].format(methods=join(agreeing, lang))
-    # Methods that differ on the same drivers and share a top driver are named together.
+    if ag.all_agree:
+        text = w["agree_all"].format(methods=join([w[f"m_{m}"] for m in ag.methods], lang))
+        return line + gap + text[:1].upper() + text[1:]
     groups: dict[tuple, list[str]] = {}
-    for m, v in differing:
-        groups.setdefault((tuple(v["differ"]), v["top"]), []).append(w[m])
-    parts = [w["differ"].format(methods=join(ms, lang),
-                                names=join([names.driver(d) for d in ds], lang),
-                                top=names.driver(top))
-             for (ds, top), ms in groups.items()]
-    return line + gap + w["differ_intro"] + w["clause_sep"].join(parts) + w["full_stop"]
+    for m, v in ag.methods.items():
+        groups.setdefault((tuple(v["agree"]), tuple(v["differ"]), v["top"]), []).append(
+            w[f"m_{m}"])
+    parts = []
+    for (agree, differ, best), methods in groups.items():
+        fields = {"methods": join(methods, lang),
+                  "agree": join([names.driver(d) for d in agree], lang),
+                  "differ": join([names.driver(d) for d in differ], lang),
+                  "top": names.driver(best)}
+        key = "agree_only" if not differ else "differ_some" if agree else "differ_all"
+        parts.append(w[key].format(**fields))
+    text = w["clause_sep"].join(parts)
+    return line + gap + text[:1].upper() + text[1:] + w["full_stop"]  # a new sentence
 
 
 def _nps_block(score: NpsResult, names: Names, lang: str, w: Mapping[str, str]

@@ -1444,11 +1444,18 @@ TRIANGULATION_UI: dict[str, dict[str, str]] = {
     "agree_all": {"zh": "{methods}都认为其重要性不低于同类驱动因素的平均水平，与规则一致。",
                   "en": "{methods} all rate them at or above the average importance of their "
                         "peers: they agree with the rule."},
-    "agree_some": {"zh": "{methods}与规则一致。", "en": "{methods} agree with the rule."},
-    "differ": {"zh": "{methods}认为{names}的重要性低于同类平均（其最重要的驱动因素为{top}）",
-               "en": "{methods}: {names} below the average of the peers (top driver by these "
-                     "methods: {top})"},
-    "differ_intro": {"zh": "不一致之处：", "en": "Where they differ: "},
+    "m_regression": {"zh": "回归", "en": "regression"},
+    "m_relative_weights": {"zh": "相对权重", "en": "relative weights"},
+    "m_shapley": {"zh": "Shapley 值", "en": "Shapley values"},
+    "agree_only": {"zh": "{methods}认为其重要性不低于同类平均，与规则一致",
+                   "en": "{methods} rate them at or above their peers' average, in line with "
+                         "the rule"},
+    "differ_some": {"zh": "{methods}支持{agree}，但认为{differ}的重要性低于同类平均（这些方法最重要的驱动因素为{top}）",
+                    "en": "{methods} support {agree} but rate {differ} below the average of "
+                          "its peers (their own top driver: {top})"},
+    "differ_all": {"zh": "{methods}认为{differ}的重要性低于同类平均（这些方法最重要的驱动因素为{top}）",
+                   "en": "{methods} rate {differ} below the average of their peers (their own "
+                         "top driver: {top})"},
     "clause_sep": {"zh": "；", "en": "; "},
     "full_stop": {"zh": "。", "en": "."},
     "no_agreement": {"zh": "没有 IPMA 优先级可供对照。",
