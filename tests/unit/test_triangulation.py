@@ -23,6 +23,7 @@ from survey.analysis.triangulation import (
 )
 
 SWISS = Path(__file__).parents[1] / "reference" / "data" / "swiss.csv"
+ATTITUDE = Path(__file__).parents[1] / "reference" / "data" / "attitude.csv"
 
 
 def shares(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -98,6 +99,40 @@ class TestSwiss:
         assert got["rw"].sum() == pytest.approx(got["r2"], abs=1e-12)
         assert got["shapley"].sum() == pytest.approx(got["r2"], abs=1e-12)
         assert (got["rw"] > 0).all() and (got["shapley"] > 0).all()
+
+
+class TestAttitude:
+    """R's ``attitude`` data (Chatterjee & Price, *Regression Analysis by Example*: 30
+    departments, the rating of their supervisor and six survey scores) and the peer's printed
+    numbers: the README of the R package dominanceanalysis (clbustos/dominanceAnalysis,
+    ``dominanceAnalysis(lm(rating ~ ., attitude))``), its general dominance ("average
+    contribution", the Shapley value of R²) to 9 decimals and its subset R²s to 3."""
+
+    GENERAL = {"complaints": 0.370816194, "privileges": 0.050903793, "learning": 0.155765990,
+               "raises": 0.120345079, "critical": 0.006588723, "advance": 0.028182213}
+    #: Subsets (by column) and their printed R².
+    FITS = {("complaints",): 0.681, ("complaints", "learning"): 0.708,
+            ("learning", "raises", "advance"): 0.552,
+            ("privileges", "learning", "raises", "critical", "advance"): 0.564,
+            ("complaints", "privileges", "learning", "raises", "critical", "advance"): 0.733}
+
+    @pytest.fixture
+    def data(self):
+        d = pd.read_csv(ATTITUDE)
+        return d[list(self.GENERAL)].to_numpy(float), d["rating"].to_numpy(float)
+
+    def test_shapley_is_the_peers_general_dominance(self, data):
+        got = shares(*data)["shapley"]
+        np.testing.assert_allclose(got, list(self.GENERAL.values()), rtol=0, atol=5e-10)
+
+    def test_subset_r2_is_the_peers(self, data):
+        x, y = data
+        corr = weighted_correlation(np.column_stack([x, y]))
+        r2 = subset_r2(corr[None, :6, :6], corr[None, :6, 6])[0]
+        names = list(self.GENERAL)
+        for subset, value in self.FITS.items():
+            mask = sum(1 << names.index(n) for n in subset)
+            assert r2[mask] == pytest.approx(value, abs=5e-4), subset
 
 
 def test_orthogonal_drivers_share_their_squared_correlations():
