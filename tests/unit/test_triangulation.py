@@ -24,6 +24,7 @@ from survey.analysis.triangulation import (
 
 SWISS = Path(__file__).parents[1] / "reference" / "data" / "swiss.csv"
 ATTITUDE = Path(__file__).parents[1] / "reference" / "data" / "attitude.csv"
+MTCARS = Path(__file__).parents[1] / "reference" / "data" / "mtcars.csv"
 
 
 def shares(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -133,6 +134,20 @@ class TestAttitude:
         for subset, value in self.FITS.items():
             mask = sum(1 << names.index(n) for n in subset)
             assert r2[mask] == pytest.approx(value, abs=5e-4), subset
+
+
+class TestMtcars:
+    """R's ``mtcars`` and the peer's printed relative weights: the README of the R package rwa
+    (martinctc/rwa, ``rwa(mtcars, outcome = "mpg", predictors = c("cyl", "disp", "hp",
+    "gear"))``), raw relative weights and R² as R prints them (7 significant digits)."""
+
+    RAW = {"cyl": 0.2284797, "disp": 0.2221469, "hp": 0.2321744, "gear": 0.0963886}
+
+    def test_relative_weights_are_the_peers(self):
+        d = pd.read_csv(MTCARS)
+        got = shares(d[list(self.RAW)].to_numpy(float), d["mpg"].to_numpy(float))
+        np.testing.assert_allclose(got["rw"], list(self.RAW.values()), rtol=0, atol=5e-8)
+        assert got["r2"] == pytest.approx(0.7791896, abs=5e-8)
 
 
 def test_orthogonal_drivers_share_their_squared_correlations():
