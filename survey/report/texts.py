@@ -1523,6 +1523,7 @@ TRIANGULATION_UI: dict[str, dict[str, str]] = {
                                   "wave's NPS has no standard error, so it is not tested."},
     "significant": {"zh": "显著", "en": "significant"},
     "not_significant": {"zh": "不显著", "en": "not significant"},
+    "inconclusive": {"zh": "不确定", "en": "not conclusive"},
     "level": {"zh": "组别", "en": "Level"},
     "pair": {"zh": "比较", "en": "Comparison"},
     "difference": {"zh": "差值", "en": "Difference"},

@@ -247,18 +247,19 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
 
 def _nps_change(step: WaveStep, lang: str) -> dict[str, str]:
     """The NPS change of a wave step in one line (survey.analysis.nps: z test of two
-    independent NPS); a rise or fall only when significant."""
+    independent NPS), judged by the one rule of every wave change (CHANGE_RULE: p and
+    interval); a rise or fall only when significant."""
     d = step.nps
+    verdict = CHANGE_RULE.decide(d.p_value, d.ci_low, d.ci_high)
     if d.p_value is None:
         return {"level": "", "text": tr(TRIANGULATION_UI, "nps_change_untested", lang).format(
             wave_from=step.wave_from, wave_to=step.wave_to, change=_signed(d.difference))}
-    level = "" if not d.significant else "rise" if d.difference > 0 else "fall"
+    level = ("rise" if d.difference > 0 else "fall") if verdict == "significant" else (
+        "warn" if verdict == "inconclusive" else "")
     return {"level": level, "text": tr(TRIANGULATION_UI, "nps_change", lang).format(
         wave_from=step.wave_from, wave_to=step.wave_to, change=_signed(d.difference),
         low=_signed(d.ci_low), high=_signed(d.ci_high), p=format_p(d.p_value),
-        level=f"{1 - CHANGE_RULE.alpha:.0%}",
-        verdict=tr(TRIANGULATION_UI, "significant" if d.significant else "not_significant",
-                   lang))}
+        level=f"{CHANGE_RULE.level:.0%}", verdict=tr(TRIANGULATION_UI, verdict, lang))}
 
 
 def _improvement(step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,
