@@ -220,3 +220,24 @@ def test_refusals_say_why(accepted, monkeypatch):
     assert many.available and many.shapley_withheld == "too_many_drivers"
     assert many.drivers[0].shapley is None and many.drivers[0].relative_weight > 0
 
+
+
+def test_too_few_usable_resamples_withhold_the_intervals(accepted):
+    """One respondent alone moves the driver: every resample that misses them (about 1/e)
+    has a constant driver and fails, so fewer than the 200 usable resamples the bootstrap
+    rule asks for remain: point estimates only, and the block says why."""
+    from types import SimpleNamespace
+
+    from survey.analysis.triangulation import driver_triangulation
+    from survey.estimators.bootstrap import BootstrapSettings
+
+    files, data = accepted
+    rows = data.iloc[:30].copy()
+    for item in ("quality_1", "quality_2", "quality_3"):
+        rows[item] = "5"
+        rows.loc[rows.index[0], item] = "9"
+    boot = SimpleNamespace(bootstrap=SimpleNamespace(settings=BootstrapSettings(200, seed=3)))
+    tri = driver_triangulation(files.bound, rows, _scores(rows), boot)
+    assert tri.available and tri.inference == "none" and tri.withheld == "bootstrap_unusable"
+    assert 0 < tri.bootstrap["failed"] < 200 and tri.bootstrap["usability"]["level"] == "none"
+    assert tri.r2_ci is None and tri.drivers[0].shapley_ci is None
