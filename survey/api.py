@@ -124,8 +124,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         whether CB-SEM resamples with an inadmissible solution are kept.
     analyses : sequence of str, optional
         The analyses to run beside the estimate (``survey.analysis.suite.ANALYSES``: ipma,
-        methods, satisfaction_ratio, gauges, precision, mediation, prediction); default all,
-        ``[]`` none.
+        methods, satisfaction_ratio, gauges, precision, mediation, prediction,
+        driver_shares, nps); default all, ``[]`` none.
     segments, tiers, permutations, design, workers, progress
         Segment columns (``"age=30,45"`` bands a number), a value-tier column, permutations
         of the segment comparisons, the sampling design, bootstrap workers, and a progress
@@ -375,7 +375,8 @@ class Results:
     @property
     def analysis(self) -> Analyses:
         """Every analysis beside the estimate as typed results (IPMA points, classic methods,
-        satisfaction ratios, gauges, precision, mediation, value tiers, segments and their
+        satisfaction ratios, gauges, precision, mediation, driver triangulation, NPS, value
+        tiers, segments and their
         tests)."""
         return self.study.analysis
 
@@ -561,6 +562,42 @@ class Results:
             raise SurveyError("The out-of-sample prediction is not available: "
                               + (p.reason if p is not None else "it was not run."))
         return p
+
+    @property
+    def driver_shares(self) -> pd.DataFrame:
+        """The target's drivers by four methods (survey.analysis.triangulation), one row per
+        driver: sem_importance (IPMA), regression (standardized beta), relative_weight
+        (Johnson 2000) and shapley (LMG share of R²), each with its percentile interval
+        (NaN without bootstrap inference). The frame's ``attrs``: outcome, n, r2 and its
+        interval, inference, withheld, shapley_withheld, the agreement with the priority rule
+        (rule_top, and per method the rule's drivers it agrees and differs on), and, when
+        the triangulation could not be made, available False and the reason."""
+        t = self._ran("driver_shares").driver_shares
+        columns = ["driver", "sem_importance", "regression", "regression_ci_low",
+                   "regression_ci_high", "relative_weight", "relative_weight_ci_low",
+                   "relative_weight_ci_high", "shapley", "shapley_ci_low", "shapley_ci_high"]
+        if t is None:
+            raise SurveyError("The model has no target with drivers: there is no driver "
+                              "triangulation.")
+        out = _frame([d.to_json() for d in t.drivers], columns)
+        out[columns[1:]] = out[columns[1:]].astype(float)
+        block = t.to_json()
+        out.attrs.update({k: block[k] for k in ("available", "reason", "outcome",
+                                                 "outcome_kind", "n", "r2", "r2_ci_low",
+                                                 "r2_ci_high", "inference", "withheld",
+                                                 "level", "shapley_withheld", "agreement")})
+        return out
+
+    @property
+    def nps(self) -> dict[str, Any]:
+        """The Net Promoter Score of the 0-10 recommend question (survey.analysis.nps): the
+        ``overall`` NPS (score, shares, se, ci_low, ci_high, n_effective, withheld) and per
+        segment column its levels and Holm-adjusted pairwise tests; ``available`` False with
+        the reason when the questionnaire has no 0-10 recommend question."""
+        result = self._ran("nps").nps
+        if result is None:
+            raise SurveyError("The analysis 'nps' was not run.")
+        return result.to_json()
 
     @property
     def ingest(self) -> dict[str, Any]:

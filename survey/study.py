@@ -252,7 +252,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     analysis, _ = run_analyses(bound, frame, headline, weights=weights,
                                strata=design.strata, fpc=design.fpc,
                                probability=design.probability, include=analyses,
-                               prediction=predict)
+                               prediction=predict, segments=tuple(split_by))
     if tiers is not None:
         value = value_tiers(frame, tiers, source=str(data))
         frame = frame.assign(value_tier=value.labels)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from survey.analysis.nps import Nps, NpsDifference, nps_difference
 from survey.analysis.waves import (
     CHANGE_RULE,
     Change,
@@ -62,12 +63,14 @@ class CellSpec:
 
 @dataclass(frozen=True)
 class CellResult:
-    """One cell's estimate (bootstrap kept for indices and paths) and its IPMA rows."""
+    """One cell's estimate (bootstrap kept for indices and paths), its IPMA rows and its NPS
+    (None without a 0-10 recommend question)."""
 
     key: dict[str, str]
     n: int
     estimate: Estimate
     ipma: tuple[dict[str, Any], ...] = ()
+    nps: Nps | None = None
 
 
 def _slim(boot: BootstrapResult | None) -> BootstrapResult | None:
@@ -102,7 +105,16 @@ def estimate_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> CellResult:
                                                       weights=spec.weights))
         rows_ipma = tuple(p.to_json() for p in points)
     est = replace(est, bootstrap=_slim(est.bootstrap))
-    return CellResult(cell.as_dict(), est.n, est, rows_ipma)
+    return CellResult(cell.as_dict(), est.n, est, rows_ipma, _cell_nps(rows, cell, spec))
+
+
+def _cell_nps(rows: pd.DataFrame, cell: Cell, spec: CellSpec) -> Nps | None:
+    """The cell's NPS (survey.analysis.nps) over its accepted respondents, case-weighted."""
+    from survey.analysis.nps import nps
+    from survey.estimators import case_weights
+
+    result = nps(spec.bound, rows, case_weights(rows, spec.weights, f"cell {cell.label}"))
+    return result.overall if result.available else None
 
 
 def compare_cell(rows: pd.DataFrame, cell: Cell, spec: CellSpec):
@@ -127,6 +139,9 @@ class WaveStep:
     improvement: tuple[ImprovementCheck, ...]
     micom: dict[str, Any] | None
     note: str = ""
+    #: The NPS of the later wave minus the earlier one's, with its z test (None without an
+    #: NPS in both waves).
+    nps: NpsDifference | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +195,11 @@ class Tracking:
         return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
                 **{name: _records(t) for name, t in self.tables().items()},
                 "steps": [{"group": s.group, "wave_from": s.wave_from, "wave_to": s.wave_to,
-                           "micom": s.micom, "note": s.note} for s in self.steps],
+                           "micom": s.micom, "note": s.note,
+                           "nps": None if s.nps is None else s.nps.to_json()}
+                          for s in self.steps],
+                "cell_nps": [{"cell": c.key, **c.nps.to_json()} for c in self.cells
+                             if c.nps is not None],
                 "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed],
                 "cell_warnings": [{"cell": c.key, "warnings": list(c.estimate.warnings),
                                    "warning_codes": [n.to_json() for n in c.estimate.notices]}
@@ -341,8 +360,10 @@ def _run_steps(spec: CellSpec, frame: pd.DataFrame, cells: list[Cell], groups, w
             changes = wave_changes(before.estimate, after.estimate, pair, rule=CHANGE_RULE)
             improvement = check_improvement(before.ipma, changes, target=target)
             micom = None if pair is None or pair.micom is None else pair.micom.to_json()
+            change = (nps_difference(before.nps, after.nps, names=(a, b))
+                      if before.nps is not None and after.nps is not None else None)
             steps.append(WaveStep(dict(group), a, b, tuple(changes), tuple(improvement), micom,
-                                  note))
+                                  note, change))
     return Tracking(tuple(by), tuple(str(w) for w in waves), tuple(done), tuple(failed),
                     tuple(steps), settings)
 

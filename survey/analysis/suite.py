@@ -8,7 +8,11 @@ satisfaction gauges and the complaint funnel; ``mediation``: every specific indi
 the headline estimate with its inference and type (:mod:`survey.analysis.mediation`);
 ``prediction``: PLSpredict and CVPAT of the headline PLS estimate by repeated k-fold
 cross-validation with the run's seed (:mod:`survey.analysis.prediction`; about 0.15 s of one
-core on the bundled example's 10 x 10 folds). The analyses use the headline estimate's index weights (PLS outer weights when PLS was run).
+core on the bundled example's 10 x 10 folds); ``driver_shares``: the target's drivers by SEM importance, regression, Johnson's relative
+weights and Shapley shares of R² with bootstrap intervals, and whether they agree with the
+priority rule (:mod:`survey.analysis.triangulation`); ``nps``: the Net Promoter Score of a 0-10
+recommend question with its interval, by segment with tests (:mod:`survey.analysis.nps`). The
+analyses use the headline estimate's index weights (PLS outer weights when PLS was run).
 ``analyses_skipped``: the analyses the model cannot have (a measurement model has no drivers),
 each with its reason.
 """
@@ -25,6 +29,7 @@ from survey.analysis.drivers import IpmaPoint, ipma, priorities
 from survey.analysis.gauges import Gauges, gauges
 from survey.analysis.mediation import Mediation, mediation
 from survey.analysis.methods import MethodResult, classic_methods, disagreements
+from survey.analysis.nps import NpsResult, nps
 from survey.analysis.prediction import (
     Prediction,
     PredictionUnavailable,
@@ -33,6 +38,7 @@ from survey.analysis.prediction import (
 )
 from survey.analysis.ratio import RatioRow, satisfaction_ratios
 from survey.analysis.scores import Scores, construct_scores
+from survey.analysis.triangulation import DriverTriangulation, driver_triangulation
 from survey.errors import SurveyError
 from survey.estimators.result import Estimate
 from survey.pathmodel import BoundModel
@@ -52,6 +58,8 @@ ANALYSES = {
     "precision": ("precision",),
     "mediation": ("mediation",),
     "prediction": ("prediction",),
+    "driver_shares": ("driver_shares",),
+    "nps": ("nps",),
 }
 
 
@@ -90,6 +98,11 @@ class Analyses:
     mediation: Mediation | None = None
     #: PLSpredict and CVPAT of the headline estimate, or why not (None when not run).
     prediction: Prediction | PredictionUnavailable | None = None
+    #: The drivers by four methods and their agreement with the priority rule (None when not
+    #: run).
+    driver_shares: DriverTriangulation | None = None
+    #: The NPS of the 0-10 recommend question, by segment (None when not run).
+    nps: NpsResult | None = None
     notes: Mapping[str, Any] = field(default_factory=dict)
     skipped: tuple[Mapping[str, str], ...] = ()
     value_tiers: ValueTiers | None = None
@@ -115,6 +128,11 @@ class Analyses:
             out["mediation"] = None if self.mediation is None else self.mediation.to_json()
         if "prediction" in self.include:
             out["prediction"] = None if self.prediction is None else self.prediction.to_json()
+        if "driver_shares" in self.include:
+            out["driver_shares"] = (None if self.driver_shares is None
+                                    else self.driver_shares.to_json())
+        if "nps" in self.include:
+            out["nps"] = None if self.nps is None else self.nps.to_json()
         out["analysis_notes"] = dict(self.notes)
         off = [name for name in ANALYSES if name not in self.include]
         if off:
@@ -137,14 +155,15 @@ class Analyses:
 def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
                  weights: str | None = None, strata: str | None = None, fpc: str | None = None,
                  probability: bool = False, include: Sequence[str] | None = None,
-                 prediction: PredictSettings | None = None
-                 ) -> tuple[Analyses, Scores | None]:
+                 prediction: PredictSettings | None = None,
+                 segments: Sequence[str] = ()) -> tuple[Analyses, Scores | None]:
     """The analyses of ``estimate`` on the accepted respondents ``data``, and the 0-100 scores
     they were computed from (None when no analysis was asked for). ``strata``, ``fpc`` and ``probability`` describe the sampling
     design for the indices' precision (margin of error only for a probability sample).
     ``include``: the :data:`ANALYSES` to run (default all).
     ``prediction``: the cross-validation settings of 'prediction' (default
-    :class:`~survey.analysis.prediction.PredictSettings`)."""
+    :class:`~survey.analysis.prediction.PredictSettings`).
+    ``segments``: the segment columns of ``data`` the NPS is broken down by."""
     include = tuple(ANALYSES) if include is None else check_analyses(include)
     if not include:  # nothing to compute: not even the scores (a pass over every respondent)
         return Analyses(include=(), notes=_notes(bound, estimate),
@@ -153,14 +172,15 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
     skipped = skipped_analyses(bound)
     constructs, items, methods = [], [], {}
     if not any(s["analysis"] == "ipma" for s in skipped) and (
-            "ipma" in include or "methods" in include):
+            "ipma" in include or "methods" in include or "driver_shares" in include):
         constructs, items = ipma(bound, scores)
         if "methods" in include:
             methods = classic_methods(bound, data, constructs, weights=scores.weights)
+    order = {t: tuple(priorities([p for p in constructs if p.target == t], bound))
+             for t in dict.fromkeys(p.target for p in constructs)}
     out = Analyses(
         include=include, ipma=tuple(constructs), ipma_items=tuple(items),
-        priorities={t: tuple(priorities([p for p in constructs if p.target == t], bound))
-                    for t in dict.fromkeys(p.target for p in constructs)},
+        priorities=order,
         methods=methods, methods_comparison=disagreements(methods) if "methods" in include
         else {},
         satisfaction_ratio=tuple(satisfaction_ratios(bound, data, scores))
@@ -171,8 +191,35 @@ def run_analyses(bound: BoundModel, data: pd.DataFrame, estimate: Estimate, *,
         mediation=mediation(bound.model, estimate) if "mediation" in include else None,
         prediction=prediction_of(bound, data, estimate, prediction)
         if "prediction" in include else None,
+        driver_shares=_driver_shares(bound, data, scores, estimate, constructs, order)
+        if "driver_shares" in include else None,
+        nps=_nps(bound, data, scores, segments) if "nps" in include else None,
         notes=_notes(bound, estimate), skipped=tuple(skipped))
     return out, scores
+
+
+def _driver_shares(bound: BoundModel, data: pd.DataFrame, scores: Scores, estimate: Estimate,
+                   constructs: Sequence[IpmaPoint], order: Mapping[str, Sequence[str]]
+                   ) -> DriverTriangulation | None:
+    """The driver triangulation of the model's target (None for a model without paths: it has
+    no drivers, and analyses_skipped says so for IPMA and the methods)."""
+    if bound.model.is_cfa or bound.model.target is None:
+        return None
+    return driver_triangulation(bound, data, scores, estimate, constructs,
+                                order.get(bound.model.target, ()))
+
+
+def _nps(bound: BoundModel, data: pd.DataFrame, scores: Scores, segments: Sequence[str]
+         ) -> NpsResult:
+    """The NPS of the respondents the scores cover (as the gauges), by segment column."""
+    rows = scores.constructs.index
+    frame = data.loc[rows]
+    split = []
+    if segments:
+        from survey.analysis.segments import segment_labels
+
+        split = [(c, segment_labels(frame, c)) for c in segments if c in frame.columns]
+    return nps(bound, frame, scores.weights, segments=split)
 
 
 def _notes(bound: BoundModel, estimate: Estimate) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The report's analysis sections as plain data: drivers (IPMA), the classic methods side by
 side, the satisfaction ratio, the gauges and the complaint funnel, segments and value tiers,
-the precision of the indices, mediation (the specific indirect effects), and out-of-sample
-prediction (PLSpredict and CVPAT).
+the precision of the indices, mediation (the specific indirect effects), out-of-sample
+prediction (PLSpredict and CVPAT), and the driver triangulation with the NPS.
 
 Each section is built from the typed results of ``StudyResult.analysis`` (survey.analysis.suite) and
 is None when the block is absent. Every reading a section states (which drivers to improve
@@ -21,9 +21,12 @@ from survey.analysis.drivers import IpmaPoint, improve_first, priority_items
 from survey.analysis.gauges import BOTTOM_BOX, TOP_BOX
 from survey.analysis.mediation import Mediation
 from survey.analysis.methods import METHODS, MethodResult
+from survey.analysis.nps import MIN_N, NpsResult
 from survey.analysis.prediction import Prediction, PredictionUnavailable
 from survey.analysis.ratio import BANDS, TOLERANCE
 from survey.analysis.suite import Analyses
+from survey.analysis.triangulation import MAX_SHAPLEY, DriverTriangulation
+from survey.analysis.triangulation import METHODS as TRIANGULATION_METHODS
 from survey.assess import CRITERIA
 from survey.assess import significant as significant_p
 from survey.numbers import finite
@@ -51,6 +54,8 @@ from survey.report.texts import (
     RATIO_BANDS,
     SKIPPED_NAMES,
     TIERS,
+    TRIANGULATION_UI,
+    TRIANGULATION_UNAVAILABLE,
     ci_label,
     grammar,
     join,
@@ -175,6 +180,7 @@ def analysis_sections(result: StudyResult, lang: str, t: Mapping[str, str],
         "precision": _precision(result, names, t, lang, index_rows),
         "mediation": _mediation(result.analysis, names, lang, target),
         "prediction": _prediction(result.analysis, names, lang, target),
+        "triangulation": _triangulation(result.analysis, names, lang, target),
         "analysis_notes": _notes(result.analysis, lang, headline),
     }
 
@@ -899,6 +905,145 @@ def _prediction(a: Analyses | None, names: Names, lang: str,
             "cvpat_reading": w["cvpat_reading"].format(ia=word(p.cvpat_ia),
                                                        lm=word(p.cvpat_lm)),
             "has_boot": s.resamples > 1, "notes": notes, "words": w}
+
+
+# --------------------------------------------------------------------------- triangulation
+
+
+#: Digits of each triangulation method's measure.
+TRIANGULATION_DIGITS = {"sem": 3, "regression": 3, "relative_weights": 3, "shapley": 3}
+
+
+def _triangulation(a: Analyses | None, names: Names, lang: str,
+                   target: str | None) -> dict[str, Any] | None:
+    """The drivers by four methods with their intervals, the one line on whether the other
+    methods agree with the priority rule's top drivers (decided in
+    survey.analysis.triangulation), and the NPS with its interval and segment tests."""
+    tri: DriverTriangulation | None = (a.driver_shares if a is not None
+                                       and "driver_shares" in a.include else None)
+    score: NpsResult | None = a.nps if a is not None and "nps" in a.include else None
+    if tri is None and score is None:
+        return None
+    w = {k: tr(TRIANGULATION_UI, k, lang) for k in TRIANGULATION_UI}
+    gap = grammar("sentence_gap", lang)
+    out: dict[str, Any] = {"title": w["title"], "words": w, "drivers": None, "nps": None}
+    if tri is not None and not tri.available:
+        reason = (tr(TRIANGULATION_UNAVAILABLE, tri.reason_code, lang).format(n=tri.n)
+                  if tri.reason_code in TRIANGULATION_UNAVAILABLE else tri.reason)
+        out["drivers"] = {"unavailable": w["unavailable"].format(reason=reason)}
+    elif tri is not None:
+        out["drivers"] = _triangulation_drivers(tri, names, lang, target, w, gap)
+    if score is not None:
+        out["nps"] = _nps_block(score, names, lang, w)
+    return out
+
+
+def _triangulation_drivers(tri: DriverTriangulation, names: Names, lang: str,
+                           target: str | None, w: Mapping[str, str], gap: str
+                           ) -> dict[str, Any]:
+    methods = [m for m in TRIANGULATION_METHODS
+               if not (m == "shapley" and tri.shapley_withheld == "too_many_drivers")
+               and not (m == "sem" and all(d.sem is None for d in tri.drivers))]
+    intervals = {"regression": "regression_ci", "relative_weights": "relative_weight_ci",
+                 "shapley": "shapley_ci"}
+    rows = []
+    for d in tri.drivers:
+        cells = []
+        for m in methods:
+            ci = getattr(d, intervals[m]) if m in intervals else None
+            cells.append({"method": m, "value": d.importance(m),
+                          "low": ci[0] if ci else None, "high": ci[1] if ci else None,
+                          "digits": TRIANGULATION_DIGITS[m]})
+        rows.append({"id": d.driver, "label": names.driver(d.driver), "cells": cells})
+    target_label = names.latent(target) if target else ""
+    outcome = (w["outcome_item"].format(item=names.item(tri.outcome)) if tri.outcome_kind == "item"
+               else w["outcome_score"].format(target=names.latent(tri.outcome)))
+    notes = []
+    boot = tri.bootstrap or {}
+    if tri.inference == "bootstrap":
+        notes.append(w["ci_note"].format(
+            ci=ci_label(f"{tri.level:.0%}", tr(INTERVALS, "percentile", lang), lang),
+            ok=boot.get("ok"), resamples=boot.get("resamples")))
+    elif tri.withheld is not None:
+        notes.append(w[f"withheld_{tri.withheld}"].format(ok=boot.get("ok"),
+                                                          resamples=boot.get("resamples")))
+    if tri.shapley_withheld is not None:
+        notes.append(w[f"shapley_{tri.shapley_withheld}"].format(
+            k=len(tri.drivers), max=MAX_SHAPLEY))
+    return {"unavailable": None,
+            "intro": w["intro"].format(target=target_label, outcome=outcome),
+            "methods": [{"key": m, "name": w[m]} for m in methods], "rows": rows,
+            "r2": tri.r2, "r2_low": tri.r2_ci[0] if tri.r2_ci else None,
+            "r2_high": tri.r2_ci[1] if tri.r2_ci else None,
+            "r2_label": w["r2"].format(n=f"{tri.n:,}"),
+            "r2_methods": [m in ("relative_weights", "shapley") for m in methods],
+            "agreement": _agreement_line(tri, names, lang, w, gap),
+            "notes": notes + [w["peers_note"]]}
+
+
+def _agreement_line(tri: DriverTriangulation, names: Names, lang: str, w: Mapping[str, str],
+                    gap: str) -> str:
+    """One line: the rule's top drivers, then, for each set of methods that judge them alike,
+    which they agree on and which they rate below their peers' average (the verdicts are the
+    analysis's; this only words them)."""
+    ag = tri.agreement
+    if ag is None:
+        return w["no_agreement"]
+    top = join([names.driver(d) for d in ag.rule_top], lang)
+    line = w["rule_first" if ag.rule_basis == "improve_first" else "rule_first_top"].format(
+        names=top)
+    if ag.all_agree:
+        text = w["agree_all"].format(methods=join([w[f"m_{m}"] for m in ag.methods], lang))
+        return line + gap + text[:1].upper() + text[1:]
+    groups: dict[tuple, list[str]] = {}
+    for m, v in ag.methods.items():
+        groups.setdefault((tuple(v["agree"]), tuple(v["differ"]), v["top"]), []).append(
+            w[f"m_{m}"])
+    parts = []
+    for (agree, differ, best), methods in groups.items():
+        fields = {"methods": join(methods, lang),
+                  "agree": join([names.driver(d) for d in agree], lang),
+                  "differ": join([names.driver(d) for d in differ], lang),
+                  "top": names.driver(best)}
+        key = "agree_only" if not differ else "differ_some" if agree else "differ_all"
+        parts.append(w[key].format(**fields))
+    text = w["clause_sep"].join(parts)
+    return line + gap + text[:1].upper() + text[1:] + w["full_stop"]  # a new sentence
+
+
+def _nps_block(score: NpsResult, names: Names, lang: str, w: Mapping[str, str]
+               ) -> dict[str, Any]:
+    if not score.available:
+        code = f"nps_unavailable_{score.reason_code}"
+        return {"line": w[code].format(item=names.item(score.item or "")) if code in w
+                else score.reason, "notes": [], "segments": []}
+
+    def ci(x) -> str:
+        if x.ci_low is None:
+            return ""
+        return w["nps_ci"].format(level=f"{x.level:.0%}", low=f"{x.ci_low:.1f}",
+                                  high=f"{x.ci_high:.1f}")
+
+    x = score.overall
+    line = w["nps_line"].format(item=names.item(score.item), p=_pct(x.promoters),
+                                m=_pct(x.passives), d=_pct(x.detractors),
+                                score=_signed(x.score, 1), ci=ci(x), n=f"{x.n:,}")
+    notes = [w["nps_se_note"].format(neff=f"{x.n_effective:,.1f}")]
+    if x.withheld is not None:
+        notes.append(w[f"nps_withheld_{x.withheld}"].format(min=MIN_N))
+    segments = []
+    for seg in score.segments:
+        label = {lv: names.level(seg.column, lv) for lv, _ in seg.levels}
+        segments.append({
+            "title": w["nps_segment"].format(segment=names.segment(seg.column)),
+            "levels": [{"label": label[lv], "n": v.n, "score": v.score, "low": v.ci_low,
+                        "high": v.ci_high, "withheld": v.withheld} for lv, v in seg.levels],
+            "pairs": [{"label": f"{label.get(p.b, p.b)} − {label.get(p.a, p.a)}",
+                       "difference": p.difference, "low": p.ci_low, "high": p.ci_high,
+                       "p": p.p_adjusted, "significant": p.significant} for p in seg.pairs]})
+    if segments:
+        notes.append(w["nps_test_note"])
+    return {"line": line, "notes": notes, "segments": segments}
 
 
 # --------------------------------------------------------------------------- notes

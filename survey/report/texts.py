@@ -1777,3 +1777,140 @@ PREDICTIVE_POWER_RULES: dict[str, dict[str, str]] = {
     "pls_better_everywhere": {"zh": "所有指标上 PLS 的 RMSE 都低于 LM。",
                               "en": "PLS has the lower RMSE on every indicator."},
 }
+
+
+# --------------------------------------------------------------------------- driver triangulation
+# The triangulation section (survey.analysis.triangulation, survey.analysis.nps): the drivers by
+# four methods with intervals, the agreement with the priority rule, and the NPS.
+
+#: Labels, readings and notes of the triangulation section.
+TRIANGULATION_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "驱动因素三角验证与 NPS", "en": "Driver triangulation and NPS"},
+    "intro": {
+        "zh": "以四种方法衡量{target}各驱动因素对{outcome}的作用：结构方程（IPMA 重要性，即 0-100 尺度上的总效应）、"
+              "标准化回归系数、Johnson（2000）相对权重与 Shapley 值（LMG，Grömping 2007）；后两者把回归的 R² "
+              "分给各驱动因素，合计等于 R²。",
+        "en": "The drivers of {target} by four methods, on {outcome}: the SEM (IPMA importance, "
+              "the total effect on the 0-100 metric), standardized regression coefficients, "
+              "Johnson's (2000) relative weights and Shapley values (LMG, Grömping 2007); the "
+              "last two split the regression's R² among the drivers and sum to it."},
+    "outcome_item": {"zh": "总体满意度（“{item}”）", "en": "overall satisfaction (“{item}”)"},
+    "outcome_score": {"zh": "{target}的 0-100 得分", "en": "the 0-100 score of {target}"},
+    "driver": {"zh": "驱动因素", "en": "Driver"},
+    "sem": {"zh": "结构方程（IPMA 重要性）", "en": "SEM (IPMA importance)"},
+    "regression": {"zh": "标准化回归系数", "en": "Standardized regression β"},
+    "relative_weights": {"zh": "相对权重（R² 份额）", "en": "Relative weight (share of R²)"},
+    "shapley": {"zh": "Shapley 值（R² 份额）", "en": "Shapley value (share of R²)"},
+    "r2": {"zh": "R²（n = {n}）", "en": "R² (n = {n})"},
+    "rule_first": {"zh": "优先级规则（IPMA）首先改进：{names}。",
+                   "en": "The priority rule (IPMA) puts first: {names}."},
+    "rule_first_top": {"zh": "优先级规则（IPMA）没有落在“重点改进”区的驱动因素，排在首位的是：{names}。",
+                       "en": "No driver is in the IPMA's improve-first area; the priority rule "
+                             "puts first: {names}."},
+    "agree_all": {"zh": "{methods}都认为其重要性不低于同类驱动因素的平均水平，与规则一致。",
+                  "en": "{methods} all rate them at or above the average importance of their "
+                        "peers: they agree with the rule."},
+    "m_regression": {"zh": "回归", "en": "regression"},
+    "m_relative_weights": {"zh": "相对权重", "en": "relative weights"},
+    "m_shapley": {"zh": "Shapley 值", "en": "Shapley values"},
+    "agree_only": {"zh": "{methods}认为其重要性不低于同类平均，与规则一致",
+                   "en": "{methods} rate them at or above their peers' average, in line with "
+                         "the rule"},
+    "differ_some": {"zh": "{methods}支持{agree}，但认为{differ}的重要性低于同类平均（这些方法最重要的驱动因素为{top}）",
+                    "en": "{methods} support {agree} but rate {differ} below the average of "
+                          "its peers (their own top driver: {top})"},
+    "differ_all": {"zh": "{methods}认为{differ}的重要性低于同类平均（这些方法最重要的驱动因素为{top}）",
+                   "en": "{methods} rate {differ} below the average of their peers (their own "
+                         "top driver: {top})"},
+    "clause_sep": {"zh": "；", "en": "; "},
+    "full_stop": {"zh": "。", "en": "."},
+    "no_agreement": {"zh": "没有 IPMA 优先级可供对照。",
+                     "en": "There is no IPMA priority to compare the methods with."},
+    "peers_note": {
+        "zh": "“一致”的含义：该方法给出的重要性不低于同类驱动因素（同一高阶构念的各维度，或其余驱动因素）的平均值，"
+              "与 IPMA 划分“重点改进”区的方式相同。本节不改变优先顺序，只说明其他方法是否支持它。",
+        "en": "“Agree” means the method rates the driver's importance at or above the average "
+              "of its peers (the dimensions of the same higher-order construct, or the other "
+              "drivers), as the IPMA splits its improve-first area. This section does not "
+              "reorder the priorities; it says whether the other methods support them."},
+    "ci_note": {"zh": "方括号内为 {ci}；bootstrap {ok}/{resamples} 次重抽样可用。",
+                "en": "Brackets: {ci}; {ok} of {resamples} bootstrap resamples usable."},
+    "withheld_no_bootstrap": {
+        "zh": "未做 bootstrap：只列出点估计，不报告置信区间（估计时加 --bootstrap 1000）。",
+        "en": "Not bootstrapped: point estimates only, with no intervals (estimate with "
+              "--bootstrap 1000)."},
+    "withheld_bootstrap_unusable": {
+        "zh": "可用的 bootstrap 重抽样太少（{ok}/{resamples}），无法推断：只列出点估计，不报告置信区间。",
+        "en": "Too few usable bootstrap resamples ({ok} of {resamples}) to carry inference: "
+              "point estimates only, with no intervals."},
+    "shapley_too_many_drivers": {
+        "zh": "驱动因素有 {k} 个，超过 {max} 个：Shapley 值需计算 2^{k} 个子模型，未计算。",
+        "en": "{k} drivers, more than {max}: the Shapley values would need 2^{k} sub-models "
+              "and were not computed."},
+    "shapley_too_many_subsets": {
+        "zh": "驱动因素较多：Shapley 值只给出点估计，未做 bootstrap 区间。",
+        "en": "Many drivers: the Shapley values are point estimates, without bootstrap "
+              "intervals."},
+    "unavailable": {"zh": "无法进行驱动因素三角验证：{reason}", "en": "No driver triangulation: {reason}"},
+    "nps_title": {"zh": "净推荐值（NPS）", "en": "Net Promoter Score (NPS)"},
+    "nps_line": {
+        "zh": "“{item}”：推荐者（9-10 分）{p}，中立者（7-8 分）{m}，贬损者（0-6 分）{d}；NPS = {score}{ci}（n = {n}）。",
+        "en": "“{item}”: promoters (9-10) {p}, passives (7-8) {m}, detractors (0-6) {d}; "
+              "NPS = {score}{ci} (n = {n})."},
+    "nps_ci": {"zh": "，{level} 置信区间 [{low}, {high}]", "en": ", {level} CI [{low}, {high}]"},
+    "nps_se_note": {
+        "zh": "标准误按多项分布方差 [p推荐 + p贬损 − (p推荐 − p贬损)²] / n 计算；有权重时 n 取 Kish 有效样本量"
+              "（此处 {neff}）。区间为 Wald 区间。",
+        "en": "Standard error from the multinomial variance [p_promoters + p_detractors − "
+              "(p_promoters − p_detractors)²] / n, with Kish's effective n under weights (here "
+              "{neff}); Wald interval."},
+    "nps_withheld_too_few_answers": {
+        "zh": "有效回答少于 {min} 个：不报告置信区间。",
+        "en": "Fewer than {min} effective answers: no interval is reported."},
+    "nps_withheld_one_group": {
+        "zh": "所有回答落在同一组：方差为 0，不报告置信区间。",
+        "en": "Every answer falls in one group: the variance is 0 and no interval is reported."},
+    "nps_unavailable_no_recommend": {
+        "zh": "问卷没有数据中存在的推荐意愿题（gauges.recommend），不计算 NPS。",
+        "en": "The questionnaire names no recommend question (gauges.recommend) that the data "
+              "has: no NPS."},
+    "nps_unavailable_not_0_10": {
+        "zh": "推荐意愿题“{item}”不是 0-10 分量表，不计算 NPS（NPS 的推荐者/贬损者定义基于 0-10 分）。",
+        "en": "The recommend question “{item}” is not on a 0-10 scale: no NPS (its promoters "
+              "and detractors are defined on 0-10)."},
+    "nps_segment": {"zh": "按{segment}", "en": "By {segment}"},
+    "nps_change": {"zh": "NPS 变化（{wave_from} → {wave_to}）：{change}，{level} 置信区间 [{low}, {high}]，"
+                         "p = {p}（{verdict}）。",
+                   "en": "NPS change {wave_from} → {wave_to}: {change}, {level} CI [{low}, {high}], "
+                         "p = {p} ({verdict})."},
+    "nps_change_untested": {"zh": "NPS 变化（{wave_from} → {wave_to}）：{change}；至少一轮的 NPS 没有标准误，"
+                                  "未做检验。",
+                            "en": "NPS change {wave_from} → {wave_to}: {change}; at least one "
+                                  "wave's NPS has no standard error, so it is not tested."},
+    "significant": {"zh": "显著", "en": "significant"},
+    "not_significant": {"zh": "不显著", "en": "not significant"},
+    "inconclusive": {"zh": "不确定", "en": "not conclusive"},
+    "level": {"zh": "组别", "en": "Level"},
+    "pair": {"zh": "比较", "en": "Comparison"},
+    "difference": {"zh": "差值", "en": "Difference"},
+    "p_holm": {"zh": "p（Holm 校正）", "en": "p (Holm)"},
+    "nps_test_note": {
+        "zh": "两组 NPS 之差的 z 检验（独立样本，标准误 √(SE₁² + SE₂²)），同一分组变量内按 Holm 法校正。",
+        "en": "z test of the difference of two NPS (independent samples, SE √(SE₁² + SE₂²)), "
+              "Holm-adjusted within a segment column."},
+}
+
+#: Why the triangulation is not available (survey.analysis.triangulation reason codes).
+TRIANGULATION_UNAVAILABLE: dict[str, dict[str, str]] = {
+    "no_drivers": {"zh": "模型的目标变量没有可比较的驱动因素。",
+                   "en": "the model's target has no drivers to compare."},
+    "too_few_respondents": {"zh": "同时回答了结果题与全部驱动因素的受访者只有 {n} 人，少于驱动因素个数加 2。",
+                            "en": "only {n} respondents answered the outcome and every driver, "
+                                  "fewer than the number of drivers plus 2."},
+    "constant_outcome": {"zh": "所有受访者对结果题的回答相同，没有可供驱动因素解释的变异。",
+                         "en": "every respondent gave the outcome the same answer: there is no "
+                               "variance for the drivers to explain."},
+    "singular": {"zh": "驱动因素的相关矩阵奇异（某个驱动因素为常数或与其他驱动因素完全共线），R² 无法分解。",
+                 "en": "the drivers' correlation matrix is singular (a constant or collinear "
+                       "driver), so R² cannot be split among them."},
+}

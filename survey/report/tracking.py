@@ -24,7 +24,7 @@ from survey.numbers import finite as _num
 from survey.pathmodel import BoundModel
 from survey.report.charts import change_svg, trend_svg
 from survey.report.context import NAMES, warning_texts
-from survey.report.render import environment, report_language, stylesheet
+from survey.report.render import environment, format_p, report_language, stylesheet
 from survey.report.texts import (
     IMPROVEMENT_VERDICTS,
     INTERVALS,
@@ -34,6 +34,7 @@ from survey.report.texts import (
     SCHEMES,
     TRACKING_NOTES,
     TRACKING_UI,
+    TRIANGULATION_UI,
     UI,
     grammar,
     join,
@@ -225,6 +226,8 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
     if apart:
         summary.append({"level": "bad", "text": t["not_comparable_list"].format(
             items=join(apart, lang))})
+    if step.nps is not None:
+        summary.append(_nps_change(step, lang))
     chart_rows = [{"label": r["label"], "change": r["change"], "ci_low": r["ci_low"],
                    "ci_high": r["ci_high"], "direction": r["direction"],
                    "comparable": r["comparable"]} for r in indices]
@@ -240,6 +243,23 @@ def _step(n: int, step: WaveStep, words: _Words, t: Mapping[str, str], lang: str
             "moved_paths": [r for r in paths if r["verdict"] in MOVED],
             "all_paths_title": t["all_paths"].format(n=len(paths)),
             "micom": micom, "chart_svg": chart}
+
+
+def _nps_change(step: WaveStep, lang: str) -> dict[str, str]:
+    """The NPS change of a wave step in one line (survey.analysis.nps: z test of two
+    independent NPS), judged by the one rule of every wave change (CHANGE_RULE: p and
+    interval); a rise or fall only when significant."""
+    d = step.nps
+    verdict = CHANGE_RULE.decide(d.p_value, d.ci_low, d.ci_high)
+    if d.p_value is None:
+        return {"level": "", "text": tr(TRIANGULATION_UI, "nps_change_untested", lang).format(
+            wave_from=step.wave_from, wave_to=step.wave_to, change=_signed(d.difference))}
+    level = ("rise" if d.difference > 0 else "fall") if verdict == "significant" else (
+        "warn" if verdict == "inconclusive" else "")
+    return {"level": level, "text": tr(TRIANGULATION_UI, "nps_change", lang).format(
+        wave_from=step.wave_from, wave_to=step.wave_to, change=_signed(d.difference),
+        low=_signed(d.ci_low), high=_signed(d.ci_high), p=format_p(d.p_value),
+        level=f"{CHANGE_RULE.level:.0%}", verdict=tr(TRIANGULATION_UI, verdict, lang))}
 
 
 def _improvement(step: WaveStep, words: _Words, t: Mapping[str, str], lang: str,

@@ -21,6 +21,11 @@ Extended once more (issue 13, out-of-sample prediction): a one-off script added 
 top-level ``prediction`` block (PLSpredict of CCSI's 37 endogenous indicators and CVPAT, 10
 folds x 10 repetitions, seed 2026, from a fresh estimate with the settings below), checked that
 it was the only difference, and wrote the file with gzip mtime 0.
+Extended once more (issue 13, driver triangulation): a one-off script added the top-level
+``driver_shares`` (the 8 drivers by SEM, regression, relative weights and Shapley shares with
+200-resample percentile intervals, and the agreement with the priority rule) and ``nps`` (not
+available: the example's recommend question is on 1-10) blocks from a fresh estimate and
+checked that nothing else differed.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine

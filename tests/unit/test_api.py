@@ -66,6 +66,11 @@ def test_readme_snippet_runs_and_gives_what_it_says(readme_namespace):
     assert res.prediction.attrs["folds"] == 10 and res.prediction.attrs["headline"] in (
         "none", "low", "medium", "high")
     assert set(res.cvpat()["b"]) == {"ia", "lm"}
+    # Triangulation: the target's drivers (quality by its dimensions, not expectation).
+    shares = res.driver_shares
+    assert "expectation" not in set(shares["driver"]) and len(shares) > 1
+    assert shares["shapley"].sum() == pytest.approx(shares.attrs["r2"], abs=1e-12)
+    assert res.nps["available"] is False  # the airline's recommend question is on 1-10
     assert {"=~", "~", "~~"} <= set(cb.parameters["op"])
     assert cb.fit["df"] > 0 and 0 <= cb.fit["cfi"] <= 1
     assert res.to_json()["paths"][0]["from"] == "expectation"
@@ -108,9 +113,13 @@ def test_wald_intervals_of_cbsem_and_no_interval_without_inference(readme_namesp
         plain.methods  # noqa: B018
     assert plain.to_json()["analyses_off"] == ["ipma", "methods", "satisfaction_ratio",
                                                "gauges", "precision", "mediation",
-                                               "prediction"]
+                                               "prediction", "driver_shares", "nps"]
     with pytest.raises(SurveyError, match="'mediation' was not run"):
         plain.mediation  # noqa: B018
+    with pytest.raises(SurveyError, match="'driver_shares' was not run"):
+        plain.driver_shares  # noqa: B018
+    with pytest.raises(SurveyError, match="'nps' was not run"):
+        plain.nps  # noqa: B018
 
 
 def test_mediation_frame_is_the_typed_result_of_each_estimate(readme_namespace):
