@@ -1716,3 +1716,32 @@ TRACKING_QUALITY_UI: dict[str, dict[str, str]] = {
     "chart": {"zh": "{target}指数：排除前后", "en": "{target} index with and without the "
                                                   "exclusion"},
 }
+
+
+# --------------------------------------------------------------------------- survey quality
+# ``survey quality --lang``: the console table's words and the flag file's headers. The
+# reasons themselves are beside the rules (survey.quality.REASONS).
+
+#: Words of ``survey quality``'s table and of its flag files' headers.
+QUALITY_CLI_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "{name}：{n} 位有效受访者", "en": "{name}: {n} accepted respondents"},
+    "rule": {"zh": "规则", "en": "rule"},
+    "flagged": {"zh": "标记人数", "en": "flagged"},
+    "share": {"zh": "占比", "en": "share"},
+    "threshold": {"zh": "阈值", "en": "threshold"},
+    "note": {"zh": "依据 / 无法应用的原因", "en": "based on / not applied because"},
+    "examples": {"zh": "示例行", "en": "example rows"},
+    "any_rule": {"zh": "{n} 位受访者至少被一条规则标记。",
+                 "en": "{n} respondents flagged by at least one rule."},
+    "stored": {"zh": "标记已保存在 {path}，与各轮次的回答放在一起（{n} 个轮次）。",
+               "en": "Flags stored in {path} beside each wave's responses ({n} waves)."},
+    "written": {"zh": "标记已写入 {path}", "en": "Flags written to {path}"},
+    # the flag file's headers
+    "col_row": {"zh": "行号", "en": "row"},
+    "col_respondent": {"zh": "受访者编号", "en": "respondent"},
+    "col_rule": {"zh": "规则", "en": "rule"},
+    "col_value": {"zh": "测量值", "en": "value"},
+    "col_reason": {"zh": "原因", "en": "reason"},
+    "col_wave": {"zh": "轮次", "en": "wave"},
+    "col_brand": {"zh": "品牌", "en": "brand"},
+}
