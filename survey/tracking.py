@@ -37,6 +37,7 @@ from survey.estimators.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimators.result import Estimate
 from survey.estimators.sample_size import minimum_n
 from survey.pathmodel import BoundModel
+from survey.quality import RULES
 
 #: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
 #: result leaves the worker: 1000 resamples x every loading and weight would be megabytes).
@@ -187,6 +188,19 @@ class CellExclusion:
             return None
         return abs(diff) > half
 
+    def row(self) -> dict[str, Any]:
+        """The cell's row of the run's ``quality`` table (:data:`QUALITY_COLUMNS`): the
+        counts per rule as columns (``flagged_speeder``, ``excluded_speeder``, ...; None for
+        a rule that could not be judged or was not applied)."""
+        return {"rules": ",".join(self.rules), "checked": self.checked,
+                **{f"flagged_{r}": self.flagged.get(r) for r in RULES},
+                **{f"excluded_{r}": self.excluded_by.get(r) for r in RULES},
+                "excluded": self.excluded, "used": self.used, "target": self.target,
+                "index_with": self.index_with, "index_without": self.index_without,
+                "difference": self.difference, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "half_width": self.half_width, "moved": self.moved, "note": self.note,
+                "error": self.error}
+
     def to_json(self) -> dict[str, Any]:
         return {"cell": dict(self.key), "rules": list(self.rules), "checked": self.checked,
                 "flagged": dict(self.flagged), "excluded_by": dict(self.excluded_by),
@@ -240,11 +254,16 @@ class Tracking:
             checks += [{**base, **c.to_json()} for c in s.improvement]
         cell_keys = dict.fromkeys(keys, "str")
         step_keys = {**dict.fromkeys(self.by, "str"), "wave_from": "str", "wave_to": "str"}
-        return {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
-                "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
-                "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
-                "changes": _table(changes, {**step_keys, **_columns(Change)}),
-                "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
+        out = {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
+               "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
+               "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
+               "changes": _table(changes, {**step_keys, **_columns(Change)}),
+               "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
+        if self.quality:  # only with --exclude-flagged, as the manifest's exclude_flagged
+            out["quality"] = _table([{**{k: x.key.get(k) for k in keys}, **x.row()}
+                                     for x in self.quality],
+                                    {**cell_keys, **QUALITY_COLUMNS})
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
@@ -279,6 +298,14 @@ INDEX_COLUMNS = {"latent": "str", "index": "float64", "se": "float64", "ci_low":
                  "ci_high": "float64", "valid": "boolean", "n": "Int64"}
 PATH_COLUMNS = {"source": "str", "target": "str", "estimate": "float64", "ci_low": "float64",
                 "ci_high": "float64", "p_value": "float64"}
+#: The run's ``quality`` table (CellExclusion.row), kept only when rules were applied.
+QUALITY_COLUMNS = {"rules": "str", "checked": "Int64",
+                   **{f"flagged_{r}": "Int64" for r in RULES},
+                   **{f"excluded_{r}": "Int64" for r in RULES},
+                   "excluded": "Int64", "used": "Int64", "target": "str",
+                   "index_with": "float64", "index_without": "float64",
+                   "difference": "float64", "ci_low": "float64", "ci_high": "float64",
+                   "half_width": "float64", "moved": "boolean", "note": "str", "error": "str"}
 
 
 def _columns(result: type) -> dict[str, str]:
@@ -525,7 +552,7 @@ def _exclude_flagged(study, stored: pd.DataFrame, data: pd.DataFrame, q, rules: 
     per wave and brand the counts flagged and excluded; and the flags of every respondent of
     ``data`` (same index), one boolean column per rule (NA where the rule could not be
     applied to the respondent's file)."""
-    from survey.quality import RULES, check_quality, exclusion_rows
+    from survey.quality import check_quality, exclusion_rows
 
     keep = np.ones(len(data), dtype=bool)
     marks = pd.DataFrame({r: pd.array([pd.NA] * len(data), dtype="boolean") for r in RULES},
@@ -566,9 +593,10 @@ def exclusion_effects(tracking: Tracking, bound: BoundModel, everyone: pd.DataFr
     waves = everyone["wave"].astype(str)
     out = []
     for c in tracking.cells:
-        mask = (waves == str(c.key["wave"])).to_numpy()
-        for column in tracking.by:
-            mask &= (everyone[column].astype("string") == c.key[column]).fillna(False).to_numpy()
+        mask = waves == str(c.key["wave"])
+        for column in tracking.by:  # as track() cuts its cells
+            mask &= (everyone[column].astype("string") == c.key[column]).fillna(False)
+        mask = mask.to_numpy(dtype=bool)
         cell_marks = marks[mask]
         flagged = {r: int(cell_marks[r].sum()) for r in marks.columns
                    if not cell_marks[r].isna().any()}

@@ -196,8 +196,31 @@ def test_the_json_has_each_waves_counts_and_both_indices(doc, expected, study):
     # The cells were estimated on the respondents left.
     assert {c["wave"]: c["n"] for c in doc["cells"]} == {
         w: e["checked"] - e["excluded"] for w, e in expected.items()}
-    assert "Quality: W1: 1 of 160 excluded (speeder 1, straightliner 0)." in " ".join(
-        study["console"].split())
+    console = " ".join(study["console"].split())
+    assert "Quality: W1: 1 of 160 excluded (speeder 1, straightliner 0)." in console
+    e = expected[WAVE2]
+    assert (f"Quality: wave={WAVE2}: satisfaction index {e['with']:.1f} with the exclusion, "
+            f"{e['without']:.1f} without ({e['with'] - e['without']:+.1f}); more than the "
+            "interval's half-width") in console
+    assert "Quality: wave=W1: satisfaction index" in console and "; not more than" in console
+
+
+def test_the_study_store_keeps_the_runs_quality_table(study, expected):
+    from survey.store import Study
+
+    store = Study.open(study["out"].parent / "st")
+    tables = store.run_tables(store.runs()["run_id"].iloc[-1])
+    table = tables["quality"].set_index("wave")
+    for wave, e in expected.items():
+        row = table.loc[wave]
+        assert row["rules"] == "speeder,straightliner"
+        assert [row["checked"], row["excluded"], row["used"]] == [
+            e["checked"], e["excluded"], e["checked"] - e["excluded"]]
+        assert [row["excluded_speeder"], row["excluded_straightliner"]] == [
+            e["speeder"], e["straightliner"]]
+        assert pd.isna(row["excluded_duplicate"])  # not applied
+        assert row["index_without"] == pytest.approx(e["without"], abs=1e-6)
+    assert table["moved"].tolist() == [False, True]
 
 
 def _html_rows(path) -> tuple[list[str], dict[str, list[str]], str]:
@@ -326,3 +349,41 @@ def test_the_deck_has_the_chart_and_the_table(study, expected, lang):
     # Slide one's caveats name the exclusion that moved the index.
     first = " ".join(sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame)
     assert f"+{expected[WAVE2]['with'] - expected[WAVE2]['without']:.1f}" in first
+
+
+def test_brands_without_bootstrap_count_per_cell_and_claim_nothing(tmp_path):
+    """Another shape: one wave of two brands (one file each), split by brand, no bootstrap.
+    Each brand's cell has its own counts; without an interval nothing is said to have moved
+    (no caveat), and the report says there is no interval to compare with."""
+    from survey.pathmodel import bind, load_model
+    from survey.questionnaire import load_questionnaire
+
+    (tmp_path / "q.yaml").write_text(QUESTIONNAIRE.replace("languages: [zh, en]",
+                                                           "languages: [en, zh]"),
+                                     encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(MODEL, encoding="utf-8")
+    bound = bind(load_model(tmp_path / "m.yaml"), load_questionnaire(tmp_path / "q.yaml"))
+    frames = {"A": _wave(bound, 41, 120, {}, range(10, 14)),
+              "B": _wave(bound, 42, 110, {7: 30}, range(0))}
+    cli_run("init", tmp_path / "st", "--questionnaire", tmp_path / "q.yaml",
+            "--model", tmp_path / "m.yaml")
+    for brand, frame in frames.items():
+        frame.to_csv(tmp_path / f"{brand}.csv", index=False)
+        cli_run("ingest", tmp_path / "st", tmp_path / f"{brand}.csv", "--wave", "2026",
+                "--brand", brand)
+    out = cli_run("run", tmp_path / "st", "--bootstrap", "0", "--permutations", "0",
+                  "--workers", "0", "--exclude-flagged", "straightliner,speeder",
+                  "--out", tmp_path / "out")
+    assert "no interval to compare with" in out
+    doc = json.loads((tmp_path / "out" / "tracking.json").read_text(encoding="utf-8"))
+    got = {x["cell"]["brand"]: x for x in doc["quality"]}
+    assert got["A"]["excluded_by"] == {"speeder": 0, "straightliner": 4}
+    assert got["B"]["excluded_by"] == {"speeder": 1, "straightliner": 0}
+    assert [got[b]["checked"] for b in "AB"] == [120, 110]
+    assert all(x["moved"] is None and x["half_width"] is None for x in doc["quality"])
+    assert got["A"]["index_without"] == pytest.approx(_seminr_index(frames["A"]), abs=1e-6)
+    keep = ~frames["B"].index.isin([7])
+    assert got["B"]["index_with"] == pytest.approx(_seminr_index(frames["B"][keep]), abs=1e-6)
+    html = (tmp_path / "out" / "tracking_report.html").read_text(encoding="utf-8")
+    assert html.count('data-moved=""') == 2 and html.count("no interval") == 2
+    assert "more than the half-width of its interval" not in html
