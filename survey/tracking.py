@@ -473,7 +473,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     in the study. ``exclude_flagged``: response-quality rules (survey.quality.RULES) whose
     flagged respondents each wave leaves out; the flags are stored beside the wave's
     responses and the manifest's ``exclude_flagged`` says per wave and rule how many were
-    flagged and excluded. Returns (run id, tracking, manifest, bound model)."""
+    flagged and excluded; the Tracking's ``quality`` (:class:`CellExclusion`, one per
+    estimated cell) adds the counts per cell and the target index with and without the
+    exclusion (:func:`exclusion_effects`). Returns (run id, tracking, manifest, bound
+    model)."""
     import platform
     import time
     import uuid

@@ -4,8 +4,10 @@ rendered with ``reports/tracking.html.j2`` into one self-contained HTML file.
 Sections: the run summary; the trends of every index across the waves, per brand (or other
 ``by`` group); wave over wave, the index and path changes with their intervals, permutation
 p-values and measurement invariance (MICOM); "did the improvement work?" (SOURCE.md §3:
-"confirm that the improvement worked: the next wave must show it"); the failed cells; the
-method notes and the run manifest. A change's significance and verdict (a significant rise,
+"confirm that the improvement worked: the next wave must show it"); with ``--exclude-flagged``,
+the respondents excluded for response quality (per cell each rule's counts and the target
+index with and without the exclusion; ``reports/_tracking_quality.html.j2``); the failed cells;
+the method notes and the run manifest. A change's significance and verdict (a significant rise,
 not conclusive, not comparable) are the Change's own (survey.analysis.waves.CHANGE_RULE), as on
 the console and in the JSON; what the report composes from them (a brand's conclusion, which
 paths to list first) is decided here; the template only lays it out.
