@@ -122,6 +122,15 @@ REASONS: dict[str, dict[str, str]] = {
 }
 
 
+def reason_language(questionnaire: Questionnaire, lang: str | None = None) -> str:
+    """The language to write reasons in: ``lang``, else the questionnaire's first when the
+    reasons exist in it (:data:`LANGUAGES`), else English; as the report picks its language,
+    so that the flags read like the respondents' questionnaire."""
+    if lang is not None:
+        return lang
+    return questionnaire.language if questionnaire.language in LANGUAGES else "en"
+
+
 def say(key: str, lang: str = "en", **fields: Any) -> str:
     """The sentence ``key`` of :data:`REASONS` in ``lang`` with its fields filled in."""
     return REASONS[key][lang].format(**fields)

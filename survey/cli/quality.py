@@ -46,7 +46,7 @@ def quality(target: str, questionnaire: str | None, encoding: str | None, waves:
     """Flag speeders, straight-liners, near-duplicates, failed attention checks and too many
     don't-knows in DATA (a response file) or in each wave of STUDY (the flags are stored
     beside the wave's responses); print a table and, with --output, write the flags."""
-    from survey.quality import check_quality
+    from survey.quality import check_quality, reason_language
 
     console = Console()
     if not console.is_terminal:  # a log or a pipe: room for the reasons
@@ -61,7 +61,7 @@ def quality(target: str, questionnaire: str | None, encoding: str | None, waves:
 
         study = Study.open(path)
         q = study.questionnaire() if questionnaire is None else _questionnaire(questionnaire)
-        lang = language(q, lang)
+        lang = reason_language(q, lang)
         chosen = [w.strip() for w in (waves or "").split(",") if w.strip()] or None
         stored = study.waves()
         if chosen is not None:
@@ -87,7 +87,7 @@ def quality(target: str, questionnaire: str | None, encoding: str | None, waves:
         from survey.ingest import read_responses
 
         q = _questionnaire(questionnaire)
-        lang = language(q, lang)
+        lang = reason_language(q, lang)
         responses = read_responses(path, q, encoding=encoding)
         flags = check_quality(responses, q, lang=lang)
         show(flags, console, path.name, examples, lang)
@@ -102,16 +102,6 @@ def _questionnaire(path: str):
     from survey.questionnaire import load_questionnaire
 
     return load_questionnaire(path)
-
-
-def language(q, lang: str | None) -> str:
-    """The language of the reasons: ``lang``, else the questionnaire's first when the
-    reasons are written in it (survey.quality.LANGUAGES), else English."""
-    from survey.quality import LANGUAGES
-
-    if lang is not None:
-        return lang
-    return q.language if q.language in LANGUAGES else "en"
 
 
 def _t(key: str, lang: str) -> str:
