@@ -567,7 +567,11 @@ def _quality_slides(deck: _Deck) -> None:
             deck.text(slide, MARGIN, BODY_BOTTOM - caveat_height, BODY_WIDTH, caveat_height,
                       _bullets([(x, AMBER) for x in q["caveats"]],
                                _fit(q["caveats"], BODY_WIDTH, caveat_height, 12, 9)))
-    header = [t["cell"], t["checked"], *[c["label"] for c in q["columns"]], t["excluded"],
+    # A rule's header on two lines (its name, then what became of the flagged): the columns
+    # are narrow.
+    header = [t["cell"], t["checked"],
+              *[c["label"].replace("：", "\n").replace(": ", "\n") for c in q["columns"]],
+              t["excluded"],
               t["used"], t["with"], t["without"], t["difference"], t["half_width"], t["moved"]]
     # The rules' columns share what the fixed ones leave of the slide's width.
     fixed = [2.2, 0.9, 0.9, 0.9, 1.05, 1.05, 0.9, 1.0, 1.0]
