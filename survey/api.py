@@ -164,8 +164,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
     return Results(study)
 
 
-def quality_flags(questionnaire: Questionnaire | Source, data: pd.DataFrame | str | Path
-                  ) -> QualityFlags:
+def quality_flags(questionnaire: Questionnaire | Source, data: pd.DataFrame | str | Path,
+                  lang: str = "en") -> QualityFlags:
     """Response-quality flags of every accepted respondent (survey.quality): speeders,
     straight-liners, near-duplicates, failed attention checks, too many don't-knows, each
     with its reason; nothing is excluded.
@@ -177,6 +177,8 @@ def quality_flags(questionnaire: Questionnaire | Source, data: pd.DataFrame | st
         block sets the columns and thresholds.
     data : DataFrame, str or Path
         The responses, validated as :func:`estimate` validates them.
+    lang : {'en', 'zh'}
+        The language of the reasons and the rules' notes (survey.quality.REASONS).
 
     Returns
     -------
@@ -189,7 +191,7 @@ def quality_flags(questionnaire: Questionnaire | Source, data: pd.DataFrame | st
     q = load_questionnaire(questionnaire)
     responses = (response_set_from_frame(data, q) if isinstance(data, pd.DataFrame)
                  else read_responses(data, q))
-    return check_quality(responses, q)
+    return check_quality(responses, q, lang=lang)
 
 
 def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:

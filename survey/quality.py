@@ -38,7 +38,8 @@ Five rules, each a published or common practice with a default the questionnaire
 
 :func:`check_quality` returns :class:`QualityFlags`: one row per respondent and rule flagged,
 with the measured value and the reason, and a summary per rule (available or why not, flagged
-count, threshold). Excluding flagged respondents is the caller's choice
+count, threshold). Reasons and notes are written in English or Chinese (``lang``; ``survey
+quality --lang``), from the sentences of :data:`REASONS`. Excluding flagged respondents is the caller's choice
 (:meth:`QualityFlags.rows`, ``survey estimate --exclude-flagged``).
 """
 
@@ -69,6 +70,70 @@ DUPLICATE_COLUMNS = ("来自IP", "IP地址", "IPAddress", "IP Address", "ip", "I
 #: Fewest known durations for a median to judge speed by (our rule: a median of a handful of
 #: interviews says little about how long the questionnaire takes).
 MIN_DURATIONS = 10
+#: The languages the reasons are written in.
+LANGUAGES = ("zh", "en")
+
+#: Every sentence a flag's reason or a rule's note is made of, in each language (one place
+#: for each: ``survey quality --lang`` and the stored flags read them from here). Fields in
+#: braces are filled by the rule; numbers arrive formatted.
+REASONS: dict[str, dict[str, str]] = {
+    # reasons, one per flagged respondent
+    "speeder": {"en": "took {seconds} s, under {share} of the median {median} s ({cut} s)",
+                "zh": "用时 {seconds} 秒，不足中位数 {median} 秒的 {share}（{cut} 秒）"},
+    "straightliner": {"en": "identical answers within {straight} of {eligible} grids ({grids})",
+                      "zh": "{eligible} 个题组中有 {straight} 个答案完全相同（{grids}）"},
+    "duplicate_answers": {"en": "same answers and profile as row {row}",
+                          "zh": "作答与背景资料与第 {row} 行完全相同"},
+    "duplicate_column": {"en": "same {column} '{value}' as row {row}",
+                         "zh": "{column} '{value}' 与第 {row} 行相同"},
+    "attention": {"en": "failed {n} of {total} attention checks ({details})",
+                  "zh": "{total} 道注意力检查题中 {n} 道未通过（{details}）"},
+    "attention_item": {"en": "{column}: {got}, expected {expected}",
+                       "zh": "{column}：{got}，应为 {expected}"},
+    "answer": {"en": "'{cell}'", "zh": "'{cell}'"},
+    "blank": {"en": "blank", "zh": "未答"},
+    "or": {"en": " or ", "zh": " 或 "},
+    "separator": {"en": "; ", "zh": "；"},
+    "dont_know": {"en": "{missing} of {items} rated items answered don't know or left blank "
+                        "({share}, over {limit})",
+                  "zh": "{items} 道评分题中 {missing} 道回答“无法回答”或空白（{share}，超过 {limit}）"},
+    # notes: what a rule was based on, or why it could not be applied
+    "no_duration": {"en": "no duration column (name it in quality.duration)",
+                    "zh": "没有答题时长列（可在 quality.duration 中指定）"},
+    "basis_column": {"en": "column '{column}'", "zh": "列 '{column}'"},
+    "basis_start_end": {"en": "columns '{start}' to '{end}'",
+                        "zh": "列 '{start}' 至 '{end}'"},
+    "few_durations": {"en": "{n} known durations in {basis}; at least {least} are needed for a "
+                            "median",
+                      "zh": "{basis}中只有 {n} 个已知时长；计算中位数至少需要 {least} 个"},
+    "speeder_basis": {"en": "{basis}; median {median} s of {n} known, cut-off {cut} s",
+                      "zh": "{basis}；{n} 个已知时长的中位数为 {median} 秒，界值 {cut} 秒"},
+    "no_grid": {"en": "no construct has {n} or more items in the data",
+                "zh": "数据中没有含 {n} 道及以上题目的构念"},
+    "grids": {"en": "{n} grids of {low} or more items",
+              "zh": "{n} 个含 {low} 道及以上题目的题组"},
+    "duplicate_basis": {"en": "{n} items and the profile", "zh": "{n} 道题及背景资料"},
+    "duplicate_columns": {"en": "; columns {columns}", "zh": "；列 {columns}"},
+    "no_attention": {"en": "no attention check declared (quality.attention)",
+                     "zh": "未声明注意力检查题（quality.attention）"},
+    "attention_basis": {"en": "{n} checks: {columns}", "zh": "{n} 道检查题：{columns}"},
+    "no_rated": {"en": "no rated item answered in the data", "zh": "数据中没有作答的评分题"},
+    "rated_asked": {"en": "{n} rated items asked", "zh": "共问了 {n} 道评分题"},
+}
+
+
+def reason_language(questionnaire: Questionnaire, lang: str | None = None) -> str:
+    """The language to write reasons in: ``lang``, else the questionnaire's first when the
+    reasons exist in it (:data:`LANGUAGES`), else English; as the report picks its language,
+    so that the flags read like the respondents' questionnaire."""
+    if lang is not None:
+        return lang
+    return questionnaire.language if questionnaire.language in LANGUAGES else "en"
+
+
+def say(key: str, lang: str = "en", **fields: Any) -> str:
+    """The sentence ``key`` of :data:`REASONS` in ``lang`` with its fields filled in."""
+    return REASONS[key][lang].format(**fields)
 
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:秒|s|sec|secs|seconds)?$", re.IGNORECASE)
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
@@ -141,14 +206,19 @@ def check_rules(rules: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_quality(responses: ResponseSet | pd.DataFrame, questionnaire: Questionnaire, *,
-                  source: str | None = None) -> QualityFlags:
+                  source: str | None = None, lang: str = "en") -> QualityFlags:
     """Flag the accepted respondents of ``responses`` (a :class:`ResponseSet`, or a frame in
     the shape of :attr:`ResponseSet.data`, indexed by file row number, as the study store
-    returns a wave) by every rule of this module, with the questionnaire's thresholds.
+    returns a wave) by every rule of this module, with the questionnaire's thresholds; the
+    reasons and the rules' notes in ``lang`` (:data:`LANGUAGES`, sentences in
+    :data:`REASONS`).
 
     Raises :class:`ResponseValidationError` naming file, row and column when a duration
     column holds something that is not a duration, and naming the YAML path when a column the
     questionnaire's ``quality:`` block names is not in the data."""
+    if lang not in LANGUAGES:
+        raise SurveyError(f"Unknown language {lang!r} for the quality reasons. Expected one of "
+                          f"{list(LANGUAGES)}.")
     if isinstance(responses, ResponseSet):
         data = responses.data
         source = source or responses.report.source
@@ -173,7 +243,7 @@ def check_quality(responses: ResponseSet | pd.DataFrame, questionnaire: Question
     for rule, fn in (("speeder", _speeders), ("straightliner", _straightliners),
                      ("duplicate", _duplicates), ("attention", _attention),
                      ("dont_know", _dont_know)):
-        flagged, summary = fn(data, questionnaire, checks, source)
+        flagged, summary = fn(data, questionnaire, checks, source, lang)
         found.append(flagged.assign(rule=rule))
         summaries.append(summary)
     flags = pd.concat(found, ignore_index=True)[["row", "rule", "value", "reason"]]
@@ -194,11 +264,12 @@ def _frame(rows: Sequence[int], values: Sequence[Any], reasons: Sequence[str]) -
                          "reason": pd.Series(list(reasons), dtype=object)})
 
 
-def durations(data: pd.DataFrame, checks: QualityChecks, source: str
+def durations(data: pd.DataFrame, checks: QualityChecks, source: str, lang: str = "en"
               ) -> tuple[pd.Series | None, str]:
     """The interview duration of each respondent in seconds (NaN where blank) and what it was
-    read from, or (None, why not). Raises :class:`ResponseValidationError` listing every cell
-    that is not a duration (or an end before its start), with its row and column."""
+    read from (in ``lang``), or (None, why not). Raises :class:`ResponseValidationError`
+    listing every cell that is not a duration (or an end before its start), with its row and
+    column."""
     column, start, end = checks.duration, checks.start, checks.end
     if column is None and start is None:
         column = next((c for c in DURATION_COLUMNS if c in data.columns), None)
@@ -207,7 +278,7 @@ def durations(data: pd.DataFrame, checks: QualityChecks, source: str
                                if s in data.columns and e in data.columns), (None, None))
     if column is not None:
         seconds, problems = _parse_seconds(data[column], column, source)
-        basis = f"column '{column}'"
+        basis = say("basis_column", lang, column=column)
     elif start is not None and end is not None:
         t0, problems = _parse_times(data[start], start, source)
         t1, more = _parse_times(data[end], end, source)
@@ -217,9 +288,9 @@ def durations(data: pd.DataFrame, checks: QualityChecks, source: str
             problems.append(Problem(f"{source}:{row}", f"column '{end}': the interview ends "
                                     f"({data.at[row, end]}) before it starts "
                                     f"({data.at[row, start]}). Expected an end after the start."))
-        basis = f"columns '{start}' to '{end}'"
+        basis = say("basis_start_end", lang, start=start, end=end)
     else:
-        return None, "no duration column (name it in quality.duration)"
+        return None, say("no_duration", lang)
     if problems:
         raise ResponseValidationError(problems)
     return seconds.astype(float), basis
@@ -284,25 +355,26 @@ def _parse_times(column: pd.Series, name: str, source: str
                     for row in bad]
 
 
-def _speeders(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks, source: str) -> _Rule:
+def _speeders(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks, source: str,
+              lang: str) -> _Rule:
     share = checks.speeder_share
-    seconds, basis = durations(data, checks, source)
+    seconds, basis = durations(data, checks, source, lang)
     if seconds is None:
         return _frame([], [], []), RuleSummary("speeder", False, 0, share, basis)
     known = seconds.dropna()
     if len(known) < MIN_DURATIONS:
         return _frame([], [], []), RuleSummary(
-            "speeder", False, 0, share, f"{len(known)} known durations in {basis}; at least "
-                                        f"{MIN_DURATIONS} are needed for a median")
+            "speeder", False, 0, share, say("few_durations", lang, n=len(known), basis=basis,
+                                            least=MIN_DURATIONS))
     median = float(known.median())
     cut = share * median
     fast = known[known < cut]
-    reasons = [f"took {_g(s)} s, under {share:.0%} of the median {_g(median)} s "
-               f"({_g(cut)} s)" for s in fast]
+    reasons = [say("speeder", lang, seconds=_g(s), share=f"{share:.0%}", median=_g(median),
+                   cut=_g(cut)) for s in fast]
     return (_frame(fast.index, fast.to_numpy(), reasons),
             RuleSummary("speeder", True, len(fast), share,
-                        f"{basis}; median {_g(median)} s of {len(known)} known, cut-off "
-                        f"{_g(cut)} s"))
+                        say("speeder_basis", lang, basis=basis, median=_g(median),
+                            n=len(known), cut=_g(cut))))
 
 
 def _grids(data: pd.DataFrame, q: Questionnaire) -> list[tuple[str, list[str]]]:
@@ -316,13 +388,13 @@ def _grids(data: pd.DataFrame, q: Questionnaire) -> list[tuple[str, list[str]]]:
 
 
 def _straightliners(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
-                    source: str) -> _Rule:
+                    source: str, lang: str) -> _Rule:
     low = checks.straightline_items
     grids = [(g, cols) for g, cols in _grids(data, q) if len(cols) >= low]
     if not grids:
         return _frame([], [], []), RuleSummary(
             "straightliner", False, 0, checks.straightline_share,
-            f"no construct has {low} or more items in the data")
+            say("no_grid", lang, n=low))
     eligible = np.zeros(len(data), dtype=int)
     straight = np.zeros(len(data), dtype=int)
     names: list[list[str]] = [[] for _ in range(len(data))]
@@ -340,12 +412,12 @@ def _straightliners(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
     share = np.divide(straight, eligible, out=np.zeros(len(data)), where=eligible > 0)
     hit = (eligible > 0) & (share >= checks.straightline_share - 1e-12)
     at = np.flatnonzero(hit)
-    reasons = [f"identical answers within {straight[k]} of {eligible[k]} grids "
-               f"({', '.join(names[k][:5])}{', ...' if len(names[k]) > 5 else ''})"
+    reasons = [say("straightliner", lang, straight=straight[k], eligible=eligible[k],
+                   grids=", ".join(names[k][:5]) + (", ..." if len(names[k]) > 5 else ""))
                for k in at]
     return (_frame(data.index[at], share[at], reasons),
             RuleSummary("straightliner", True, len(at), checks.straightline_share,
-                        f"{len(grids)} grids of {low} or more items"))
+                        say("grids", lang, n=len(grids), low=low)))
 
 
 def _profile_columns(data: pd.DataFrame, q: Questionnaire) -> list[str]:
@@ -353,7 +425,7 @@ def _profile_columns(data: pd.DataFrame, q: Questionnaire) -> list[str]:
 
 
 def _duplicates(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
-                source: str) -> _Rule:
+                source: str, lang: str) -> _Rule:
     items = [i.id for i in q.items if i.id in data.columns]
     reasons: dict[int, list[str]] = {}
     first_of: dict[int, int] = {}
@@ -365,7 +437,7 @@ def _duplicates(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
         firsts = first[inverse]
         for k in np.flatnonzero(firsts != np.arange(len(data))):
             row, earlier = int(data.index[k]), int(data.index[firsts[k]])
-            reasons.setdefault(row, []).append(f"same answers and profile as row {earlier}")
+            reasons.setdefault(row, []).append(say("duplicate_answers", lang, row=earlier))
             first_of.setdefault(row, earlier)
     declared = checks.duplicate_columns
     id_columns = list(declared) or [c for c in DUPLICATE_COLUMNS if c in data.columns]
@@ -375,12 +447,14 @@ def _duplicates(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
         earlier = present.groupby(present, sort=False).transform(lambda s: s.index[0])
         for row, first in earlier[earlier != earlier.index].items():
             reasons.setdefault(int(row), []).append(
-                f"same {column} '{cells[row]}' as row {int(first)}")
+                say("duplicate_column", lang, column=column, value=cells[row], row=int(first)))
             first_of.setdefault(int(row), int(first))
     rows = sorted(reasons)
-    basis = (f"{len(items)} items and the profile"
-             + (f"; columns {', '.join(id_columns)}" if id_columns else ""))
-    return (_frame(rows, [first_of[r] for r in rows], ["; ".join(reasons[r]) for r in rows]),
+    basis = (say("duplicate_basis", lang, n=len(items))
+             + (say("duplicate_columns", lang, columns=", ".join(id_columns))
+                if id_columns else ""))
+    return (_frame(rows, [first_of[r] for r in rows],
+                   [say("separator", lang).join(reasons[r]) for r in rows]),
             RuleSummary("duplicate", bool(items or id_columns), len(rows), None, basis))
 
 
@@ -398,30 +472,30 @@ def _same(cell: str, passing: Sequence[Any]) -> bool:
 
 
 def _attention(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
-               source: str) -> _Rule:
+               source: str, lang: str) -> _Rule:
     if not checks.attention:
         return _frame([], [], []), RuleSummary("attention", False, 0, None,
-                                               "no attention check declared "
-                                               "(quality.attention)")
+                                               say("no_attention", lang))
     failed: dict[int, list[str]] = {}
     for check in checks.attention:
-        expected = " or ".join(repr(p) for p in check.passing)
+        expected = say("or", lang).join(repr(p) for p in check.passing)
         for row, cell in _cells(data[check.column]).items():
             if not _same(cell, check.passing):
-                got = f"'{cell}'" if cell else "blank"
+                got = say("answer", lang, cell=cell) if cell else say("blank", lang)
                 failed.setdefault(int(row), []).append(
-                    f"{check.column}: {got}, expected {expected}")
+                    say("attention_item", lang, column=check.column, got=got,
+                        expected=expected))
     rows = sorted(failed)
     return (_frame(rows, [len(failed[r]) for r in rows],
-                   [f"failed {len(failed[r])} of {len(checks.attention)} attention checks ("
-                    + "; ".join(failed[r]) + ")" for r in rows]),
+                   [say("attention", lang, n=len(failed[r]), total=len(checks.attention),
+                        details=say("separator", lang).join(failed[r])) for r in rows]),
             RuleSummary("attention", True, len(rows), None,
-                        f"{len(checks.attention)} checks: "
-                        + ", ".join(c.column for c in checks.attention)))
+                        say("attention_basis", lang, n=len(checks.attention),
+                            columns=", ".join(c.column for c in checks.attention))))
 
 
 def _dont_know(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
-               source: str) -> _Rule:
+               source: str, lang: str) -> _Rule:
     share = checks.dont_know_share
     items = [i.id for i in q.items if i.id in data.columns]
     values = data[items].to_numpy(dtype=float) if items else np.empty((len(data), 0))
@@ -429,15 +503,15 @@ def _dont_know(data: pd.DataFrame, q: Questionnaire, checks: QualityChecks,
     values = values[:, asked]
     if values.shape[1] == 0:
         return _frame([], [], []), RuleSummary("dont_know", False, 0, share,
-                                               "no rated item answered in the data")
+                                               say("no_rated", lang))
     missing = np.isnan(values).sum(axis=1)
     frac = missing / values.shape[1]
     at = np.flatnonzero(frac > share + 1e-12)
-    reasons = [f"{missing[k]} of {values.shape[1]} rated items answered don't know or left "
-               f"blank ({frac[k]:.0%}, over {share:.0%})" for k in at]
+    reasons = [say("dont_know", lang, missing=missing[k], items=values.shape[1],
+                   share=f"{frac[k]:.0%}", limit=f"{share:.0%}") for k in at]
     return (_frame(data.index[at], frac[at], reasons),
             RuleSummary("dont_know", True, len(at), share,
-                        f"{values.shape[1]} rated items asked"))
+                        say("rated_asked", lang, n=values.shape[1])))
 
 
 def _g(x: float) -> str:

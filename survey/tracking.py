@@ -38,6 +38,7 @@ from survey.estimators.bootstrap import BootstrapResult, BootstrapSettings
 from survey.estimators.result import Estimate
 from survey.estimators.sample_size import minimum_n
 from survey.pathmodel import BoundModel
+from survey.quality import RULES
 
 #: Bootstrapped kinds a cell keeps for the wave comparisons (the rest is dropped before the
 #: result leaves the worker: 1000 resamples x every loading and weight would be megabytes).
@@ -145,6 +146,87 @@ class WaveStep:
 
 
 @dataclass(frozen=True)
+class CellExclusion:
+    """What ``--exclude-flagged`` did to one estimated cell (a wave x ``by`` levels).
+
+    ``rules``: the quality rules applied (survey.quality.RULES order); ``checked``: the cell's
+    accepted respondents; ``flagged``: per rule that could be judged in every file of the
+    cell, the respondents it flagged (applied or not); ``excluded_by``: per applied rule, the
+    respondents it excluded (a respondent flagged by two applied rules counts under both);
+    ``excluded``: respondents flagged by any applied rule. ``index_with`` is the cell's
+    target index as reported (its bootstrap interval ``ci_low``-``ci_high``);
+    ``index_without`` the same method's estimate, without bootstrap, on every accepted
+    respondent of the cell: None when that index is invalid (``note`` 'invalid': a negative
+    rescaled weight) or its estimate failed (``note`` 'failed', ``error`` the message)."""
+
+    key: dict[str, str]
+    rules: tuple[str, ...]
+    checked: int
+    flagged: dict[str, int]
+    excluded_by: dict[str, int]
+    excluded: int
+    target: str | None
+    index_with: float | None
+    index_without: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    note: str = ""
+    error: str = ""
+
+    @property
+    def used(self) -> int:
+        """Respondents left to estimate the cell on."""
+        return self.checked - self.excluded
+
+    @property
+    def difference(self) -> float | None:
+        """Index with the exclusion minus without it (signed: which way it moved)."""
+        if self.index_with is None or self.index_without is None:
+            return None
+        return self.index_with - self.index_without
+
+    @property
+    def half_width(self) -> float | None:
+        """Half the width of the reported index's interval (None without bootstrap)."""
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return (self.ci_high - self.ci_low) / 2
+
+    @property
+    def moved(self) -> bool | None:
+        """Whether the exclusion moved the target index by more than the half-width of its
+        interval: the exclusion then changes the reading of the wave as much as sampling
+        error does, and a reader must know (None when either is undefined). Our rule: the
+        interval is the yardstick the report already shows beside the index."""
+        diff, half = self.difference, self.half_width
+        if diff is None or half is None:
+            return None
+        return abs(diff) > half
+
+    def row(self) -> dict[str, Any]:
+        """The cell's row of the run's ``quality`` table (:data:`QUALITY_COLUMNS`): the
+        counts per rule as columns (``flagged_speeder``, ``excluded_speeder``, ...; None for
+        a rule that could not be judged or was not applied)."""
+        return {"rules": ",".join(self.rules), "checked": self.checked,
+                **{f"flagged_{r}": self.flagged.get(r) for r in RULES},
+                **{f"excluded_{r}": self.excluded_by.get(r) for r in RULES},
+                "excluded": self.excluded, "used": self.used, "target": self.target,
+                "index_with": self.index_with, "index_without": self.index_without,
+                "difference": self.difference, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "half_width": self.half_width, "moved": self.moved, "note": self.note,
+                "error": self.error}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cell": dict(self.key), "rules": list(self.rules), "checked": self.checked,
+                "flagged": dict(self.flagged), "excluded_by": dict(self.excluded_by),
+                "excluded": self.excluded, "used": self.used, "target": self.target,
+                "index_with": self.index_with, "index_without": self.index_without,
+                "difference": self.difference, "ci_low": self.ci_low,
+                "ci_high": self.ci_high, "half_width": self.half_width, "moved": self.moved,
+                "note": self.note, "error": self.error}
+
+
+@dataclass(frozen=True)
 class Tracking:
     """A tracking run: cells, failures, wave steps, and the settings behind them."""
 
@@ -154,6 +236,8 @@ class Tracking:
     failed: tuple[CellOutcome, ...]
     steps: tuple[WaveStep, ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    #: What ``--exclude-flagged`` did to each estimated cell (empty when no rule was applied).
+    quality: tuple[CellExclusion, ...] = ()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run as tidy tables: cells (failures included), indices, paths, changes,
@@ -185,11 +269,16 @@ class Tracking:
             checks += [{**base, **c.to_json()} for c in s.improvement]
         cell_keys = dict.fromkeys(keys, "str")
         step_keys = {**dict.fromkeys(self.by, "str"), "wave_from": "str", "wave_to": "str"}
-        return {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
-                "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
-                "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
-                "changes": _table(changes, {**step_keys, **_columns(Change)}),
-                "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
+        out = {"cells": _table(cells, {**cell_keys, **CELL_COLUMNS}),
+               "indices": _table(indices, {**cell_keys, **INDEX_COLUMNS}),
+               "paths": _table(paths, {**cell_keys, **PATH_COLUMNS}),
+               "changes": _table(changes, {**step_keys, **_columns(Change)}),
+               "improvement": _table(checks, {**step_keys, **_columns(ImprovementCheck)})}
+        if self.quality:  # only with --exclude-flagged, as the manifest's exclude_flagged
+            out["quality"] = _table([{**{k: x.key.get(k) for k in keys}, **x.row()}
+                                     for x in self.quality],
+                                    {**cell_keys, **QUALITY_COLUMNS})
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {"by": list(self.by), "waves": list(self.waves), "settings": self.settings,
@@ -203,7 +292,9 @@ class Tracking:
                 "failures": [{"cell": f.cell.as_dict(), "error": f.error} for f in self.failed],
                 "cell_warnings": [{"cell": c.key, "warnings": list(c.estimate.warnings),
                                    "warning_codes": [n.to_json() for n in c.estimate.notices]}
-                                  for c in self.cells if c.estimate.notices]}
+                                  for c in self.cells if c.estimate.notices],
+                # Only when rules were applied, as the manifest's exclude_flagged.
+                **({"quality": [x.to_json() for x in self.quality]} if self.quality else {})}
 
 
 @dataclass(frozen=True)
@@ -226,6 +317,14 @@ INDEX_COLUMNS = {"latent": "str", "index": "float64", "se": "float64", "ci_low":
                  "ci_high": "float64", "valid": "boolean", "n": "Int64"}
 PATH_COLUMNS = {"source": "str", "target": "str", "estimate": "float64", "ci_low": "float64",
                 "ci_high": "float64", "p_value": "float64"}
+#: The run's ``quality`` table (CellExclusion.row), kept only when rules were applied.
+QUALITY_COLUMNS = {"rules": "str", "checked": "Int64",
+                   **{f"flagged_{r}": "Int64" for r in RULES},
+                   **{f"excluded_{r}": "Int64" for r in RULES},
+                   "excluded": "Int64", "used": "Int64", "target": "str",
+                   "index_with": "float64", "index_without": "float64",
+                   "difference": "float64", "ci_low": "float64", "ci_high": "float64",
+                   "half_width": "float64", "moved": "boolean", "note": "str", "error": "str"}
 
 
 def _columns(result: type) -> dict[str, str]:
@@ -395,7 +494,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     in the study. ``exclude_flagged``: response-quality rules (survey.quality.RULES) whose
     flagged respondents each wave leaves out; the flags are stored beside the wave's
     responses and the manifest's ``exclude_flagged`` says per wave and rule how many were
-    flagged and excluded. Returns (run id, tracking, manifest, bound model)."""
+    flagged and excluded; the Tracking's ``quality`` (:class:`CellExclusion`, one per
+    estimated cell) adds the counts per cell and the target index with and without the
+    exclusion (:func:`exclusion_effects`). Returns (run id, tracking, manifest, bound
+    model)."""
     import platform
     import time
     import uuid
@@ -424,11 +526,14 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
     q, model = study.questionnaire(), study.model()
     bound = bind(model, q)
     data = study.responses(order).reset_index()  # row numbers repeat across files
-    excluded: list[dict[str, Any]] = []
-    if rules:
-        data, excluded = _exclude_flagged(study, stored[stored["wave"].astype(str).isin(order)],
-                                          data, q, rules)
+    # Segment columns first: the cells of every accepted respondent (the index without the
+    # exclusion) are then cut exactly as the cells estimated.
     data, columns = segment_columns(data, [b for b in by if b != "brand"], str(path))
+    excluded: list[dict[str, Any]] = []
+    everyone, marks = data, None
+    if rules:
+        data, excluded, marks = _exclude_flagged(
+            study, stored[stored["wave"].astype(str).isin(order)], data, q, rules)
     # A study without brands (no file ingested with one) has the one brand '': splitting by
     # it (the default) would label every cell and step with an empty brand; it splits nothing.
     branded = "brand" in by and bool(data["brand"].fillna("").astype(str).ne("").any())
@@ -437,6 +542,10 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
                      scheme=scheme, hoc=hoc, weights=weights, bootstrap=bootstrap, seed=seed,
                      interval=interval, permutations=permutations, scheduler=scheduler,
                      workers=workers, inadmissible=inadmissible, progress=progress)
+    if rules:
+        tracking = replace(tracking, quality=exclusion_effects(
+            tracking, bound, everyone, marks, rules, method=method, missing=missing,
+            scheme=scheme, hoc=hoc, weights=weights))
     run_id = run_id or time.strftime("run-%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:6]
     used = stored[stored["wave"].astype(str).isin(order)]
     current = {kind: definitions[definitions["kind"] == kind].sort_values("version").iloc[-1]
@@ -461,13 +570,17 @@ def run_study(path: str | Path, *, waves: Sequence[str] | None = None,
 
 
 def _exclude_flagged(study, stored: pd.DataFrame, data: pd.DataFrame, q, rules: Sequence[str]
-                     ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+                     ) -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame]:
     """``data`` (the study's responses, row numbers as a column) without the respondents
     flagged by ``rules`` in each wave and brand, whose flags are stored beside its responses;
-    and per wave and brand the counts flagged and excluded."""
+    per wave and brand the counts flagged and excluded; and the flags of every respondent of
+    ``data`` (same index), one boolean column per rule (NA where the rule could not be
+    applied to the respondent's file)."""
     from survey.quality import check_quality, exclusion_rows
 
     keep = np.ones(len(data), dtype=bool)
+    marks = pd.DataFrame({r: pd.array([pd.NA] * len(data), dtype="boolean") for r in RULES},
+                         index=data.index)
     report = []
     for w in stored.itertuples(index=False):
         cell = (data["wave"] == w.wave) & (data["brand"].fillna("") == w.brand)
@@ -476,8 +589,66 @@ def _exclude_flagged(study, stored: pd.DataFrame, data: pd.DataFrame, q, rules: 
         rows = exclusion_rows(flags, rules, f"{w.file_name} ({w.wave})")
         study.save_quality_flags(w.wave, w.brand, flags)
         keep &= ~(cell & data["row"].isin(rows)).to_numpy()
+        for r in flags.rules:
+            if r.available:
+                hit = flags.flags.loc[flags.flags["rule"] == r.rule, "row"]
+                marks.loc[cell, r.rule] = data.loc[cell, "row"].isin(hit).to_numpy()
         report.append({"wave": w.wave, "brand": w.brand, "checked": flags.n,
                        "excluded": len(rows),
                        "flagged": {r.rule: r.flagged for r in flags.rules if r.available},
                        "excluded_by": {r: flags.rule(r).flagged for r in rules}})
-    return data[keep].reset_index(drop=True), report
+    return data[keep].reset_index(drop=True), report, marks
+
+
+def exclusion_effects(tracking: Tracking, bound: BoundModel, everyone: pd.DataFrame,
+                      marks: pd.DataFrame, rules: Sequence[str], *, method: str,
+                      missing: str | None, scheme: str, hoc: str, weights: str | None
+                      ) -> tuple[CellExclusion, ...]:
+    """What excluding the respondents flagged by ``rules`` did to each estimated cell of
+    ``tracking``: the counts flagged and excluded among the cell's accepted respondents
+    (``everyone``: the study's responses before the exclusion, with the ``by`` columns the
+    cells were cut by; ``marks``: their flags, one boolean column per rule, same index), and
+    the model's target index with the exclusion (the cell's estimate) and without it (the same
+    method, without bootstrap: milliseconds for PLS, on every accepted respondent of the
+    cell, as survey.study does for a single study)."""
+    from survey.estimators import estimate_model
+
+    target = bound.model.target
+    waves = everyone["wave"].astype(str)
+    out = []
+    for c in tracking.cells:
+        mask = waves == str(c.key["wave"])
+        for column in tracking.by:  # as track() cuts its cells
+            mask &= (everyone[column].astype("string") == c.key[column]).fillna(False)
+        mask = mask.to_numpy(dtype=bool)
+        cell_marks = marks[mask]
+        flagged = {r: int(cell_marks[r].sum()) for r in marks.columns
+                   if not cell_marks[r].isna().any()}
+        excluded_by = {r: flagged.get(r, 0) for r in rules}
+        excluded = int(cell_marks[list(rules)].fillna(False).any(axis=1).sum())
+        index = next((i for i in c.estimate.indices if i.latent == target), None)
+        with_ = index.value if index is not None and index.valid else None
+        without, note, error = None, "", ""
+        if index is not None:
+            try:
+                whole = estimate_model(method, bound, everyone[mask], missing=missing,
+                                       scheme=scheme, hoc=hoc, weights=weights,
+                                       source=f"cell {c.key} without the exclusion")
+                other = next((i for i in whole.indices if i.latent == target), None)
+                if other is not None and other.valid:
+                    without = other.value
+                else:
+                    note = "invalid"
+            except SurveyError as exc:
+                # The comparison is not the result: a failure leaves "without" empty, said.
+                note, error = "failed", str(exc)
+        out.append(CellExclusion(
+            dict(c.key), tuple(rules), int(mask.sum()), flagged, excluded_by, excluded,
+            target, _finite(with_), _finite(without),
+            None if index is None else _finite(index.ci_low),
+            None if index is None else _finite(index.ci_high), note, error))
+    return tuple(out)
+
+
+def _finite(x: Any) -> float | None:
+    return float(x) if x is not None and math.isfinite(float(x)) else None

@@ -100,10 +100,28 @@ def run(study: str, waves: tuple[str, ...], by: tuple[str, ...], method: str, bo
         console.print(f"Quality: {w['wave']}{' / ' + w['brand'] if w['brand'] else ''}: "
                       f"{w['excluded']} of {w['checked']} excluded ({by_rule}).",
                       highlight=False)
+    for x in tracking.quality:
+        console.print(f"Quality: {_exclusion_effect(x)}", highlight=False)
     console.print(f"Run {run_id}: {len(tracking.cells)} cells estimated, "
                   f"{len(tracking.failed)} failed; stored in {study}.")
     summarise(tracking, console)
     print_delivered(delivered, console)
+
+
+def _exclusion_effect(x) -> str:
+    """One cell's target index with and without the quality exclusion, and whether it moved
+    more than the interval's half-width (survey.tracking.CellExclusion.moved)."""
+    cell = ", ".join(f"{k}={v}" for k, v in x.key.items())
+    if x.index_with is None or x.index_without is None:
+        why = {"invalid": "an index is invalid", "failed": f"not computed: {x.error}"}
+        return (f"{cell}: {x.target} index with and without the exclusion not compared "
+                f"({why.get(x.note, 'no index')}).")
+    text = (f"{cell}: {x.target} index {x.index_with:.1f} with the exclusion, "
+            f"{x.index_without:.1f} without ({x.difference:+.1f}); ")
+    if x.moved is None:
+        return text + "no interval to compare with."
+    return text + (f"{'more' if x.moved else 'not more'} than the interval's half-width "
+                   f"({x.half_width:.1f}).")
 
 
 def summarise(tracking: Tracking, console: Console) -> None:

@@ -1914,3 +1914,79 @@ TRIANGULATION_UNAVAILABLE: dict[str, dict[str, str]] = {
                  "en": "the drivers' correlation matrix is singular (a constant or collinear "
                        "driver), so R² cannot be split among them."},
 }
+
+
+# --------------------------------------------------------------------------- tracking: quality
+# The tracking report's section on respondents excluded by quality rules (survey run
+# --exclude-flagged; survey.tracking.CellExclusion), also the workbook's sheet and the deck's
+# slide. The rules' names and criteria are QUALITY_RULES and QUALITY_CRITERIA.
+
+#: Labels and sentences of the tracking run's exclusion table.
+TRACKING_QUALITY_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "按回答质量排除的受访者", "en": "Respondents excluded for response quality"},
+    "intro": {"zh": "每一轮都应用了规则 {rules}：被标记的受访者不参与其所在单元的估计。"
+                    "下表逐个单元列出检查人数、各规则标记与排除的人数，以及{target}指数排除前后的值。",
+              "en": "The rules {rules} were applied to every wave: the respondents they flagged "
+                    "are left out of their cell's estimate. Per cell: the accepted respondents "
+                    "checked, how many each rule flagged and excluded, and the {target} index "
+                    "with and without the exclusion."},
+    "note": {"zh": "“不排除”的指数为同一方法在该单元全部有效受访者上的估计（不做 bootstrap）；"
+                   "半宽为报告指数区间宽度的一半。排除使指数的变动超过半宽时，列入执行摘要的注意事项。",
+             "en": "The index without the exclusion is the same method's estimate on every "
+                   "accepted respondent of the cell (without bootstrap); the half-width is half "
+                   "the width of the reported index's interval. An exclusion that moved the index "
+                   "by more than that is among the executive summary's caveats."},
+    "cell": {"zh": "单元", "en": "Cell"},
+    "checked": {"zh": "检查人数", "en": "Checked"},
+    "rule_excluded": {"zh": "{rule}：标记并排除", "en": "{rule}: flagged and excluded"},
+    "rule_kept": {"zh": "{rule}：标记但保留", "en": "{rule}: flagged, kept"},
+    "excluded": {"zh": "排除人数", "en": "Excluded"},
+    "used": {"zh": "参与估计", "en": "Used"},
+    "with": {"zh": "排除后指数", "en": "Index with exclusion"},
+    "without": {"zh": "不排除指数", "en": "Index without"},
+    "difference": {"zh": "差值", "en": "Difference"},
+    "half_width": {"zh": "区间半宽", "en": "Interval half-width"},
+    "moved": {"zh": "变动超过半宽", "en": "Moved more than the half-width"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "no_interval": {"zh": "无区间", "en": "no interval"},
+    "invalid": {"zh": "无效", "en": "invalid"},
+    "failed": {"zh": "无法计算", "en": "could not be computed"},
+    "caveat": {"zh": "{cell}：排除 {excluded} 位被标记为{rules}的受访者使{target}指数变动 {diff}"
+                     "（不排除 {without}，排除后 {with_}），超过其区间半宽 {half}。",
+               "en": "{cell}: excluding the {excluded} respondents flagged as {rules} moved the "
+                     "{target} index by {diff} ({without} without, {with_} with), more than the "
+                     "half-width of its interval ({half})."},
+    "sheet": {"zh": "回答质量排除", "en": "Quality exclusions"},
+    "chart": {"zh": "{target}指数：排除前后", "en": "{target} index with and without the "
+                                                  "exclusion"},
+}
+
+
+# --------------------------------------------------------------------------- survey quality
+# ``survey quality --lang``: the console table's words and the flag file's headers. The
+# reasons themselves are beside the rules (survey.quality.REASONS).
+
+#: Words of ``survey quality``'s table and of its flag files' headers.
+QUALITY_CLI_UI: dict[str, dict[str, str]] = {
+    "title": {"zh": "{name}：{n} 位有效受访者", "en": "{name}: {n} accepted respondents"},
+    "rule": {"zh": "规则", "en": "rule"},
+    "flagged": {"zh": "标记人数", "en": "flagged"},
+    "share": {"zh": "占比", "en": "share"},
+    "threshold": {"zh": "阈值", "en": "threshold"},
+    "note": {"zh": "依据 / 无法应用的原因", "en": "based on / not applied because"},
+    "examples": {"zh": "示例行", "en": "example rows"},
+    "any_rule": {"zh": "{n} 位受访者至少被一条规则标记。",
+                 "en": "{n} respondents flagged by at least one rule."},
+    "stored": {"zh": "标记已保存在 {path}，与各轮次的回答放在一起（{n} 个轮次）。",
+               "en": "Flags stored in {path} beside each wave's responses ({n} waves)."},
+    "written": {"zh": "标记已写入 {path}", "en": "Flags written to {path}"},
+    # the flag file's headers
+    "col_row": {"zh": "行号", "en": "row"},
+    "col_respondent": {"zh": "受访者编号", "en": "respondent"},
+    "col_rule": {"zh": "规则", "en": "rule"},
+    "col_value": {"zh": "测量值", "en": "value"},
+    "col_reason": {"zh": "原因", "en": "reason"},
+    "col_wave": {"zh": "轮次", "en": "wave"},
+    "col_brand": {"zh": "品牌", "en": "brand"},
+}

@@ -4,8 +4,10 @@ rendered with ``reports/tracking.html.j2`` into one self-contained HTML file.
 Sections: the run summary; the trends of every index across the waves, per brand (or other
 ``by`` group); wave over wave, the index and path changes with their intervals, permutation
 p-values and measurement invariance (MICOM); "did the improvement work?" (SOURCE.md §3:
-"confirm that the improvement worked: the next wave must show it"); the failed cells; the
-method notes and the run manifest. A change's significance and verdict (a significant rise,
+"confirm that the improvement worked: the next wave must show it"); with ``--exclude-flagged``,
+the respondents excluded for response quality (per cell each rule's counts and the target
+index with and without the exclusion; ``reports/_tracking_quality.html.j2``); the failed cells;
+the method notes and the run manifest. A change's significance and verdict (a significant rise,
 not conclusive, not comparable) are the Change's own (survey.analysis.waves.CHANGE_RULE), as on
 the console and in the JSON; what the report composes from them (a brand's conclusion, which
 paths to list first) is decided here; the template only lays it out.
@@ -401,6 +403,63 @@ def _executive(tracking: Tracking, bound: BoundModel, groups: Sequence[Mapping[s
     return {"groups": blocks, "caveats": caveats, "no_caveat": t["exec_no_caveat"]}
 
 
+def _quality(tracking: Tracking, bound: BoundModel, words: _Words, lang: str
+             ) -> dict[str, Any] | None:
+    """The section on respondents excluded by quality rules (``survey run --exclude-flagged``),
+    one row per estimated cell: the respondents checked, per rule how many it flagged (and
+    excluded, for an applied rule), the total excluded and used, the target index with and
+    without the exclusion, the difference and the interval's half-width, and whether the
+    exclusion moved the index by more than that (the CellExclusion's own reading, never
+    re-decided); plus one executive caveat per cell it moved. None when no rule was
+    applied."""
+    from survey.quality import RULES
+    from survey.report.texts import QUALITY_RULES, TRACKING_QUALITY_UI
+
+    if not tracking.quality:
+        return None
+    t = {k: tr(TRACKING_QUALITY_UI, k, lang) for k in TRACKING_QUALITY_UI}
+    applied = [r for r in RULES if r in tracking.quality[0].rules]
+    kept = [r for r in RULES if r not in applied
+            and any(x.flagged.get(r) for x in tracking.quality)]
+    name = {r: tr(QUALITY_RULES, r, lang) for r in RULES}
+    rules_text = join([name[r] for r in applied], lang)
+    target = bound.model.target
+    target_label = words.latent(target) if target is not None else ""
+    columns = ([{"rule": r, "applied": True,
+                 "label": t["rule_excluded"].format(rule=name[r])} for r in applied]
+               + [{"rule": r, "applied": False,
+                   "label": t["rule_kept"].format(rule=name[r])} for r in kept])
+    rows, caveats = [], []
+    for x in tracking.quality:
+        cell = f"{x.key.get('wave', '')} · {words.group_title(x.key)}"
+        without_text = (_fmt1(x.index_without) if x.index_without is not None
+                        else t[x.note] if x.note in ("invalid", "failed") else "–")
+        moved_text = (t["no_interval"] if x.moved is None and x.difference is not None
+                      else "–" if x.moved is None else t["yes"] if x.moved else t["no"])
+        rows.append({"cell": cell, "key": dict(x.key), "wave": x.key.get("wave", ""),
+                     "group": words.group(x.key), "checked": x.checked,
+                     "counts": [x.excluded_by.get(c["rule"]) if c["applied"]
+                                else x.flagged.get(c["rule"]) for c in columns],
+                     "excluded": x.excluded, "used": x.used,
+                     "with": x.index_with, "without": x.index_without,
+                     "without_text": without_text, "error": x.error,
+                     "difference": x.difference, "change_text": _signed(x.difference),
+                     "half_width": x.half_width, "moved": x.moved, "moved_text": moved_text})
+        if x.moved:
+            caveats.append(t["caveat"].format(
+                cell=cell, excluded=f"{x.excluded:,}", rules=rules_text, target=target_label,
+                diff=_signed(x.difference), without=_fmt1(x.index_without),
+                with_=_fmt1(x.index_with), half=_fmt1(x.half_width)))
+    return {"t": t, "title": t["title"], "rules": applied, "rules_text": rules_text,
+            "intro": t["intro"].format(rules=rules_text, target=target_label),
+            "note": t["note"], "columns": columns, "rows": rows, "caveats": caveats,
+            "target": target_label}
+
+
+def _fmt1(x: float | None) -> str:
+    return "–" if _num(x) is None else f"{_num(x):.1f}"
+
+
 def _default_manifest(tracking: Tracking, bound: BoundModel) -> dict[str, Any]:
     from survey._version import __version__
 
@@ -543,6 +602,9 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
     has_ipma = any(c.ipma for c in tracking.cells)
     improvement = [_improvement(s, words, t, lang, has_ipma) for s in tracking.steps]
     executive = _executive(tracking, bound, groups, cell, steps, improvement, words, t, lang)
+    quality = _quality(tracking, bound, words, lang)
+    if quality is not None and executive is not None:
+        executive["caveats"] += quality["caveats"]
 
     # Failed cells and the warnings of the estimated ones.
     def cell_name(key: Mapping[str, str]) -> str:
@@ -623,6 +685,7 @@ def build_tracking_context(tracking: Tracking, bound: BoundModel, lang: str, *,
         "improvement": {"intro": t["improvement_intro"].format(target=fmt["target"]),
                         "blocks": improvement},
         "failed": failed,
+        "quality": quality,
         "warnings": warnings,
         "notes": notes,
         "manifest": dict(manifest) if manifest is not None

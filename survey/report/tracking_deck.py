@@ -17,7 +17,11 @@ chart text), so both decks look alike. Slides:
 5. per wave step the index changes (before, after, change, interval, p, significance and
    comparability as the Change says), and the path changes a reader must see;
 6. the improvement check: did last wave's improve-first drivers improve?
-7. the run, failed cells and warnings; the method notes.
+7. with ``--exclude-flagged``, the respondents excluded for response quality: the target index
+   with and without the exclusion per cell (a native bar chart), then per cell the counts each
+   rule flagged and excluded, the interval's half-width and whether the exclusion moved the
+   index by more than it;
+8. the run, failed cells and warnings; the method notes.
 
 A slide whose content is absent (a run of one wave has no steps; a measurement model has no
 target, so no headline chart nor driver map; a run without IPMA has no improvement check) is
@@ -133,6 +137,7 @@ def write_tracking_deck(run: TrackingRun, path: str | Path, lang: str | None = N
     _driver_slides(deck, run)
     _step_slides(deck)
     _improvement_slides(deck, any(x.ipma for x in run.tracking.cells))
+    _quality_slides(deck)
     _run_slide(deck)
     _notes_slide(deck)
     deck.finish()
@@ -520,6 +525,69 @@ def _improvement_slides(deck: _Deck, has_ipma: bool) -> None:
 
 
 # --------------------------------------------------------------------------- the run
+
+
+def _quality_slides(deck: _Deck) -> None:
+    """With ``--exclude-flagged`` (the report's quality section): a native clustered column
+    chart of the target index with and without the exclusion, one category per cell (text
+    kept as text in its workbook), its caveats below; then the report's table, as many
+    slides as its rows need."""
+    q = deck.c.get("quality")
+    if q is None or not q["rows"]:
+        return
+    t = q["t"]
+    title = q["title"]
+    subtitle = q["intro"]
+    charted = [r for r in q["rows"] if r["with"] is not None or r["without"] is not None]
+    if charted:
+        slide = deck.slide(title, subtitle, q["note"])
+        data = TextCategoryChartData(number_format="0.0")
+        data.categories = [r["cell"] for r in charted]
+        for key in ("with", "without"):
+            data.add_series(t[key], [r[key] for r in charted])
+        caveat_height = 0.9 if q["caveats"] else 0.0
+        chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, MARGIN, BODY_TOP,
+                           BODY_WIDTH, BODY_BOTTOM - BODY_TOP - caveat_height)
+        chart.has_legend = True
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+        values = [v for r in charted for v in (r["with"], r["without"]) if v is not None]
+        axis = chart.value_axis
+        axis.minimum_scale = max(0.0, 5 * ((min(values) - 10) // 5))
+        axis.maximum_scale = min(100.0, 5 * ((max(values) + 5) // 5 + 1))
+        axis.has_major_gridlines = True
+        axis.major_gridlines.format.line.color.rgb = GREY
+        _axis_title(axis, deck.t["index"])
+        plot = chart.plots[0]
+        plot.has_data_labels = True
+        plot.data_labels.number_format = "0.0"
+        plot.data_labels.number_format_is_linked = False
+        plot.data_labels.font.size = Pt(11)
+        if q["caveats"]:
+            deck.text(slide, MARGIN, BODY_BOTTOM - caveat_height, BODY_WIDTH, caveat_height,
+                      _bullets([(x, AMBER) for x in q["caveats"]],
+                               _fit(q["caveats"], BODY_WIDTH, caveat_height, 12, 9)))
+    # A rule's header on two lines (its name, then what became of the flagged): the columns
+    # are narrow.
+    header = [t["cell"], t["checked"],
+              *[c["label"].replace("：", "\n").replace(": ", "\n") for c in q["columns"]],
+              t["excluded"],
+              t["used"], t["with"], t["without"], t["difference"], t["half_width"], t["moved"]]
+    # The rules' columns share what the fixed ones leave of the slide's width.
+    fixed = [2.2, 0.9, 0.9, 0.9, 1.05, 1.05, 0.9, 1.0, 1.0]
+    share = max(0.8, (BODY_WIDTH - sum(fixed)) / max(len(q["columns"]), 1))
+    widths = [*fixed[:2], *[share] * len(q["columns"]), *fixed[2:]]
+    rows = [[_Cell(r["cell"]), _num(r["checked"], 0),
+             *[_num(n, 0) for n in r["counts"]], _num(r["excluded"], 0), _num(r["used"], 0),
+             _num(r["with"], 1), r["without_text"],
+             _Cell(r["change_text"], AMBER if r["moved"] else None, True),
+             _num(r["half_width"], 1),
+             _Cell(r["moved_text"], AMBER if r["moved"] else MUTED)] for r in q["rows"]]
+    for k in range(0, len(rows), ROWS_PER_SLIDE):
+        slide = deck.slide(title if k == 0 else _ui(deck, "continued").format(title=title),
+                           q["intro"] if not charted and k == 0 else None)
+        deck.table(slide, MARGIN, BODY_TOP, widths, header, rows[k:k + ROWS_PER_SLIDE],
+                   BODY_BOTTOM - BODY_TOP, "l" + "r" * (len(header) - 2) + "l")
 
 
 def _run_slide(deck: _Deck) -> None:

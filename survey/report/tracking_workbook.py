@@ -16,7 +16,10 @@ column per wave) with a native line chart of the model's target by wave, one ser
 indices by cell (wave, group, construct, index, SE, interval, n); changes (every index and path
 change of every wave step with its interval, p, significance, verdict and comparability);
 improvement check; measurement invariance (MICOM); paths by cell; cells (status, n, admissible,
-error, warnings); method notes; the run manifest flattened.
+error, warnings); with ``--exclude-flagged``, the quality exclusions (per cell the respondents
+checked, each rule's flagged and excluded counts, the target index with and without the
+exclusion, the interval's half-width and whether the exclusion moved the index more) with a
+native bar chart of the two indices; method notes; the run manifest flattened.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ def write_tracking_workbook(run: TrackingRun, path: str | Path, lang: str | None
         _micom(context, words, by, t, w),
         _paths(run, words, by, t, w),
         _cells(run, by, lang, t, w),
+        quality := _quality(run, context, by, w),
         Table(t["notes"], [Column(t["notes"])], [[x] for x in context["notes"]]),
         _manifest(context, t, w),
     ]
@@ -128,6 +132,8 @@ def write_tracking_workbook(run: TrackingRun, path: str | Path, lang: str | None
         if sheet is not None and table is trends and chart_rows:
             _trend_chart(book, sheet, table, chart_rows,
                          words.latent(run.bound.model.target), t, w)
+        if sheet is not None and table is quality:
+            _quality_chart(book, sheet, table, context)
     book.close()
     return path
 
@@ -370,3 +376,56 @@ def _cells(run: TrackingRun, by: list[Column], lang: str, t: Mapping[str, str],
                Column(t["method"]), Column(w["admissible"], flag=True), Column(t["error_col"]),
                Column(t["warnings"])]
     return Table(t["cells"], columns, rows)
+
+
+# --------------------------------------------------------------------------- quality
+
+
+def _quality(run: TrackingRun, context: Mapping[str, Any], by: list[Column],
+             w: Mapping[str, str]) -> Table:
+    """With ``--exclude-flagged`` (the report's quality section): per estimated cell the
+    respondents checked, each rule's count (flagged and excluded for an applied rule, flagged
+    and kept for another), the total excluded and used, the target index with and without the
+    exclusion, their difference, the interval's half-width and whether the exclusion moved
+    the index by more than it. Without it, a sheet without rows (left out)."""
+    q = context.get("quality")
+    if q is None:
+        return Table("quality", [Column("")], [])
+    t = q["t"]
+    rows = [[r["wave"], *_group(r["key"], run), r["cell"], r["checked"], *r["counts"],
+             r["excluded"], r["used"], r["with"], r["without"], r["difference"],
+             r["half_width"], r["moved"]] for r in q["rows"]]
+    columns = [Column(w["wave"]), *by,
+               Column(t["cell"]), Column(t["checked"], COUNT),
+               *[Column(c["label"], COUNT) for c in q["columns"]],
+               Column(t["excluded"], COUNT), Column(t["used"], COUNT),
+               Column(t["with"], INDEX), Column(t["without"], INDEX),
+               Column(t["difference"], INDEX), Column(t["half_width"], INDEX),
+               Column(t["moved"], flag=True)]
+    return Table(t["sheet"], columns, rows)
+
+
+def _quality_chart(book: _Book, sheet, table: Table, context: Mapping[str, Any]) -> None:
+    """A clustered bar chart of the target index with and without the exclusion, one
+    category per cell (the sheet's cell names, so a formula-like wave stays text), drawn from
+    the sheet beside it."""
+    q = context["quality"]
+    if not q["rows"]:
+        return
+    names = [c.header for c in table.columns]
+    cell = names.index(q["t"]["cell"])
+    last = len(table.rows)
+    chart = book.book.add_chart({"type": "column"})
+    for key in ("with", "without"):
+        col = names.index(q["t"][key])
+        chart.add_series({
+            "name": [sheet.name, 0, col],
+            "categories": [sheet.name, 1, cell, last, cell],
+            "values": [sheet.name, 1, col, last, col],
+            "data_labels": {"value": True, "num_format": INDEX},
+        })
+    chart.set_title({"name": chart_text(q["t"]["chart"].format(target=q["target"]))})
+    chart.set_y_axis({"name": chart_text(context["t"]["index"]), "num_format": "0",
+                      "major_gridlines": {"visible": True}})
+    chart.set_legend({"position": "top"})
+    sheet.insert_chart(last + 2, 1, chart, CHART_SIZE)

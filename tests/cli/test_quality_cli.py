@@ -5,6 +5,7 @@ store (the flags stored beside each wave's responses)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from click.testing import CliRunner
@@ -20,7 +21,8 @@ def run(*args: object, expect: int = 0) -> str:
 
 def test_quality_prints_the_table_and_writes_the_flags(planted_quality, tmp_path):
     s = planted_quality
-    out = run("quality", s.data, "-q", s.questionnaire, "-o", tmp_path / "flags.csv")
+    out = run("quality", s.data, "-q", s.questionnaire, "-o", tmp_path / "flags.csv",
+              "--lang", "en")
     for rule, n in (("speeder", 3), ("straightliner", 4), ("duplicate", 2), ("attention", 3)):
         line = next(x for x in out.splitlines() if f" {rule} " in x)
         assert f" {n} " in line
@@ -88,7 +90,7 @@ def test_quality_of_a_study_stores_the_flags_beside_each_wave(planted_quality, t
     s.frame.iloc[:100].to_csv(half, index=False)
     run("ingest", study, s.data, "--wave", "W1")
     run("ingest", study, half, "--wave", "W2")
-    out = run("quality", study, "-o", tmp_path / "flags.csv")
+    out = run("quality", study, "-o", tmp_path / "flags.csv", "--lang", "en")
     assert "W1 (qc_wave.csv): 200 accepted respondents" in " ".join(out.split())
     stored = Study.open(study).quality_flags()
     w1 = stored[stored["wave"] == "W1"]
@@ -133,3 +135,48 @@ def test_run_excludes_the_flagged_rules_per_wave(planted_quality, tmp_path):
     assert ns == [94, 194]
     out = run("run", study, "--exclude-flagged", "speed", expect=2)
     assert "Unknown quality rule 'speed'" in out
+
+
+def test_reasons_and_headers_in_the_questionnaires_first_language(planted_quality, tmp_path):
+    """The questionnaire's first language is zh: without --lang the table, the reasons and
+    the file's headers are Chinese; each reason says the same numbers as its English twin."""
+    s = planted_quality
+    out = run("quality", s.data, "-q", s.questionnaire, "-o", tmp_path / "zh.csv")
+    run("quality", s.data, "-q", s.questionnaire, "-o", tmp_path / "en.csv", "--lang", "en")
+    text = " ".join(out.split())
+    assert "qc_wave.csv：200 位有效受访者" in text
+    assert "15 位受访者至少被一条规则标记。" in text
+    assert "92: 作答与背景资料与第 12 行完全相同" in text
+    zh = pd.read_csv(tmp_path / "zh.csv", encoding="utf-8-sig")
+    en = pd.read_csv(tmp_path / "en.csv", encoding="utf-8-sig")
+    assert list(zh.columns) == ["行号", "受访者编号", "规则", "测量值", "原因"]
+    assert len(zh) == len(en) == 3 + 4 + 2 + 3 + 3  # per rule, as planted (+ row 182)
+    assert zh["规则"].tolist() == en["rule"].tolist()  # the rule codes --exclude-flagged takes
+    number = re.compile(r"\d+(?:\.\d+)?")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for a, b in zip(zh["原因"], en["reason"], strict=True):
+        assert cjk.search(a) and not cjk.search(b.replace("来自IP", ""))
+        assert sorted(number.findall(a)) == sorted(number.findall(b)), (a, b)
+    speeder = zh.loc[(zh["行号"] == 7) & (zh["规则"] == "speeder"), "原因"].item()
+    assert speeder.startswith("用时 ") and "不足中位数" in speeder and "30%" in speeder
+    attention = zh.loc[(zh["行号"] == 101) & (zh["规则"] == "attention"), "原因"].item()
+    assert "check：未答，应为 3" in attention
+
+
+def test_a_study_stores_the_reasons_in_the_language_asked(planted_quality, tmp_path):
+    from survey.store import Study
+
+    s = planted_quality
+    study = tmp_path / "st"
+    run("init", study, "--questionnaire", s.questionnaire, "--model", s.model)
+    run("ingest", study, s.data, "--wave", "W1")
+    out = run("quality", study, "-o", tmp_path / "flags.xlsx")
+    assert "标记已保存在" in out
+    stored = Study.open(study).quality_flags()
+    assert stored.loc[stored["row"] == 92, "reason"].tolist() == ["作答与背景资料与第 12 行完全相同"]
+    written = pd.read_excel(tmp_path / "flags.xlsx", engine="openpyxl")
+    assert list(written.columns) == ["行号", "受访者编号", "规则", "测量值", "原因", "轮次", "品牌"]
+    run("quality", study, "--lang", "en")
+    stored = Study.open(study).quality_flags()
+    assert stored.loc[stored["row"] == 92, "reason"].tolist() == [
+        "same answers and profile as row 12"]

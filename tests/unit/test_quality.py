@@ -360,3 +360,36 @@ def test_declared_question_grids_replace_the_constructs(planted_quality, tmp_pat
                                            & (answered.nunique(axis=1) == 1)]}
     assert 102 in flagged(flags, "straightliner") == expected
     assert "1 grids of 3 or more items" in flags.rule("straightliner").note
+
+
+def test_every_reason_has_both_languages_with_the_same_fields():
+    """survey quality --lang: each sentence of survey.quality.REASONS exists in zh and en and
+    asks for the same fields (a field only one language fills would lose a fact)."""
+    from string import Formatter
+
+    from survey.quality import LANGUAGES, REASONS
+
+    for key, texts in REASONS.items():
+        assert set(texts) == set(LANGUAGES), key
+        fields = {lang: sorted(f for _, f, _, _ in Formatter().parse(text) if f)
+                  for lang, text in texts.items()}
+        assert fields["zh"] == fields["en"], key
+
+
+def test_reasons_in_chinese_carry_the_english_numbers(checked):
+    """The same respondents and values whatever the language; only the sentences differ."""
+    import re
+
+    from survey.quality import check_quality
+
+    _, q, responses, flags = checked
+    zh = check_quality(responses, q, lang="zh")
+    assert zh.flags[["row", "rule", "value"]].equals(flags.flags[["row", "rule", "value"]])
+    assert [r.flagged for r in zh.rules] == [r.flagged for r in flags.rules]
+    number = re.compile(r"\d+(?:\.\d+)?")
+    for a, b in zip(zh.flags["reason"], flags.flags["reason"], strict=True):
+        assert a != b and sorted(number.findall(a)) == sorted(number.findall(b))
+    for a, b in zip(zh.rules, flags.rules, strict=True):
+        assert sorted(number.findall(a.note)) == sorted(number.findall(b.note))
+    with pytest.raises(SurveyError, match="Unknown language 'fr'"):
+        check_quality(responses, q, lang="fr")
