@@ -95,7 +95,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              workers: int = 1,
              progress: Callable[[str], Callable[[int, int], None]] | None = None,
              exclude_flagged: Sequence[str] = (),
-             platform: str = "auto") -> Results:
+             platform: str = "auto",
+             compare_with: Sequence[PathModel | Source] = ()) -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -135,6 +136,11 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
     platform : str
         The survey platform whose export ``data`` is: 'auto' (told from its columns),
         'native', 'wenjuanxing', 'qualtrics', 'surveymonkey' (``survey.importers``).
+    compare_with : sequence of models
+        Rival path models (loaded, or what :func:`load_model` takes) to compare the study's
+        model with on the same respondents by the headline method (PLS: BIC and GM of the
+        target, Sharma et al. 2019; CB-SEM: AIC, BIC and likelihood-ratio tests):
+        ``res.model_comparison``. A rival that cannot be compared is listed with its reason.
 
     Returns
     -------
@@ -152,7 +158,9 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            workers=workers, segments=segments, tiers=tiers,
                            permutations=permutations, design=design, inadmissible=inadmissible,
                            analyses=analyses, progress=progress,
-                           exclude_flagged=exclude_flagged, platform=platform)
+                           exclude_flagged=exclude_flagged, platform=platform,
+                           compare_with=[m if isinstance(m, (PathModel, str, Path))
+                                         else load_model(m) for m in compare_with])
     return Results(study)
 
 
@@ -445,6 +453,32 @@ class Results:
         out.attrs.update(rules=list(x.rules), n_checked=x.n_checked,
                          n_excluded=len(x.excluded), n_used=x.n_used,
                          indices={latent: (w, wo) for latent, w, wo in x.indices})
+        return out
+
+    @property
+    def model_comparison(self) -> pd.DataFrame:
+        """The study's model against the rivals of ``estimate(..., compare_with=[...])``, one
+        row per model (:meth:`survey.analysis.model_selection.ModelComparison.table`: PLS n,
+        R² of the target, predictors, BIC, GM and their weights; CB-SEM chi², df, AIC, BIC,
+        weights and the nested test), ``withheld`` saying why a value is missing. ``attrs``:
+        method, target, selected (criterion -> model id, None without a single winner),
+        sample, notes, excluded (rivals left out: id, reason, detail) and tests. The typed
+        result is ``res.study.model_comparison``.
+
+        Raises
+        ------
+        survey.errors.SurveyError
+            When no rival was given."""
+        mc = self.study.model_comparison
+        if mc is None:
+            raise SurveyError("No model comparison in this run: estimate with "
+                              "compare_with=[rival model, ...] (survey estimate "
+                              "--compare-with MODEL.yaml).")
+        out = mc.table()
+        out.attrs.update(method=mc.method, target=mc.target, selected=dict(mc.selected),
+                         sample=dict(mc.sample), notes=list(mc.notes),
+                         excluded=[x.to_json() for x in mc.excluded],
+                         tests=[t.to_json() for t in mc.tests])
         return out
 
     @property

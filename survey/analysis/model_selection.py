@@ -230,7 +230,7 @@ def fit_model(method: str, bound: BoundModel, frame: pd.DataFrame, *,
 
 def lean_pls_fits(bounds: Sequence[BoundModel], frame: pd.DataFrame, *,
                   missing: str | None = None, weights: str | None = None,
-                  scheme: str = "path", source: str = "data"
+                  scheme: str = "path", hoc: str = "repeated", source: str = "data"
                   ) -> list[ModelFit | SurveyError]:
     """PLS fits of ``bounds`` for a comparison on ``frame`` without full estimates: the items
     of every model prepared once and one correlation matrix (:class:`~survey.estimators.
@@ -241,7 +241,7 @@ def lean_pls_fits(bounds: Sequence[BoundModel], frame: pd.DataFrame, *,
 
     items = [i for b in bounds for i in b.items]
     shared = SharedMoments(items, frame, missing=missing or MISSING["pls"][0],
-                           weights=weights, scheme=scheme, source=source)
+                           weights=weights, scheme=scheme, hoc=hoc, source=source)
     out: list[ModelFit | SurveyError] = []
     for b in bounds:
         try:
@@ -555,7 +555,8 @@ def _test(fits: Sequence[ModelFit], spaces: Sequence, i: int, weighted: bool
 def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method: str = "pls",
                    target: str | None = None, missing: str | None = None,
                    weights: str | None = None, scheme: str = "path",
-                   source: str = "data", tolerate: bool = False) -> ModelComparison:
+                   source: str = "data", tolerate: bool = False, hoc: str = "repeated"
+                   ) -> ModelComparison:
     """Estimate each of ``bounds`` (bound to one questionnaire) by ``method`` on the
     respondents of ``frame`` (item columns as floats, NaN for missing) that every model can
     use, and compare them (:func:`compare_fits`). PLS: on ``target`` (default: the first
@@ -564,7 +565,8 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
     (:func:`lean_pls_fits`). ``missing`` (default: the method's) and ``weights`` (a case-
     weight column) as :func:`survey.estimators.estimate_model`. ``tolerate``: a model whose
     estimate fails is left out (``excluded``, with the estimator's words) instead of failing
-    the comparison; fewer than two models left give a comparison without rows."""
+    the comparison; fewer than two models left give a comparison without rows. ``hoc``: the
+    PLS higher-order approach (as :func:`survey.estimators.estimate_model`)."""
     if method not in METHODS:
         raise ModelSpecError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
     missing = missing or MISSING[method][0]
@@ -597,7 +599,7 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
             full_bound = same[0] if same else full_bound
         extra = [] if full_bound is None or full_bound in bounds else [full_bound]
         outcomes = lean_pls_fits([*bounds, *extra], used, missing=missing, weights=weights,
-                                 scheme=scheme, source=source)
+                                 scheme=scheme, hoc=hoc, source=source)
     else:
         outcomes = []
         for b in bounds:
@@ -639,7 +641,8 @@ def _nothing_compared(method: str, target: str | None, sample: dict, notes: tupl
 
 def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.DataFrame, *,
                      method: str, missing: str | None = None, weights: str | None = None,
-                     scheme: str = "path", source: str = "data") -> ModelComparison:
+                     scheme: str = "path", hoc: str = "repeated", source: str = "data"
+                     ) -> ModelComparison:
     """A study run's model (``bound``) against its ``rivals`` on the study's respondents
     (``frame``), by the study's headline ``method`` ('pls': BIC and GM on the study model's
     target; 'cbsem': AIC, BIC and the nested tests). A rival that cannot be compared is left
@@ -676,7 +679,8 @@ def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.
                   "rule": None, "missing": missing or MISSING[method][0], "weights": weights}
         return _nothing_compared(method, target, sample, (), tuple(excluded))
     result = compare_models(keep, frame, method=method, target=target, missing=missing,
-                            weights=weights, scheme=scheme, source=source, tolerate=True)
+                            weights=weights, scheme=scheme, source=source, tolerate=True,
+                            hoc=hoc)
     order = {m: k for k, m in enumerate(ids)}
     return replace(result, excluded=tuple(sorted((*excluded, *result.excluded),
                                                  key=lambda x: order[x.id])))

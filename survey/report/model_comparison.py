@@ -25,11 +25,12 @@ _COLUMNS = {
 }
 
 
-def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: str
-                       ) -> dict[str, Any]:
+def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: str, *,
+                       study_model: str | None = None) -> dict[str, Any]:
     """The section's context: title, introduction, the readings (the winner per criterion),
     the sample sentence, the header and rows of the table, the reasons of every withheld
-    value and the method notes."""
+    value, every model left out (``excluded``) and the method notes. ``study_model``: the id
+    of a study run's own model, marked in the table (the main report's section)."""
     w = {k: tr(MODEL_COMPARISON_UI, k, lang) for k in MODEL_COMPARISON_UI}
 
     def latent(x: str | None) -> str:
@@ -41,6 +42,8 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
              for r in mc.rows}
     if len(set(names.values())) < len(names):  # two models with one display name: add ids
         names = {k: f"{v} ({k})" for k, v in names.items()}
+    if study_model in names:
+        names[study_model] = f"{names[study_model]} ({w['study_model']})"
     header = [{"text": w["model"], "cls": ""}]
     for key, _ in _COLUMNS[mc.method]:
         header.append({"text": w[key].format(target=target), "cls": "num"})
@@ -73,17 +76,28 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
             reasons.append(f"{names[r.id]} / {names.get(t.general, t.general)}"
                            f"{tr(UI, 'colon', lang)}"
                            f"{tr(MODEL_COMPARISON_REASONS, t.reason, lang)}")
+    for x in mc.excluded:
+        # A rival of a study run left out: said with its reason (and the estimator's words).
+        reason = tr(MODEL_COMPARISON_REASONS, x.reason, lang)
+        if x.reason == "not_estimated" and x.detail:
+            reason = f"{reason} {x.detail}"
+        reasons.append(w["excluded"].format(model=x.id, reason=reason))
     reasons += [tr(MODEL_COMPARISON_REASONS, n, lang) for n in mc.notes]
     readings = [w["selected"].format(criterion=w[c], model=names[m]) if m is not None
-                else w["no_winner"].format(criterion=w[c]) for c, m in mc.selected.items()]
+                else w["no_winner"].format(criterion=w[c]) for c, m in mc.selected.items()
+                if mc.rows]
     s = mc.sample
-    dropped = (w["dropped"].format(n=s["n_dropped"]) if s.get("n_dropped") else "")
-    sample = w["sample"].format(n_total=s.get("n_total", s.get("n_used")),
-                                n_used=s.get("n_used"),
-                                rule=w.get(f"rule_{s.get('rule')}", s.get("rule", "")),
-                                dropped=dropped)
+    sample = ""
+    if mc.rows:
+        dropped = (w["dropped"].format(n=s["n_dropped"]) if s.get("n_dropped") else "")
+        sample = w["sample"].format(n_total=s.get("n_total", s.get("n_used")),
+                                    n_used=s.get("n_used"),
+                                    rule=w.get(f"rule_{s.get('rule')}", s.get("rule", "")),
+                                    dropped=dropped)
     notes = []
-    if mc.method == "pls":
+    if not mc.rows:
+        pass  # nothing compared: no formula to explain
+    elif mc.method == "pls":
         r2_full = (mc.full_model or {}).get("r2")
         notes.append(w["formula_pls"].format(
             target=target, r2_full="–" if r2_full is None else f"{r2_full:.3f}"))
@@ -91,7 +105,8 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
         notes.append(w["formula_cbsem"])
         if mc.weighted:
             notes.append(w["scaled"])
-    notes.append(w["weights_note"])
+    if mc.rows:
+        notes.append(w["weights_note"])
     for r in mc.rows:
         # A model whose solution is not usable as it stands says so beside the table, with
         # the estimator's own warnings.
