@@ -35,7 +35,7 @@ PUBLIC = {
     "correlation_from_cov": "prepare",
     "ParameterSpace": "nesting", "parameter_space": "nesting", "nested_in": "nesting",
 }
-__all__ = ["ESTIMATORS", "MISSING", "estimate_model", "small_sample_notice", *PUBLIC]
+__all__ = ["ESTIMATORS", "MISSING", "estimate_model", *PUBLIC]
 
 
 def __getattr__(name: str):
@@ -64,6 +64,7 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
     An estimate on fewer respondents than :func:`~survey.estimators.sample_size.minimum_n`
     says so in a notice."""
     from survey.estimators.result import with_notice
+    from survey.estimators.sample_size import small_sample_notice
 
     missing = missing or MISSING[method][0]
     if method == "pls":
@@ -90,16 +91,3 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
     if small is not None:
         est = with_notice(est, small)
     return est
-
-
-def small_sample_notice(bound: BoundModel, method: str, n: int):
-    """The notice of an estimate of ``bound`` by ``method`` on ``n`` respondents when n is
-    below :func:`~survey.estimators.sample_size.minimum_n`; None otherwise."""
-    from survey.estimators.notices import notice
-    from survey.estimators.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
-
-    minimum = minimum_n(bound, method)
-    if n >= minimum:
-        return None
-    return notice(SMALL_SAMPLE, n=n, minimum=minimum, floor=floor_n(method),
-                  predictors=most_predictors(bound), items=len(bound.items))

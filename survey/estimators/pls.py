@@ -1004,7 +1004,7 @@ class SharedMoments:
         ci = {c: k for k, c in enumerate(design.constructs)}
         r2 = {x: float(fit.core.r2[0, ci[x]]) for x in design.constructs
               if not math.isnan(fit.core.r2[0, ci[x]])}
-        from survey.estimators import small_sample_notice
+        from survey.estimators.sample_size import small_sample_notice
 
         notices = _notices(fit, _indices(fit))
         small = small_sample_notice(bound, "pls", fit.n)

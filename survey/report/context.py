@@ -1032,7 +1032,7 @@ def _model_comparison(result: StudyResult, lang: str) -> dict[str, Any] | None:
     mc = getattr(result, "model_comparison", None)
     if mc is None:
         return None
-    from survey.report.model_comparison import comparison_context
+    from survey.report.model_comparison_context import comparison_context
 
     return comparison_context(mc, result.questionnaire, lang,
                               study_model=result.bound.model.id)
