@@ -112,3 +112,38 @@ def test_a_union_that_cannot_be_prepared_falls_back_to_each_models_items(bounds)
         estimate_model("pls", bounds[2], data)
     with pytest.raises(EstimationError):
         shared.fit(bounds[2])
+
+
+def test_the_twin_item_screen_finds_what_the_pair_test_finds(monkeypatch):
+    """The item check's pre-screen (one correlation matrix per missing pattern) must let
+    through every pair the pair-by-pair test of _twin_items passes: on columns with exact
+    copies, rescaled and negated copies, copies up to noise of 1e-9 (alike) and 1e-3 (not),
+    constants, shared and other missing patterns and a pair with two answers only, the groups
+    are those of the pair test run on every pair."""
+    from survey.estimators import prepare
+
+    rng = np.random.default_rng(5)
+    n = 300
+    base = rng.integers(1, 8, n).astype(float)
+    cols = {"x": base, "copy": base.copy(), "scaled": 3 * base + 2, "negated": 8 - base,
+            "near": base + 1e-12 * rng.standard_normal(n), "noisy": base + 1e-3 * rng.random(n),
+            "other": rng.integers(1, 8, n).astype(float), "const": np.full(n, 4.0),
+            "const2": np.full(n, 4.0), "const3": np.full(n, 5.0)}
+    holes = rng.random(n) < 0.1
+    for name in ("h1", "h2"):
+        cols[name] = np.where(holes, np.nan, base * (2 if name == "h2" else 1))
+    cols["h3"] = np.where(rng.random(n) < 0.1, np.nan, base)  # another missing pattern
+    few = np.full(n, np.nan)
+    few[[10, 200]] = [1.0, 2.0]
+    cols["few1"], cols["few2"] = few, few * 2
+    data = pd.DataFrame(cols)
+    items = list(cols)
+    screened = prepare._twin_items(items, data)
+    everything = {(k, j) for j in range(len(items)) for k in range(j)}
+    monkeypatch.setattr(prepare, "_maybe_alike", lambda x: everything)
+    assert screened == prepare._twin_items(items, data)
+    groups = {g for g, _ in screened}
+    assert ("x", "copy", "scaled", "negated", "near") in groups and ("h1", "h2") in groups
+    assert ("const", "const2") in groups
+    # Two answers cannot tell: the screen lets the pair through, the test on every row not.
+    assert not any("few1" in g for g in groups)
