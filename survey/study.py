@@ -342,7 +342,7 @@ def _model_comparison(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd
     advance = progress(f"Comparing the model with {len(rivals)} rival(s)") if progress else None
     result = compare_in_study(bound, rivals, frame, method=headline.method,
                               missing=headline.missing, weights=weights, scheme=scheme,
-                              hoc=hoc, source=source)
+                              hoc=hoc, source=source, estimate=headline)
     if advance:
         advance(1, 1)
     return result

@@ -555,8 +555,8 @@ def _test(fits: Sequence[ModelFit], spaces: Sequence, i: int, weighted: bool
 def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method: str = "pls",
                    target: str | None = None, missing: str | None = None,
                    weights: str | None = None, scheme: str = "path",
-                   source: str = "data", tolerate: bool = False, hoc: str = "repeated"
-                   ) -> ModelComparison:
+                   source: str = "data", tolerate: bool = False, hoc: str = "repeated",
+                   known: dict[str, Estimate] | None = None) -> ModelComparison:
     """Estimate each of ``bounds`` (bound to one questionnaire) by ``method`` on the
     respondents of ``frame`` (item columns as floats, NaN for missing) that every model can
     use, and compare them (:func:`compare_fits`). PLS: on ``target`` (default: the first
@@ -566,7 +566,9 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
     weight column) as :func:`survey.estimators.estimate_model`. ``tolerate``: a model whose
     estimate fails is left out (``excluded``, with the estimator's words) instead of failing
     the comparison; fewer than two models left give a comparison without rows. ``hoc``: the
-    PLS higher-order approach (as :func:`survey.estimators.estimate_model`)."""
+    PLS higher-order approach (as :func:`survey.estimators.estimate_model`). ``known``: CB-SEM
+    estimates already made on all of ``frame`` with these settings (a study run's headline),
+    by model id: reused when every respondent of ``frame`` is in the common sample."""
     if method not in METHODS:
         raise ModelSpecError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
     missing = missing or MISSING[method][0]
@@ -602,7 +604,12 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
                                  scheme=scheme, hoc=hoc, source=source)
     else:
         outcomes = []
+        whole = len(used) == len(frame)
         for b in bounds:
+            if whole and known and b.model.id in known:
+                # The same respondents, treatment and weights: the study's own estimate.
+                outcomes.append(ModelFit(b, known[b.model.id], sample_fingerprint(used, b)))
+                continue
             try:
                 outcomes.append(fit_model(method, b, used, missing=missing, weights=weights,
                                           scheme=scheme, source=source))
@@ -641,14 +648,16 @@ def _nothing_compared(method: str, target: str | None, sample: dict, notes: tupl
 
 def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.DataFrame, *,
                      method: str, missing: str | None = None, weights: str | None = None,
-                     scheme: str = "path", hoc: str = "repeated", source: str = "data"
-                     ) -> ModelComparison:
+                     scheme: str = "path", hoc: str = "repeated", source: str = "data",
+                     estimate: Estimate | None = None) -> ModelComparison:
     """A study run's model (``bound``) against its ``rivals`` on the study's respondents
     (``frame``), by the study's headline ``method`` ('pls': BIC and GM on the study model's
     target; 'cbsem': AIC, BIC and the nested tests). A rival that cannot be compared is left
     out with its reason (``excluded``), never silently: CB-SEM rivals on other items (their
     likelihoods are of other variables), PLS rivals in which the target has no predictor,
-    and rivals whose estimate fails. Raises :class:`~survey.errors.ModelSpecError` for
+    and rivals whose estimate fails. ``estimate``: the study's own estimate by ``method`` on
+    all of ``frame`` (CB-SEM: reused, not fitted again, when the common sample is the whole
+    frame). Raises :class:`~survey.errors.ModelSpecError` for
     another method (PLSc), two models with one id, or a PLS study model without a target."""
     if method not in METHODS:
         raise ModelSpecError(f"Models are compared by PLS or CB-SEM, not by {method!r}: "
@@ -680,7 +689,9 @@ def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.
         return _nothing_compared(method, target, sample, (), tuple(excluded))
     result = compare_models(keep, frame, method=method, target=target, missing=missing,
                             weights=weights, scheme=scheme, source=source, tolerate=True,
-                            hoc=hoc)
+                            hoc=hoc, known=({bound.model.id: estimate}
+                                            if estimate is not None and method == "cbsem"
+                                            else None))
     order = {m: k for k, m in enumerate(ids)}
     return replace(result, excluded=tuple(sorted((*excluded, *result.excluded),
                                                  key=lambda x: order[x.id])))

@@ -167,8 +167,8 @@ def test_rivals_that_cannot_be_compared_are_said_everywhere(study):
     assert sheet.cell(2, 1).value.startswith("Chain")
 
     out = study / "cbsem.json"
-    res = estimate(study, "--method", "cbsem", "--missing", "listwise", "--compare-with",
-                   study / "short.yaml", "--compare-with", study / "direct.yaml", "--json", out,
+    res = estimate(study, "--method", "cbsem", "--compare-with", study / "short.yaml",
+                   "--compare-with", study / "direct.yaml", "--json", out,
                    "--report", study / "cbsem.html", "--lang", "en")
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -179,8 +179,17 @@ def test_rivals_that_cannot_be_compared_are_said_everywhere(study):
     (test,) = mc["tests"]
     assert (test["restricted"], test["general"], test["df_diff"]) == ("chain", "direct", 1)
     assert test["chi2_diff"] == pytest.approx(rows["chain"]["chi2"] - rows["direct"]["chi2"])
-    # The study's CB-SEM estimate and its row are one fit of one sample.
-    assert rows["chain"]["chi2"] == pytest.approx(doc["fit"]["chi2"], rel=1e-9)
+    # FIML keeps everyone: the study's own CB-SEM estimate is its row, and every row is what
+    # survey compare-models fits afresh on the same file.
+    assert rows["chain"]["chi2"] == pytest.approx(doc["fit"]["chi2"], rel=1e-12)
+    ref = study / "cbsem_ref.json"
+    alone = run("compare-models", study / "q.yaml", study / "data.csv", study / "chain.yaml",
+                study / "direct.yaml", "--method", "cbsem", "--json", ref)
+    assert alone.exit_code == 0, alone.output
+    fresh = {m["id"]: m for m in json.loads(ref.read_text(encoding="utf-8"))["models"]}
+    for model_id, m in rows.items():
+        for key in ("chi2", "df", "aic", "bic", "n"):
+            assert m[key] == pytest.approx(fresh[model_id][key], rel=1e-9), (model_id, key)
     assert "short not compared: Its items differ" in " ".join(res.output.split())
     html = (study / "cbsem.html").read_text(encoding="utf-8")
     assert "“short” was not compared: Its items differ" in html

@@ -80,3 +80,13 @@ def test_the_comparison_survives_the_saved_result(run, tmp_path):
     assert again.model_comparison == res.study.model_comparison
     section = build_context(again, "en")["model_comparison"]
     assert [r["id"] for r in section["rows"]] == ["m", "direct"]
+
+
+def test_every_reason_a_rival_is_left_out_is_worded_in_both_languages():
+    from survey.analysis.model_selection import EXCLUDED
+    from survey.report.texts import MODEL_COMPARISON_REASONS, MODEL_COMPARISON_UI
+
+    for code in (*EXCLUDED, "nothing_compared", "full_model_not_estimated"):
+        assert set(MODEL_COMPARISON_REASONS[code]) == {"zh", "en"}, code
+    for key in ("excluded", "study_model"):
+        assert set(MODEL_COMPARISON_UI[key]) == {"zh", "en"}, key
