@@ -152,6 +152,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         Bad definitions or data, or an estimate the data cannot carry (too few respondents,
         a singular matrix ...), with what happened and what to do.
     """
+    if isinstance(compare_with, (str, Path, PathModel, Mapping)):
+        compare_with = [compare_with]  # one rival
     study = estimate_study(load_questionnaire(questionnaire), load_model(model), data,
                            method=method, missing=missing, scheme=scheme, hoc=hoc,
                            weights=weights, bootstrap=bootstrap, seed=seed, interval=interval,

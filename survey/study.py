@@ -200,7 +200,9 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     q = (questionnaire if isinstance(questionnaire, Questionnaire)
          else load_questionnaire(questionnaire))
     bound = bind(model if isinstance(model, PathModel) else load_model(model), q)
-    rivals = _rivals(compare_with, q, methods[0])
+    if isinstance(compare_with, (str, Path, PathModel)):
+        compare_with = [compare_with]
+    rivals = _rivals(compare_with, bound, methods[0])
     if "plsc" in methods:
         # Before any estimate: a model PLSc refuses fails now, not after PLS and CB-SEM ran.
         from survey.estimators import check_plsc_model
@@ -312,20 +314,23 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                        analysis.to_json(), quality, model_comparison)
 
 
-def _rivals(compare_with: Sequence[PathModel | str | Path], q: Questionnaire, headline: str
+def _rivals(compare_with: Sequence[PathModel | str | Path], bound: BoundModel, headline: str
             ) -> list[BoundModel]:
-    """The rival models of ``compare_with`` bound to ``q``, before anything is estimated: a
-    headline method that has no comparison (PLSc alone) or a rival that cannot be loaded or
-    bound is refused now."""
-    if isinstance(compare_with, (str, Path, PathModel)):
-        compare_with = [compare_with]
+    """The rival models of ``compare_with`` bound to the study's questionnaire, before
+    anything is estimated: a headline method that has no comparison (PLSc alone), a rival
+    that cannot be loaded or bound, or two models with one id are refused now."""
     if not compare_with:
         return []
     if headline not in ("pls", "cbsem"):
         raise SurveyError("Models are compared by PLS (BIC and GM) or CB-SEM (AIC, BIC, "
                           "likelihood-ratio tests), not by PLSc. Use --method pls, both or all "
                           "(PLS headline) or cbsem to compare models in one run.")
-    rivals = [bind(m if isinstance(m, PathModel) else load_model(m), q) for m in compare_with]
+    rivals = [bind(m if isinstance(m, PathModel) else load_model(m), bound.questionnaire)
+              for m in compare_with]
+    ids = [bound.model.id, *(r.model.id for r in rivals)]
+    if len(set(ids)) != len(ids):
+        raise SurveyError(f"The compared models must have different ids. Got {ids} instead: "
+                          "give each model YAML its own 'id'.")
     return rivals
 
 

@@ -40,8 +40,11 @@ def run(make_bound):
     chain = make_bound(BLOCKS, [("a", "b"), ("b", "c")])
     direct = replace(chain.model, id="direct", paths=(("a", "b"), ("b", "c"), ("a", "c")))
     data = _data()
+    # One rival given alone (not in a list), as a mapping: what load_model takes.
+    rival = {"id": "direct", "latents": ["a", "b", "c"], "target": "c",
+             "paths": ["a -> b", "b -> c", "a -> c"]}
     res = survey.estimate(chain.questionnaire, chain.model, data, analyses=[],
-                          compare_with=[direct])
+                          compare_with=rival)
     return res, chain, direct, data
 
 
