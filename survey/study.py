@@ -319,6 +319,8 @@ def _rivals(compare_with: Sequence[PathModel | str | Path], bound: BoundModel, h
     """The rival models of ``compare_with`` bound to the study's questionnaire, before
     anything is estimated: a headline method that has no comparison (PLSc alone), a rival
     that cannot be loaded or bound, or two models with one id are refused now."""
+    from survey.analysis.model_selection import check_study_comparison
+
     if not compare_with:
         return []
     if headline not in ("pls", "cbsem"):
@@ -327,10 +329,7 @@ def _rivals(compare_with: Sequence[PathModel | str | Path], bound: BoundModel, h
                           "(PLS headline) or cbsem to compare models in one run.")
     rivals = [bind(m if isinstance(m, PathModel) else load_model(m), bound.questionnaire)
               for m in compare_with]
-    ids = [bound.model.id, *(r.model.id for r in rivals)]
-    if len(set(ids)) != len(ids):
-        raise SurveyError(f"The compared models must have different ids. Got {ids} instead: "
-                          "give each model YAML its own 'id'.")
+    check_study_comparison(bound, rivals, headline)
     return rivals
 
 

@@ -239,13 +239,17 @@ def lean_pls_fits(bounds: Sequence[BoundModel], frame: pd.DataFrame, *,
     reliability, HTMT, effects). A model whose fit fails gets its error in its place."""
     from survey.estimators import SharedMoments
 
-    items = [i for b in bounds for i in b.items]
-    shared = SharedMoments(items, frame, missing=missing or MISSING["pls"][0],
-                           weights=weights, scheme=scheme, hoc=hoc, source=source)
+    settings = {"missing": missing or MISSING["pls"][0], "weights": weights, "scheme": scheme,
+                "hoc": hoc, "source": source}
+    try:
+        shared = SharedMoments([i for b in bounds for i in b.items], frame, **settings)
+    except SurveyError:
+        shared = None  # an item the data cannot carry: each model meets it (or not) alone
     out: list[ModelFit | SurveyError] = []
     for b in bounds:
         try:
-            out.append(ModelFit(b, shared.fit(b), sample_fingerprint(frame, b)))
+            own = shared or SharedMoments(b.items, frame, **settings)
+            out.append(ModelFit(b, own.fit(b), sample_fingerprint(frame, b)))
         except SurveyError as error:
             out.append(error)
     return out
@@ -579,12 +583,15 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
     if len(questionnaires) > 1:
         raise ModelSpecError("The compared models must be bound to one questionnaire.")
     used, rule = common_sample(bounds, frame, missing)
-    if used.empty:
-        raise EstimationError(Problem(source, "No respondent answered the items of every "
-                                              "compared model: nothing to compare on."))
     sample = {"n_total": int(len(frame)), "n_used": int(len(used)),
               "n_dropped": int(len(frame) - len(used)), "rule": rule, "missing": missing,
               "weights": weights}
+    if used.empty:
+        if tolerate:
+            return _nothing_compared(method, target or bounds[0].model.target, sample,
+                                     ("no_common_respondents",), ())
+        raise EstimationError(Problem(source, "No respondent answered the items of every "
+                                              "compared model: nothing to compare on."))
     notes: list[str] = []
     full_bound = None
     if method == "pls":
@@ -646,6 +653,27 @@ def _nothing_compared(method: str, target: str | None, sample: dict, notes: tupl
                            notes=(*notes, "nothing_compared"), excluded=excluded)
 
 
+def check_study_comparison(bound: BoundModel, rivals: Sequence[BoundModel], method: str
+                           ) -> None:
+    """What :func:`compare_in_study` refuses, checked before a study is estimated: another
+    method than PLS or CB-SEM, two models with one id, a PLS study model without an
+    endogenous target. Raises :class:`~survey.errors.ModelSpecError`."""
+    if method not in METHODS:
+        raise ModelSpecError(f"Models are compared by PLS or CB-SEM, not by {method!r}: "
+                             "estimate the study with --method pls, cbsem, both or all.")
+    ids = [bound.model.id, *(r.model.id for r in rivals)]
+    if len(set(ids)) != len(ids):
+        raise ModelSpecError(f"The compared models must have different ids. Got {ids} "
+                             "instead: give each model YAML its own 'id'.")
+    target = bound.model.target
+    if method == "pls" and (target is None or not bound.model.predecessors(target)):
+        raise ModelSpecError(Problem(
+            str(bound.model.source or bound.model.id),
+            f"The study's model '{bound.model.id}' has no endogenous target construct "
+            f"(target: {target!r}): the PLS comparison is made on the target's equation. "
+            "Name an endogenous construct as 'target' in the model YAML."))
+
+
 def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.DataFrame, *,
                      method: str, missing: str | None = None, weights: str | None = None,
                      scheme: str = "path", hoc: str = "repeated", source: str = "data",
@@ -659,20 +687,9 @@ def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.
     all of ``frame`` (CB-SEM: reused, not fitted again, when the common sample is the whole
     frame). Raises :class:`~survey.errors.ModelSpecError` for
     another method (PLSc), two models with one id, or a PLS study model without a target."""
-    if method not in METHODS:
-        raise ModelSpecError(f"Models are compared by PLS or CB-SEM, not by {method!r}: "
-                             "estimate the study with --method pls, cbsem, both or all.")
+    check_study_comparison(bound, rivals, method)
     ids = [bound.model.id, *(r.model.id for r in rivals)]
-    if len(set(ids)) != len(ids):
-        raise ModelSpecError(f"The compared models must have different ids. Got {ids} "
-                             "instead: give each model YAML its own 'id'.")
     target = bound.model.target if method == "pls" else None
-    if method == "pls" and (target is None or not bound.model.predecessors(target)):
-        raise ModelSpecError(Problem(
-            str(bound.model.source or bound.model.id),
-            f"The study's model '{bound.model.id}' has no endogenous target construct "
-            f"(target: {target!r}): the PLS comparison is made on the target's equation. "
-            "Name an endogenous construct as 'target' in the model YAML."))
     keep, excluded = [bound], []
     for r in rivals:
         if method == "cbsem" and set(r.items) != set(bound.items):

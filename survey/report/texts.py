@@ -1627,6 +1627,9 @@ MODEL_COMPARISON_REASONS: dict[str, dict[str, str]] = {
     "full_model_not_estimated": {"zh": "全模型（所有比较模型路径的并集）估计失败：GM 无法计算。",
                                  "en": "The full model (every path of the compared models) "
                                        "could not be estimated: no GM."},
+    "no_common_respondents": {"zh": "没有受访者对所有比较模型的题目都作答：无从比较。",
+                              "en": "No respondent answered the items of every compared "
+                                    "model: nothing to compare on."},
     "nothing_compared": {"zh": "没有备选模型可与研究模型比较：不报告准则。",
                          "en": "No rival could be compared with the study's model: no "
                                "criteria."},

@@ -93,3 +93,33 @@ def test_every_reason_a_rival_is_left_out_is_worded_in_both_languages():
         assert set(MODEL_COMPARISON_REASONS[code]) == {"zh", "en"}, code
     for key in ("excluded", "study_model"):
         assert set(MODEL_COMPARISON_UI[key]) == {"zh", "en"}, key
+
+
+def test_a_rival_whose_estimate_fails_is_left_out_with_the_estimators_words(make_bound):
+    """A rival measuring a construct whose items are constant cannot be estimated: it is
+    excluded ('not_estimated', the item check's own sentence), the others are compared;
+    listwise, an item nobody answered leaves no common respondent: a block without rows."""
+    from survey.analysis.model_selection import compare_in_study
+    from survey.pathmodel import PathModel
+
+    blocks = {**BLOCKS, "d": ["d1", "d2"]}
+    study = make_bound(blocks, [("a", "b"), ("b", "c"), ("d", "c")])
+    q = study.questionnaire
+
+    def model(model_id, latents, paths):
+        return bind(PathModel(model_id, study.model.name, tuple(latents), tuple(paths), "c"),
+                    q)
+
+    chain = model("chain", "abc", [("a", "b"), ("b", "c")])
+    direct = model("direct", "abc", [("a", "b"), ("b", "c"), ("a", "c")])
+    with_d = model("with_d", "abcd", [("a", "b"), ("b", "c"), ("d", "c")])
+    data = _data(n=80).assign(d1=3.0, d2=5.0)
+    mc = compare_in_study(chain, [with_d, direct], data, method="pls")
+    assert [r.id for r in mc.rows] == ["chain", "direct"]
+    (x,) = mc.excluded
+    assert (x.id, x.reason) == ("with_d", "not_estimated") and "'d1' is constant" in x.detail
+    assert mc.to_json()["excluded"][0]["reason"] == "not_estimated"
+
+    data = data.assign(d1=np.nan)
+    mc = compare_in_study(chain, [with_d], data, method="pls", missing="listwise")
+    assert mc.rows == () and mc.notes == ("no_common_respondents", "nothing_compared")
