@@ -208,14 +208,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         from survey.estimators import check_plsc_model
 
         check_plsc_model(bound)
-    # The rivals' items must be in the file too; the respondents accepted are the same
-    # whatever the items asked for (every item present is validated on its scale).
-    items = tuple(dict.fromkeys([*bound.items, *(i for r in rivals for i in r.items)]))
     if isinstance(data, pd.DataFrame):
-        responses = response_set_from_frame(data, q, items=items)
+        responses = response_set_from_frame(data, q, items=bound.items)
         data = "<data frame>"
     else:
-        responses = read_responses(data, q, items=items, encoding=encoding,
+        responses = read_responses(data, q, items=bound.items, encoding=encoding,
                                    platform=platform)
     if responses.data.empty:
         raise SurveyError(f"{data}: no respondent is left to estimate "

@@ -68,7 +68,7 @@ WITHHELD = ("not_converged", "perfect_fit", "too_few_respondents", "not_endogeno
 SAMPLE_RULES = ("listwise_union", "fiml_answered", "mean_all")
 #: Why a rival of a study run is left out of its comparison (codes; the catalogue words them):
 #: CB-SEM likelihoods of other items, a PLS target the rival does not explain, a failed fit.
-EXCLUDED = ("other_items", "target_not_endogenous", "not_estimated")
+EXCLUDED = ("items_missing", "other_items", "target_not_endogenous", "not_estimated")
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -681,7 +681,8 @@ def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.
     """A study run's model (``bound``) against its ``rivals`` on the study's respondents
     (``frame``), by the study's headline ``method`` ('pls': BIC and GM on the study model's
     target; 'cbsem': AIC, BIC and the nested tests). A rival that cannot be compared is left
-    out with its reason (``excluded``), never silently: CB-SEM rivals on other items (their
+    out with its reason (``excluded``), never silently: rivals whose items the data lacks,
+    CB-SEM rivals on other items (their
     likelihoods are of other variables), PLS rivals in which the target has no predictor,
     and rivals whose estimate fails. ``estimate``: the study's own estimate by ``method`` on
     all of ``frame`` (CB-SEM: reused, not fitted again, when the common sample is the whole
@@ -692,7 +693,12 @@ def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.
     target = bound.model.target if method == "pls" else None
     keep, excluded = [bound], []
     for r in rivals:
-        if method == "cbsem" and set(r.items) != set(bound.items):
+        # The file's other items are read and validated when it has them (survey.ingest):
+        # a rival whose items it lacks is left out, the study is not refused for it.
+        absent = [i for i in r.items if i not in frame.columns]
+        if absent:
+            excluded.append(Excluded(r.model.id, "items_missing", ", ".join(absent)))
+        elif method == "cbsem" and set(r.items) != set(bound.items):
             excluded.append(Excluded(r.model.id, "other_items",
                                      f"{len(r.items)} items; the study's model "
                                      f"{len(bound.items)}"))

@@ -78,7 +78,7 @@ def comparison_context(mc: ModelComparison, questionnaire: Questionnaire, lang: 
     for x in mc.excluded:
         # A rival of a study run left out: said with its reason (and the estimator's words).
         reason = tr(MODEL_COMPARISON_REASONS, x.reason, lang)
-        if x.reason == "not_estimated" and x.detail:
+        if x.reason in ("not_estimated", "items_missing") and x.detail:
             reason = f"{reason} {x.detail}"
         reasons.append(w["excluded"].format(model=x.id, reason=reason))
     reasons += [tr(MODEL_COMPARISON_REASONS, n, lang) for n in mc.notes]

@@ -1616,6 +1616,8 @@ MODEL_COMPARISON_REASONS: dict[str, dict[str, str]] = {
                           "en": "The compared models' paths together form a cycle: no full "
                                 "model, so no GM."},
     # A study run's rivals left out (survey.analysis.model_selection.EXCLUDED) and why.
+    "items_missing": {"zh": "数据中没有它的这些题目（列）：",
+                      "en": "The data has no column for these of its items:"},
     "other_items": {"zh": "它的观测题目与研究模型不同：CB-SEM 的似然是不同变量的，不可比较。",
                     "en": "Its items differ from the study model's: CB-SEM likelihoods of "
                           "other variables cannot be compared."},

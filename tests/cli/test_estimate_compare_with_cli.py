@@ -7,7 +7,7 @@ study model's row is the headline estimate's own R² (1e-12) and every row the c
 Sharma et al. (2019) on its R²; the block is the one ``survey compare-models --json`` gives
 for the same models (same keys, same numbers); the CB-SEM block's likelihood-ratio test is the
 difference of the rows' chi-squares; a rival that cannot be compared (other items under
-CB-SEM, a target without predictors, every rival) is said in the JSON, the console, the HTML
+CB-SEM, a target without predictors, items the file lacks, every rival) is said in the JSON, the console, the HTML
 (zh and en, names escaped) and the XLSX sheet; without --compare-with the JSON has no block;
 errors are one line, exit 2.
 """
@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -193,6 +194,21 @@ def test_rivals_that_cannot_be_compared_are_said_everywhere(study):
     assert "short not compared: Its items differ" in " ".join(res.output.split())
     html = (study / "cbsem.html").read_text(encoding="utf-8")
     assert "“short” was not compared: Its items differ" in html
+
+
+def test_a_rival_whose_items_the_file_lacks_is_left_out_not_the_study(study):
+    data = study / "no_quality.csv"
+    frame = pd.read_csv(study / "data.csv")
+    frame.drop(columns=["qua1", "qua2", "qua3"]).to_csv(data, index=False)
+    out = study / "missing.json"
+    res = run("estimate", "-q", study / "q.yaml", "-m", study / "short.yaml", "-d", data,
+              "--analyses", "none", "--compare-with", study / "chain.yaml", "--json", out)
+    assert res.exit_code == 0, res.output
+    mc = json.loads(out.read_text(encoding="utf-8"))["model_comparison"]
+    assert mc["models"] == [] and mc["excluded"] == [
+        {"id": "chain", "reason": "items_missing", "detail": "qua1, qua2, qua3"}]
+    assert ("chain not compared: The data has no column for these of its items: (qua1, qua2, "
+            "qua3)") in " ".join(res.output.split())
 
 
 def test_no_comparable_rival_gives_a_block_without_rows(study):
