@@ -197,6 +197,15 @@ def test_rivals_that_cannot_be_compared_are_said_everywhere(study):
 
 
 def test_a_rival_whose_items_the_file_lacks_is_left_out_not_the_study(study):
+    # The file has the rival's other items (quality's, not in the study's model): compared.
+    out = study / "more_items.json"
+    res = run("estimate", "-q", study / "q.yaml", "-m", study / "short.yaml", "-d",
+              study / "data.csv", "--analyses", "none", "--compare-with", study / "chain.yaml",
+              "--json", out)
+    assert res.exit_code == 0, res.output
+    mc = json.loads(out.read_text(encoding="utf-8"))["model_comparison"]
+    assert [m["id"] for m in mc["models"]] == ["short", "chain"] and mc["excluded"] == []
+    # Without them: the rival is left out, the study still runs.
     data = study / "no_quality.csv"
     frame = pd.read_csv(study / "data.csv")
     frame.drop(columns=["qua1", "qua2", "qua3"]).to_csv(data, index=False)
