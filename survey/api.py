@@ -96,7 +96,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
              progress: Callable[[str], Callable[[int, int], None]] | None = None,
              exclude_flagged: Sequence[str] = (),
              platform: str = "auto",
-             prediction: Mapping[str, Any] | None = None) -> Results:
+             prediction: Mapping[str, Any] | None = None,
+             compare_with: Sequence[PathModel | Source] = ()) -> Results:
     """Estimate a path model on survey responses.
 
     Parameters
@@ -142,6 +143,11 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         ``res.cvpat()``): ``folds`` (10), ``repetitions`` (10), ``approach`` ('direct' or
         'earliest'), ``resamples`` (CVPAT's bootstrap, 2000). The shuffles are seeded by
         ``seed``.
+    compare_with : sequence of models
+        Rival path models (loaded, or what :func:`load_model` takes) to compare the study's
+        model with on the same respondents by the headline method (PLS: BIC and GM of the
+        target, Sharma et al. 2019; CB-SEM: AIC, BIC and likelihood-ratio tests):
+        ``res.model_comparison``. A rival that cannot be compared is listed with its reason.
 
     Returns
     -------
@@ -153,6 +159,8 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
         Bad definitions or data, or an estimate the data cannot carry (too few respondents,
         a singular matrix ...), with what happened and what to do.
     """
+    if isinstance(compare_with, (str, Path, PathModel, Mapping)):
+        compare_with = [compare_with]  # one rival
     study = estimate_study(load_questionnaire(questionnaire), load_model(model), data,
                            method=method, missing=missing, scheme=scheme, hoc=hoc,
                            weights=weights, bootstrap=bootstrap, seed=seed, interval=interval,
@@ -160,7 +168,9 @@ def estimate(questionnaire: Questionnaire | Source, model: PathModel | Source,
                            permutations=permutations, design=design, inadmissible=inadmissible,
                            analyses=analyses, progress=progress,
                            exclude_flagged=exclude_flagged, platform=platform,
-                           prediction=prediction)
+                           prediction=prediction,
+                           compare_with=[m if isinstance(m, (PathModel, str, Path))
+                                         else load_model(m) for m in compare_with])
     return Results(study)
 
 
@@ -456,6 +466,32 @@ class Results:
         out.attrs.update(rules=list(x.rules), n_checked=x.n_checked,
                          n_excluded=len(x.excluded), n_used=x.n_used,
                          indices={latent: (w, wo) for latent, w, wo in x.indices})
+        return out
+
+    @property
+    def model_comparison(self) -> pd.DataFrame:
+        """The study's model against the rivals of ``estimate(..., compare_with=[...])``, one
+        row per model (:meth:`survey.analysis.model_selection.ModelComparison.table`: PLS n,
+        R² of the target, predictors, BIC, GM and their weights; CB-SEM chi², df, AIC, BIC,
+        weights and the nested test), ``withheld`` saying why a value is missing. ``attrs``:
+        method, target, selected (criterion -> model id, None without a single winner),
+        sample, notes, excluded (rivals left out: id, reason, detail) and tests. The typed
+        result is ``res.study.model_comparison``.
+
+        Raises
+        ------
+        survey.errors.SurveyError
+            When no rival was given."""
+        mc = self.study.model_comparison
+        if mc is None:
+            raise SurveyError("No model comparison in this run: estimate with "
+                              "compare_with=[rival model, ...] (survey estimate "
+                              "--compare-with MODEL.yaml).")
+        out = mc.table()
+        out.attrs.update(method=mc.method, target=mc.target, selected=dict(mc.selected),
+                         sample=dict(mc.sample), notes=list(mc.notes),
+                         excluded=[x.to_json() for x in mc.excluded],
+                         tests=[t.to_json() for t in mc.tests])
         return out
 
     @property

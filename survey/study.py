@@ -38,6 +38,7 @@ from survey.questionnaire import Questionnaire, load_questionnaire
 
 if TYPE_CHECKING:
     from survey.analysis.comparison import SegmentComparison
+    from survey.analysis.model_selection import ModelComparison
     from survey.analysis.segments import SegmentResult
 
 METHODS = ("pls", "cbsem", "both", "plsc", "all")
@@ -66,6 +67,9 @@ class StudyResult:
     #: What ``exclude_flagged`` did (survey.quality); None when no respondent was excluded
     #: by quality rules.
     quality: QualityExclusion | None = None
+    #: The study's model against the rivals of ``compare_with`` (survey.analysis.
+    #: model_selection); None when no rival was given.
+    model_comparison: ModelComparison | None = None
 
     @property
     def estimate(self) -> Estimate:
@@ -83,6 +87,9 @@ class StudyResult:
         out.update(self.analyses)
         if self.quality is not None:
             out["quality"] = self.quality.to_json()
+        if self.model_comparison is not None:
+            # Only when asked for (compare_with): the default JSON is a contract.
+            out["model_comparison"] = self.model_comparison.to_json()
         out["ingest"] = self.ingest_json()
         out["manifest"] = self.manifest
         return json_safe(out)
@@ -148,7 +155,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    progress: Callable[[str], Callable[[int, int], None]] | None = None,
                    encoding: str | None = None,
                    exclude_flagged: Sequence[str] = (), platform: str = "auto",
-                   prediction: Mapping[str, Any] | None = None) -> StudyResult:
+                   prediction: Mapping[str, Any] | None = None,
+                   compare_with: Sequence[PathModel | str | Path] = ()) -> StudyResult:
     """Load, validate, bind, ingest and estimate. Raises :class:`SurveyError` on bad input.
 
     ``questionnaire`` and ``model``: loaded definitions or their YAML files; ``data``: a
@@ -173,6 +181,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     ``prediction``: the settings of the analysis 'prediction' (PLSpredict and CVPAT), those of
     :class:`~survey.analysis.prediction.PredictSettings` (folds, repetitions, approach,
     resamples; default 10, 10, 'direct', 2000); its seed is the run's ``seed``.
+    ``compare_with``: rival path models (loaded or their YAML files) to compare the study's
+    model with on the same respondents by the headline method (PLS: BIC and GM of the target;
+    CB-SEM: AIC, BIC and the nested tests; :func:`survey.analysis.model_selection.
+    compare_in_study`): the result's ``model_comparison``. A rival that cannot be compared is
+    listed there with its reason.
     """
     if method not in METHODS:
         raise SurveyError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
@@ -192,6 +205,9 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     q = (questionnaire if isinstance(questionnaire, Questionnaire)
          else load_questionnaire(questionnaire))
     bound = bind(model if isinstance(model, PathModel) else load_model(model), q)
+    if isinstance(compare_with, (str, Path, PathModel)):
+        compare_with = [compare_with]
+    rivals = _rivals(compare_with, bound, methods[0])
     if "plsc" in methods:
         # Before any estimate: a model PLSc refuses fails now, not after PLS and CB-SEM ran.
         from survey.estimators import check_plsc_model
@@ -268,6 +284,11 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
             interval=interval, permutations=permutations, seed=seed, source=str(data),
             progress=progress("segment columns") if progress else None)
         analysis = replace(analysis, segments=found, segment_tests=tests)
+    model_comparison = None
+    if rivals:
+        model_comparison = _model_comparison(bound, rivals, frame, headline, weights=weights,
+                                             scheme=scheme, hoc=hoc, source=str(data),
+                                             progress=progress)
     manifest = {
         "csi_survey": __version__,
         "python": python_platform.python_version(),
@@ -283,7 +304,10 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                                     "path": str(design.margins),
                                     "sha256": _sha256(design.margins)}},
                      # Only when used: the default manifest is part of the JSON contract.
-                     **({"exclude_flagged": list(rules)} if rules else {})},
+                     **({"exclude_flagged": list(rules)} if rules else {}),
+                     **({"compare_with": [_definition(m, r.model.id)
+                                          for m, r in zip(compare_with, rivals, strict=True)]}
+                        if rivals else {})},
         "questionnaire": _definition(questionnaire, q.id),
         "model": _definition(model, bound.model.id),
         "data": {"path": str(data), "sha256": responses.report.sha256},
@@ -291,7 +315,45 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         "versions": package_versions(),
     }
     return StudyResult(q, bound, responses, estimates, manifest, comparison, analysis,
-                       analysis.to_json(), quality)
+                       analysis.to_json(), quality, model_comparison)
+
+
+def _rivals(compare_with: Sequence[PathModel | str | Path], bound: BoundModel, headline: str
+            ) -> list[BoundModel]:
+    """The rival models of ``compare_with`` bound to the study's questionnaire, before
+    anything is estimated: a headline method that has no comparison (PLSc alone), a rival
+    that cannot be loaded or bound, or two models with one id are refused now."""
+    from survey.analysis.model_selection import check_study_comparison
+
+    if not compare_with:
+        return []
+    if headline not in ("pls", "cbsem"):
+        raise SurveyError("Models are compared by PLS (BIC and GM) or CB-SEM (AIC, BIC, "
+                          "likelihood-ratio tests), not by PLSc. Use --method pls, both or all "
+                          "(PLS headline) or cbsem to compare models in one run.")
+    rivals = [bind(m if isinstance(m, PathModel) else load_model(m), bound.questionnaire)
+              for m in compare_with]
+    check_study_comparison(bound, rivals, headline)
+    return rivals
+
+
+def _model_comparison(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.DataFrame,
+                      headline: Estimate, *, weights: str | None, scheme: str, hoc: str,
+                      source: str,
+                      progress: Callable[[str], Callable[[int, int], None]] | None
+                      ) -> ModelComparison:
+    """The study's model against ``rivals`` by the headline's method and missing-data
+    treatment, on the respondents the headline was estimated on (after any quality
+    exclusion, with the same weights)."""
+    from survey.analysis.model_selection import compare_in_study
+
+    advance = progress(f"Comparing the model with {len(rivals)} rival(s)") if progress else None
+    result = compare_in_study(bound, rivals, frame, method=headline.method,
+                              missing=headline.missing, weights=weights, scheme=scheme,
+                              hoc=hoc, source=source, estimate=headline)
+    if advance:
+        advance(1, 1)
+    return result
 
 
 def _exclusion_effect(bound: BoundModel, everyone: pd.DataFrame, headline: Estimate,

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.errors import EstimationError, ModelSpecError, Problem
+from survey.errors import EstimationError, ModelSpecError, Problem, SurveyError
 from survey.estimators import MISSING, estimate_model
 from survey.estimators.result import Estimate
 from survey.numbers import finite, json_safe
@@ -66,6 +66,9 @@ WITHHELD = ("not_converged", "perfect_fit", "too_few_respondents", "not_endogeno
             "no_full_model", "scaling_not_positive", "negative_difference")
 #: How the common sample was drawn (codes): see the module's docstring.
 SAMPLE_RULES = ("listwise_union", "fiml_answered", "mean_all")
+#: Why a rival of a study run is left out of its comparison (codes; the catalogue words them):
+#: CB-SEM likelihoods of other items, a PLS target the rival does not explain, a failed fit.
+EXCLUDED = ("items_missing", "other_items", "target_not_endogenous", "not_estimated")
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -178,11 +181,13 @@ def chi2_difference(restricted: dict, general: dict, *, scaled: bool = False
 
 @dataclass(frozen=True)
 class ModelFit:
-    """One competing model estimated for a comparison: the bound model, its estimate and the
-    fingerprint of the respondents and answers it was estimated on (``sample``)."""
+    """One competing model estimated for a comparison: the bound model, its estimate (a full
+    :class:`Estimate`, or for PLS the lean :class:`~survey.estimators.R2Fit`: R², n,
+    convergence and notices) and the fingerprint of the respondents and answers it was
+    estimated on (``sample``)."""
 
     bound: BoundModel
-    estimate: Estimate
+    estimate: Estimate | Any
     sample: str
 
 
@@ -223,7 +228,47 @@ def fit_model(method: str, bound: BoundModel, frame: pd.DataFrame, *,
     return ModelFit(bound, est, sample_fingerprint(frame, bound))
 
 
+def lean_pls_fits(bounds: Sequence[BoundModel], frame: pd.DataFrame, *,
+                  missing: str | None = None, weights: str | None = None,
+                  scheme: str = "path", hoc: str = "repeated", source: str = "data"
+                  ) -> list[ModelFit | SurveyError]:
+    """PLS fits of ``bounds`` for a comparison on ``frame`` without full estimates: the items
+    of every model prepared once and one correlation matrix (:class:`~survey.estimators.
+    SharedMoments`), each model the PLS algorithm on its sub-matrix. The R² are those of
+    :func:`fit_model` (to rounding, 1e-12), at a fraction of the cost (no f² re-estimates,
+    reliability, HTMT, effects). A model whose fit fails gets its error in its place."""
+    from survey.estimators import SharedMoments
+
+    settings = {"missing": missing or MISSING["pls"][0], "weights": weights, "scheme": scheme,
+                "hoc": hoc, "source": source}
+    try:
+        shared = SharedMoments([i for b in bounds for i in b.items], frame, **settings)
+    except SurveyError:
+        shared = None  # an item the data cannot carry: each model meets it (or not) alone
+    out: list[ModelFit | SurveyError] = []
+    for b in bounds:
+        try:
+            own = shared or SharedMoments(b.items, frame, **settings)
+            out.append(ModelFit(b, own.fit(b), sample_fingerprint(frame, b)))
+        except SurveyError as error:
+            out.append(error)
+    return out
+
+
 # --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A model left out of a comparison, and why (``reason``: a code of :data:`EXCLUDED`;
+    ``detail``: the estimator's own words when it failed)."""
+
+    id: str
+    reason: str
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -272,6 +317,9 @@ class ModelComparison:
     full_model: dict | None = None
     weighted: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Models that could not be compared (a study run's rivals: other items for CB-SEM, a
+    #: target without predictors, an estimate that failed), each with its reason.
+    excluded: tuple[Excluded, ...] = ()
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -286,6 +334,8 @@ class ModelComparison:
         CB-SEM model, n, chi², df, AIC, BIC, their weights, and Δχ², Δdf, p against the model
         it is tested against."""
         out = []
+        if not self.rows:
+            return pd.DataFrame(columns=["n", "withheld"]).rename_axis("model")
         for r in self.rows:
             row: dict[str, Any] = {"model": r.id, "n": r.n}
             if self.method == "pls":
@@ -323,7 +373,7 @@ class ModelComparison:
             "convention": ("sharma_2019" if self.method == "pls" else "lavaan"),
             "weighted": self.weighted, "models": models, "selected": dict(self.selected),
             "tests": [t.to_json() for t in self.tests], "full_model": self.full_model,
-            "notes": list(self.notes)})
+            "notes": list(self.notes), "excluded": [x.to_json() for x in self.excluded]})
 
 
 # --------------------------------------------------------------------------- comparing
@@ -509,13 +559,20 @@ def _test(fits: Sequence[ModelFit], spaces: Sequence, i: int, weighted: bool
 def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method: str = "pls",
                    target: str | None = None, missing: str | None = None,
                    weights: str | None = None, scheme: str = "path",
-                   source: str = "data") -> ModelComparison:
+                   source: str = "data", tolerate: bool = False, hoc: str = "repeated",
+                   known: dict[str, Estimate] | None = None) -> ModelComparison:
     """Estimate each of ``bounds`` (bound to one questionnaire) by ``method`` on the
     respondents of ``frame`` (item columns as floats, NaN for missing) that every model can
     use, and compare them (:func:`compare_fits`). PLS: on ``target`` (default: the first
     model's), GM's S² from the full model, every path of the compared models (no GM when
-    those paths form a cycle). ``missing`` (default: the method's) and ``weights`` (a case-
-    weight column) as :func:`survey.estimators.estimate_model`."""
+    those paths form a cycle); each model is a lean fit on one shared correlation matrix
+    (:func:`lean_pls_fits`). ``missing`` (default: the method's) and ``weights`` (a case-
+    weight column) as :func:`survey.estimators.estimate_model`. ``tolerate``: a model whose
+    estimate fails is left out (``excluded``, with the estimator's words) instead of failing
+    the comparison; fewer than two models left give a comparison without rows. ``hoc``: the
+    PLS higher-order approach (as :func:`survey.estimators.estimate_model`). ``known``: CB-SEM
+    estimates already made on all of ``frame`` with these settings (a study run's headline),
+    by model id: reused when every respondent of ``frame`` is in the common sample."""
     if method not in METHODS:
         raise ModelSpecError(f"Unknown method {method!r}. Expected one of {list(METHODS)}.")
     missing = missing or MISSING[method][0]
@@ -526,16 +583,17 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
     if len(questionnaires) > 1:
         raise ModelSpecError("The compared models must be bound to one questionnaire.")
     used, rule = common_sample(bounds, frame, missing)
-    if used.empty:
-        raise EstimationError(Problem(source, "No respondent answered the items of every "
-                                              "compared model: nothing to compare on."))
     sample = {"n_total": int(len(frame)), "n_used": int(len(used)),
               "n_dropped": int(len(frame) - len(used)), "rule": rule, "missing": missing,
               "weights": weights}
-    fits = [fit_model(method, b, used, missing=missing, weights=weights, scheme=scheme,
-                      source=source) for b in bounds]
-    full = None
+    if used.empty:
+        if tolerate:
+            return _nothing_compared(method, target or bounds[0].model.target, sample,
+                                     ("no_common_respondents",), ())
+        raise EstimationError(Problem(source, "No respondent answered the items of every "
+                                              "compared model: nothing to compare on."))
     notes: list[str] = []
+    full_bound = None
     if method == "pls":
         target = target or bounds[0].model.target
         full_bound = _full_model(bounds)
@@ -543,15 +601,123 @@ def compare_models(bounds: Sequence[BoundModel], frame: pd.DataFrame, *, method:
             notes.append("full_model_cyclic")
         else:
             # Usually one of the models is the full one (nested rivals): its fit serves.
-            same = [f for f in fits
-                    if set(f.bound.model.paths) == set(full_bound.model.paths)
-                    and set(f.bound.model.latents) == set(full_bound.model.latents)
-                    and dict(f.bound.model.modes) == dict(full_bound.model.modes)]
-            full = same[0] if same else fit_model("pls", full_bound, used, missing=missing,
-                                                  weights=weights, scheme=scheme,
-                                                  source=source)
+            same = [b for b in bounds
+                    if set(b.model.paths) == set(full_bound.model.paths)
+                    and set(b.model.latents) == set(full_bound.model.latents)
+                    and dict(b.model.modes) == dict(full_bound.model.modes)]
+            full_bound = same[0] if same else full_bound
+        extra = [] if full_bound is None or full_bound in bounds else [full_bound]
+        outcomes = lean_pls_fits([*bounds, *extra], used, missing=missing, weights=weights,
+                                 scheme=scheme, hoc=hoc, source=source)
+    else:
+        outcomes = []
+        whole = len(used) == len(frame)
+        for b in bounds:
+            if whole and known and b.model.id in known:
+                # The same respondents, treatment and weights: the study's own estimate.
+                outcomes.append(ModelFit(b, known[b.model.id], sample_fingerprint(used, b)))
+                continue
+            try:
+                outcomes.append(fit_model(method, b, used, missing=missing, weights=weights,
+                                          scheme=scheme, source=source))
+            except SurveyError as error:
+                outcomes.append(error)
+    full = None
+    if full_bound is not None:
+        done = outcomes[list(bounds).index(full_bound)] if full_bound in bounds else outcomes[-1]
+        if isinstance(done, SurveyError):
+            if not tolerate:
+                raise done
+            notes.append("full_model_not_estimated")
+        else:
+            full = done
+    fits, excluded = [], []
+    for b, done in zip(bounds, outcomes, strict=False):
+        if isinstance(done, SurveyError):
+            if not tolerate:
+                raise done
+            excluded.append(Excluded(b.model.id, "not_estimated", str(done)))
+        else:
+            fits.append(done)
+    if len(fits) < 2:
+        return _nothing_compared(method, target, sample, tuple(notes), tuple(excluded))
     result = compare_fits(fits, target=target, full=full, sample=sample)
-    return replace(result, notes=tuple(notes))
+    return replace(result, notes=tuple(notes), excluded=tuple(excluded))
+
+
+def _nothing_compared(method: str, target: str | None, sample: dict, notes: tuple[str, ...],
+                      excluded: tuple[Excluded, ...]) -> ModelComparison:
+    """A comparison with fewer than two models left: no rows, no winner, the reasons."""
+    criteria = ("bic", "gm") if method == "pls" else ("aic", "bic")
+    return ModelComparison(method, target, (), dict.fromkeys(criteria), sample, None,
+                           notes=(*notes, "nothing_compared"), excluded=excluded)
+
+
+def check_study_comparison(bound: BoundModel, rivals: Sequence[BoundModel], method: str
+                           ) -> None:
+    """What :func:`compare_in_study` refuses, checked before a study is estimated: another
+    method than PLS or CB-SEM, two models with one id, a PLS study model without an
+    endogenous target. Raises :class:`~survey.errors.ModelSpecError`."""
+    if method not in METHODS:
+        raise ModelSpecError(f"Models are compared by PLS or CB-SEM, not by {method!r}: "
+                             "estimate the study with --method pls, cbsem, both or all.")
+    ids = [bound.model.id, *(r.model.id for r in rivals)]
+    if len(set(ids)) != len(ids):
+        raise ModelSpecError(f"The compared models must have different ids. Got {ids} "
+                             "instead: give each model YAML its own 'id'.")
+    target = bound.model.target
+    if method == "pls" and (target is None or not bound.model.predecessors(target)):
+        raise ModelSpecError(Problem(
+            str(bound.model.source or bound.model.id),
+            f"The study's model '{bound.model.id}' has no endogenous target construct "
+            f"(target: {target!r}): the PLS comparison is made on the target's equation. "
+            "Name an endogenous construct as 'target' in the model YAML."))
+
+
+def compare_in_study(bound: BoundModel, rivals: Sequence[BoundModel], frame: pd.DataFrame, *,
+                     method: str, missing: str | None = None, weights: str | None = None,
+                     scheme: str = "path", hoc: str = "repeated", source: str = "data",
+                     estimate: Estimate | None = None) -> ModelComparison:
+    """A study run's model (``bound``) against its ``rivals`` on the study's respondents
+    (``frame``), by the study's headline ``method`` ('pls': BIC and GM on the study model's
+    target; 'cbsem': AIC, BIC and the nested tests). A rival that cannot be compared is left
+    out with its reason (``excluded``), never silently: rivals whose items the data lacks,
+    CB-SEM rivals on other items (their
+    likelihoods are of other variables), PLS rivals in which the target has no predictor,
+    and rivals whose estimate fails. ``estimate``: the study's own estimate by ``method`` on
+    all of ``frame`` (CB-SEM: reused, not fitted again, when the common sample is the whole
+    frame). Raises :class:`~survey.errors.ModelSpecError` for
+    another method (PLSc), two models with one id, or a PLS study model without a target."""
+    check_study_comparison(bound, rivals, method)
+    ids = [bound.model.id, *(r.model.id for r in rivals)]
+    target = bound.model.target if method == "pls" else None
+    keep, excluded = [bound], []
+    for r in rivals:
+        # The file's other items are read and validated when it has them (survey.ingest):
+        # a rival whose items it lacks is left out, the study is not refused for it.
+        absent = [i for i in r.items if i not in frame.columns]
+        if absent:
+            excluded.append(Excluded(r.model.id, "items_missing", ", ".join(absent)))
+        elif method == "cbsem" and set(r.items) != set(bound.items):
+            excluded.append(Excluded(r.model.id, "other_items",
+                                     f"{len(r.items)} items; the study's model "
+                                     f"{len(bound.items)}"))
+        elif method == "pls" and not r.model.predecessors(target):
+            excluded.append(Excluded(r.model.id, "target_not_endogenous", target))
+        else:
+            keep.append(r)
+    if len(keep) < 2:
+        sample = {"n_total": int(len(frame)), "n_used": None, "n_dropped": None,
+                  "rule": None, "missing": missing or MISSING[method][0], "weights": weights}
+        return _nothing_compared(method, target, sample, (), tuple(excluded))
+    result = compare_models(keep, frame, method=method, target=target, missing=missing,
+                            weights=weights, scheme=scheme, source=source, tolerate=True,
+                            hoc=hoc, known=({bound.model.id: estimate}
+                                            if estimate is not None and method == "cbsem"
+                                            else None))
+    order = {m: k for k, m in enumerate(ids)}
+    return replace(result, excluded=tuple(sorted((*excluded, *result.excluded),
+                                                 key=lambda x: order[x.id])))
 
 
 def _full_model(bounds: Sequence[BoundModel]) -> BoundModel | None:

@@ -133,6 +133,12 @@ exclude_flagged = click.option(
               default="direct", show_default=True,
               help="Predict an endogenous latent from its direct antecedents (seminr's "
                    "default) or from the exogenous latents only (earliest antecedents).")
+@click.option("--compare-with", "compare_with", multiple=True, type=click.Path(dir_okay=False),
+              metavar="MODEL.yaml",
+              help="A rival path model (repeatable): compare the study's model with it on the "
+                   "same respondents by the headline method (PLS: BIC and Geweke-Meese of the "
+                   "target; CB-SEM: AIC, BIC and likelihood-ratio tests). Adds the JSON's "
+                   "model_comparison block, a report section and an XLSX sheet.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the estimate as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),
@@ -157,6 +163,7 @@ def estimate(ctx: click.Context, questionnaire: str, model: str, data: str,
              margins: str | None, exclude_flagged: tuple[str, ...],
              analyses: tuple[str, ...] | None, predict: bool,
              predict_folds: int, predict_repetitions: int, predict_approach: str,
+             compare_with: tuple[str, ...],
              json_out: str | None,
              report_out: str | None, out_dir: str | None, formats: tuple[str, ...],
              lang: str | None) -> None:
@@ -184,7 +191,8 @@ def estimate(ctx: click.Context, questionnaire: str, model: str, data: str,
                                 prediction={"folds": predict_folds,
                                             "repetitions": predict_repetitions,
                                             "approach": predict_approach},
-                                exclude_flagged=exclude_flagged, platform=platform)
+                                exclude_flagged=exclude_flagged, platform=platform,
+                                compare_with=compare_with)
     write_outputs(result, json_out, report_out, lang)
     summarise(result, console)
     if out_dir:
@@ -334,6 +342,8 @@ def summarise(result: StudyResult, console: Console) -> None:
     if result.comparison:
         summarise_comparison(result.comparison, console)
     summarise_prediction(result, console)
+    if result.model_comparison is not None:
+        summarise_model_comparison(result.model_comparison, console)
 
 
 def summarise_prediction(result: StudyResult, console: Console) -> None:
@@ -360,6 +370,39 @@ def summarise_prediction(result: StudyResult, console: Console) -> None:
                       f"{test.loss_b:.4f}, difference {test.difference:.4f}, one-sided p "
                       f"{'n/a' if pv is None else '< 0.0001' if pv < 1e-4 else f'{pv:.4f}'}",
                       highlight=False)
+
+
+def summarise_model_comparison(mc, console: Console) -> None:
+    """One line for --compare-with: the winner per criterion (or why there is none), then
+    each rival left out and each withheld value with its reason (survey.analysis.
+    model_selection decides them; this only prints them)."""
+    from survey.report.texts import MODEL_COMPARISON_REASONS, tr
+
+    method = "PLS" if mc.method == "pls" else "CB-SEM"
+    on = f" on {mc.target}" if mc.target else ""
+    if not mc.rows:
+        console.print(f"Model comparison ({method}{on}): no rival could be compared.",
+                      highlight=False, markup=False)
+    else:
+        lowest = "; ".join(f"lowest {c.upper()}: {m if m is not None else 'no single model'}"
+                           for c, m in mc.selected.items())
+        console.print(f"Model comparison ({method}{on}, {len(mc.rows)} models, n = "
+                      f"{mc.sample.get('n_used')}): {lowest}.", highlight=False, markup=False)
+    for x in mc.excluded:
+        why = tr(MODEL_COMPARISON_REASONS, x.reason, "en")
+        console.print(f"  {x.id} not compared: {why}"
+                      + (f" ({x.detail})" if x.detail else ""), highlight=False, markup=False)
+    for r in mc.rows:
+        if r.withheld:
+            console.print(f"  {r.id}: {tr(MODEL_COMPARISON_REASONS, r.withheld, 'en')}",
+                          highlight=False, markup=False)
+        if r.test is not None and r.test.reason:
+            console.print(f"  {r.id} vs {r.test.general}: "
+                          f"{tr(MODEL_COMPARISON_REASONS, r.test.reason, 'en')}",
+                          highlight=False, markup=False)
+    for note in mc.notes:
+        console.print(f"  {tr(MODEL_COMPARISON_REASONS, note, 'en')}", highlight=False,
+                      markup=False)
 
 
 def summarise_comparison(rows, console: Console) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 #: (imported on first use, so that ``import survey.estimators`` stays light).
 PUBLIC = {
     "BatchedPls": "pls", "BatchEstimates": "pls", "check_pls_model": "pls",
+    "SharedMoments": "pls", "R2Fit": "pls",
     "check_plsc_model": "plsc",
     "MultiGroupModel": "multigroup", "MultiGroupFit": "multigroup", "Equalities": "multigroup",
     "LatentMean": "multigroup", "LikelihoodRatio": "multigroup", "lr_test": "multigroup",
@@ -62,9 +63,8 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
     column ``weights`` when given (weighted PLS; CB-SEM as lavaan's ``sampling.weights``).
     An estimate on fewer respondents than :func:`~survey.estimators.sample_size.minimum_n`
     says so in a notice."""
-    from survey.estimators.notices import notice
     from survey.estimators.result import with_notice
-    from survey.estimators.sample_size import SMALL_SAMPLE, floor_n, minimum_n, most_predictors
+    from survey.estimators.sample_size import small_sample_notice
 
     missing = missing or MISSING[method][0]
     if method == "pls":
@@ -87,9 +87,7 @@ def estimate_model(method: str, bound: BoundModel, data: pd.DataFrame, *,
         est = estimate_cbsem(bound, data, missing=missing, source=source, bootstrap=bootstrap,
                              interval=interval, progress=progress, weights=weights)
     # Here, not in each estimator: one rule for every caller (study, segments, tracking cells).
-    minimum = minimum_n(bound, method)
-    if est.n < minimum:
-        est = with_notice(est, notice(SMALL_SAMPLE, n=est.n, minimum=minimum,
-                                      floor=floor_n(method), predictors=most_predictors(bound),
-                                      items=len(bound.items)))
+    small = small_sample_notice(bound, method, est.n)
+    if small is not None:
+        est = with_notice(est, small)
     return est

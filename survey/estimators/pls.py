@@ -477,8 +477,9 @@ def _moments(data: PreparedData, freq: np.ndarray, center: np.ndarray):
     return mean + center, sd, corr
 
 
-def fit_pls(design: Design, data: PreparedData) -> PlsFit:
-    """Fit ``design`` to the prepared data (one correlation matrix)."""
+def full_moments(data: PreparedData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The item means (1, q), standard deviations (1, q) and correlation matrix (1, q, q) of
+    the prepared data (weighted moments under case weights)."""
     center = _center(data)
     if data.cross_product is not None and np.array_equal(data.cross_product[0], center):
         # Unweighted: the cross products of the singularity check are the moments' own.
@@ -486,9 +487,13 @@ def fit_pls(design: Design, data: PreparedData) -> PlsFit:
         offset = data.x.sum(axis=0) / n - center
         cov = data.cross_product[1] / n - np.outer(offset, offset)
         corr, sd = correlation_from_cov(cov[None])
-        mean, sd, r = (offset + center)[None], sd, corr
-    else:
-        mean, sd, r = _moments(data, np.ones((1, data.x.shape[0])), center)
+        return (offset + center)[None], sd, corr
+    return _moments(data, np.ones((1, data.x.shape[0])), center)
+
+
+def fit_pls(design: Design, data: PreparedData) -> PlsFit:
+    """Fit ``design`` to the prepared data (one correlation matrix)."""
+    mean, sd, r = full_moments(data)
     core = pls_core(r, design)
     return PlsFit(design, data, mean[0], sd[0], r, core)
 
@@ -751,17 +756,7 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
 
     effects = effect_estimates(bound.model.latents, ci, core.beta[0])
 
-    q = bound.questionnaire
-    indices = []
-    for construct in d.constructs:
-        k = ci[construct]
-        used = np.flatnonzero(np.abs(v[:, k]) > 0)
-        names = [d.items[i] for i in used]
-        indices.append(index_from_weights(
-            construct, {nm: float(v[i, k]) for nm, i in zip(names, used, strict=True)},
-            {nm: float(fit.sd[i]) for nm, i in zip(names, used, strict=True)},
-            {nm: float(fit.mean[i]) for nm, i in zip(names, used, strict=True)},
-            {nm: q.scale_of(nm) for nm in names}, kind="pls_outer_weights"))
+    indices = _indices(fit)
 
     own: dict[str, list[float]] = {}
     for x in loadings:
@@ -776,19 +771,8 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
     h1 = htmt_batched(fit.r, blocks, pairs)[0]
     h2 = htmt_batched(fit.r, blocks, pairs, geometric=True)[0]
 
-    notices = []
-    if fit.data.missing == "mean" and fit.data.n_replaced:
-        notices.append(notice("mean_replaced", values=fit.data.n_replaced,
-                              respondents=fit.data.n_incomplete))
-    elif fit.data.n_dropped:
-        notices.append(notice("listwise_dropped", n=fit.data.n_dropped))
-    notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
-    notices += _ignored(bound)
-    for st_name, st in (("stage 1", core.stage1), ("stage 2", core.stage2)):
-        if st is not None and not st.converged[0]:
-            notices.append(notice("pls_not_converged", max_iter=d.max_iter, stage=st_name))
-    converged = bool(core.stage1.converged[0]
-                     and (core.stage2 is None or core.stage2.converged[0]))
+    notices = _notices(fit, indices)
+    converged = _converged(core)
     iterations = {"stage1": int(core.stage1.iterations[0])}
     if core.stage2 is not None:
         iterations["stage2"] = int(core.stage2.iterations[0])
@@ -818,6 +802,46 @@ def _assemble(fit: PlsFit, weights_column: str | None) -> Estimate:
         inner_vif=tuple(vifs), latent_correlations=tuple(correlations),
         cross_loadings=tuple(cross_loadings), settings=settings, inference="none",
     )
+
+
+def _indices(fit: PlsFit) -> list:
+    """The 0-100 index of every construct of a full-sample fit, with its validity
+    (:func:`survey.indices.index_from_weights`)."""
+    d = fit.design
+    v = fit.core.v[0]
+    q = d.bound.questionnaire
+    indices = []
+    for k, construct in enumerate(d.constructs):
+        used = np.flatnonzero(np.abs(v[:, k]) > 0)
+        names = [d.items[i] for i in used]
+        indices.append(index_from_weights(
+            construct, {nm: float(v[i, k]) for nm, i in zip(names, used, strict=True)},
+            {nm: float(fit.sd[i]) for nm, i in zip(names, used, strict=True)},
+            {nm: float(fit.mean[i]) for nm, i in zip(names, used, strict=True)},
+            {nm: q.scale_of(nm) for nm in names}, kind="pls_outer_weights"))
+    return indices
+
+
+def _notices(fit: PlsFit, indices: Sequence) -> list:
+    """What a full-sample fit says about itself: answers replaced or respondents dropped,
+    invalid indices, what PLS ignores of the model, stages that did not converge."""
+    d, core = fit.design, fit.core
+    notices = []
+    if fit.data.missing == "mean" and fit.data.n_replaced:
+        notices.append(notice("mean_replaced", values=fit.data.n_replaced,
+                              respondents=fit.data.n_incomplete))
+    elif fit.data.n_dropped:
+        notices.append(notice("listwise_dropped", n=fit.data.n_dropped))
+    notices += [notice("invalid_index", latent=idx.latent) for idx in indices if not idx.valid]
+    notices += _ignored(d.bound)
+    for st_name, st in (("stage 1", core.stage1), ("stage 2", core.stage2)):
+        if st is not None and not st.converged[0]:
+            notices.append(notice("pls_not_converged", max_iter=d.max_iter, stage=st_name))
+    return notices
+
+
+def _converged(core: CoreResult) -> bool:
+    return bool(core.stage1.converged[0] and (core.stage2 is None or core.stage2.converged[0]))
 
 
 def _ignored(bound: BoundModel) -> list:
@@ -888,3 +912,103 @@ def _hoc_weights(d: Design, core: CoreResult) -> dict[str, np.ndarray]:
     s2 = d.stage2
     return {c: core.stage2.weights[0, s2.slots_of(k), k] for k, c in enumerate(s2.constructs)
             if c in d.second_order}
+
+
+# --------------------------------------------------------------------------- lean fits
+
+
+@dataclass(frozen=True)
+class R2Fit:
+    """What a model comparison needs of a PLS estimate (survey.analysis.model_selection): the
+    R² of each endogenous construct on ``n`` respondents, whether it converged, and the
+    estimate's notices (their English ``warnings`` too), as :func:`estimate_pls` would give
+    them; nothing else is assembled."""
+
+    model_id: str
+    n: int
+    r2: Mapping[str, float]
+    converged: bool
+    notices: tuple
+    warnings: tuple[str, ...]
+    method: str = "pls"
+
+    @property
+    def admissible(self) -> bool:
+        # As estimate_pls: a PLS solution is admissible when it converged.
+        return self.converged
+
+
+class SharedMoments:
+    """One data preparation and one correlation matrix for several PLS models on the same
+    respondents: ``prepare_items`` once for the union of the models' items, then each model
+    (:meth:`fit`) is the PLS algorithm on its sub-matrix, without the statistics of a full
+    estimate (f² re-estimates, reliability, HTMT, effects). Gives the R² of
+    :func:`estimate_pls` on the same data (to rounding: the union's cross products are summed
+    in one product), for model comparisons (Sharma et al. 2019 need each model's target R²
+    only).
+
+    When the union of items cannot be prepared together (more items than respondents, a
+    singular correlation matrix across models) while a model's own items could be, each model
+    is prepared on its own items, as its full estimate would be.
+    """
+
+    def __init__(self, items: Sequence[str], data: pd.DataFrame, *, missing: str = "mean",
+                 weights: str | None = None, scheme: str = "path", hoc: str = "repeated",
+                 source: str = "data") -> None:
+        self._data, self._missing, self._scheme, self._hoc = data, missing, scheme, hoc
+        self._source = source
+        self._items = tuple(dict.fromkeys(items))
+        check_items(self._items, data, source)
+        self._weights = case_weights(data, weights, source)
+        try:
+            self._prepared = prepare_items(self._items, data, missing=missing,
+                                           weights=self._weights, where=source)
+        except EstimationError:
+            self._prepared = None  # each model on its own items (its own error, if any)
+        if self._prepared is not None and self._prepared.n_dropped:
+            # Listwise on the union would drop respondents a model's own items keep.
+            self._prepared = None
+        if self._prepared is not None:
+            self._mean, self._sd, self._r = full_moments(self._prepared)
+            self._col = {item: j for j, item in enumerate(self._items)}
+            self._nan = data[list(self._items)].isna().to_numpy()
+
+    def fit(self, bound: BoundModel) -> R2Fit:
+        """The lean PLS fit of ``bound`` (its items among the shared ones). Raises
+        :class:`EstimationError` where :func:`estimate_pls` would."""
+        design = compile_design(bound, hoc=self._hoc, scheme=self._scheme)
+        missing_items = [i for i in design.items if i not in self._items]
+        if missing_items:
+            raise EstimationError(f"Items {missing_items} of model '{bound.model.id}' are not "
+                                  "among the shared items.")
+        if self._prepared is None:
+            data = prepare_items(design.items, self._data, missing=self._missing,
+                                 weights=self._weights, where=self._source)
+            fit = fit_pls(design, data)
+        else:
+            cols = [self._col[i] for i in design.items]
+            p = self._prepared
+            nan = self._nan[:, cols]
+            incomplete = nan.any(axis=1)
+            # The model's own counts, as prepare_items on its items would give them.
+            # (Listwise here: the union is complete, nothing dropped or replaced.)
+            listwise = p.missing == "listwise"
+            data = PreparedData(design.items, p.x[:, cols], p.weights, p.missing, p.n_total,
+                                0, 0 if listwise else int(incomplete.sum()),
+                                0 if listwise else int(nan.sum()))
+            r = self._r[:, cols][:, :, cols]
+            fit = PlsFit(design, data, self._mean[0, cols], self._sd[0, cols], r,
+                         pls_core(r, design))
+        if not fit.core.fail.ok[0]:
+            raise EstimationError(f"{self._source}: PLS estimation failed: "
+                                  f"{fit.core.fail.reason[0]}.")
+        ci = {c: k for k, c in enumerate(design.constructs)}
+        r2 = {x: float(fit.core.r2[0, ci[x]]) for x in design.constructs
+              if not math.isnan(fit.core.r2[0, ci[x]])}
+        from survey.estimators.sample_size import small_sample_notice
+
+        notices = _notices(fit, _indices(fit))
+        small = small_sample_notice(bound, "pls", fit.n)
+        notices = tuple(notices if small is None else [*notices, small])
+        return R2Fit(bound.model.id, fit.n, r2, _converged(fit.core), notices,
+                     tuple(n.text() for n in notices))

@@ -63,3 +63,16 @@ def minimum_n(bound: BoundModel, method: str = "pls") -> int:
     trusted on: the largest of :func:`floor_n`, ten times :func:`most_predictors` and one more
     than the number of items."""
     return max(floor_n(method), PER_PREDICTOR * most_predictors(bound), len(bound.items) + 1)
+
+
+def small_sample_notice(bound: BoundModel, method: str, n: int):
+    """The notice (:data:`SMALL_SAMPLE`) of an estimate of ``bound`` by ``method`` on ``n``
+    respondents when n is below :func:`minimum_n`; None otherwise. One rule for every caller
+    (survey.estimators.estimate_model, the lean comparison fits)."""
+    from survey.estimators.notices import notice
+
+    minimum = minimum_n(bound, method)
+    if n >= minimum:
+        return None
+    return notice(SMALL_SAMPLE, n=n, minimum=minimum, floor=floor_n(method),
+                  predictors=most_predictors(bound), items=len(bound.items))

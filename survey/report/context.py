@@ -321,6 +321,7 @@ def build_context(result: StudyResult, lang: str) -> dict[str, Any]:
                        if "pls" in methods and "cbsem" in methods else None),
         "data_quality": quality,
         "quality_exclusion": _quality_exclusion(result, lang, label),
+        "model_comparison": _model_comparison(result, lang),
         "columns": _columns_read(ing, lang),
         "rejects": [{"row": int(r.row), "column": r.column, "value": r.value,
                      "reason": _reject_reason(r, lang)} for r in shown.itertuples(index=False)],
@@ -1022,3 +1023,16 @@ def _quality_exclusion(result: StudyResult, lang: str, label) -> dict[str, Any] 
                                                used=f"{x.n_used:,}"),
             "rows": rows, "indices": indices, "headline": headline,
             "n_excluded": len(x.excluded)}
+
+
+def _model_comparison(result: StudyResult, lang: str) -> dict[str, Any] | None:
+    """The model-comparison section of a run with --compare-with (survey.report.
+    model_comparison words it, as for survey compare-models; the study's own model is marked);
+    None when no rival was given."""
+    mc = getattr(result, "model_comparison", None)
+    if mc is None:
+        return None
+    from survey.report.model_comparison_context import comparison_context
+
+    return comparison_context(mc, result.questionnaire, lang,
+                              study_model=result.bound.model.id)

@@ -1570,6 +1570,9 @@ MODEL_COMPARISON_UI: dict[str, dict[str, str]] = {
         "en": "Weight = exp(−Δ/2) / Σ exp(−Δ/2), Δ the distance to the lowest value "
               "(Wagenmakers & Farrell 2004)."},
     "not_converged_warning": {"zh": "“{model}”：{text}", "en": "“{model}”: {text}"},
+    "excluded": {"zh": "“{model}”未参与比较：{reason}", "en": "“{model}” was not compared: "
+                                                               "{reason}"},
+    "study_model": {"zh": "本研究模型", "en": "the study's model"},
     "inadmissible": {"zh": "“{model}”的解不可接受（见下列警告）：其准则与检验须谨慎解读。",
                      "en": "“{model}” has an inadmissible solution (warnings below): read its "
                            "criteria and tests with care."},
@@ -1612,6 +1615,26 @@ MODEL_COMPARISON_REASONS: dict[str, dict[str, str]] = {
     "full_model_cyclic": {"zh": "比较模型的路径合在一起成环：没有全模型，GM 无法计算。",
                           "en": "The compared models' paths together form a cycle: no full "
                                 "model, so no GM."},
+    # A study run's rivals left out (survey.analysis.model_selection.EXCLUDED) and why.
+    "items_missing": {"zh": "数据中没有它的这些题目（列）：",
+                      "en": "The data has no column for these of its items:"},
+    "other_items": {"zh": "它的观测题目与研究模型不同：CB-SEM 的似然是不同变量的，不可比较。",
+                    "en": "Its items differ from the study model's: CB-SEM likelihoods of "
+                          "other variables cannot be compared."},
+    "target_not_endogenous": {"zh": "目标构念在该模型中没有前因，无法就目标的结构方程比较。",
+                              "en": "The target has no predictor in this model, so it cannot "
+                                    "be compared on the target's equation."},
+    "not_estimated": {"zh": "在比较所用的受访者上估计失败。",
+                      "en": "Its estimate failed on the respondents of the comparison."},
+    "full_model_not_estimated": {"zh": "全模型（所有比较模型路径的并集）估计失败：GM 无法计算。",
+                                 "en": "The full model (every path of the compared models) "
+                                       "could not be estimated: no GM."},
+    "no_common_respondents": {"zh": "没有受访者对所有比较模型的题目都作答：无从比较。",
+                              "en": "No respondent answered the items of every compared "
+                                    "model: nothing to compare on."},
+    "nothing_compared": {"zh": "没有备选模型可与研究模型比较：不报告准则。",
+                         "en": "No rival could be compared with the study's model: no "
+                               "criteria."},
 }
 
 

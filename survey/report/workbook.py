@@ -205,6 +205,7 @@ def write_workbook(result: StudyResult, path: str | Path, lang: str,
         _comparison(context, t, w),
         _quality(context, t, w),
         *_quality_exclusion(context, t),
+        _model_comparison(context),
         _rejects(result, lang, t),
         _notes(context, t, w),
         _manifest(context, t, w),
@@ -871,6 +872,39 @@ def _quality_exclusion(context: Mapping[str, Any], t: Mapping[str, str]
                     [[i["label"], i["with"], i["without"], i["difference"]]
                      for i in qx["indices"]])
     return rules, indices
+
+
+def _model_comparison(context: Mapping[str, Any]) -> Table | None:
+    """With ``--compare-with`` (the report's model_comparison section): one row per model with
+    the section's columns (PLS: n, R² of the target, predictors, BIC, GM and their weights;
+    CB-SEM: n, chi², df, AIC, BIC, weights, the nested test and the model tested against),
+    then, below, the readings, the sample, every rival left out or value withheld with its
+    reason, and the method notes, one line each in the first column."""
+    mc = context.get("model_comparison")
+    if mc is None:
+        return None
+    formats = {0: COUNT, 2: TWO, 3: COEF}
+    header = mc["header"]
+    cells = mc["rows"][0]["cells"] if mc["rows"] else []
+    columns = [Column(header[0]["text"])]
+    columns += [Column(h["text"], COEF if c["p"] else formats.get(c["digits"], COEF))
+                for h, c in zip(header[1:], cells, strict=False)]
+    if mc["has_against"] and mc["rows"]:
+        columns.append(Column(header[-1]["text"]))
+    rows = []
+    for r in mc["rows"]:
+        row = [r["name"] + (f" ({mc['words']['best']}{mc['colon']}{r['best_text']})"
+                            if r["best"] else "")]
+        row += [c["v"] for c in r["cells"]]
+        if mc["has_against"]:
+            row.append(r["against"])
+        rows.append(row)
+    lines = [*mc["readings"], mc["sample"], *mc["reasons"], *mc["notes"]]
+    width = len(columns)
+    if rows and lines:
+        rows.append([None] * width)
+    rows += [[line] + [None] * (width - 1) for line in lines if line]
+    return Table(mc["title"], columns, rows)
 
 
 def _rejects(result: StudyResult, lang: str, t: Mapping[str, str]) -> Table | None:
