@@ -709,3 +709,25 @@ def test_excel_text_that_pandas_would_call_missing_is_kept(tmp_path):
     frame = read_table(path).frame
     assert frame["comment"].tolist() == ["NA", ""]
     assert frame["city"].tolist() == ["None", "n/a"]
+
+
+def test_wenjuanxing_xls_the_format_it_downloads_by_default(native, reference, q, tmp_path):
+    """问卷星's default download is an Excel 97-2003 .xls (BIFF): read by calamine, its
+    numbers as the cells' floats; written here with xlwt, as old Excel writes it."""
+    import xlwt
+
+    export = wenjuanxing_export(native)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for j, name in enumerate(export.columns):
+        sheet.write(0, j, name)
+    for i, row in enumerate(export.itertuples(index=False), start=1):
+        for j, cell in enumerate(row):
+            # Answer codes are numbers in the .xls (-2, -3 and 1-10 alike), text stays text.
+            sheet.write(i, j, int(cell) if str(cell).lstrip("-").isdigit() else cell)
+    path = tmp_path / "问卷星.xls"
+    book.save(str(path))
+    got = read_responses(path, q)
+    assert got.report.platform == "wenjuanxing"
+    same_respondents(got, reference)
+    assert got.report.recoded["q_staff"]["not_applicable"] == (native["visited"] != "1").sum()
