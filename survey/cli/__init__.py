@@ -31,9 +31,10 @@ COMMANDS = {
     "export": "Write QUESTIONNAIRE as the form a survey platform imports (XLSForm, LimeSurvey "
               "or SurveyJS): screening as skip logic, don't-know as a choice, every requested "
               "language.",
-    "ingest": "Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with "
-              "the study's questionnaire and store it as one wave (and brand), in one "
-              "transaction.",
+    "ingest": "Validate DATA (.csv in UTF-8, UTF-16 or GB18030, comma-, semicolon- or "
+              "tab-separated, .xlsx, .xls, .sav or .parquet; native or a survey platform's "
+              "export, --platform) with the study's questionnaire and store it as one wave "
+              "(and brand), in one transaction.",
     "init": "Create the study folder STUDY: its DuckDB store (study.duckdb) and copies of the "
             "questionnaire and model in STUDY/definitions/.",
     "quality": "Flag speeders, straight-liners, near-duplicates, failed attention checks and "
