@@ -39,7 +39,8 @@ SHOWN_REJECTS = 10
 def ingest(study: str, data: str, wave: str, brand: str, replace: bool,
            questionnaire: str | None, sheet: str | None, encoding: str | None,
            platform: str, wait: float) -> None:
-    """Validate DATA (.csv in UTF-8 or GB18030, .xlsx, .xls, .sav or .parquet) with the
+    """Validate DATA (.csv in UTF-8, UTF-16 or GB18030, comma-, semicolon- or tab-separated,
+    .xlsx, .xls, .sav or .parquet; native or a survey platform's export, --platform) with the
     study's questionnaire and store it as one wave (and brand), in one transaction.
     The same file again is a no-op; rejected answers are stored with row, column and reason."""
     result = Study.open(study, lock_timeout=wait).ingest(
