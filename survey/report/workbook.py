@@ -56,6 +56,8 @@ WORKBOOK_UI: dict[str, dict[str, str]] = {
     "sheet_reliability": {"zh": "信度与收敛效度", "en": "Reliability and validity"},
     "sheet_effects": {"zh": "直接、间接与总效应", "en": "Effects"},
     "sheet_methods": {"zh": "五种测评方法对照", "en": "Classic methods"},
+    "sheet_prediction": {"zh": "样本外预测", "en": "Out-of-sample prediction"},
+    "sheet_triangulation": {"zh": "驱动因素三角验证", "en": "Driver triangulation"},
     "topic": {"zh": "项目", "en": "Topic"},
     "study": {"zh": "调查", "en": "Study"},
     "data_file": {"zh": "数据文件", "en": "Data file"},
@@ -206,6 +208,8 @@ def write_workbook(result: StudyResult, path: str | Path, lang: str,
         _quality(context, t, w),
         *_quality_exclusion(context, t),
         _model_comparison(context),
+        _prediction(context, w),
+        _triangulation(context, w),
         _rejects(result, lang, t),
         _notes(context, t, w),
         _manifest(context, t, w),
@@ -900,11 +904,67 @@ def _model_comparison(context: Mapping[str, Any]) -> Table | None:
             row.append(r["against"])
         rows.append(row)
     lines = [*mc["readings"], mc["sample"], *mc["reasons"], *mc["notes"]]
+    return Table(mc["title"], columns, _lines_below(columns, rows, lines))
+
+
+def _lines_below(columns: Sequence[Column], rows: list[list[Any]], lines: Iterable[str]
+                 ) -> list[list[Any]]:
+    """``rows``, then a blank row and each of ``lines`` (readings, notes) in the first column."""
+    lines = [x for x in lines if x]
     width = len(columns)
     if rows and lines:
-        rows.append([None] * width)
-    rows += [[line] + [None] * (width - 1) for line in lines if line]
-    return Table(mc["title"], columns, rows)
+        rows = [*rows, [None] * width]
+    return rows + [[line] + [None] * (width - 1) for line in lines]
+
+
+def _prediction(context: Mapping[str, Any], w: Mapping[str, str]) -> Table | None:
+    """The report's prediction section (PLSpredict): one row per indicator of an endogenous
+    construct with Q²_predict and the RMSE and MAE of PLS and of the linear-model benchmark,
+    then the reading of each construct, CVPAT's and the notes; or why it is not available."""
+    p = context.get("prediction")
+    if not p:
+        return None
+    pw = p["words"]
+    if not p["available"]:
+        return Table(w["sheet_prediction"], [Column(p["title"])], [[p["reason"]]])
+    columns = [Column(pw["construct"]), Column(w["id"]), Column(pw["indicator"]),
+               Column(pw["q2"], COEF), Column(pw["rmse_pls"], COEF), Column(pw["rmse_lm"], COEF),
+               Column(pw["mae_pls"], COEF), Column(pw["mae_lm"], COEF),
+               Column(pw["beats"], flag=True)]
+    rows = [[r["construct"], r["item"], r["label"], r["q2"], r["pls_rmse"], r["lm_rmse"],
+             r["pls_mae"], r["lm_mae"], r["beats"]] for r in p["rows"]]
+    lines = [p["intro"], *(v["text"] for v in p["verdicts"]), p["cvpat_reading"], *p["notes"]]
+    return Table(w["sheet_prediction"], columns, _lines_below(columns, rows, lines))
+
+
+def _triangulation(context: Mapping[str, Any], w: Mapping[str, str]) -> Table | None:
+    """The report's triangulation section: each driver's measure by every method with its
+    interval (empty without bootstrap inference), the R² the shares split, the agreement with
+    the priority rule, the NPS line and the notes; or why it is not available."""
+    tg = context.get("triangulation")
+    if not tg or not tg.get("drivers"):
+        return None
+    d, tw = tg["drivers"], tg["words"]
+    nps = tg.get("nps") or {}
+    if d.get("unavailable"):
+        return Table(w["sheet_triangulation"], [Column(tg["title"])],
+                     [[d["unavailable"]], *([[nps["line"]]] if nps.get("line") else [])])
+    columns = [Column(w["id"]), Column(tw["driver"])]
+    for m in d["methods"]:
+        columns += [Column(m["name"], COEF), Column(w["ci_low"], COEF),
+                    Column(w["ci_high"], COEF)]
+    rows = []
+    for r in d["rows"]:
+        row: list[Any] = [r["id"], r["label"]]
+        for c in r["cells"]:
+            row += [c["value"], c["low"], c["high"]]
+        rows.append(row)
+    r2 = None if d.get("r2") is None else f"{d['r2_label']}: {d['r2']:.3f}" + (
+        f" [{d['r2_low']:.3f}, {d['r2_high']:.3f}]"
+        if d.get("r2_low") is not None and d.get("r2_high") is not None else "")
+    lines = [d["intro"], r2, d["agreement"], nps.get("line"), *nps.get("notes", ()),
+             *d["notes"]]
+    return Table(w["sheet_triangulation"], columns, _lines_below(columns, rows, lines))
 
 
 def _rejects(result: StudyResult, lang: str, t: Mapping[str, str]) -> Table | None:

@@ -323,7 +323,8 @@ def test_without_analyses_the_analysis_sheets_are_left_out(workbook, airline_pls
     wb = workbook("analyses_off", off, "en")
     for name in ("Drivers (IPMA)", "Item priorities", "Classic methods", "Satisfaction ratio C",
                  "Satisfaction and loyalty gauges", "Precision of the indices", "Segments",
-                 "Model fit and admissibility", "PLS and CB-SEM side by side"):
+                 "Model fit and admissibility", "PLS and CB-SEM side by side",
+                 "Out-of-sample prediction", "Driver triangulation"):
         assert name not in wb.sheetnames
     assert "0-100 indices" in wb.sheetnames and "Path coefficients" in wb.sheetnames
     assert wb["0-100 indices"]._charts
@@ -453,3 +454,31 @@ def test_a_chart_text_is_never_taken_for_a_reference():
 def test_an_unwritable_path_is_a_survey_error(cfa, tmp_path):
     with pytest.raises(SurveyError, match="cannot write the workbook"):
         write_workbook(cfa, tmp_path, "en")  # a folder
+
+
+def test_prediction_and_triangulation_sheets_hold_their_analyses(workbook, airline_both):
+    """The issue-13 sections have their sheets: PLSpredict per indicator and the drivers by
+    four methods, as numbers, equal to the typed results (the JSON blocks' numbers)."""
+    wb = workbook("airline_both", airline_both, "en")
+    res = Results(airline_both)
+    header, rows = rows_of(wb["Out-of-sample prediction"])
+    assert header[:4] == ["Construct", "ID", "Indicator", "Q²_predict"]
+    table = [r for r in rows if r["ID"].value]
+    expected = res.prediction.set_index("item")
+    assert sorted(r["ID"].value for r in table) == sorted(expected.index)
+    for r in table:
+        cell = r["Q²_predict"]
+        assert cell.data_type == "n"
+        assert cell.value == pytest.approx(expected.loc[r["ID"].value, "q2_predict"], rel=1e-12)
+    header, rows = rows_of(wb["Driver triangulation"])
+    shapley = next(h for h in header if h and h.startswith("Shapley"))
+    table = [r for r in rows if r["ID"].value and r[shapley].value is not None]
+    shares = res.driver_shares.set_index("driver")
+    assert sorted(r["ID"].value for r in table) == sorted(shares.index)
+    for r in table:
+        assert r[shapley].data_type == "n"
+        assert r[shapley].value == pytest.approx(shares.loc[r["ID"].value, "shapley"],
+                                                 rel=1e-12)
+    # The agreement with the priority rule is written below the table, as in the report.
+    lines = [r["ID"].value for r in rows if r["ID"].value and r[shapley].value is None]
+    assert any("priority rule" in str(x) for x in lines)
