@@ -535,8 +535,9 @@ def _sniff_delimiter(text: str) -> str:
         modal = max(set(widths), key=lambda w: (widths.count(w), w))
         return widths.count(modal) / len(records), modal
 
-    best = max(_DELIMITERS, key=lambda d: (*score(d), d == ","))
-    return best if score(best)[1] > 1 else ","
+    scores = {d: score(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (*scores[d], d == ","))
+    return best if scores[best][1] > 1 else ","
 
 def _title_rows(rows: Sequence[Sequence[object]]) -> int:
     """How many rows above the header are titles: leading rows with at most one filled cell

@@ -43,6 +43,22 @@ def make_bound():
 
 
 @pytest.fixture(scope="session")
+def three_construct_yaml() -> str:
+    """A questionnaire of three constructs (quality, satisfaction, loyalty) of 3 items on a
+    1-10 scale with don't-know 99, zh and en, and nothing else: no brand, screening or gauges
+    (the model-comparison tests)."""
+    text = ("id: three\ntitle: {zh: 三构念研究, en: Three-construct study}\n"
+            "languages: [zh, en]\nscales:\n  ten: {min: 1, max: 10, dont_know: 99}\n"
+            "constructs:\n")
+    labels = {"quality": ("感知质量", "Perceived quality"),
+              "satisfaction": ("满意度", "Satisfaction"), "loyalty": ("忠诚度", "Loyalty")}
+    for c, (zh, en) in labels.items():
+        text += f"  {c}:\n    label: {{zh: {zh}, en: {en}}}\n    scale: ten\n    items:\n"
+        text += "".join(f"      {c[:3]}{k}: {{zh: {zh}{k}, en: {en} {k}}}\n" for k in (1, 2, 3))
+    return text
+
+
+@pytest.fixture(scope="session")
 def study_yaml():
     """Build the YAML text of a questionnaire of another shape than the airline's (for the
     platform forms and their importers): see ``build``."""

@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from survey.cli import COMMANDS, cli
+from survey.cli.options import encoding_option
 
 
 @cli.command("compare-models", help=COMMANDS["compare-models"])
@@ -35,7 +36,7 @@ from survey.cli import COMMANDS, cli
 @click.option("--weights", default=None, metavar="COLUMN",
               help="Case-weight column (CB-SEM: robust, with the Satorra-Bentler scaled "
                    "difference test).")
-@click.option("--encoding", default=None, metavar="NAME", help="The CSV's encoding.")
+@encoding_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the comparison as JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False),

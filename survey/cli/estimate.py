@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from survey.analysis.suite import ANALYSES, check_analyses
 from survey.cli import cli
+from survey.cli.options import encoding_option, platform_option
 from survey.cli.report import FORMATS_HELP, formats_option
 from survey.errors import SurveyError
 from survey.estimators.bootstrap import INADMISSIBLE_POLICIES
-from survey.importers import CHOICES
 from survey.study import METHOD_LABELS, METHODS, SamplingDesign, StudyResult, estimate_study
 
 #: ``--inadmissible``, for every command that bootstraps CB-SEM.
@@ -62,15 +62,8 @@ exclude_flagged = click.option(
               help="Path-model definition (YAML).")
 @click.option("--data", "-d", required=True, type=click.Path(dir_okay=False),
               help="Responses: .csv (UTF-8 or GB18030), .xlsx, .xls, .sav or .parquet.")
-@click.option("--encoding", default=None, metavar="NAME",
-              help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
-                   "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
-                   "file is refused naming its first line that is not UTF-8).")
-@click.option("--platform", type=click.Choice(CHOICES), default="auto", show_default=True,
-              help="The survey platform whose export DATA is (问卷星 = wenjuanxing): 'auto' "
-                   "tells it from the file's columns; 'native' reads the questionnaire's own "
-                   "layout. Columns are matched by id, the questionnaire's source:, question "
-                   "text or header key.")
+@encoding_option
+@platform_option
 @click.option("--method", type=click.Choice(METHODS), default="pls", show_default=True,
               help="Estimator: PLS path modelling (the national indices' method), CB-SEM, "
                    "both side by side, consistent PLS (plsc: PLS corrected for measurement "

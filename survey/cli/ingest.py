@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.cli import cli
-from survey.importers import CHOICES
+from survey.cli.options import encoding_option, platform_option
 from survey.store import LOCK_TIMEOUT, Study
 
 #: Reject messages shown on the terminal; all of them are in the store (Study.rejects).
@@ -25,15 +25,8 @@ SHOWN_REJECTS = 10
                    "(stored as the next version: new items allowed, removed items keep their "
                    "column for earlier waves, a changed scale is refused).")
 @click.option("--sheet", default=None, help="Excel sheet name (default: the first).")
-@click.option("--encoding", default=None, metavar="NAME",
-              help="The CSV's encoding when you know it: cp1252, gb18030, utf-16, ... "
-                   "(default: UTF-8, or GB18030 when the text reads as Chinese; any other "
-                   "file is refused naming its first line that is not UTF-8).")
-@click.option("--platform", type=click.Choice(CHOICES), default="auto", show_default=True,
-              help="The survey platform whose export DATA is (问卷星 = wenjuanxing): 'auto' "
-                   "tells it from the file's columns; 'native' reads the questionnaire's own "
-                   "layout. Columns are matched by id, the questionnaire's source:, question "
-                   "text or header key.")
+@encoding_option
+@platform_option
 @click.option("--wait", "wait", default=LOCK_TIMEOUT, show_default=True, type=float,
               help="Seconds to wait while another process writes to the study.")
 def ingest(study: str, data: str, wave: str, brand: str, replace: bool,

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from survey.cli import cli
+from survey.cli.options import encoding_option
 from survey.errors import Problem, SurveyError
 from survey.quality import QualityFlags
 
@@ -28,8 +29,7 @@ OUTPUTS = (".csv", ".xlsx")
 @click.option("--questionnaire", "-q", default=None, type=click.Path(dir_okay=False),
               help="Questionnaire definition (YAML); required for a response file (a STUDY "
                    "uses its current questionnaire).")
-@click.option("--encoding", default=None, metavar="NAME",
-              help="The CSV's encoding when you know it (see survey estimate).")
+@encoding_option
 @click.option("--waves", "waves", default=None, metavar="W1,W2,...",
               help="A STUDY's waves to check (default: all).")
 @click.option("--output", "-o", "output", default=None, type=click.Path(dir_okay=False),

@@ -179,11 +179,7 @@ def write_deck(result: StudyResult, path: str | Path, lang: str,
     _segment_slides(deck)
     _measurement_slide(deck, result)
     _methods_slide(deck)
-    deck.finish()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    deck.prs.save(str(path))
-    return path
+    return deck.save(path)
 
 
 # --------------------------------------------------------------------------- layout
@@ -370,12 +366,17 @@ class _Deck:
         self.charts.append(chart)
         return chart
 
-    def finish(self) -> None:
-        """Name the typefaces of every run and every text default, slides and charts."""
+    def save(self, path: str | Path) -> Path:
+        """Name the typefaces of every run and every text default, slides and charts, and
+        write the deck to ``path`` (its folder is created); returns the path."""
         for slide in self.prs.slides:
             _typefaces(slide.shapes._spTree, self.lang)
         for chart in self.charts:
             _typefaces(chart._chartSpace, self.lang)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.prs.save(str(path))
+        return path
 
 
 def _bullet(p, size: float) -> None:

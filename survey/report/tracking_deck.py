@@ -140,11 +140,7 @@ def write_tracking_deck(run: TrackingRun, path: str | Path, lang: str | None = N
     _quality_slides(deck)
     _run_slide(deck)
     _notes_slide(deck)
-    deck.finish()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    deck.prs.save(str(path))
-    return path
+    return deck.save(path)
 
 
 # --------------------------------------------------------------------------- helpers

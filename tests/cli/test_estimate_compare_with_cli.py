@@ -29,25 +29,6 @@ from survey.pathmodel import bind, load_model
 from survey.questionnaire import load_questionnaire
 from survey.simulate import Population, simulate_responses
 
-QUESTIONNAIRE = """\
-id: three
-title: {zh: 三构念研究, en: Three-construct study}
-languages: [zh, en]
-scales:
-  ten: {min: 1, max: 10, dont_know: 99}
-constructs:
-"""
-LABELS = {"quality": ("感知质量", "Perceived quality"), "satisfaction": ("满意度", "Satisfaction"),
-          "loyalty": ("忠诚度", "Loyalty")}
-
-
-def _questionnaire() -> str:
-    text = QUESTIONNAIRE
-    for c, (zh, en) in LABELS.items():
-        text += f"  {c}:\n    label: {{zh: {zh}, en: {en}}}\n    scale: ten\n    items:\n"
-        text += "".join(f"      {c[:3]}{k}: {{zh: {zh}{k}, en: {en} {k}}}\n" for k in (1, 2, 3))
-    return text
-
 
 def _model(model_id: str, name: str, latents: list[str], paths: list[str], target: str) -> str:
     lines = [f"id: {model_id}", f"name: {{zh: '{name}', en: '{name}'}}",
@@ -61,9 +42,9 @@ ALL = ["quality", "satisfaction", "loyalty"]
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory) -> Path:
+def study(tmp_path_factory, three_construct_yaml) -> Path:
     folder = tmp_path_factory.mktemp("compare_with")
-    (folder / "q.yaml").write_text(_questionnaire(), encoding="utf-8")
+    (folder / "q.yaml").write_text(three_construct_yaml, encoding="utf-8")
     models = {
         "chain": ("Chain", ALL, ["quality -> satisfaction", "satisfaction -> loyalty"],
                   "loyalty"),
