@@ -352,9 +352,11 @@ def summarise_prediction(result: StudyResult, console: Console) -> None:
     if not p.available:
         console.print(f"{head}: not available. {p.reason}", highlight=False)
         return
+    from survey.report.texts import PREDICTIVE_POWER, tr
+
     console.print(f"{head}, {p.repetitions_used} repetitions used:", highlight=False)
-    for x in p.power:
-        console.print(f"  {x.latent}: {x.power} predictive power (RMSE PLS < LM: "
+    for x in p.power:  # the report's words: 'no predictive power', not 'none predictive ...'
+        console.print(f"  {x.latent}: {tr(PREDICTIVE_POWER, x.power, 'en')} (RMSE PLS < LM: "
                       f"{x.beats_rmse}/{x.n_items}; Q²_predict > 0: {x.q2_positive})",
                       highlight=False)
     for test in (p.cvpat_ia.overall, p.cvpat_lm.overall):
