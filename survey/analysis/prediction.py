@@ -412,12 +412,14 @@ def _run(prep: _Prepared, fold_ids: np.ndarray, approach: str) -> CrossValidated
         inputs = ([j for a in bound.model.predecessors(t) for j in s.items_of[a]]
                   if approach == "direct" else [j for a in s.exogenous for j in s.items_of[a]])
         plan.append((np.asarray(s.items_of[t]), pos[t], np.asarray(inputs)))
+    # The LM benchmark's coefficients of every split, one batched solve per target.
+    coefs = [_lm_coefficients(cov, inputs, cols, failures) for cols, _, inputs in plan]
     answered = ~np.isnan(x)
     for b, (r, f) in enumerate(splits):
         if failures[b]:
             continue
         test = fold_ids[r] == f
-        mu, sigma, c = mean[b], sd[b], cov[b]
+        mu, sigma = mean[b], sd[b]
         # A held-out respondent's missing answer sits at the training mean (deviation 0).
         dev = np.where(answered[test], x[test] - mu, 0.0)
         v = fit.weights[b][:, lat_idx]  # (q, L): effective weights of the model's latents
@@ -427,17 +429,10 @@ def _run(prep: _Prepared, fold_ids: np.ndarray, approach: str) -> CrossValidated
             beta[i, j] = fit.paths[b, k]
         predicted = _predict_scores((dev / sigma) @ v, beta, s, approach)
         preds, lms = [], []
-        for cols, latent, inputs in plan:
+        for (cols, latent, inputs), coef in zip(plan, coefs, strict=True):
             preds.append(predicted[:, [latent]] * (loading[cols, latent] * sigma[cols])
                          + mu[cols])
-            try:
-                coef = np.linalg.solve(c[inputs][:, inputs], c[inputs][:, cols])
-            except np.linalg.LinAlgError:
-                failures[b] = "singular predictor covariance of the LM benchmark"
-                break
-            lms.append(mu[cols] + dev[:, inputs] @ coef)
-        if failures[b]:
-            continue
+            lms.append(mu[cols] + dev[:, inputs] @ coef[b])
         pls[r, test] = np.concatenate(preds, axis=1)
         lm[r, test] = np.concatenate(lms, axis=1)
         ia[r, test] = mu[target_cols]
@@ -447,6 +442,25 @@ def _run(prep: _Prepared, fold_ids: np.ndarray, approach: str) -> CrossValidated
         actual=x[:, target_cols], pls=pls, lm=lm, ia=ia, folds=fold_ids,
         used=~failed.any(axis=1), failures=tuple(failures), rows=rows, approach=approach,
         missing=prep.missing)
+
+
+def _lm_coefficients(cov: np.ndarray, inputs: np.ndarray, cols: np.ndarray,
+                     failures: list[str]) -> np.ndarray:
+    """(B, k, m) OLS coefficients of items ``cols`` on items ``inputs`` from each split's
+    training covariance ``cov`` (B, q, q), in one batched solve; a split whose predictor
+    covariance is singular gets its failure in ``failures`` (its coefficients NaN)."""
+    a = cov[:, inputs][:, :, inputs]
+    rhs = cov[:, inputs][:, :, cols]
+    try:
+        return np.linalg.solve(a, rhs)
+    except np.linalg.LinAlgError:  # one split or more singular: find which, one by one
+        out = np.full(rhs.shape, np.nan)
+        for b in range(len(cov)):
+            try:
+                out[b] = np.linalg.solve(a[b], rhs[b])
+            except np.linalg.LinAlgError:
+                failures[b] = failures[b] or "singular predictor covariance of the LM benchmark"
+        return out
 
 
 def _predict_scores(scores: np.ndarray, beta: np.ndarray, s: _Structure,
@@ -541,27 +555,26 @@ def predictive_power(latent: str, rows: Sequence[IndicatorPrediction]) -> Predic
 def indicator_table(cv: CrossValidated) -> list[IndicatorPrediction]:
     """Per target indicator: Q²_predict, RMSE, MAE of PLS and LM, averaged over the usable
     repetitions (each repetition's numbers over the respondents who answered it)."""
-    out = []
-    answered = ~np.isnan(cv.actual)
-    for j, item in enumerate(cv.items):
-        ok = answered[:, j]
-        y = cv.actual[ok, j]
-        e_pls = y[None] - cv.pls[:, ok, j]
-        e_lm = y[None] - cv.lm[:, ok, j]
-        e_ia = y[None] - cv.ia[:, ok, j]
-        sse_ia = (e_ia ** 2).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            q2 = float(np.mean(1 - (e_pls ** 2).sum(axis=1) / sse_ia))
-            lm_q2 = float(np.mean(1 - (e_lm ** 2).sum(axis=1) / sse_ia))
-        rmse = float(np.mean(np.sqrt((e_pls ** 2).mean(axis=1))))
-        mae = float(np.mean(np.abs(e_pls).mean(axis=1)))
-        lm_rmse = float(np.mean(np.sqrt((e_lm ** 2).mean(axis=1))))
-        lm_mae = float(np.mean(np.abs(e_lm).mean(axis=1)))
-        out.append(IndicatorPrediction(
-            cv.latent_of[j], item, finite(q2), finite(rmse), finite(mae), finite(lm_rmse),
-            finite(lm_mae), finite(lm_q2), bool(rmse < lm_rmse), bool(mae < lm_mae),
-            int(ok.sum()), int((~ok).sum())))
-    return out
+    answered = ~np.isnan(cv.actual)  # (n, m)
+    scored = answered.sum(axis=0)
+    y = np.where(answered, cv.actual, 0.0)
+
+    def errors(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums of squared and of absolute errors (R, m) over the answering respondents."""
+        e = np.where(answered[None], y[None] - pred, 0.0)
+        return (e ** 2).sum(axis=1), np.abs(e).sum(axis=1)
+
+    (sse, sae), (lm_sse, lm_sae), (ia_sse, _) = errors(cv.pls), errors(cv.lm), errors(cv.ia)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q2 = (1 - sse / ia_sse).mean(axis=0)
+        lm_q2 = (1 - lm_sse / ia_sse).mean(axis=0)
+        rmse, lm_rmse = np.sqrt(sse / scored).mean(axis=0), np.sqrt(lm_sse / scored).mean(axis=0)
+        mae, lm_mae = (sae / scored).mean(axis=0), (lm_sae / scored).mean(axis=0)
+    return [IndicatorPrediction(
+        cv.latent_of[j], item, finite(q2[j]), finite(rmse[j]), finite(mae[j]),
+        finite(lm_rmse[j]), finite(lm_mae[j]), finite(lm_q2[j]), bool(rmse[j] < lm_rmse[j]),
+        bool(mae[j] < lm_mae[j]), int(scored[j]), int(cv.actual.shape[0] - scored[j]))
+        for j, item in enumerate(cv.items)]
 
 
 # --------------------------------------------------------------------------- CVPAT
@@ -647,6 +660,7 @@ class Resampler:
         self.n, self.seed = n, seed
         self.resamples = resamples if draws is None else len(draws)
         self._given = None if draws is None else np.asarray(draws)
+        self._kept: dict[int, np.ndarray] = {}
 
     def draws(self, n: int) -> np.ndarray:
         """The (resamples, n) respondent indices of the seeded draws of n respondents."""
@@ -667,13 +681,22 @@ class Resampler:
         if self.resamples < 2:
             return None
         n = d.shape[0]
-        out = []
+        return np.vstack([counts @ d / n for counts in self._counts(n)])
+
+    def _counts(self, n: int):
+        """The draws of n respondents as (b, n) counts of each respondent, chunk by chunk; kept
+        for the next test when they fit in one chunk (CVPAT's tests against IA and LM share
+        them)."""
+        if n in self._kept:
+            yield self._kept[n]
+            return
         for draws in self._chunks(n):
             b = draws.shape[0]
             flat = (draws + n * np.arange(b)[:, None]).ravel()
-            counts = np.bincount(flat, minlength=b * n).reshape(b, n)
-            out.append(counts @ d / n)
-        return np.vstack(out)
+            counts = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+            if b == self.resamples:
+                self._kept[n] = counts
+            yield counts
 
 
 def cvpat_tests(loss_a: np.ndarray, loss_b: np.ndarray, latents: Sequence[str], *, a: str,

@@ -25,8 +25,10 @@ reported from the run, below the warning share they are reported with a warning.
 
 Intervals: percentile, and BCa (Efron 1987, "Better bootstrap confidence intervals", JASA 82)
 with the acceleration from a jackknife (leave-one-out, or delete-a-group with at most
-``jackknife_groups`` groups for large samples, rows assigned to groups round-robin).
-Standard errors are the standard deviation of the draws (n - 1), t = estimate / SE and
+``jackknife_groups`` groups for large samples, rows assigned to groups round-robin). The
+jackknife is run only when BCa is asked for (``--interval bca``): it is as many fits again as
+the resamples, for bounds a percentile run never reports (cSEM does the same; seminr has no
+BCa). Its ``bca_low``/``bca_high`` are then NaN and ``jackknife_groups`` None. Standard errors are the standard deviation of the draws (n - 1), t = estimate / SE and
 two-sided p-values from Student's t with n - 1 degrees of freedom (the SmartPLS convention).
 """
 

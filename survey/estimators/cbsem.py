@@ -149,8 +149,8 @@ def estimate_cbsem(bound: BoundModel, data: pd.DataFrame, *, missing: str = "fim
     )
     if bootstrap is None:
         return est
-    return est.with_bootstrap(bootstrap_fit(bound, fit, data, est, bootstrap, progress),
-                              interval)
+    return est.with_bootstrap(bootstrap_fit(bound, fit, data, est, bootstrap, progress,
+                                            jackknife=interval == "bca"), interval)
 
 
 def _covariances(bound: BoundModel, table: pd.DataFrame, name: Callable[[str], str],

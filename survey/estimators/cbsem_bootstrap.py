@@ -415,15 +415,19 @@ def bootstrap_cbsem(bound: BoundModel, data: pd.DataFrame, estimate: Estimate,
 
 def bootstrap_fit(bound: BoundModel, fit: SemFit, data: pd.DataFrame, estimate: Estimate,
                   settings: BootstrapSettings,
-                  progress: Callable[[int, int], None] | None = None) -> BootstrapResult:
+                  progress: Callable[[int, int], None] | None = None, *,
+                  jackknife: bool = True) -> BootstrapResult:
     """Bootstrap ``estimate``, made by :func:`~survey.estimators.cbsem.estimate_cbsem` from
-    ``fit`` of ``bound`` on ``data``, without a second full-sample fit."""
-    return _run(CbsemBootstrap(bound, fit, _rows_used(fit, data), estimate), settings, progress)
+    ``fit`` of ``bound`` on ``data``, without a second full-sample fit (``jackknife``: also
+    the refits BCa needs; off when only percentile intervals are asked for)."""
+    return _run(CbsemBootstrap(bound, fit, _rows_used(fit, data), estimate), settings, progress,
+                jackknife)
 
 
 def _run(statistic: CbsemBootstrap, settings: BootstrapSettings,
-         progress: Callable[[int, int], None] | None) -> BootstrapResult:
+         progress: Callable[[int, int], None] | None, jackknife: bool = True
+         ) -> BootstrapResult:
     settings = replace(settings, jackknife_groups=min(settings.jackknife_groups,
                                                       JACKKNIFE_GROUPS))
     return run_bootstrap(statistic, statistic.labels, statistic.estimate, statistic.n, settings,
-                         method="cbsem", progress=progress)
+                         method="cbsem", progress=progress, jackknife=jackknife)

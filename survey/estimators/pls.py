@@ -608,7 +608,8 @@ def estimate_pls(bound: BoundModel, data: pd.DataFrame, *, scheme: str = "path",
     est = _assemble(fit, weights)
     if bootstrap is None:
         return est
-    result = bootstrap_pls(fit, bootstrap, progress=progress, estimate=est)
+    result = bootstrap_pls(fit, bootstrap, progress=progress, estimate=est,
+                           jackknife=interval == "bca")
     return est.with_bootstrap(result, interval)
 
 
@@ -680,10 +681,12 @@ def _weight_slots(d: Design):
 
 def bootstrap_pls(fit: PlsFit, settings: BootstrapSettings, *,
                   progress: Callable[[int, int], None] | None = None,
-                  estimate: Estimate | None = None) -> BootstrapResult:
+                  estimate: Estimate | None = None, jackknife: bool = True) -> BootstrapResult:
     """Bootstrap every reported number of ``fit`` (paths, loadings, weights, R², total
     effects, indices, HTMT), batched per chunk of resamples. ``estimate``: the fit's
-    assembled Estimate when already made."""
+    assembled Estimate when already made; ``jackknife``: also the jackknife BCa needs (one
+    fit per respondent or group, as many as the resamples again; off when only percentile
+    intervals are asked for)."""
     est = estimate if estimate is not None else _assemble(fit, None)
     layout = _layout(fit, est)
     lo, hi = _scale_bounds(fit.design)
@@ -691,7 +694,7 @@ def bootstrap_pls(fit: PlsFit, settings: BootstrapSettings, *,
     full = _collect(fit.design, fit.core, fit.r, fit.mean[None, :], fit.sd[None, :], lo, hi,
                     layout)[0]
     return run_bootstrap(statistic, layout.labels, full, fit.n, settings, method="pls",
-                         progress=progress)
+                         progress=progress, jackknife=jackknife)
 
 
 def effect_estimates(latents: Sequence[str], ci: Mapping[str, int], beta: np.ndarray

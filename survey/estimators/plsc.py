@@ -261,7 +261,8 @@ def estimate_plsc(bound: BoundModel, data: pd.DataFrame, *, scheme: str = "path"
     est = _assemble_plsc(fit, corr, weights)
     if bootstrap is None:
         return est
-    result = bootstrap_plsc(fit, bootstrap, progress=progress, estimate=est)
+    result = bootstrap_plsc(fit, bootstrap, progress=progress, estimate=est,
+                            jackknife=interval == "bca")
     return est.with_bootstrap(result, interval)
 
 
@@ -271,9 +272,10 @@ def _num(x: float) -> str:
 
 def bootstrap_plsc(fit: PlsFit, settings: BootstrapSettings, *,
                    progress: Callable[[int, int], None] | None = None,
-                   estimate: Estimate | None = None) -> BootstrapResult:
+                   estimate: Estimate | None = None, jackknife: bool = True) -> BootstrapResult:
     """Bootstrap every reported number of the PLSc estimate of ``fit`` (the labels and order
-    of the PLS bootstrap), batched per chunk of resamples."""
+    of the PLS bootstrap), batched per chunk of resamples; ``jackknife`` as for
+    :func:`~survey.estimators.pls.bootstrap_pls`."""
     if estimate is None:
         estimate = _assemble_plsc(fit, correct(fit.r, fit.core, fit.design), None)
     layout = _layout(fit, estimate)
@@ -283,7 +285,7 @@ def bootstrap_plsc(fit: PlsFit, settings: BootstrapSettings, *,
     full = _collect_plsc(fit.design, fit.core, corr, fit.r, fit.mean[None, :], fit.sd[None, :],
                          lo, hi, layout)[0]
     return run_bootstrap(statistic, layout.labels, full, fit.n, settings, method="plsc",
-                         progress=progress)
+                         progress=progress, jackknife=jackknife)
 
 
 def _assemble_plsc(fit: PlsFit, corr: Correction, weights_column: str | None) -> Estimate:

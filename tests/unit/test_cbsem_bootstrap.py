@@ -192,4 +192,8 @@ def test_estimate_cbsem_with_bootstrap_fills_paths_and_json(bound, complete):
     assert all(x.se is not None and x.ci_low is not None for x in second_order)
     out = est.to_json()["bootstrap"]
     assert out["resamples"] == 200 and out["ok"] + out["failed"] == 200
-    assert out["method"] == "cbsem" and out["jackknife_groups"] == 100
+    # Percentile intervals (the default) need no jackknife; BCa's refits come with BCa only.
+    assert out["method"] == "cbsem" and out["jackknife_groups"] is None
+    bca = estimate_cbsem(bound, data, bootstrap=BootstrapSettings(200, seed=1), interval="bca")
+    assert bca.to_json()["bootstrap"]["jackknife_groups"] == 100
+    assert all(p.ci_low is not None for p in bca.paths)
