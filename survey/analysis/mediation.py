@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special  # the normal kernels, without scipy.stats's import time
 
+from survey.distributions import norm_ppf, norm_sf
 from survey.estimators.bootstrap import BootstrapResult
 from survey.estimators.result import Estimate, PathEstimate
 from survey.numbers import finite
@@ -315,7 +315,7 @@ def mediation(model: PathModel, estimate: Estimate) -> Mediation:
     if inference == "bootstrap" and found:
         table = indirect_bootstrap(boot, estimate, found).table()  # type: ignore[arg-type]
     fixed = {f["parameter"] for f in estimate.constraints.get("fixed", ())}
-    z = float(special.ndtri(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     out = []
     for j, chain in enumerate(found):
         steps = [paths[link] for link in links(chain)]
@@ -335,7 +335,7 @@ def mediation(model: PathModel, estimate: Estimate) -> Mediation:
             se = _delta(steps, fixed)
             if se is not None and se > 0:
                 t = value / se
-                cells.update(se=se, t=t, p=float(2 * special.ndtr(-abs(t))),
+                cells.update(se=se, t=t, p=float(2 * norm_sf(abs(t))),
                              low=value - z * se, high=value + z * se)
         direct = paths.get((chain[0], chain[-1]))
         significant = _excludes_zero(cells["low"], cells["high"])

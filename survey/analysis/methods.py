@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from survey.analysis.drivers import IpmaPoint, quadrant
 from survey.analysis.scores import item_scores
 from survey.assess import CRITERIA
+from survey.distributions import norm_sf
 from survey.pathmodel import BoundModel
 
 RANK_GAP = 3
@@ -189,7 +189,7 @@ def wls_hc3(y: pd.Series, x: pd.DataFrame, weights: pd.Series | None = None) -> 
     df_resid = len(y) - np.linalg.matrix_rank(exog)
     names = ["const", *x.columns]
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * special.ndtr(-np.abs(beta / se))  # = 2 * stats.norm.sf(|z|)
+        p = 2 * norm_sf(np.abs(beta / se))  # = 2 * stats.norm.sf(|z|)
     return Regression(pd.Series(beta, index=names), pd.Series(se, index=names),
                       pd.Series(p, index=names), r2,
                       1 - (len(y) - 1) / df_resid * (1 - r2))

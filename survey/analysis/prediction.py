@@ -78,8 +78,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from survey.distributions import t_sf, t_two_sided
 from survey.errors import EstimationError
 from survey.numbers import finite
 from survey.pathmodel import BoundModel
@@ -612,9 +612,9 @@ class LossTest:
 
 def _t_p(t: float, df: int, alternative: str) -> float:
     """p of Student's t with ``df`` degrees of freedom: two-sided or upper tail."""
-    upper = float(special.stdtr(df, -t))
-    return min(1.0, 2 * float(special.stdtr(df, -abs(t)))) if alternative == "two-sided" \
-        else upper
+    if alternative == "two-sided":
+        return float(t_two_sided(t, df))
+    return float(t_sf(t, df))
 
 
 def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,

@@ -47,7 +47,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import special  # scipy.stats's own kernels, without its 0.4 s import
+
+from survey.distributions import norm_cdf, norm_ppf, t_sf
 
 #: Resamples per chunk: the unit of work, of seeding and of reproducibility.
 CHUNK = 200
@@ -239,7 +240,7 @@ class BootstrapResult:
             se = np.sqrt(np.nansum((draws - mean) ** 2, axis=0) / np.maximum(count - 1, 1))
             se = np.where(count > 1, se, np.nan)
             t = self.estimate / se
-        p = 2 * special.stdtr(max(self.n - 1, 1), -np.abs(t))  # = stats.t.sf(|t|, df)
+        p = 2 * t_sf(np.abs(t), max(self.n - 1, 1))  # = 2 stats.t.sf(|t|, df)
         pct = _nanquantile(draws, [alpha / 2, 1 - alpha / 2])
         bca = bca_intervals(self.estimate, draws, self.jackknife, self.settings.level)
         frame = pd.DataFrame(self.labels, columns=["kind", "a", "b"])
@@ -303,7 +304,7 @@ def bca_intervals(estimate: np.ndarray, draws: np.ndarray, jackknife: np.ndarray
     if jackknife is None or draws.shape[0] == 0:
         return out
     alpha = 1 - level
-    z = np.array([special.ndtri(alpha / 2), special.ndtri(1 - alpha / 2)])  # norm.ppf
+    z = norm_ppf([alpha / 2, 1 - alpha / 2])
     complete = np.isfinite(draws).all(axis=0) & np.isfinite(jackknife).all(axis=0)
     for j in np.flatnonzero(~complete):  # rare: columns with undefined draws, one by one
         col, jk = draws[:, j], jackknife[:, j]
@@ -316,12 +317,12 @@ def bca_intervals(estimate: np.ndarray, draws: np.ndarray, jackknife: np.ndarray
     share = ((d < est).sum(axis=0) + 0.5 * (d == est).sum(axis=0)) / d.shape[0]
     ok = (share > 0) & (share < 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z0 = special.ndtri(share)
+        z0 = norm_ppf(share)
         dev = jackknife[:, idx].mean(axis=0) - jackknife[:, idx]
         den = 6 * (dev ** 2).sum(axis=0) ** 1.5
         a = np.where(den > 0, (dev ** 3).sum(axis=0) / den, 0.0)
         for k in range(2):
-            q = special.ndtr(z0 + (z0 + z[k]) / (1 - a * (z0 + z[k])))  # norm.cdf
+            q = norm_cdf(z0 + (z0 + z[k]) / (1 - a * (z0 + z[k])))
             q = np.where(ok & np.isfinite(q), q, 0.5)
             bound = _column_quantiles(d, q)
             out[k, idx] = np.where(ok, bound, np.nan)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import markupsafe
+from typing import TYPE_CHECKING, Any
 
 from survey.assess import CRITERIA
 from survey.errors import Problem, SurveyError
 from survey.resources import bundled
+
+if TYPE_CHECKING:  # jinja2 is imported when a report is rendered, not by every command
+    import jinja2
+    import markupsafe
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -62,6 +63,8 @@ def _with_ci(value: float | None, low: float | None, high: float | None, digits:
 def environment() -> jinja2.Environment:
     """Templates from the bundled ``reports/`` folder. autoescape is set explicitly:
     ``select_autoescape()`` would not cover ``.html.j2`` files, and respondent text is data."""
+    import jinja2
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundled("reports"))),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
@@ -75,6 +78,8 @@ def stylesheet() -> markupsafe.Markup:
     autoescaping it turned its quotes and ``>`` into entities, so the browser dropped the font
     and child-selector rules (the body fell back to Times New Roman). Refused if it could end
     its element early."""
+    import markupsafe
+
     css = (bundled("reports") / "report.css").read_text(encoding="utf-8")
     if "</" in css:
         raise ValueError("report.css must not contain '</' (it would end the <style> element).")

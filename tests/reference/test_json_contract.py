@@ -26,6 +26,10 @@ Extended once more (issue 13, driver triangulation): a one-off script added the 
 200-resample percentile intervals, and the agreement with the priority rule) and ``nps`` (not
 available: the example's recommend question is on 1-10) blocks from a fresh estimate and
 checked that nothing else differed.
+Edited once more (issue 11, the BCa jackknife only when BCa is asked for): a one-off script set
+the 216 parameters' ``bca_low``/``bca_high`` and the bootstrap's ``jackknife_groups`` to null
+(this percentile run no longer makes the jackknife BCa needs), checked that they were the only
+differences, and kept every other value as it was.
 The test estimates the same study again (PLS with 200 resamples, CB-SEM beside it, segments,
 value tiers, 50 permutations; seed 2026) and requires the same keys everywhere and the same
 values: numbers to 1e-9 (relative beyond 1), everything else equal. What depends on the machine
