@@ -610,11 +610,19 @@ class LossTest:
                 "alternative": self.alternative, "n": self.n}
 
 
-def _t_p(t: float, df: int, alternative: str) -> float:
-    """p of Student's t with ``df`` degrees of freedom: two-sided or upper tail."""
-    if alternative == "two-sided":
-        return float(t_two_sided(t, df))
-    return float(t_sf(t, df))
+def _with_p_values(tests: Sequence[LossTest]) -> list[LossTest]:
+    """``tests`` with the p-values of their t and bootstrap t (Student's t with n - 1 df,
+    upper tail or two-sided as each test's alternative), all computed at once."""
+    t = np.array([[x.t_value, x.boot_t_value] for x in tests], dtype=float)  # None: NaN
+    df = np.array([[x.df, x.df] for x in tests], dtype=float)
+    two = np.array([[x.alternative == "two-sided"] * 2 for x in tests])
+    usable = np.isfinite(t) & (df > 0)
+    p = np.full(t.shape, np.nan)
+    if usable.any():
+        p[usable] = np.where(two[usable], t_two_sided(t[usable], df[usable]),
+                             t_sf(t[usable], df[usable]))
+    return [replace(x, p_value=finite(p[k, 0]), boot_p_value=finite(p[k, 1]))
+            for k, x in enumerate(tests)]
 
 
 def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,
@@ -626,22 +634,28 @@ def loss_test(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b:
     ``boot_means``, mean(D) in each bootstrap resample of the respondents; t = mean(D) / that
     SE, p from Student's t with n - 1 df. Respondents with a NaN loss (no answer to any
     indicator of the latent) are left out."""
+    return _with_p_values([_loss_statistics(loss_a, loss_b, latent=latent, a=a, b=b,
+                                            alternative=alternative,
+                                            boot_means=boot_means)])[0]
+
+
+def _loss_statistics(loss_a: np.ndarray, loss_b: np.ndarray, *, latent: str, a: str, b: str,
+                     alternative: str, boot_means: np.ndarray | None) -> LossTest:
+    """:func:`loss_test` without its p-values (None)."""
     ok = np.isfinite(loss_a) & np.isfinite(loss_b)
     d = loss_b[ok] - loss_a[ok]
     n = int(d.size)
     mean = float(d.mean()) if n else math.nan
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
     t = mean / (sd / math.sqrt(n)) if n > 1 and sd > 0 else math.nan
-    p = _t_p(t, n - 1, alternative) if math.isfinite(t) else math.nan
-    boot_se = boot_t = boot_p = math.nan
+    boot_se = boot_t = math.nan
     if boot_means is not None and n > 1:
         boot_se = float(boot_means.std(ddof=1))
         if boot_se > 0:
             boot_t = mean / boot_se
-            boot_p = _t_p(boot_t, n - 1, alternative)
     return LossTest(latent, a, b, float(loss_a[ok].mean()) if n else math.nan,
                     float(loss_b[ok].mean()) if n else math.nan, mean, finite(t), n - 1,
-                    finite(p), finite(boot_se), finite(boot_t), finite(boot_p), alternative, n)
+                    None, finite(boot_se), finite(boot_t), None, alternative, n)
 
 
 class Resampler:
@@ -718,9 +732,10 @@ def cvpat_tests(loss_a: np.ndarray, loss_b: np.ndarray, latents: Sequence[str], 
             ok = np.isfinite(diff[:, k])
             means = resampler.means(diff[ok, k][:, None])
             boot[k] = None if means is None else means[:, 0]
-    return tuple(loss_test(loss_a[:, k], loss_b[:, k], latent=name, a=a, b=b,
-                           alternative=alternative, boot_means=boot.get(k))
-                 for k, name in enumerate(names))
+    return tuple(_with_p_values([
+        _loss_statistics(loss_a[:, k], loss_b[:, k], latent=name, a=a, b=b,
+                         alternative=alternative, boot_means=boot.get(k))
+        for k, name in enumerate(names)]))
 
 
 @dataclass(frozen=True)
