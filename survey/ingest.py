@@ -1228,41 +1228,68 @@ class _Rated:
     detail: str
 
 
-def _rate(item_id: str, q: Questionnaire, index: np.ndarray, cells: pd.Series,
-          declared: Sequence[tuple[object, object]]) -> _Rated:
-    scale = q.scale_of(item_id)
-    text = _text(cells)
-    empty = (text == "").to_numpy()
+def _rate_columns(q: Questionnaire, coded: Mapping[str, tuple[np.ndarray, pd.Series]],
+                  declared: Mapping[str, Sequence[tuple[object, object]]]
+                  ) -> dict[str, _Rated]:
+    """Every rated column (``coded``: its row -> code and its distinct cells) classified on its
+    scale. The distinct cells of all the columns are classified together, each against its own
+    column's scale: a dozen array operations in all rather than a dozen per column."""
+    names = list(coded)
+    texts = [_text(coded[c][1]) for c in names]
+    bounds = np.cumsum([0, *(len(t) for t in texts)])
+    text = np.concatenate([t.to_numpy(dtype=object) for t in texts]) if names else \
+        np.zeros(0, dtype=object)
+    scales = [q.scale_of(c) for c in names]
+    lo = np.repeat([sc.min for sc in scales], np.diff(bounds)).astype(float)
+    hi = np.repeat([sc.max for sc in scales], np.diff(bounds)).astype(float)
+    whole = np.repeat([sc.integer for sc in scales], np.diff(bounds)).astype(bool)
+    empty = text == ""
     # R's write.csv writes a missing value as the bare text NA: no rating is ever "NA".
-    is_blank = empty | (text == _R_NA).to_numpy()
-    num = pd.to_numeric(text.where(~is_blank), errors="coerce")
-    not_number = ~is_blank & num.isna().to_numpy()
-    is_dk = num.isin(scale.dont_know).to_numpy() | _declared(text, num, declared)
-    in_range = num.between(scale.min, scale.max).to_numpy()
-    point = in_range & ((num % 1 == 0).to_numpy() if scale.integer else True)
-    lo, hi = _fmt(scale.min), _fmt(scale.max)
-    masks = (
-        (not_number, "value {v!r} is not a number.", "not_number"),
-        (~is_blank & ~not_number & ~is_dk & ~in_range,
-         f"value {{v!r}} is outside the {lo}-{hi} scale. Recode it or declare it a missing code.",
-         "out_of_range"),
-        (in_range & ~point & ~is_dk,
-         f"value {{v!r}} is not a point of the {lo}-{hi} scale (whole numbers only; declare "
-         "the scale 'continuous: true' if answers may lie between its points).", "not_a_point"),
-    )
-    values = num.where(point & ~is_dk).astype(float).to_numpy()
-    return _Rated(RatedColumn(index, values, is_dk, is_blank), text, empty, masks, f"{lo}-{hi}")
+    is_blank = empty | (text == _R_NA)
+    num = pd.to_numeric(pd.Series(np.where(is_blank, None, text), dtype=object),
+                        errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    not_number = ~is_blank & np.isnan(num)
+    is_dk = np.zeros(len(text), dtype=bool)
+    for k, (c, sc) in enumerate(zip(names, scales, strict=True)):
+        cut = slice(bounds[k], bounds[k + 1])
+        if sc.dont_know:
+            is_dk[cut] = np.isin(num[cut], sc.dont_know)
+        if declared.get(c):
+            is_dk[cut] |= _declared(text[cut], num[cut], declared[c])
+    with np.errstate(invalid="ignore"):
+        in_range = (num >= lo) & (num <= hi)
+        point = in_range & np.where(whole, np.mod(num, 1) == 0, True)
+    values = np.where(point & ~is_dk, num, np.nan)
+    out = {}
+    for k, (c, sc) in enumerate(zip(names, scales, strict=True)):
+        cut = slice(bounds[k], bounds[k + 1])
+        low, high = _fmt(sc.min), _fmt(sc.max)
+        blank, number, dk, inside = is_blank[cut], not_number[cut], is_dk[cut], in_range[cut]
+        masks = (
+            (number, "value {v!r} is not a number.", "not_number"),
+            (~blank & ~number & ~dk & ~inside,
+             f"value {{v!r}} is outside the {low}-{high} scale. Recode it or declare it a "
+             "missing code.", "out_of_range"),
+            (inside & ~point[cut] & ~dk,
+             f"value {{v!r}} is not a point of the {low}-{high} scale (whole numbers only; "
+             "declare the scale 'continuous: true' if answers may lie between its points).",
+             "not_a_point"),
+        )
+        out[c] = _Rated(RatedColumn(coded[c][0], values[cut], dk, blank), texts[k],
+                        empty[cut], masks, f"{low}-{high}")
+    return out
 
 
-def _declared(text: pd.Series, num: pd.Series, declared: Sequence[tuple[object, object]]
+def _declared(text: np.ndarray, num: np.ndarray, declared: Sequence[tuple[object, object]]
               ) -> np.ndarray:
     """Cells holding a value the file declares missing (an SPSS user-missing value or range)."""
     out = np.zeros(len(text), dtype=bool)
     for lo, hi in declared:
         if isinstance(lo, int | float) and isinstance(hi, int | float):
-            out |= num.between(lo, hi).to_numpy()
+            with np.errstate(invalid="ignore"):
+                out |= (num >= lo) & (num <= hi)
         else:
-            out |= (text == str(lo).strip()).to_numpy()
+            out |= text == str(lo).strip()
     return out
 
 
@@ -1314,7 +1341,7 @@ def _check(frame: pd.DataFrame, q: Questionnaire, *, source: str,
     rated = items + [c for c in dict.fromkeys(optional)
                      if c in frame.columns and c not in items]
     coded = {c: codes[c] if c in codes else _factorize(frame[c]) for c in rated}
-    ratings = {c: _rate(c, q, *coded[c], declared.get(c, ())) for c in rated}
+    ratings = _rate_columns(q, coded, declared)
     asked = [x for x in (*q.demographics, *q.questions) if x.id in frame.columns]
     answers = {x.id: _classify(x, frame[x.id], declared.get(x.id, ()))
                for x in (*q.screening, *asked)}
@@ -1651,7 +1678,8 @@ def _classify(question: Question, col: pd.Series,
         blank |= (text == _R_NA).to_numpy()  # R's NA: no number, date or option code
     if declared:
         num = pd.to_numeric(text.where(~blank), errors="coerce")
-        blank |= _declared(text, num, declared)
+        blank |= _declared(text.to_numpy(dtype=object),
+                           num.to_numpy(dtype=float, na_value=np.nan), declared)
     filled = ~blank
     bad = np.zeros(len(text), dtype=bool)
     canonical = text

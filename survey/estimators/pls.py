@@ -462,7 +462,7 @@ class PlsFit:
 
     @property
     def n(self) -> int:
-        return self.data.x.shape[0]
+        return self.data.n
 
     def scores(self) -> pd.DataFrame:
         """Standardized construct scores of the respondents used (rows of ``data.x``)."""
@@ -483,12 +483,12 @@ def full_moments(data: PreparedData) -> tuple[np.ndarray, np.ndarray, np.ndarray
     center = _center(data)
     if data.cross_product is not None and np.array_equal(data.cross_product[0], center):
         # Unweighted: the cross products of the singularity check are the moments' own.
-        n = data.x.shape[0]
-        offset = data.x.sum(axis=0) / n - center
+        n = data.n
+        offset = data.sums / n - center
         cov = data.cross_product[1] / n - np.outer(offset, offset)
         corr, sd = correlation_from_cov(cov[None])
         return (offset + center)[None], sd, corr
-    return _moments(data, np.ones((1, data.x.shape[0])), center)
+    return _moments(data, np.ones((1, data.n)), center)
 
 
 def fit_pls(design: Design, data: PreparedData) -> PlsFit:
@@ -499,6 +499,10 @@ def fit_pls(design: Design, data: PreparedData) -> PlsFit:
 
 
 def _center(data: PreparedData) -> np.ndarray:
+    """The (weighted) item means the moments are centred on (the prepared data's own when it
+    kept them: its rows are then not needed)."""
+    if data.weights is None and data.cross_product is not None:
+        return data.cross_product[0]
     return np.average(data.x, axis=0, weights=data.weights)
 
 
