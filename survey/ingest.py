@@ -1525,27 +1525,12 @@ def _cell_hashes(cells: pd.Series) -> np.ndarray:
     return pd.util.hash_array(values, categorize=False)
 
 
-def _flag_duplicates(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarray,
-                     considered: np.ndarray, present: np.ndarray, id_column: str | None,
-                     known_codes: Mapping[str, np.ndarray],
-                     known_cells: Mapping[str, pd.Series],
-                     free: Sequence[str] | None = None) -> None:
-    """Reject every row (of those ``considered``) that repeats an earlier row cell for cell
-    ('duplicate': a double submission, a doubled export) and, when the file has a respondent
-    id column, every later row of an id already used with other answers ('duplicate_id');
-    the first row is kept. With ``free`` columns, a group of identical rows counts only when
-    one of its cells in those columns is found in no other row (of those ``present``).
-    Rows are compared by a 64-bit hash of their cells, then cell by cell (each cell's hash)
-    on the rows whose hashes meet."""
-    coded: dict[str, tuple[np.ndarray, pd.Series]] = {}
-
-    def column(name: str) -> tuple[np.ndarray, pd.Series]:
-        if name in known_codes:
-            return known_codes[name], known_cells[name]
-        if name not in coded:
-            coded[name] = _factorize(frame[name])
-        return coded[name]
-
+def _repeated_rows(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarray,
+                   considered: np.ndarray, present: np.ndarray,
+                   column: Callable[[str], tuple[np.ndarray, pd.Series]],
+                   free: Sequence[str] | None) -> np.ndarray:
+    """The rows (of those ``considered``) that repeat an earlier row cell for cell, each with
+    its problem added (see :func:`_flag_duplicates`)."""
     positions = np.flatnonzero(considered)
     row_hash = np.zeros(len(positions), dtype=np.uint64)
     per_column: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -1587,7 +1572,47 @@ def _flag_duplicates(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarra
                              f"the row repeats row {rows[group[0]]} cell for cell (a duplicate "
                              f"submission or a doubled export?); only row {rows[group[0]]} is "
                              "used.", "duplicate", str(rows[group[0]])))
-    if id_column is None:
+    return duplicate
+
+
+def _flag_duplicates(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarray,
+                     considered: np.ndarray, present: np.ndarray, id_column: str | None,
+                     known_codes: Mapping[str, np.ndarray],
+                     known_cells: Mapping[str, pd.Series],
+                     free: Sequence[str] | None = None) -> None:
+    """Reject every row (of those ``considered``) that repeats an earlier row cell for cell
+    ('duplicate': a double submission, a doubled export) and, when the file has a respondent
+    id column, every later row of an id already used with other answers ('duplicate_id');
+    the first row is kept. With ``free`` columns, a group of identical rows counts only when
+    one of its cells in those columns is found in no other row (of those ``present``).
+    Rows are compared by a 64-bit hash of their cells, then cell by cell (each cell's hash)
+    on the rows whose hashes meet."""
+    coded: dict[str, tuple[np.ndarray, pd.Series]] = {}
+
+    def column(name: str) -> tuple[np.ndarray, pd.Series]:
+        if name in known_codes:
+            return known_codes[name], known_cells[name]
+        if name not in coded:
+            coded[name] = _factorize(frame[name])
+        return coded[name]
+
+    n = len(frame)
+
+    def distinct(name: str) -> bool:
+        """Every row holds a cell of its own in ``name`` (a respondent id, a timestamp). Text
+        and number columns only: their codes are exact, where an object column may give each
+        cell its own code (see _factorize)."""
+        dtype = frame[name].dtype
+        exact = isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype)
+                                                      and dtype.kind in "biuf")
+        return exact and len(column(name)[1]) == n
+
+    # With such a column no row can repeat another cell for cell: nothing to hash.
+    if n and any(distinct(name) for name in frame.columns):
+        duplicate = np.zeros(n, dtype=bool)
+    else:
+        duplicate = _repeated_rows(problems, frame, rows, considered, present, column, free)
+    if id_column is None or distinct(id_column):  # no id, or none used twice
         return
     index, cells = column(id_column)
     text = _text(cells)

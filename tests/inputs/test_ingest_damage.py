@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 
 from survey.cli import cli
 from survey.errors import ModelSpecError, QuestionnaireError, ResponseValidationError
-from survey.ingest import REJECT_CODES, read_responses
+from survey.ingest import REJECT_CODES, read_responses, response_set_from_frame
 from survey.questionnaire import load_questionnaire
 from survey.report.texts import REJECT_REASONS
 
@@ -254,6 +255,24 @@ def test_duplicated_respondents_are_rejected_naming_the_row_they_repeat(q, tmp_p
     assert again.message == (f"{path}:72: column 'respondent_id': respondent id 'R007' is "
                              "already used by row 9, with other answers; only row 9 is used. "
                              "Check which of the two is right.")
+
+
+def test_distinct_ids_rule_out_duplicates_but_object_cells_are_still_compared(q, tmp_path):
+    """A column with a different cell on every row (ids) ends the duplicate search early: the
+    same answers under 30 ids are 30 respondents. The shortcut trusts only exact codes: a
+    frame whose comment column holds Python objects (each cell its own code) still finds its
+    repeated rows."""
+    line = answers(1)[0]
+    path = write(tmp_path / "ids.csv", [f"{line},R{k:03d}" for k in range(30)],
+                 header=HEADER + ",respondent_id")
+    r = read_responses(path, q)
+    assert (r.report.n_accepted, r.report.n_rejected) == (30, 0)
+    frame = pd.read_csv(write(tmp_path / "dups.csv", [*answers(6), *answers(6)[:2]]), dtype=str)
+    frame["comment"] = [Decimal(k) for k in range(6)] + [Decimal(0), Decimal(1)]
+    assert frame["comment"].dtype == object
+    rs = response_set_from_frame(frame, q)
+    assert rs.rejects[["row", "code", "detail"]].values.tolist() == [[8, "duplicate", "2"],
+                                                                     [9, "duplicate", "3"]]
 
 
 def test_the_questionnaire_names_the_id_column(q, tmp_path):
