@@ -981,6 +981,9 @@ def _read_csv_arrow(data: bytes, header: list[str], coded: frozenset[str]
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
+            # 4 MB blocks, not arrow's 1 MB: a million respondents (140 MB) parsed in 1.0 s
+            # instead of 1.2-1.7 s on two cores, and fewer chunks' dictionaries to unify.
+            read_options=pacsv.ReadOptions(block_size=4 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: code if h.strip() in coded else text for h in header},
@@ -1525,6 +1528,10 @@ def _cell_hashes(cells: pd.Series) -> np.ndarray:
     return pd.util.hash_array(values, categorize=False)
 
 
+#: Rows per block of the duplicate search's row hashes.
+_HASH_BLOCK = 65_536
+
+
 def _repeated_rows(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarray,
                    considered: np.ndarray, present: np.ndarray,
                    column: Callable[[str], tuple[np.ndarray, pd.Series]],
@@ -1532,14 +1539,22 @@ def _repeated_rows(problems: list[tuple], frame: pd.DataFrame, rows: np.ndarray,
     """The rows (of those ``considered``) that repeat an earlier row cell for cell, each with
     its problem added (see :func:`_flag_duplicates`)."""
     positions = np.flatnonzero(considered)
-    row_hash = np.zeros(len(positions), dtype=np.uint64)
-    per_column: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in frame.columns:
-        index, cells = column(name)
-        hashes = _cell_hashes(cells)
-        per_column[name] = (index, hashes)
-        with np.errstate(over="ignore"):
-            row_hash = row_hash * np.uint64(0x100000001B3) ^ hashes[index[positions]]
+    per_column = {name: (index, _cell_hashes(cells))
+                  for name in frame.columns for index, cells in [column(name)]}
+    # Every row's hash, block by block: a block's hashes stay in the cache while each column
+    # is folded in (a million rows of 60 columns: 0.1 s, against 0.23 s column by column).
+    row_hash = np.zeros(len(frame), dtype=np.uint64)
+    step = np.uint64(0x100000001B3)
+    cell = np.empty(min(len(frame), _HASH_BLOCK), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, len(frame), _HASH_BLOCK):
+            block = row_hash[start:start + _HASH_BLOCK]
+            here = cell[:len(block)]
+            for index, hashes in per_column.values():
+                np.take(hashes, index[start:start + _HASH_BLOCK], out=here, mode="clip")
+                block *= step
+                block ^= here
+    row_hash = row_hash[positions]
     meet = pd.Series(row_hash).duplicated(keep=False).to_numpy()
     groups: dict[bytes, list[int]] = {}
     if meet.any():
