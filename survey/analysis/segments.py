@@ -27,7 +27,6 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.cbsem_groups import compare_cbsem
 from survey.analysis.comparison import (
     CBSEM_WEIGHTED_COMPARISON,
     GroupSpec,
@@ -254,6 +253,9 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
     if spec.method == "pls":
         return compare_pls(bound, spec, column, (a, b), (rows_1, rows_2), where,
                             permutations, seed, alpha, estimate)
+    # CB-SEM's multi-group machinery (semopy, scipy.stats: 1.7 s to import) only when asked.
+    from survey.analysis.cbsem_groups import compare_cbsem
+
     return compare_cbsem(bound, spec, column, (a, b), (rows_1, rows_2), where, estimate)
 
 

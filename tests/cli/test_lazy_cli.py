@@ -47,6 +47,10 @@ def test_a_pls_estimate_loads_no_cbsem_chart_or_regression_library(root, tmp_pat
     assert imported_after(args) == set()
     assert (tmp_path / "e.json").exists()
     assert {"semopy", "scipy"} <= imported_after([*args, "--method", "cbsem"])
+    # Segments compared by permutations: CB-SEM's multi-group tests are not loaded either
+    # (they took 1.7 s of every PLS segment run and of every `survey report` of one).
+    segmented = [*args[:-4], "--segments", "airline", "--permutations", "20"]
+    assert imported_after(segmented) == set()
 
 
 def test_help_lists_every_command_with_its_own_summary():
