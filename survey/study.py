@@ -282,7 +282,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
             bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
                                         inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
-            progress=progress("segment columns") if progress else None)
+            progress=progress("segment columns") if progress else None, workers=workers)
         analysis = replace(analysis, segments=found, segment_tests=tests)
     model_comparison = None
     if rivals:
@@ -440,7 +440,8 @@ def segment_columns(frame: pd.DataFrame, segments: Sequence[str], source: str
 def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
               method: str, missing: str, scheme: str, hoc: str, weights: str | None,
               bootstrap: BootstrapSettings | None, interval: str, permutations: int,
-              seed: int, source: str, progress: Callable[[int, int], None] | None = None
+              seed: int, source: str, progress: Callable[[int, int], None] | None = None,
+              workers: int = 1
               ) -> tuple[tuple[SegmentResult, ...], tuple[SegmentComparison, ...]]:
     """The segment levels' estimates of each column and, with permutations, the comparisons
     of its levels. ``progress(done, total)`` advances per segment column (estimated and
@@ -458,7 +459,7 @@ def _segments(bound: BoundModel, frame: pd.DataFrame, columns: Sequence[str], *,
             tests.append(compare_segments(bound, frame, column, levels=estimated,
                                           method=method, missing=missing, scheme=scheme,
                                           hoc=hoc, weights=weights, permutations=permutations,
-                                          seed=seed, source=source))
+                                          seed=seed, source=source, workers=workers))
         if progress:
             progress(1, len(columns))
     return tuple(found), tuple(tests)

@@ -21,6 +21,7 @@ Python loop per permutation.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -176,10 +177,51 @@ class _PlsPair:
                            log_ratio, joined)
 
 
+def _permutation_chunks(pair: _PlsPair | tuple, member: np.ndarray, seed: int,
+                        chunks: Sequence[tuple[int, int]]) -> list[_PairValues]:
+    """The permutations of ``chunks`` ((chunk, size): chunk c drawn from
+    ``SeedSequence(seed, spawn_key=(c,))``, the same wherever it runs). ``pair``: the pair
+    itself, or in a worker process what makes it (bound model, hoc, scheme, items, weights):
+    a few milliseconds there, where pickling its moments would send megabytes per task."""
+    if isinstance(pair, tuple):
+        from threadpoolctl import threadpool_limits
+
+        bound, hoc, scheme, x, weights = pair
+        pair = _PlsPair(BatchedPls(bound, hoc=hoc, scheme=scheme), _GroupMoments(x, weights))
+        with threadpool_limits(1):  # two processes on two cores: no BLAS threads on top
+            return _permutation_chunks(pair, member, seed, chunks)
+    n = member.size
+    out = []
+    for chunk, size in chunks:
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
+        out.append(pair(rng.permuted(np.broadcast_to(member, (size, n)), axis=1)))
+    return out
+
+
+def _permuted(pair: _PlsPair, makes: tuple, member: np.ndarray, seed: int,
+              chunks: Sequence[tuple[int, int]], workers: int) -> list[_PairValues]:
+    """Every chunk's permutations, in order: in this process, or with ``workers`` > 1 and
+    more than one chunk split over this process's worker pool (the same numbers)."""
+    workers = min(workers, len(chunks), os.cpu_count() or 1)
+    if workers <= 1:
+        return _permutation_chunks(pair, member, seed, chunks)
+    from survey.estimators.bootstrap import worker_pool
+
+    shares = [chunks[k::workers] for k in range(workers)]
+    futures = [worker_pool(workers).submit(_permutation_chunks, makes, member, seed, share)
+               for share in shares]
+    done = {c: d for share, f in zip(shares, futures, strict=True)
+            for (c, _), d in zip(share, f.result(), strict=True)}
+    return [done[c] for c, _ in chunks]
+
+
 def compare_pls(bound: BoundModel, spec: GroupSpec, column: str, levels: tuple[str, str],
                  rows: tuple[pd.DataFrame, pd.DataFrame], where: tuple[str, str],
                  permutations: int, seed: int, alpha: float,
-                 estimate: Callable[[Any, pd.DataFrame, str], Estimate]) -> PairComparison:
+                 estimate: Callable[[Any, pd.DataFrame, str], Estimate],
+                 workers: int = 1) -> PairComparison:
+    """PLS comparison of two levels (see :func:`survey.analysis.segments.compare_levels`);
+    ``workers`` > 1: the permutations run on this process's worker pool."""
     if permutations < 1:
         raise EstimationError(f"At least 1 permutation is needed. Got {permutations} instead.")
     items = list(bound.items)
@@ -205,12 +247,10 @@ def compare_pls(bound: BoundModel, spec: GroupSpec, column: str, levels: tuple[s
     if observed.reasons[0]:
         raise EstimationError(f"{where[0]} vs {where[1]}: PLS estimation failed: "
                               f"{observed.reasons[0]}.")
-    draws = []
-    n = member.size
-    for chunk in range(math.ceil(permutations / CHUNK)):
-        size = min(CHUNK, permutations - chunk * CHUNK)
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
-        draws.append(pair(rng.permuted(np.broadcast_to(member, (size, n)), axis=1)))
+    chunks = [(c, min(CHUNK, permutations - c * CHUNK))
+              for c in range(math.ceil(permutations / CHUNK))]
+    draws = _permuted(pair, (bound, spec.hoc, spec.scheme, x, weights), member, seed, chunks,
+                      workers)
     reasons = [x for d in draws for x in d.reasons]
     ok = np.array([not x for x in reasons])
 

@@ -205,7 +205,7 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
                    scheme: str = "path", hoc: str = "repeated", weights: str | None = None,
                    permutations: int = PERMUTATIONS, seed: int = 2026, alpha: float = CRITERIA.alpha,
                    min_n: int | None = None, source: str = "data",
-                   cache: dict[Any, Estimate] | None = None) -> PairComparison:
+                   cache: dict[Any, Estimate] | None = None, workers: int = 1) -> PairComparison:
     """Compare two levels of ``column``.
 
     PLS: MICOM, then permutation tests of the difference (level_1 - level_2) of every path
@@ -219,7 +219,8 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
     a heuristic; index differences without a test.
     A level below ``min_n`` (default :func:`minimum_n`) is not compared; the result says why.
     ``cache``: each level's estimate by level, filled and reused (a level of several pairs is
-    estimated once).
+    estimated once). ``workers`` > 1: PLS's permutations run on this process's worker pool
+    (:func:`survey.estimators.bootstrap.worker_pool`), with the same numbers.
     """
     spec = GroupSpec.make(method, missing, scheme, hoc, weights)
     labels = segment_labels(data, column, source=source)
@@ -252,7 +253,7 @@ def compare_levels(bound: BoundModel, data: pd.DataFrame, column: str, level_1: 
 
     if spec.method == "pls":
         return compare_pls(bound, spec, column, (a, b), (rows_1, rows_2), where,
-                            permutations, seed, alpha, estimate)
+                            permutations, seed, alpha, estimate, workers=workers)
     # CB-SEM's multi-group machinery (semopy, scipy.stats: 1.7 s to import) only when asked.
     from survey.analysis.cbsem_groups import compare_cbsem
 
@@ -264,10 +265,11 @@ def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
                      missing: str | None = None, scheme: str = "path", hoc: str = "repeated",
                      weights: str | None = None, permutations: int = PERMUTATIONS,
                      seed: int = 2026, alpha: float = CRITERIA.alpha, min_n: int | None = None,
-                     source: str = "data") -> SegmentComparison:
+                     source: str = "data", workers: int = 1) -> SegmentComparison:
     """Compare every pair of ``levels`` (default: every level of ``column``) with
     :func:`compare_levels`. Each parameter's p-values are Holm-adjusted over the pairs
-    (``p_holm``); every pair uses the same ``seed``."""
+    (``p_holm``); every pair uses the same ``seed``. ``workers`` as for
+    :func:`compare_levels`."""
     labels = segment_labels(data, column, source=source)
     chosen = ([level_key(x) for x in levels] if levels is not None
               else _ordered_levels(data, column, labels))
@@ -278,7 +280,8 @@ def compare_segments(bound: BoundModel, data: pd.DataFrame, column: str, *,
             pairs.append(compare_levels(bound, data, column, x, y, method=method,
                                         missing=missing, scheme=scheme, hoc=hoc,
                                         weights=weights, permutations=permutations, seed=seed,
-                                        alpha=alpha, min_n=min_n, source=source, cache=cache))
+                                        alpha=alpha, min_n=min_n, source=source, cache=cache,
+                                        workers=workers))
         except EstimationError as exc:
             # One pair that cannot be estimated (a constant item in a level) does not stop
             # the others; it is listed with the reason.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -40,7 +41,9 @@ DEMO_TIERS = "spend_12m"
                    f"{DEMO_PERMUTATIONS['waves']} for the waves of --tracking].")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="With --tracking: workers of a local Dask cluster (0: no Dask; default: "
-                   "as survey run, in this process for a run this small).")
+                   "as survey run, in this process for a run this small). Otherwise: worker "
+                   "processes of the segments' permutation tests and bootstraps (default: one "
+                   "per core; 0 or 1: in this process).")
 @click.option("--format", "formats", default="all", show_default=True, metavar="LIST",
               callback=lambda ctx, param, value: formats_option(value), help=FORMATS_HELP)
 def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
@@ -66,7 +69,8 @@ def demo(out_dir: str, lang: str | None, tracking: bool, resamples: int,
                                 segments=DEMO_SEGMENTS, tiers=DEMO_TIERS,
                                 permutations=DEMO_PERMUTATIONS["segments"]
                                 if permutations is None else permutations,
-                                progress=progress)
+                                workers=max(1, os.cpu_count() or 1) if workers is None
+                                else max(1, workers), progress=progress)
     summarise(result, console)
     deliver_outputs(result, Path(out_dir), "airline_ccsi", formats, lang, console)
     console.print(f"({time.time() - started:.1f} s)")

@@ -296,6 +296,12 @@ def test_permutations_are_reproducible_from_the_seed(bound):
     other = compare_levels(bound, data, "grp", "A", "B", permutations=250, seed=8)
     assert one.to_json() == two.to_json()
     assert [t.p_value for t in one.tests] != [t.p_value for t in other.tests]
+    # On two worker processes (chunks split between them, with gaps in the data): the same.
+    gappy = with_gaps(data, 0.05, seed=3)
+    alone = compare_levels(bound, gappy, "grp", "A", "B", permutations=350, seed=7)
+    pooled = compare_levels(bound, gappy, "grp", "A", "B", permutations=350, seed=7, workers=2)
+    assert alone.to_json() == pooled.to_json()
+    assert alone.permutations["ok"] == 350
 
 
 def test_every_pair_of_levels_with_holm_adjustment(bound):
