@@ -26,7 +26,7 @@ from survey.analysis.suite import Analyses, run_analyses
 from survey.analysis.tiers import value_tiers
 from survey.errors import SurveyError
 from survey.estimators import MISSING, estimate_model
-from survey.estimators.bootstrap import BootstrapSettings
+from survey.estimators.bootstrap import BootstrapSettings, auto_workers
 from survey.estimators.compare import compare_estimates
 from survey.estimators.result import Estimate
 from survey.ingest import ResponseSet, read_responses, response_set_from_frame
@@ -148,7 +148,7 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
                    method: str = "pls", missing: str | None = None, scheme: str = "path",
                    hoc: str = "repeated", weights: str | None = None,
                    bootstrap: int | Mapping[str, int] | None = None, seed: int = 2026,
-                   interval: str = "percentile", workers: int = 1,
+                   interval: str = "percentile", workers: int | None = 1,
                    segments: Sequence[str] = (), tiers: str | None = None,
                    permutations: int = 1000, design: SamplingDesign | None = None,
                    inadmissible: str = "keep", analyses: Sequence[str] | None = None,
@@ -166,6 +166,10 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
     column at those cut points. ``tiers``: a spend or value column for the customer value
     tiers (another segment). Levels are compared by ``permutations`` permutation tests (0:
     none). ``design``: strata, fpc, probability sample, margins to rake to.
+    ``workers``: processes for the bootstraps and the segments' permutation tests (the
+    numbers are the same for any count); None: chosen by the size of the work
+    (:func:`~survey.estimators.bootstrap.auto_workers`: a CB-SEM bootstrap of hundreds of
+    resamples goes to a pool, a PLS one of the airline wave stays in this process).
     ``inadmissible``: 'keep' (lavaan's convention, the default) or 'drop' bootstrap resamples
     whose CB-SEM solution is inadmissible (survey.estimators.bootstrap).
     ``analyses``: the analyses to run beside the estimate (:data:`~survey.analysis.suite.
@@ -246,8 +250,10 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         settings = None
         if b:
             resamples[m] = b
-            settings = BootstrapSettings(b, seed=seed, workers=workers,
-                                         inadmissible=inadmissible)
+            settings = BootstrapSettings(
+                b, seed=seed, inadmissible=inadmissible,
+                workers=workers if workers is not None else
+                auto_workers(m, len(frame), len(bound.items), b))
         callback = (progress(f"{METHOD_LABELS[m]} bootstrap resamples")
                     if progress and b else None)
         estimates[m] = estimate_model(m, bound, frame, missing=missing, scheme=scheme, hoc=hoc,
@@ -276,13 +282,19 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         analysis = replace(analysis, value_tiers=value)
     if split_by:
         boot = resamples.get(headline.method)
+        # By the size of the work unless told: each column's levels (about three) refit per
+        # resample, and each pair of them (about three) three times per permutation.
+        split_workers = workers if workers is not None else auto_workers(
+            headline.method, len(frame), len(bound.items),
+            len(split_by) * 3 * ((boot or 0) + 3 * permutations))
         found, tests = _segments(
             bound, frame, split_by, method=headline.method, missing=headline.missing,
             scheme=scheme, hoc=hoc, weights=weights,
-            bootstrap=BootstrapSettings(boot, seed=seed, workers=workers,
+            bootstrap=BootstrapSettings(boot, seed=seed, workers=split_workers,
                                         inadmissible=inadmissible) if boot else None,
             interval=interval, permutations=permutations, seed=seed, source=str(data),
-            progress=progress("segment columns") if progress else None, workers=workers)
+            progress=progress("segment columns") if progress else None,
+            workers=split_workers)
         analysis = replace(analysis, segments=found, segment_tests=tests)
     model_comparison = None
     if rivals:
@@ -296,7 +308,8 @@ def estimate_study(questionnaire: Questionnaire | str | Path, model: PathModel |
         "settings": {"missing": missing, "scheme": scheme, "higher_order": hoc,
                      "weights": weights, "bootstrap": resamples, "seed": seed,
                      "inadmissible": inadmissible,
-                     "interval": interval, "workers": workers, "segments": list(segments),
+                     "interval": interval, "workers": "auto" if workers is None else workers,
+                     "segments": list(segments),
                      "tiers": tiers, "permutations": permutations,
                      "design": {"strata": design.strata, "fpc": design.fpc,
                                 "probability": design.probability,

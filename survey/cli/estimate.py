@@ -87,8 +87,11 @@ exclude_flagged = click.option(
 @click.option("--interval", type=click.Choice(["percentile", "bca"]), default="percentile",
               show_default=True, help="Bootstrap confidence interval.")
 @inadmissible_option
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for the bootstrap (results are identical for any number).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for the bootstraps and the segments' permutation tests (results "
+                   "are identical for any number; default: by the size of the work, e.g. a "
+                   "pool for a CB-SEM bootstrap of hundreds of resamples, this process for a "
+                   "PLS one).")
 @click.option("--segment", "segments", multiple=True, metavar="COLUMN[=CUTS]",
               help="Split respondents by a column (repeatable); 'age=25,35,45,55' bands a "
                    "numeric column at those cut points.")
@@ -150,7 +153,8 @@ def estimate(ctx: click.Context, questionnaire: str, model: str, data: str,
              encoding: str | None, platform: str, method: str,
              missing: str | None,
              scheme: str, hoc: str, weights: str | None, bootstrap: int, seed: int,
-             interval: str, inadmissible: str, workers: int, segments: tuple[str, ...],
+             interval: str, inadmissible: str, workers: int | None,
+             segments: tuple[str, ...],
              tiers: str | None,
              permutations: int, strata: str | None, fpc: str | None, probability: bool,
              margins: str | None, exclude_flagged: tuple[str, ...],
