@@ -204,6 +204,10 @@ def load_model(path: str | Path | Mapping[str, Any]) -> PathModel:
     target = data.get("target")
     if target is None and not raw_paths:
         pass  # a measurement model needs no headline construct
+    elif target is None:
+        fail(["target"], "The model has paths but names no target, the headline construct its "
+                         "drivers are ranked for (e.g. 'target: satisfaction'). Expected one of "
+                         f"{latents}.")
     elif target not in latents:
         fail(["target"], f"Target {target!r} is not a latent of the model. Expected one of "
                          f"{latents}" + ("." if raw_paths else " (or no target: the model has "

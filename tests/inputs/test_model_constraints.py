@@ -105,7 +105,8 @@ def test_measurement_model_needs_no_paths_nor_target(tmp_path):
 
 def test_structural_model_still_needs_a_target(tmp_path):
     message = fails(tmp_path, "", model=MODEL.replace("target: satisfaction\n", ""))
-    assert "M: target: Target None is not a latent of the model." in message
+    assert ("M: target: The model has paths but names no target, the headline construct its "
+            "drivers are ranked for (e.g. 'target: satisfaction'). Expected one of [") in message
 
 
 def test_cfa_target_must_be_a_latent(tmp_path):
