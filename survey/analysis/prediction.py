@@ -618,9 +618,8 @@ def _with_p_values(tests: Sequence[LossTest]) -> list[LossTest]:
     two = np.array([[x.alternative == "two-sided"] * 2 for x in tests])
     usable = np.isfinite(t) & (df > 0)
     p = np.full(t.shape, np.nan)
-    if usable.any():
-        p[usable] = np.where(two[usable], t_two_sided(t[usable], df[usable]),
-                             t_sf(t[usable], df[usable]))
+    p[usable & two] = t_two_sided(t[usable & two], df[usable & two])
+    p[usable & ~two] = t_sf(t[usable & ~two], df[usable & ~two])
     return [replace(x, p_value=finite(p[k, 0]), boot_p_value=finite(p[k, 1]))
             for k, x in enumerate(tests)]
 

@@ -28,8 +28,9 @@ with the acceleration from a jackknife (leave-one-out, or delete-a-group with at
 ``jackknife_groups`` groups for large samples, rows assigned to groups round-robin). The
 jackknife is run only when BCa is asked for (``--interval bca``): it is as many fits again as
 the resamples, for bounds a percentile run never reports (cSEM does the same; seminr has no
-BCa). Its ``bca_low``/``bca_high`` are then NaN and ``jackknife_groups`` None. Standard errors are the standard deviation of the draws (n - 1), t = estimate / SE and
-two-sided p-values from Student's t with n - 1 degrees of freedom (the SmartPLS convention).
+BCa). Its ``bca_low``/``bca_high`` are then NaN and ``jackknife_groups`` None. Standard
+errors are the standard deviation of the draws (n - 1), t = estimate / SE and two-sided
+p-values from Student's t with n - 1 degrees of freedom (the SmartPLS convention).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from survey.distributions import norm_cdf, norm_ppf, t_sf
+from survey.distributions import norm_cdf, norm_ppf, t_two_sided
 
 #: Resamples per chunk: the unit of work, of seeding and of reproducibility.
 CHUNK = 200
@@ -261,7 +262,7 @@ class BootstrapResult:
             se = np.sqrt(np.nansum((draws - mean) ** 2, axis=0) / np.maximum(count - 1, 1))
             se = np.where(count > 1, se, np.nan)
             t = self.estimate / se
-        p = 2 * t_sf(np.abs(t), max(self.n - 1, 1))  # = 2 stats.t.sf(|t|, df)
+        p = t_two_sided(t, max(self.n - 1, 1))  # = 2 stats.t.sf(|t|, df)
         pct = _nanquantile(draws, [alpha / 2, 1 - alpha / 2])
         bca = bca_intervals(self.estimate, draws, self.jackknife, self.settings.level)
         frame = pd.DataFrame(self.labels, columns=["kind", "a", "b"])

@@ -480,8 +480,8 @@ def _moments(data: PreparedData, freq: np.ndarray, center: np.ndarray):
 def full_moments(data: PreparedData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The item means (1, q), standard deviations (1, q) and correlation matrix (1, q, q) of
     the prepared data (weighted moments under case weights)."""
-    center = _center(data)
-    if data.cross_product is not None and np.array_equal(data.cross_product[0], center):
+    center = _center(data)  # unweighted: the cross products' own centre
+    if data.cross_product is not None:
         # Unweighted: the cross products of the singularity check are the moments' own.
         n = data.n
         offset = data.sums / n - center
