@@ -80,16 +80,22 @@ def test_unknown_rule_and_bad_duration_fail_with_a_message(planted_quality, tmp_
     assert "give --questionnaire" in out
 
 
-def test_quality_of_a_study_stores_the_flags_beside_each_wave(planted_quality, tmp_path):
-    from survey.store import Study
-
-    s = planted_quality
+def two_waves(s, tmp_path):
+    """A study of the planted file: wave W1 all of it, W2 its first 100 respondents."""
     study = tmp_path / "st"
     run("init", study, "--questionnaire", s.questionnaire, "--model", s.model)
     half = tmp_path / "w2.csv"
     s.frame.iloc[:100].to_csv(half, index=False)
     run("ingest", study, s.data, "--wave", "W1")
     run("ingest", study, half, "--wave", "W2")
+    return study
+
+
+def test_quality_of_a_study_stores_the_flags_beside_each_wave(planted_quality, tmp_path):
+    from survey.store import Study
+
+    s = planted_quality
+    study = two_waves(s, tmp_path)
     out = run("quality", study, "-o", tmp_path / "flags.csv", "--lang", "en")
     assert "W1 (qc_wave.csv): 200 accepted respondents" in " ".join(out.split())
     stored = Study.open(study).quality_flags()
@@ -115,12 +121,7 @@ def test_run_excludes_the_flagged_rules_per_wave(planted_quality, tmp_path):
     from survey.store import Study
 
     s = planted_quality
-    study = tmp_path / "st"
-    run("init", study, "--questionnaire", s.questionnaire, "--model", s.model)
-    half = tmp_path / "w2.csv"
-    s.frame.iloc[:100].to_csv(half, index=False)
-    run("ingest", study, s.data, "--wave", "W1")
-    run("ingest", study, half, "--wave", "W2")
+    study = two_waves(s, tmp_path)
     out = run("run", study, "--bootstrap", "0", "--permutations", "0", "--workers", "0",
               "--exclude-flagged", "speeder,attention", "--out", tmp_path / "rep")
     text = " ".join(out.split())
